@@ -1,0 +1,108 @@
+import { test as base, expect } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const binary = path.join(root, 'target', 'release', 'ephemeral_p2p');
+
+/** The SHA-256 of a page's UTF-8 text, as the app computes it. */
+export function pageHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** A release server on a loopback port, with its output kept for assertions. */
+export class Server {
+  readonly logs: string[] = [];
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly url: string,
+    readonly port: number,
+    private child: ChildProcess,
+    exited: Promise<number | null>,
+  ) {
+    this.exited = exited;
+  }
+
+  /** Starts the server; `port` 0 picks a free one. */
+  static async start(args: string[] = [], port = 0, env: Record<string, string> = {}): Promise<Server> {
+    const child = spawn(binary, ['--addr', `127.0.0.1:${port}`, ...args], {
+      cwd: root,
+      env: {
+        ...process.env,
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_PKG_DIR: 'pkg',
+        LEPTOS_ENV: 'PROD',
+        NO_COLOR: '1',
+        RUST_LOG: process.env.RUST_LOG ?? 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        logs.push(chunk.toString());
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(logs.join(''));
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join('')}`)));
+    });
+    const server = new Server(url, Number(new URL(url).port), child, exited);
+    server.logs.push(...logs);
+    child.stdout!.on('data', (chunk: Buffer) => server.logs.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => server.logs.push(chunk.toString()));
+    return server;
+  }
+
+  /** Stops the server (SIGTERM: graceful) and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** The relay's WebSocket endpoint for native clients. */
+  get socketUrl(): string {
+    return this.url.replace(/^http/, 'ws') + '/ws';
+  }
+}
+
+type WorkerFixtures = { server: Server };
+
+export const test = base.extend<{}, WorkerFixtures>({
+  server: [
+    async ({}, use) => {
+      const server = await Server.start();
+      await use(server);
+      await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ server }, use) => {
+    await use(server.url);
+  },
+});
+
+export { expect };
+
+/** Waits until the WASM has hydrated the page. */
+export async function hydrated(page: import('@playwright/test').Page): Promise<void> {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
+}
+
+/** Where screenshots go (ignored by git). */
+export function screenshotPath(name: string): string {
+  const dir = path.join(root, 'end2end', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${name}.png`);
+}

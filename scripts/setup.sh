@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --tests, testing) needs, skipping whatever
+# is already there. Everything comes from the package registries (crates.io,
+# npm, Debian); nothing downloads a binary or a browser from anywhere else.
+#
+#   scripts/setup.sh           toolchain for building and serving
+#   scripts/setup.sh --tests   also Chromium and the end-to-end test packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=false
+[[ "${1:-}" == "--tests" ]] && with_tests=true
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The wasm-bindgen CLI must match the library version pinned in Cargo.lock.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 0.3.11 needs a newer rustc; no_downloads makes a missing tool fail loudly
+# instead of reaching for the internet.
+if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
+  say "installing cargo-leptos 0.3.10 (about 12 minutes on 2 cores)"
+  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
+  say "installing wasm-bindgen-cli $wasm_bindgen_version"
+  # Not --locked: one of its pinned dependencies is gone from the registry.
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+fi
+
+# Debian's binaryen (v108) builds WASM that never hydrates; npm's v132 works.
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+  if dpkg -s binaryen >/dev/null 2>&1; then
+    say "removing Debian's binaryen (its wasm-opt breaks hydration)"
+    as_root apt-get remove -y -qq binaryen
+  fi
+  say "installing wasm-opt 132 from npm's binaryen"
+  as_root npm install -g --no-fund --no-audit binaryen@132.0.0
+fi
+
+if $with_tests; then
+  if ! command -v chromium >/dev/null; then
+    say "installing Debian's Chromium"
+    apt_install chromium
+  fi
+  lock_stamp=end2end/node_modules/.package-lock.json
+  if [[ ! -f $lock_stamp || end2end/package-lock.json -nt $lock_stamp ]]; then
+    say "installing the end-to-end test packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-fund --no-audit)
+  fi
+fi
+
+say "toolchain ready: $(cargo leptos --version), wasm-bindgen $wasm_bindgen_version, $(wasm-opt --version)"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing (toolchain, Chromium, Playwright),
+# checks formatting and lints for both builds, runs the Rust unit and
+# integration tests, builds the release site and runs Playwright against it.
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+say "cargo fmt --check"
+cargo fmt --all --check
+
+say "clippy (ssr)"
+cargo clippy --workspace --all-targets --features ssr -- -D warnings
+say "clippy (hydrate, wasm32)"
+cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+say "release build (server + WASM)"
+cargo leptos build --release
+
+say "Rust unit and integration tests"
+cargo test --workspace --features ssr
+
+say "Playwright end-to-end tests (Debian's Chromium)"
+(cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)

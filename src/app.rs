@@ -1,0 +1,334 @@
+//! The pages: the HTML shell, the routes, the homepage and the page view.
+//! Rendered on the server, hydrated in the browser.
+
+use crate::protocol::{Health, PageHash};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::{path, NavigateOptions};
+
+/// The name of the `<meta>` that carries the content limit to the browser.
+const LIMIT_META: &str = "ep2p-content-limit";
+
+/// What the pages need to know about the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteInfo {
+    /// Largest page, in bytes of UTF-8 text.
+    pub content_limit: usize,
+}
+
+impl SiteInfo {
+    /// Reads what the server wrote into the shell.
+    #[cfg(feature = "hydrate")]
+    pub fn from_document() -> Self {
+        let limit = leptos::prelude::document()
+            .query_selector(&format!("meta[name={LIMIT_META}]"))
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .and_then(|text| text.parse().ok());
+        Self {
+            content_limit: limit.unwrap_or(1024 * 1024),
+        }
+    }
+}
+
+/// The page text this tab created or received, kept in memory only.
+#[derive(Clone, Copy)]
+pub struct LocalPage(pub RwSignal<Option<(PageHash, String)>>);
+
+pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name=LIMIT_META content=site.content_limit.to_string()/>
+                <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(LocalPage(RwSignal::new(None)));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ephemeral_p2p.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Ephemeral P2P".to_string() } else { format!("{page} · Ephemeral P2P") }
+        }/>
+        <Meta name="description" content="Write a page and share its link. It lives only in the browsers of the people looking at it."/>
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true"></span>
+                    "Ephemeral P2P"
+                </a>
+            </header>
+            <main class="site-main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/:hash") view=PageRoute/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"The server never stores a page. When its last visitor leaves, it is gone."</p>
+            </footer>
+        </Router>
+    }
+}
+
+/// Why the homepage refuses to create a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftError {
+    Empty,
+    TooLarge { bytes: usize, limit: usize },
+}
+
+impl DraftError {
+    pub fn message(self) -> String {
+        match self {
+            Self::Empty => "Write something first: an empty page cannot be shared.".into(),
+            Self::TooLarge { bytes, limit } => format!(
+                "This text is {}; a page can hold at most {}. Shorten it by {}.",
+                count_of(bytes, "byte"),
+                count_of(limit, "byte"),
+                count_of(bytes - limit, "byte")
+            ),
+        }
+    }
+}
+
+/// Checks a draft before it becomes a page.
+pub fn check_draft(text: &str, limit: usize) -> Result<PageHash, DraftError> {
+    if text.trim().is_empty() {
+        return Err(DraftError::Empty);
+    }
+    if text.len() > limit {
+        return Err(DraftError::TooLarge {
+            bytes: text.len(),
+            limit,
+        });
+    }
+    Ok(PageHash::of(text))
+}
+
+/// `1048576` → `1,048,576`.
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let local = expect_context::<LocalPage>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<DraftError>);
+    let bytes = Memo::new(move |_| text.with(String::len));
+    let over = move || bytes.get() > site.content_limit;
+    let navigate = use_navigate();
+
+    let create = move || {
+        let draft = text.get_untracked();
+        match check_draft(&draft, site.content_limit) {
+            Err(e) => error.set(Some(e)),
+            Ok(hash) => {
+                error.set(None);
+                local.0.set(Some((hash, draft)));
+                navigate(&format!("/{hash}"), NavigateOptions::default());
+            }
+        }
+    };
+    let create_on_key = create.clone();
+
+    view! {
+        <Title text=""/>
+        <section class="intro">
+            <h1>"Share a page that lives only while people look at it"</h1>
+            <p>
+                "Write something and press " <strong>"Create page"</strong>
+                ". Your browser hosts the page and gives it an address made from its
+                SHA-256 hash. Everyone who opens the link gets the text from the other
+                visitors, checks it, and hosts it too. The server keeps nothing: when
+                the last visitor closes the page, it is gone."
+            </p>
+        </section>
+        <section class="composer" aria-label="New page">
+            <label class="visually-hidden" for="page-text">"Page text"</label>
+            <textarea
+                id="page-text"
+                class="page-input"
+                placeholder="Write your page here…"
+                spellcheck="true"
+                aria-describedby="byte-counter draft-error"
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    error.set(None);
+                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                        ev.prevent_default();
+                        create_on_key();
+                    }
+                }
+            ></textarea>
+            <div class="composer-bar">
+                <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
+                    {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
+                </span>
+                <span class="shortcut" aria-hidden="true">"Ctrl + Enter"</span>
+                <button type="button" class="primary" on:click=move |_| create()>
+                    "Create page"
+                </button>
+            </div>
+            <p id="draft-error" class="draft-error" role="alert" data-testid="draft-error">
+                {move || error.get().map(DraftError::message)}
+            </p>
+        </section>
+    }
+}
+
+/// `/<hash>`: a page if the segment is a hash, the 404 page otherwise.
+#[component]
+fn PageRoute() -> impl IntoView {
+    let params = use_params_map();
+    move || match params.read().get("hash").map(|h| PageHash::parse(&h)) {
+        Some(Ok(hash)) => view! { <PageView hash/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// Hosts and waiting visitors of a page, for the SSR shell.
+#[server]
+pub async fn page_health(hash: String) -> Result<Health, ServerFnError> {
+    let hash = PageHash::parse(&hash).map_err(ServerFnError::new)?;
+    let state = expect_context::<crate::server::AppState>();
+    Ok(state.relay.hub().health(hash))
+}
+
+/// "1 host", "3 hosts", "1,200 bytes".
+pub fn count_of(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", group_digits(n)),
+    }
+}
+
+#[component]
+fn PageView(hash: PageHash) -> impl IntoView {
+    let local = expect_context::<LocalPage>();
+    let health = Resource::new(move || hash.to_string(), page_health);
+    let content = move || {
+        local.0.with(|page| {
+            page.as_ref()
+                .filter(|(h, _)| *h == hash)
+                .map(|(_, text)| text.clone())
+        })
+    };
+    let short = hash.to_string()[..12].to_string();
+
+    view! {
+        <Title text=format!("Page {short}")/>
+        <article class="page" data-hash=hash.to_string()>
+            <div class="page-bar">
+                <Suspense fallback=|| view! { <span class="health">"…"</span> }>
+                    {move || {
+                        health.get().map(|h| {
+                            let hosts = h.map(|h| h.hosts).unwrap_or(0);
+                            view! {
+                                <span class="health" data-testid="health">{count_of(hosts, "host")}</span>
+                            }
+                        })
+                    }}
+                </Suspense>
+                <code class="page-hash" title=hash.to_string()>{short}"…"</code>
+            </div>
+            {move || match content() {
+                Some(text) => view! {
+                    <p class="status" role="status" aria-live="polite">"You are hosting this page."</p>
+                    <div class="page-text" data-testid="page-text">{text}</div>
+                }.into_any(),
+                None => view! {
+                    <p class="status" role="status" aria-live="polite">"Connecting to the other visitors…"</p>
+                }.into_any(),
+            }}
+        </article>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="not-found">
+            <h1>"Not found"</h1>
+            <p>
+                "There is no page at this address. A page's address is "
+                <code>"/"</code> " followed by the 64 lowercase hexadecimal digits of its SHA-256 hash."
+            </p>
+            <p><a href="/">"Write a new page"</a></p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_are_checked_in_bytes_of_utf8() {
+        assert_eq!(check_draft("", 10), Err(DraftError::Empty));
+        assert_eq!(check_draft(" \n\t", 10), Err(DraftError::Empty));
+        assert_eq!(check_draft("abc", 3), Ok(PageHash::of("abc")));
+        // Four emoji are 16 bytes.
+        assert_eq!(
+            check_draft("😀😀😀😀", 15),
+            Err(DraftError::TooLarge {
+                bytes: 16,
+                limit: 15
+            })
+        );
+        let message = DraftError::TooLarge {
+            bytes: 1_048_577,
+            limit: 1_048_576,
+        }
+        .message();
+        assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
+        assert!(message.contains("by 1 byte."), "{message}");
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(1_048_576), "1,048,576");
+        assert_eq!(count_of(1, "host"), "1 host");
+        assert_eq!(count_of(0, "host"), "0 hosts");
+        assert_eq!(count_of(1200, "host"), "1,200 hosts");
+    }
+}

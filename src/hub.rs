@@ -1,0 +1,739 @@
+//! Every page's routing state (hosts, waiting visitors, the request in
+//! flight, host counts) and the routing policy. No I/O: each method takes the
+//! time and returns the [`Effect`]s for the connection layer (`relay.rs`) to
+//! carry out, so every decision here is unit-tested natively. A backplane for
+//! several relay nodes would replace this type without touching the sockets.
+
+use crate::protocol::{Health, PageHash};
+use dashmap::DashMap;
+use indexmap::IndexSet;
+use rand::Rng;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// A socket, as the hub knows it.
+pub type ConnId = u64;
+
+/// How a visitor's `content_request` reaches hosts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// One host at a time, chosen at random among those not known to be slow;
+    /// concurrent requests coalesced; failover on timeout, leave or bad hash.
+    #[default]
+    Targeted,
+    /// The original app: every host passes a request on with probability 1/n.
+    RandomDrop,
+    /// The naive storm: every request to every host, every answer forwarded.
+    Broadcast,
+}
+
+/// The hub's tunables.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    pub policy: Policy,
+    /// How long the asked host has before the next one is asked.
+    pub request_timeout: Duration,
+    /// At most one `visitors_count` per page per window.
+    pub count_window: Duration,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            policy: Policy::Targeted,
+            request_timeout: Duration::from_secs(1),
+            count_window: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What the connection layer must do after a hub call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Push `content_request` to this host on `have:H`.
+    Ask { host: ConnId, hash: PageHash },
+    /// Send the verified content that was just received to these visitors on `want:H`.
+    Deliver {
+        hash: PageHash,
+        visitors: Vec<ConnId>,
+    },
+    /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on `want:H`).
+    Count {
+        hash: PageHash,
+        hosts: Vec<ConnId>,
+        visitors: Vec<ConnId>,
+        count: usize,
+    },
+    /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
+    /// end of a count window).
+    WakeAt { hash: PageHash, at: Instant },
+}
+
+/// Counters for `/metrics`, kept where the decisions are made.
+#[derive(Debug, Default)]
+pub struct HubStats {
+    /// `content_request`s received from visitors.
+    pub requests: AtomicU64,
+    /// Requests that joined one already in flight instead of asking a host.
+    pub coalesced: AtomicU64,
+    /// `content_request`s sent to hosts.
+    pub asks: AtomicU64,
+    /// Hosts asked because the previous one timed out, left or lied.
+    pub failovers: AtomicU64,
+    /// Verified content sent to a visitor (one per visitor served).
+    pub deliveries: AtomicU64,
+    /// `content` whose hash did not match its page.
+    pub bad_hashes: AtomicU64,
+    /// Verified `content` that nobody was waiting for (late or unasked).
+    pub unsolicited: AtomicU64,
+}
+
+/// The request in flight for a page under `targeted`.
+#[derive(Debug)]
+struct InFlight {
+    /// The host asked last.
+    host: ConnId,
+    /// When the next host is asked if this one has not answered.
+    deadline: Instant,
+    /// Hosts already asked for this request.
+    tried: Vec<ConnId>,
+}
+
+/// The count last broadcast and whether a later one is scheduled.
+#[derive(Debug, Default)]
+struct CountWindow {
+    sent: Option<(Instant, usize)>,
+    wake_pending: bool,
+}
+
+#[derive(Debug, Default)]
+struct Page {
+    /// Hosts that answer (or have not yet been asked).
+    ready: IndexSet<ConnId>,
+    /// Hosts that missed a deadline: asked only when no ready host is left.
+    slow: IndexSet<ConnId>,
+    /// Sockets on `want:H`.
+    visitors: IndexSet<ConnId>,
+    in_flight: Option<InFlight>,
+    /// A visitor asked and has not been served: a host that joins is asked at once.
+    wanted: bool,
+    counts: CountWindow,
+}
+
+impl Page {
+    fn hosts(&self) -> usize {
+        self.ready.len() + self.slow.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.hosts() == 0 && self.visitors.is_empty()
+    }
+
+    fn all_hosts(&self) -> Vec<ConnId> {
+        self.ready.iter().chain(&self.slow).copied().collect()
+    }
+}
+
+/// All pages. Each page sits behind its own `DashMap` shard lock, held only
+/// for one synchronous call (never across an `.await`), so pages do not
+/// contend with each other.
+#[derive(Debug, Default)]
+pub struct Hub {
+    pages: DashMap<PageHash, Page>,
+    config: HubConfig,
+    hosts: AtomicU64,
+    visitors: AtomicU64,
+    pub stats: HubStats,
+}
+
+/// Effects of one call; most calls produce none or one.
+pub type Effects = Vec<Effect>;
+
+impl Hub {
+    pub fn new(config: HubConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.config
+    }
+
+    /// A socket joined `have:H`.
+    pub fn join_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        let mut page = self.pages.entry(hash).or_default();
+        if page.ready.contains(&host) || page.slow.contains(&host) {
+            return fx;
+        }
+        page.ready.insert(host);
+        self.hosts.fetch_add(1, Relaxed);
+        self.count_changed(&mut page, hash, now, &mut fx);
+        // Visitors already waiting need not wait for their next retry.
+        if self.config.policy == Policy::Targeted && page.wanted && page.in_flight.is_none() {
+            self.ask_next(&mut page, hash, now, Vec::new(), &mut fx);
+        }
+        fx
+    }
+
+    /// A socket left `have:H`, or disconnected, or was closed for lying.
+    pub fn leave_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            if !(page.ready.swap_remove(&host) || page.slow.swap_remove(&host)) {
+                return;
+            }
+            self.hosts.fetch_sub(1, Relaxed);
+            self.count_changed(page, hash, now, &mut fx);
+            if page.in_flight.as_ref().is_some_and(|f| f.host == host) {
+                let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
+                self.stats.failovers.fetch_add(1, Relaxed);
+                self.ask_next(page, hash, now, tried, &mut fx);
+            }
+        });
+        fx
+    }
+
+    /// A socket joined `want:H`.
+    pub fn join_visitor(&self, visitor: ConnId, hash: PageHash) {
+        if self.pages.entry(hash).or_default().visitors.insert(visitor) {
+            self.visitors.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// A socket left `want:H` (served, gave up, or disconnected).
+    pub fn leave_visitor(&self, visitor: ConnId, hash: PageHash) {
+        self.with_page(hash, |page| {
+            if page.visitors.swap_remove(&visitor) {
+                self.visitors.fetch_sub(1, Relaxed);
+            }
+            if page.visitors.is_empty() {
+                // Nobody is left to serve: an answer would be dropped anyway.
+                page.wanted = false;
+                page.in_flight = None;
+            }
+        });
+    }
+
+    /// A visitor on `want:H` sent `content_request`.
+    pub fn request(&self, visitor: ConnId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        self.stats.requests.fetch_add(1, Relaxed);
+        self.with_page(hash, |page| {
+            if !page.visitors.contains(&visitor) {
+                return;
+            }
+            match self.config.policy {
+                Policy::Targeted => {
+                    page.wanted = true;
+                    if page.in_flight.is_some() {
+                        self.stats.coalesced.fetch_add(1, Relaxed);
+                    } else {
+                        self.ask_next(page, hash, now, Vec::new(), &mut fx);
+                    }
+                }
+                Policy::RandomDrop => {
+                    // The original's handle_out: each host passes it on with
+                    // probability 1/n, independently.
+                    let n = page.hosts();
+                    let mut rng = rand::thread_rng();
+                    let lucky = page
+                        .all_hosts()
+                        .into_iter()
+                        .filter(|_| rng.gen_range(0..n) == 0);
+                    fx.extend(lucky.map(|host| Effect::Ask { host, hash }));
+                    self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
+                }
+                Policy::Broadcast => {
+                    fx.extend(
+                        page.all_hosts()
+                            .into_iter()
+                            .map(|host| Effect::Ask { host, hash }),
+                    );
+                    self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
+                }
+            }
+        });
+        fx
+    }
+
+    /// A host on `have:H` sent `content` whose hash the caller checked.
+    /// Bad content removes the host (the caller closes its channel) and asks
+    /// the next one; good content goes to every visitor waiting on the page.
+    pub fn content(&self, host: ConnId, hash: PageHash, verified: bool, now: Instant) -> Effects {
+        if !verified {
+            self.stats.bad_hashes.fetch_add(1, Relaxed);
+            return self.leave_host(host, hash, now);
+        }
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            if page.slow.swap_remove(&host) {
+                page.ready.insert(host);
+            }
+            let awaited = match self.config.policy {
+                Policy::Targeted => page.wanted || page.in_flight.is_some(),
+                Policy::RandomDrop | Policy::Broadcast => true,
+            };
+            if !awaited || page.visitors.is_empty() {
+                self.stats.unsolicited.fetch_add(1, Relaxed);
+                return;
+            }
+            page.wanted = false;
+            page.in_flight = None;
+            let visitors: Vec<ConnId> = page.visitors.iter().copied().collect();
+            self.stats
+                .deliveries
+                .fetch_add(visitors.len() as u64, Relaxed);
+            fx.push(Effect::Deliver { hash, visitors });
+        });
+        fx
+    }
+
+    /// Called at a time an earlier [`Effect::WakeAt`] asked for: fails over a
+    /// request whose host missed its deadline, and sends a coalesced count.
+    pub fn wake(&self, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            if page.in_flight.as_ref().is_some_and(|f| f.deadline <= now) {
+                let InFlight { host, tried, .. } = page.in_flight.take().expect("checked above");
+                if page.ready.swap_remove(&host) {
+                    page.slow.insert(host);
+                }
+                self.stats.failovers.fetch_add(1, Relaxed);
+                self.ask_next(page, hash, now, tried, &mut fx);
+            }
+            let window_over = page
+                .counts
+                .sent
+                .is_none_or(|(at, _)| at + self.config.count_window <= now);
+            if page.counts.wake_pending && window_over {
+                page.counts.wake_pending = false;
+                self.broadcast_count(page, hash, now, &mut fx);
+            }
+        });
+        fx
+    }
+
+    /// Hosts and waiting visitors of one page; zero for a page nobody has.
+    pub fn health(&self, hash: PageHash) -> Health {
+        self.pages
+            .get(&hash)
+            .map(|page| Health {
+                hosts: page.hosts(),
+                waiting: page.visitors.len(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Pages with anyone on them.
+    pub fn pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Host channels over all pages.
+    pub fn hosts(&self) -> u64 {
+        self.hosts.load(Relaxed)
+    }
+
+    /// Visitor channels over all pages.
+    pub fn visitors(&self) -> u64 {
+        self.visitors.load(Relaxed)
+    }
+
+    /// Runs `f` on an existing page and drops the page once nobody is on it.
+    fn with_page(&self, hash: PageHash, f: impl FnOnce(&mut Page)) {
+        let empty = match self.pages.get_mut(&hash) {
+            Some(mut page) => {
+                f(&mut page);
+                page.is_empty()
+            }
+            None => return,
+        };
+        if empty {
+            self.pages.remove_if(&hash, |_, page| page.is_empty());
+        }
+    }
+
+    /// Asks one host that has not been tried for this request: a ready one if
+    /// any, else a slow one. With nobody left, the request waits for a host to
+    /// join or for the visitor's next retry.
+    fn ask_next(
+        &self,
+        page: &mut Page,
+        hash: PageHash,
+        now: Instant,
+        mut tried: Vec<ConnId>,
+        fx: &mut Effects,
+    ) {
+        let Some(host) = pick(&page.ready, &tried).or_else(|| pick(&page.slow, &tried)) else {
+            page.in_flight = None;
+            return;
+        };
+        tried.push(host);
+        let deadline = now + self.config.request_timeout;
+        page.in_flight = Some(InFlight {
+            host,
+            deadline,
+            tried,
+        });
+        self.stats.asks.fetch_add(1, Relaxed);
+        fx.push(Effect::Ask { host, hash });
+        fx.push(Effect::WakeAt { hash, at: deadline });
+    }
+
+    /// Sends the new count now if the page's window allows, or schedules it
+    /// for the end of the window; the last value is always delivered.
+    fn count_changed(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
+        match page.counts.sent {
+            Some((at, _)) if now < at + self.config.count_window => {
+                if !page.counts.wake_pending {
+                    page.counts.wake_pending = true;
+                    fx.push(Effect::WakeAt {
+                        hash,
+                        at: at + self.config.count_window,
+                    });
+                }
+            }
+            _ => self.broadcast_count(page, hash, now, fx),
+        }
+    }
+
+    fn broadcast_count(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
+        let count = page.hosts();
+        if page.counts.sent.is_some_and(|(_, last)| last == count) {
+            return;
+        }
+        page.counts.sent = Some((now, count));
+        fx.push(Effect::Count {
+            hash,
+            hosts: page.all_hosts(),
+            visitors: page.visitors.iter().copied().collect(),
+            count,
+        });
+    }
+}
+
+/// A random member of `set` not in `tried`: a random start, then the next
+/// untried one, so the pick is O(1) while few hosts have been tried.
+fn pick(set: &IndexSet<ConnId>, tried: &[ConnId]) -> Option<ConnId> {
+    if set.is_empty() {
+        return None;
+    }
+    let start = rand::thread_rng().gen_range(0..set.len());
+    (0..set.len())
+        .map(|i| set[(start + i) % set.len()])
+        .find(|host| !tried.contains(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: u8) -> PageHash {
+        PageHash::of(&n.to_string())
+    }
+
+    fn hub(policy: Policy) -> Hub {
+        Hub::new(HubConfig {
+            policy,
+            ..HubConfig::default()
+        })
+    }
+
+    fn asks(fx: &Effects) -> Vec<ConnId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Ask { host, .. } => Some(*host),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn delivered(fx: &Effects) -> Vec<ConnId> {
+        fx.iter()
+            .flat_map(|e| match e {
+                Effect::Deliver { visitors, .. } => visitors.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    fn counts(fx: &Effects) -> Vec<usize> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Count { count, .. } => Some(*count),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A page with hosts 1..=n and visitors 100.. that is past its first count window.
+    fn hosted(policy: Policy, n: u64, visitors: u64) -> (Hub, PageHash, Instant) {
+        let hub = hub(policy);
+        let h = page(0);
+        let t0 = Instant::now();
+        for host in 1..=n {
+            hub.join_host(host, h, t0);
+        }
+        for v in 0..visitors {
+            hub.join_visitor(100 + v, h);
+        }
+        // Flush the count window the joins opened.
+        hub.wake(h, t0 + Duration::from_secs(1));
+        (hub, h, t0 + Duration::from_secs(10))
+    }
+
+    #[test]
+    fn targeted_asks_exactly_one_host_with_a_deadline() {
+        let (hub, h, now) = hosted(Policy::Targeted, 5, 1);
+        let fx = hub.request(100, h, now);
+        let asked = asks(&fx);
+        assert_eq!(asked.len(), 1);
+        assert!((1..=5).contains(&asked[0]));
+        assert!(fx.contains(&Effect::WakeAt {
+            hash: h,
+            at: now + Duration::from_secs(1)
+        }));
+    }
+
+    #[test]
+    fn targeted_spreads_requests_over_hosts() {
+        let (hub, h, now) = hosted(Policy::Targeted, 4, 1);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let host = asks(&hub.request(100, h, now))[0];
+            seen.insert(host);
+            assert_eq!(delivered(&hub.content(host, h, true, now)), vec![100]);
+        }
+        assert_eq!(seen.len(), 4, "every host is chosen sometimes");
+    }
+
+    #[test]
+    fn concurrent_requests_are_coalesced_and_one_answer_serves_all() {
+        let (hub, h, now) = hosted(Policy::Targeted, 3, 3);
+        let first = hub.request(100, h, now);
+        assert_eq!(asks(&first).len(), 1);
+        assert!(hub.request(101, h, now).is_empty());
+        assert!(hub.request(102, h, now).is_empty());
+        assert_eq!(hub.stats.coalesced.load(Relaxed), 2);
+        let fx = hub.content(asks(&first)[0], h, true, now);
+        let mut served = delivered(&fx);
+        served.sort();
+        assert_eq!(served, vec![100, 101, 102]);
+        assert_eq!(hub.stats.deliveries.load(Relaxed), 3);
+        // A second answer to the same request is not forwarded again.
+        assert!(hub.content(1, h, true, now).is_empty());
+        assert_eq!(hub.stats.unsolicited.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn a_silent_host_is_replaced_at_its_deadline_and_then_avoided() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 1);
+        let first = asks(&hub.request(100, h, now))[0];
+        let early = hub.wake(h, now + Duration::from_millis(999));
+        assert!(asks(&early).is_empty(), "not before the deadline");
+        let late = hub.wake(h, now + Duration::from_secs(1));
+        let second = asks(&late);
+        assert_eq!(second.len(), 1);
+        assert_ne!(second[0], first);
+        assert_eq!(hub.stats.failovers.load(Relaxed), 1);
+        // The slow host is still a host, but new requests go to the other one.
+        assert_eq!(hub.health(h).hosts, 2);
+        hub.content(second[0], h, true, now + Duration::from_secs(1));
+        for _ in 0..20 {
+            let t = now + Duration::from_secs(2);
+            let next = asks(&hub.request(100, h, t));
+            assert_eq!(next, second);
+            hub.content(second[0], h, true, t);
+        }
+    }
+
+    #[test]
+    fn when_every_host_is_slow_the_slow_ones_are_still_asked() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 1);
+        let first = asks(&hub.request(100, h, now));
+        let t = now + Duration::from_secs(1);
+        // The only host was tried: nobody is left for this request.
+        assert!(asks(&hub.wake(h, t)).is_empty());
+        // The visitor's retry asks the slow host again rather than nobody.
+        assert_eq!(asks(&hub.request(100, h, t)), first);
+        // Answering makes it ready again.
+        assert_eq!(delivered(&hub.content(first[0], h, true, t)), vec![100]);
+    }
+
+    #[test]
+    fn the_asked_host_leaving_fails_over_at_once() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 1);
+        let first = asks(&hub.request(100, h, now))[0];
+        let fx = hub.leave_host(first, h, now);
+        let next = asks(&fx);
+        assert_eq!(next.len(), 1);
+        assert_ne!(next[0], first);
+        assert_eq!(counts(&fx), vec![1]);
+    }
+
+    #[test]
+    fn bad_content_removes_the_host_and_asks_another() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 1);
+        let liar = asks(&hub.request(100, h, now))[0];
+        let fx = hub.content(liar, h, false, now);
+        assert!(delivered(&fx).is_empty(), "bad content is never delivered");
+        let next = asks(&fx);
+        assert_eq!(next.len(), 1);
+        assert_ne!(next[0], liar);
+        assert_eq!(hub.health(h).hosts, 1);
+        assert_eq!(hub.stats.bad_hashes.load(Relaxed), 1);
+        assert_eq!(delivered(&hub.content(next[0], h, true, now)), vec![100]);
+    }
+
+    #[test]
+    fn a_request_with_no_host_waits_for_the_first_host_to_join() {
+        let hub = hub(Policy::Targeted);
+        let h = page(1);
+        let now = Instant::now();
+        hub.join_visitor(100, h);
+        assert!(hub.request(100, h, now).is_empty());
+        let fx = hub.join_host(7, h, now);
+        assert_eq!(asks(&fx), vec![7]);
+        assert_eq!(delivered(&hub.content(7, h, true, now)), vec![100]);
+        // Served: the next host to join is not asked.
+        assert!(asks(&hub.join_host(8, h, now)).is_empty());
+    }
+
+    #[test]
+    fn requests_from_sockets_not_on_want_are_ignored() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 0);
+        assert!(hub.request(100, h, now).is_empty());
+        assert!(hub.request(100, page(9), now).is_empty());
+    }
+
+    #[test]
+    fn the_last_visitor_leaving_cancels_the_request() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 1);
+        let host = asks(&hub.request(100, h, now))[0];
+        hub.leave_visitor(100, h);
+        assert!(hub.content(host, h, true, now).is_empty());
+        assert!(asks(&hub.join_host(2, h, now)).is_empty());
+    }
+
+    #[test]
+    fn counts_are_sent_at_once_then_coalesced_per_window_and_the_last_value_arrives() {
+        let hub = hub(Policy::Targeted);
+        let h = page(2);
+        let t0 = Instant::now();
+        hub.join_visitor(100, h);
+        let first = hub.join_host(1, h, t0);
+        assert_eq!(
+            first[0],
+            Effect::Count {
+                hash: h,
+                hosts: vec![1],
+                visitors: vec![100],
+                count: 1
+            }
+        );
+        // A burst of churn inside the window: one wake, no counts yet.
+        let mut fx = Vec::new();
+        for host in 2..=10 {
+            fx.extend(hub.join_host(host, h, t0 + Duration::from_millis(host)));
+        }
+        for host in 2..=5 {
+            fx.extend(hub.leave_host(host, h, t0 + Duration::from_millis(20 + host)));
+        }
+        assert!(counts(&fx).is_empty());
+        let window_end = t0 + Duration::from_millis(250);
+        assert_eq!(
+            fx,
+            vec![Effect::WakeAt {
+                hash: h,
+                at: window_end
+            }]
+        );
+        assert!(counts(&hub.wake(h, window_end - Duration::from_millis(1))).is_empty());
+        let flushed = hub.wake(h, window_end);
+        assert_eq!(counts(&flushed), vec![6]);
+        let Effect::Count {
+            hosts, visitors, ..
+        } = &flushed[0]
+        else {
+            panic!()
+        };
+        assert_eq!((hosts.len(), visitors.as_slice()), (6, &[100][..]));
+        // Churn that ends where it started sends nothing more.
+        let t1 = window_end + Duration::from_millis(10);
+        let mut fx = hub.join_host(11, h, t1);
+        fx.extend(hub.leave_host(11, h, t1));
+        assert!(counts(&fx).is_empty());
+        assert!(counts(&hub.wake(h, t1 + Duration::from_millis(250))).is_empty());
+        // A host that disconnects counts out, after a quiet window at once.
+        let t2 = t1 + Duration::from_secs(5);
+        assert_eq!(counts(&hub.leave_host(1, h, t2)), vec![5]);
+    }
+
+    #[test]
+    fn health_and_totals_follow_joins_and_leaves_and_empty_pages_are_dropped() {
+        let hub = hub(Policy::Targeted);
+        let (a, b) = (page(3), page(4));
+        let now = Instant::now();
+        hub.join_host(1, a, now);
+        hub.join_host(1, a, now); // a duplicate join counts once
+        hub.join_host(2, a, now);
+        hub.join_visitor(3, a);
+        hub.join_visitor(3, b);
+        assert_eq!(
+            hub.health(a),
+            Health {
+                hosts: 2,
+                waiting: 1
+            }
+        );
+        assert_eq!(
+            hub.health(b),
+            Health {
+                hosts: 0,
+                waiting: 1
+            }
+        );
+        assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (2, 2, 2));
+        hub.leave_host(1, a, now);
+        hub.leave_host(1, a, now); // leaving twice is harmless
+        hub.leave_visitor(3, b);
+        assert_eq!(hub.pages(), 1);
+        hub.leave_host(2, a, now);
+        hub.leave_visitor(3, a);
+        assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (0, 0, 0));
+        assert_eq!(hub.health(a), Health::default());
+    }
+
+    #[test]
+    fn random_drop_loses_about_a_third_of_requests_and_duplicates_a_quarter() {
+        let (hub, h, now) = hosted(Policy::RandomDrop, 10, 1);
+        let trials = 4000;
+        let (mut none, mut several) = (0, 0);
+        for _ in 0..trials {
+            match asks(&hub.request(100, h, now)).len() {
+                0 => none += 1,
+                1 => {}
+                _ => several += 1,
+            }
+        }
+        // (1 - 1/10)^10 ≈ 0.349 reach nobody; 1 - 0.349 - 0.387 ≈ 0.264 reach several.
+        let (none, several) = (none as f64 / trials as f64, several as f64 / trials as f64);
+        assert!((0.30..0.40).contains(&none), "{none}");
+        assert!((0.22..0.31).contains(&several), "{several}");
+    }
+
+    #[test]
+    fn broadcast_asks_every_host_and_forwards_every_answer() {
+        let (hub, h, now) = hosted(Policy::Broadcast, 4, 2);
+        let mut asked = asks(&hub.request(100, h, now));
+        asked.sort();
+        assert_eq!(asked, vec![1, 2, 3, 4]);
+        for host in asked {
+            assert_eq!(delivered(&hub.content(host, h, true, now)).len(), 2);
+        }
+    }
+}

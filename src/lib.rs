@@ -1,0 +1,47 @@
+//! Ephemeral P2P: pages that live only in their visitors' browsers.
+//!
+//! One crate built twice by cargo-leptos: the server (`ssr`) and the
+//! browser's WASM (`hydrate`).
+//!
+//! # Layout
+//!
+//! * `protocol` — page hashes, topics, Phoenix Channels frames (V1/V2) and
+//!   this app's events. Shared by the server, the browser and native tools.
+//! * `app` — the Leptos shell, routes and components.
+//! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved.
+//! * `hub` (ssr) — every page's routing state and the routing policy; pure.
+//! * `relay` (ssr) — the hub plus the sockets: carries out the hub's effects,
+//!   owns the metrics.
+//! * `ws` (ssr) — one task per WebSocket: frames in, replies and queued
+//!   frames out, limits, heartbeat deadline.
+//! * `server` (ssr) — the router, `serve(listener, …)`, graceful shutdown.
+
+pub mod app;
+pub mod protocol;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod relay;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod ws;
+
+/// The browser's entry point, called by the script cargo-leptos injects.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    let site = app::SiteInfo::from_document();
+    leptos::mount::hydrate_body(move || {
+        leptos::prelude::provide_context(site);
+        leptos::prelude::view! { <app::App/> }
+    });
+    // Tests (and curious people) can tell when the page became interactive.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,612 @@
+//! The wire protocol, shared by the server, the browser and the native tools:
+//! page hashes, topics, Phoenix Channels frames (V1 objects and V2 arrays, see
+//! `PHOENIX.md`) and this app's events. No I/O and no cfg gates.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// The topic of socket-level frames (heartbeats).
+pub const PHOENIX_TOPIC: &str = "phoenix";
+
+/// Phoenix's reserved event names.
+pub mod event {
+    pub const JOIN: &str = "phx_join";
+    pub const LEAVE: &str = "phx_leave";
+    pub const REPLY: &str = "phx_reply";
+    pub const CLOSE: &str = "phx_close";
+    pub const ERROR: &str = "phx_error";
+    pub const HEARTBEAT: &str = "heartbeat";
+    /// Visitor → relay on `want:H`; relay → one host on `have:H`.
+    pub const CONTENT_REQUEST: &str = "content_request";
+    /// Host → relay on `have:H`; relay → visitors on `want:H`.
+    pub const CONTENT: &str = "content";
+    /// Relay → everyone on `have:H` and `want:H`: the number of hosts.
+    pub const VISITORS_COUNT: &str = "visitors_count";
+}
+
+/// Why the protocol refused something. The `Display` text is what a client
+/// reads in an error reply's `reason` or a close frame's reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    #[error("unmatched topic")]
+    UnmatchedTopic,
+    #[error("invalid hash: expected 64 lowercase hex digits")]
+    InvalidHash,
+    #[error("unsupported serializer version")]
+    UnsupportedVsn,
+}
+
+/// A page's address: the SHA-256 of its text's UTF-8 bytes. Written as 64
+/// lowercase hex digits in topics, URLs and payloads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PageHash([u8; 32]);
+
+impl PageHash {
+    /// The hash of a page's text.
+    pub fn of(content: &str) -> Self {
+        Self(Sha256::digest(content.as_bytes()).into())
+    }
+
+    /// Parses exactly 64 lowercase hex digits (uppercase is refused: one page,
+    /// one address).
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 64 {
+            return Err(ProtocolError::InvalidHash);
+        }
+        let mut out = [0u8; 32];
+        for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            *slot = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+        }
+        Ok(Self(out))
+    }
+
+    /// True when `content` hashes to this address.
+    pub fn matches(&self, content: &str) -> bool {
+        Self::of(content) == *self
+    }
+}
+
+fn hex_digit(byte: u8) -> Result<u8, ProtocolError> {
+    match byte {
+        b'0'..=b'9' => Ok(byte - b'0'),
+        b'a'..=b'f' => Ok(byte - b'a' + 10),
+        _ => Err(ProtocolError::InvalidHash),
+    }
+}
+
+impl fmt::Display for PageHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for PageHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PageHash({self})")
+    }
+}
+
+impl FromStr for PageHash {
+    type Err = ProtocolError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for PageHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PageHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The topics a socket may join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Socket-level frames (heartbeats); never joined.
+    Phoenix,
+    /// Hosts of a page: they receive `content_request` and answer `content`.
+    Have(PageHash),
+    /// Visitors waiting for a page: they send `content_request` and receive `content`.
+    Want(PageHash),
+}
+
+impl Topic {
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        if text == PHOENIX_TOPIC {
+            return Ok(Self::Phoenix);
+        }
+        match text.split_once(':') {
+            Some(("have", hash)) => Ok(Self::Have(PageHash::parse(hash)?)),
+            Some(("want", hash)) => Ok(Self::Want(PageHash::parse(hash)?)),
+            _ => Err(ProtocolError::UnmatchedTopic),
+        }
+    }
+
+    /// The page this topic belongs to, if any.
+    pub fn page(&self) -> Option<PageHash> {
+        match self {
+            Self::Phoenix => None,
+            Self::Have(hash) | Self::Want(hash) => Some(*hash),
+        }
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Phoenix => f.write_str(PHOENIX_TOPIC),
+            Self::Have(hash) => write!(f, "have:{hash}"),
+            Self::Want(hash) => write!(f, "want:{hash}"),
+        }
+    }
+}
+
+/// A client-chosen reference (`ref` or `join_ref`), echoed back verbatim with
+/// its JSON type kept: the JS client compares refs with `===`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Ref {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl From<&str> for Ref {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<u64> for Ref {
+    /// Refs our own clients make: strings of an increasing counter, as the
+    /// JS client does.
+    fn from(counter: u64) -> Self {
+        Self::Text(counter.to_string())
+    }
+}
+
+/// The serializer a socket negotiated with the `vsn` query parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vsn {
+    /// `{"topic","event","payload","ref"}` objects (no `vsn`, or `1.0.x`).
+    V1,
+    /// `[join_ref, ref, topic, event, payload]` arrays (`2.0.x`).
+    V2,
+}
+
+impl Vsn {
+    /// Phoenix's negotiation: absent or `1.0.x` → V1, `2.0.x` → V2, anything
+    /// else is refused before the upgrade.
+    pub fn negotiate(vsn: Option<&str>) -> Result<Self, ProtocolError> {
+        let Some(vsn) = vsn else { return Ok(Self::V1) };
+        let mut parts = vsn.split('.');
+        let (major, minor, patch) = (parts.next(), parts.next(), parts.next());
+        let is_number = |p: Option<&str>| {
+            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if parts.next().is_some() || !is_number(patch) {
+            return Err(ProtocolError::UnsupportedVsn);
+        }
+        match (major, minor) {
+            (Some("1"), Some("0")) => Ok(Self::V1),
+            (Some("2"), Some("0")) => Ok(Self::V2),
+            _ => Err(ProtocolError::UnsupportedVsn),
+        }
+    }
+
+    /// The query parameter a client sends to select this serializer.
+    pub fn query(self) -> &'static str {
+        match self {
+            Self::V1 => "vsn=1.0.0",
+            Self::V2 => "vsn=2.0.0",
+        }
+    }
+}
+
+/// One decoded text frame. The payload stays raw JSON until the event that
+/// owns it is known, so page text is unescaped once, by whoever needs it.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    pub join_ref: Option<Ref>,
+    pub msg_ref: Option<Ref>,
+    pub topic: String,
+    pub event: String,
+    pub payload: &'a RawValue,
+}
+
+/// The V1 object as clients send it: every key but `join_ref` is required.
+#[derive(Deserialize)]
+struct V1Frame<'a> {
+    topic: String,
+    event: String,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+    #[serde(rename = "ref", deserialize_with = "required_nullable")]
+    msg_ref: Option<Ref>,
+    #[serde(default)]
+    join_ref: Option<Ref>,
+}
+
+/// A key that must be present but may be `null` (serde treats a missing
+/// `Option` as `None` otherwise; `deserialize_with` makes it required).
+fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Ref>, D::Error> {
+    Option::<Ref>::deserialize(d)
+}
+
+impl<'a> Frame<'a> {
+    /// Decodes a text frame in the socket's serializer. Payloads must be
+    /// JSON objects; V2 items after the fifth are ignored, as Phoenix does.
+    pub fn decode(vsn: Vsn, text: &'a str) -> Result<Self, ProtocolError> {
+        let malformed = |e: serde_json::Error| ProtocolError::Malformed(e.to_string());
+        let frame = match vsn {
+            Vsn::V2 => {
+                let items: Vec<&'a RawValue> = serde_json::from_str(text).map_err(malformed)?;
+                let [join_ref, msg_ref, topic, event, payload, ..] = items[..] else {
+                    return Err(ProtocolError::Malformed(format!(
+                        "expected [join_ref, ref, topic, event, payload], got {} items",
+                        items.len()
+                    )));
+                };
+                Frame {
+                    join_ref: serde_json::from_str(join_ref.get()).map_err(malformed)?,
+                    msg_ref: serde_json::from_str(msg_ref.get()).map_err(malformed)?,
+                    topic: serde_json::from_str(topic.get()).map_err(malformed)?,
+                    event: serde_json::from_str(event.get()).map_err(malformed)?,
+                    payload,
+                }
+            }
+            Vsn::V1 => {
+                let v1: V1Frame<'a> = serde_json::from_str(text).map_err(malformed)?;
+                Frame {
+                    join_ref: v1.join_ref,
+                    msg_ref: v1.msg_ref,
+                    topic: v1.topic,
+                    event: v1.event,
+                    payload: v1.payload,
+                }
+            }
+        };
+        if !frame.payload.get().starts_with('{') {
+            return Err(ProtocolError::Malformed(
+                "payload must be a JSON object".into(),
+            ));
+        }
+        Ok(frame)
+    }
+
+    /// The payload as an event's typed shape.
+    pub fn payload_as<T: Deserialize<'a>>(&self) -> Result<T, ProtocolError> {
+        serde_json::from_str(self.payload.get())
+            .map_err(|e| ProtocolError::Malformed(format!("{} payload: {e}", self.event)))
+    }
+
+    /// `(status, response)` of a `phx_reply`, or `None` for any other frame.
+    pub fn reply(&self) -> Option<Reply<'a>> {
+        (self.event == event::REPLY)
+            .then(|| serde_json::from_str(self.payload.get()).ok())
+            .flatten()
+    }
+}
+
+/// The payload of a `phx_reply`.
+#[derive(Debug, Deserialize)]
+pub struct Reply<'a> {
+    pub status: String,
+    #[serde(borrow)]
+    pub response: &'a RawValue,
+}
+
+/// Encodes one text frame in the given serializer. `payload` is a JSON
+/// object's text. V1 output never carries `join_ref` (as Phoenix).
+pub fn encode(
+    vsn: Vsn,
+    join_ref: Option<&Ref>,
+    msg_ref: Option<&Ref>,
+    topic: &str,
+    event: &str,
+    payload: &str,
+) -> String {
+    match vsn {
+        Vsn::V2 => format!(
+            "[{},{},{},{},{payload}]",
+            json(&join_ref),
+            json(&msg_ref),
+            json(&topic),
+            json(&event)
+        ),
+        Vsn::V1 => format!(
+            "{{\"topic\":{},\"event\":{},\"payload\":{payload},\"ref\":{}}}",
+            json(&topic),
+            json(&event),
+            json(&msg_ref)
+        ),
+    }
+}
+
+/// One JSON value's text (refs, topics, events: these always serialize).
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("refs and strings always serialize")
+}
+
+/// The `phx_reply` payload: `{"status": status, "response": response}`.
+pub fn reply_payload(status: &str, response: &str) -> String {
+    format!(
+        "{{\"status\":{},\"response\":{response}}}",
+        serde_json::Value::from(status)
+    )
+}
+
+/// An `{"reason": reason}` object, the response of error replies and the
+/// payload of `phx_error`.
+pub fn reason(text: &str) -> String {
+    serde_json::json!({ "reason": text }).to_string()
+}
+
+/// `content_request` from a visitor. `hash`, if given, must be the topic's.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ContentRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+/// `content` from a host (with `hash`) or to visitors (without).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Content<'a> {
+    #[serde(borrow)]
+    pub content: std::borrow::Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+/// `visitors_count`: how many hosts a page has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorsCount {
+    pub count: usize,
+}
+
+/// How a page is doing: its hosts and the visitors waiting for it. The SSR
+/// shell of `/<hash>` shows it before the browser connects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub hosts: usize,
+    pub waiting: usize,
+}
+
+/// Serializes an event payload to the JSON object text `encode` takes.
+pub fn payload<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("event payloads always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn hash_is_sha256_of_utf8_in_lowercase_hex() {
+        assert_eq!(PageHash::of("abc").to_string(), ABC);
+        assert_eq!(
+            PageHash::of("").to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        // Emoji (the original broke on them) hash their UTF-8 bytes.
+        assert_eq!(
+            PageHash::of("😀").to_string(),
+            "f0443a342c5ef54783a111b51ba56c938e474c32324d90c3a60c9c8e3a37e2d9"
+        );
+    }
+
+    #[test]
+    fn hash_parse_round_trips_and_refuses_anything_else() {
+        assert_eq!(PageHash::parse(ABC).unwrap().to_string(), ABC);
+        assert!(PageHash::parse(&ABC.to_uppercase()).is_err());
+        assert!(PageHash::parse(&ABC[1..]).is_err());
+        assert!(PageHash::parse(&format!("{ABC}0")).is_err());
+        assert!(PageHash::parse(&ABC.replace('a', "g")).is_err());
+        assert!(PageHash::parse("").is_err());
+        // 64 bytes but not 64 ASCII digits.
+        assert!(PageHash::parse(&"é".repeat(32)).is_err());
+        assert!(PageHash::parse(ABC).unwrap().matches("abc"));
+        assert!(!PageHash::parse(ABC).unwrap().matches("abd"));
+    }
+
+    #[test]
+    fn topics_parse_and_print() {
+        let hash = PageHash::parse(ABC).unwrap();
+        assert_eq!(Topic::parse("phoenix"), Ok(Topic::Phoenix));
+        assert_eq!(Topic::parse(&format!("have:{ABC}")), Ok(Topic::Have(hash)));
+        assert_eq!(Topic::parse(&format!("want:{ABC}")), Ok(Topic::Want(hash)));
+        assert_eq!(Topic::Want(hash).to_string(), format!("want:{ABC}"));
+        assert_eq!(
+            Topic::parse("room:lobby"),
+            Err(ProtocolError::UnmatchedTopic)
+        );
+        assert_eq!(Topic::parse("have"), Err(ProtocolError::UnmatchedTopic));
+        assert_eq!(Topic::parse("have:abc"), Err(ProtocolError::InvalidHash));
+        assert_eq!(Topic::Have(hash).page(), Some(hash));
+        assert_eq!(Topic::Phoenix.page(), None);
+    }
+
+    #[test]
+    fn vsn_negotiation_follows_phoenix() {
+        assert_eq!(Vsn::negotiate(None), Ok(Vsn::V1));
+        assert_eq!(Vsn::negotiate(Some("1.0.0")), Ok(Vsn::V1));
+        assert_eq!(Vsn::negotiate(Some("2.0.0")), Ok(Vsn::V2));
+        assert_eq!(Vsn::negotiate(Some("2.0.7")), Ok(Vsn::V2));
+        for bad in ["123.1.1", "2.1.0", "2", "2.0", "x", "", "2.0.0.0", "2.0.a"] {
+            assert_eq!(
+                Vsn::negotiate(Some(bad)),
+                Err(ProtocolError::UnsupportedVsn),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn decodes_v2_arrays() {
+        let f =
+            Frame::decode(Vsn::V2, r#"["3","4","room:lobby","new_msg",{"body":"hi"}]"#).unwrap();
+        assert_eq!(f.join_ref, Some(Ref::from("3")));
+        assert_eq!(f.msg_ref, Some(Ref::from("4")));
+        assert_eq!(f.topic, "room:lobby");
+        assert_eq!(f.event, "new_msg");
+        assert_eq!(f.payload.get(), r#"{"body":"hi"}"#);
+
+        let hb = Frame::decode(Vsn::V2, r#"[null,"5","phoenix","heartbeat",{}]"#).unwrap();
+        assert_eq!(hb.join_ref, None);
+        assert_eq!(hb.msg_ref, Some(Ref::from("5")));
+
+        // Extra items are ignored, as Phoenix does; numeric refs are kept as numbers.
+        let extra = Frame::decode(Vsn::V2, r#"[1,2,"t","e",{},"extra"]"#).unwrap();
+        assert_eq!(extra.msg_ref, Some(Ref::Number(2.into())));
+    }
+
+    #[test]
+    fn decodes_v1_objects_with_required_keys() {
+        let f = Frame::decode(
+            Vsn::V1,
+            r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.topic.as_str(), f.event.as_str()),
+            ("phoenix", "heartbeat")
+        );
+        assert_eq!(f.msg_ref, Some(Ref::from("5")));
+        assert_eq!(f.join_ref, None);
+
+        let with_join = Frame::decode(
+            Vsn::V1,
+            r#"{"topic":"t","event":"e","payload":{},"ref":null,"join_ref":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(with_join.msg_ref, None);
+        assert_eq!(with_join.join_ref, Some(Ref::from("1")));
+
+        // `ref` is required even though it may be null.
+        assert!(Frame::decode(Vsn::V1, r#"{"topic":"t","event":"e","payload":{}}"#).is_err());
+        assert!(Frame::decode(Vsn::V1, r#"{"topic":"t","payload":{},"ref":null}"#).is_err());
+    }
+
+    #[test]
+    fn refuses_malformed_frames() {
+        for (vsn, text) in [
+            (Vsn::V2, ""),
+            (Vsn::V2, "not json"),
+            (Vsn::V2, r#"["1","1","t","e""#),
+            (Vsn::V2, r#"["1","1","t","e"]"#),
+            (
+                Vsn::V2,
+                r#"{"topic":"t","event":"e","payload":{},"ref":null}"#,
+            ),
+            (Vsn::V2, r#"["1","1","t","e",[]]"#),
+            (Vsn::V2, r#"["1","1","t","e","payload"]"#),
+            (Vsn::V2, r#"["1","1",7,"e",{}]"#),
+            (Vsn::V2, r#"["1",{"x":1},"t","e",{}]"#),
+            (Vsn::V2, r#"["1","1","t",null,{}]"#),
+            (Vsn::V1, r#"["1","1","t","e",{}]"#),
+            (
+                Vsn::V1,
+                r#"{"topic":"t","event":"e","payload":null,"ref":null}"#,
+            ),
+        ] {
+            assert!(
+                matches!(Frame::decode(vsn, text), Err(ProtocolError::Malformed(_))),
+                "{vsn:?} {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn encodes_both_serializers_like_phoenix() {
+        let j = Ref::from("3");
+        let r = Ref::from("4");
+        let ok = reply_payload("ok", "{}");
+        assert_eq!(
+            encode(Vsn::V2, Some(&j), Some(&r), "room:lobby", "phx_reply", &ok),
+            r#"["3","4","room:lobby","phx_reply",{"status":"ok","response":{}}]"#
+        );
+        assert_eq!(
+            encode(Vsn::V1, Some(&j), Some(&r), "room:lobby", "phx_reply", &ok),
+            r#"{"topic":"room:lobby","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"4"}"#
+        );
+        assert_eq!(
+            encode(
+                Vsn::V2,
+                None,
+                None,
+                "t",
+                "visitors_count",
+                &payload(&VisitorsCount { count: 3 })
+            ),
+            r#"[null,null,"t","visitors_count",{"count":3}]"#
+        );
+        // A topic echoed from a client is escaped, never spliced in raw.
+        assert_eq!(
+            encode(
+                Vsn::V2,
+                None,
+                Some(&Ref::Number(7.into())),
+                "a\"b",
+                "phx_reply",
+                "{}"
+            ),
+            r#"[null,7,"a\"b","phx_reply",{}]"#
+        );
+        assert_eq!(reason("unmatched topic"), r#"{"reason":"unmatched topic"}"#);
+    }
+
+    #[test]
+    fn encoded_frames_decode_to_the_same_fields() {
+        let text = "line one\r\nüñí€😀 \"quoted\" </script>";
+        let body = payload(&Content {
+            content: text.into(),
+            hash: None,
+        });
+        for vsn in [Vsn::V1, Vsn::V2] {
+            let wire = encode(
+                vsn,
+                None,
+                None,
+                &format!("want:{ABC}"),
+                event::CONTENT,
+                &body,
+            );
+            let frame = Frame::decode(vsn, &wire).unwrap();
+            assert_eq!(frame.event, event::CONTENT);
+            let content: Content = frame.payload_as().unwrap();
+            assert_eq!(content.content, text);
+        }
+    }
+
+    #[test]
+    fn reads_replies_and_event_payloads() {
+        let f = Frame::decode(
+            Vsn::V2,
+            r#"[null,"6","room:nope","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]"#,
+        )
+        .unwrap();
+        let reply = f.reply().unwrap();
+        assert_eq!(reply.status, "error");
+        assert_eq!(reply.response.get(), r#"{"reason":"unmatched topic"}"#);
+
+        let req = Frame::decode(Vsn::V2, r#"["1","2","t","content_request",{}]"#).unwrap();
+        assert_eq!(req.payload_as::<ContentRequest>().unwrap().hash, None);
+        let bad = Frame::decode(Vsn::V2, r#"["1","2","t","content",{"content":5}]"#).unwrap();
+        assert!(bad.payload_as::<Content>().is_err());
+        assert!(bad.reply().is_none());
+    }
+}
