@@ -19,6 +19,9 @@ use tokio::time::{sleep_until, timeout, Instant};
 /// own reads.
 const WRITE_BATCH: usize = 64;
 
+/// How long a closing socket waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 /// Why a socket is being closed: a WebSocket close code and a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Close {
@@ -145,7 +148,19 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
             code: close.code,
             reason: close.reason.into(),
         }));
-        let _ = timeout(limits.write_timeout, socket.send(frame)).await;
+        if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
+            // Read until the client answers the close (or a short while), so
+            // unread input does not make the kernel reset the connection and
+            // lose the close frame on the way.
+            let drain = async {
+                while let Some(Ok(message)) = socket.recv().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            };
+            let _ = timeout(CLOSE_GRACE, drain).await;
+        }
     }
     session.leave_all();
     relay.unregister(reg.conn);
