@@ -1,12 +1,13 @@
 //! The pages: the HTML shell, the routes, the homepage and the page view.
 //! Rendered on the server, hydrated in the browser.
 
+use crate::machine::{Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::{path, NavigateOptions};
+use leptos_router::{path, NavigateOptions, SsrMode};
 
 /// The name of the `<meta>` that carries the content limit to the browser.
 const LIMIT_META: &str = "ep2p-content-limit";
@@ -75,11 +76,14 @@ pub fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true"></span>
                     "Ephemeral P2P"
                 </a>
+                <a class="new-page" href="/">"New page"</a>
             </header>
             <main class="site-main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/:hash") view=PageRoute/>
+                    // In order: the stream waits for the host count, so it is in the first
+                    // HTML (no script needed to see it), the rest streams.
+                    <Route path=path!("/:hash") view=PageRoute ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -234,18 +238,61 @@ pub fn count_of(n: usize, noun: &str) -> String {
     }
 }
 
+/// What the status line says in each phase.
+pub fn status_text(snapshot: &Snapshot) -> &'static str {
+    match (snapshot.phase, snapshot.has_content) {
+        (Phase::Connecting, true) => "Connecting to the relay to share your page…",
+        (Phase::Connecting, false) => "Connecting to the other visitors…",
+        (Phase::Waiting, _) => "Asking the other visitors for this page…",
+        (Phase::NobodyHosting, _) => NOBODY_HOSTING,
+        (Phase::Hosting, _) => {
+            "You are hosting this page. Share the link: it lives as long as someone keeps it open."
+        }
+        (Phase::Reconnecting, true) => {
+            "Connection lost. Reconnecting… You keep hosting this page while this tab stays open."
+        }
+        (Phase::Reconnecting, false) => "Connection lost. Reconnecting…",
+    }
+}
+
+/// SPEC §4's words for a page that has no host.
+pub const NOBODY_HOSTING: &str =
+    "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; \
+     if someone who has it comes back, it appears here.";
+
 #[component]
 fn PageView(hash: PageHash) -> impl IntoView {
     let local = expect_context::<LocalPage>();
-    let health = Resource::new(move || hash.to_string(), page_health);
-    let content = move || {
-        local.0.with(|page| {
-            page.as_ref()
-                .filter(|(h, _)| *h == hash)
-                .map(|(_, text)| text.clone())
-        })
-    };
+    let created = local.0.with_untracked(|page| {
+        page.as_ref()
+            .filter(|(h, _)| *h == hash)
+            .map(|(_, text)| text.clone())
+    });
+    let snapshot = RwSignal::new(Snapshot::initial(created.is_some()));
+    let text = RwSignal::new(created);
+    // Blocking: the host count is in the first HTML, readable without JavaScript.
+    let health = Resource::new_blocking(move || hash.to_string(), page_health);
+    let copied = RwSignal::new(false);
     let short = hash.to_string()[..12].to_string();
+
+    #[cfg(feature = "hydrate")]
+    connect_page(hash, snapshot, text);
+
+    let hosts = move || {
+        let live = snapshot.with(|s| s.hosts);
+        live.or_else(|| health.get().and_then(Result::ok).map(|h| h.hosts))
+    };
+    let copy_link = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let window = leptos::prelude::window();
+            if let Ok(href) = window.location().href() {
+                let _ = window.navigator().clipboard().write_text(&href);
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+            }
+        }
+    };
 
     view! {
         <Title text=format!("Page {short}")/>
@@ -253,27 +300,76 @@ fn PageView(hash: PageHash) -> impl IntoView {
             <div class="page-bar">
                 <Suspense fallback=|| view! { <span class="health">"…"</span> }>
                     {move || {
-                        health.get().map(|h| {
-                            let hosts = h.map(|h| h.hosts).unwrap_or(0);
-                            view! {
-                                <span class="health" data-testid="health">{count_of(hosts, "host")}</span>
-                            }
-                        })
+                        let n = hosts();
+                        view! {
+                            <span class="health" class:none=move || n == Some(0) data-testid="health">
+                                {n.map_or_else(|| "…".to_string(), |n| count_of(n, "host"))}
+                            </span>
+                        }
                     }}
                 </Suspense>
                 <code class="page-hash" title=hash.to_string()>{short}"…"</code>
+                <div class="actions">
+                    <button type="button" on:click=copy_link data-testid="copy-link">
+                        {move || if copied.get() { "Link copied" } else { "Copy link" }}
+                    </button>
+                </div>
             </div>
-            {move || match content() {
-                Some(text) => view! {
-                    <p class="status" role="status" aria-live="polite">"You are hosting this page."</p>
-                    <div class="page-text" data-testid="page-text">{text}</div>
-                }.into_any(),
-                None => view! {
-                    <p class="status" role="status" aria-live="polite">"Connecting to the other visitors…"</p>
-                }.into_any(),
-            }}
+            <p class="status" role="status" aria-live="polite" data-testid="status" data-phase=move || format!("{:?}", snapshot.with(|s| s.phase)).to_lowercase()>
+                {move || snapshot.with(status_text)}
+            </p>
+            <Show when=move || snapshot.with(|s| s.last_host)>
+                <p class="warning" role="alert" data-testid="last-host-warning">
+                    <strong>"You are the only host."</strong>
+                    " Closing this tab deletes the page. Share the link so someone else keeps it alive."
+                </p>
+            </Show>
+            <Show when=move || snapshot.with(|s| s.rejected > 0 && !s.has_content)>
+                <p class="status" data-testid="rejected">
+                    {move || format!("Discarded {} that did not match this page's hash.", count_of(snapshot.with(|s| s.rejected as usize), "copy"))}
+                </p>
+            </Show>
+            {move || text.get().map(|text| view! { <div class="page-text" data-testid="page-text">{text}</div> })}
         </article>
     }
+}
+
+/// Starts the page's relay connection once the page is interactive, keeps
+/// the view signals in step with the machine, prompts before the last host
+/// closes the tab, and disconnects when the view goes away.
+#[cfg(feature = "hydrate")]
+fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, text: RwSignal<Option<String>>) {
+    use crate::socket::Driver;
+    let driver = StoredValue::new_local(None::<Driver>);
+    Effect::new(move |started: Option<()>| {
+        if started.is_some() {
+            return;
+        }
+        let initial = text.get_untracked();
+        let started = Driver::start(hash, initial, move |machine| {
+            snapshot.set(machine.snapshot());
+            if text.with_untracked(Option::is_none) {
+                if let Some(content) = machine.content() {
+                    text.set(Some(content.to_string()));
+                }
+            }
+        });
+        driver.set_value(Some(started));
+    });
+    let prompt = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if snapshot.with_untracked(|s| s.last_host) {
+            event.prevent_default();
+            event.set_return_value("");
+        }
+    });
+    on_cleanup(move || {
+        prompt.remove();
+        driver.update_value(|d| {
+            if let Some(d) = d.take() {
+                d.stop();
+            }
+        });
+    });
 }
 
 #[component]

@@ -7,7 +7,9 @@
 //!
 //! * `protocol` — page hashes, topics, Phoenix Channels frames (V1/V2) and
 //!   this app's events. Shared by the server, the browser and native tools.
+//! * `machine` — the visitor's state machine: plain Rust, no web-sys.
 //! * `app` — the Leptos shell, routes and components.
+//! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved.
 //! * `hub` (ssr) — every page's routing state and the routing policy; pure.
 //! * `relay` (ssr) — the hub plus the sockets: carries out the hub's effects,
@@ -17,7 +19,11 @@
 //! * `server` (ssr) — the router, `serve(listener, …)`, graceful shutdown.
 
 pub mod app;
+pub mod machine;
 pub mod protocol;
+
+#[cfg(feature = "hydrate")]
+pub mod socket;
 
 #[cfg(feature = "ssr")]
 pub mod config;

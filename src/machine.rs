@@ -1,0 +1,961 @@
+//! The visitor's state machine: everything a browser tab does on a page,
+//! as plain Rust with no web-sys, so it is unit-tested natively. The
+//! browser glue (`socket.rs`) feeds it [`Event`]s (socket opened, closed, a
+//! frame arrived, a timer fired) and carries out the [`Command`]s it returns.
+//!
+//! It speaks Phoenix Channels V2 like the official client: string refs from
+//! a counter, join_ref = the join's ref, a heartbeat every 30 s, frames
+//! whose join_ref is stale are dropped.
+
+use crate::protocol::{self, event, Content, ContentRequest, Frame, PageHash, Ref, Topic, Vsn};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+
+/// How often a visitor without the page asks again.
+pub const RETRY_EVERY: Duration = Duration::from_secs(2);
+/// How often a heartbeat is sent; a missing reply by the next one means the
+/// connection is dead.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+
+/// Reconnect delays: exponential from `first`, capped at `max`, with jitter
+/// (each delay is drawn between half and all of the nominal one), so a
+/// restarted relay is not hit by every tab at the same instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_millis(250),
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Backoff {
+    /// The nominal delay before reconnect attempt `attempt` (1-based).
+    pub fn nominal(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        self.first.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Timers the machine arms; arming one again replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// Ask for the page again.
+    Retry,
+    /// Send a heartbeat (or give up on a connection whose last one went unanswered).
+    Heartbeat,
+    /// Open a new connection.
+    Reconnect,
+}
+
+/// What happens to the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The WebSocket opened.
+    Opened,
+    /// The WebSocket closed or failed (or was closed by a `Disconnect`).
+    Closed,
+    /// A text frame arrived.
+    Frame(String),
+    /// A timer fired.
+    Timer(Timer),
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Open a WebSocket to the relay (`/ws/websocket?vsn=2.0.0`).
+    Connect,
+    /// Close the current WebSocket; the glue then reports `Closed`.
+    Disconnect,
+    /// Send a text frame.
+    Send(String),
+    /// Arm a timer, replacing the same one if armed.
+    Schedule(Timer, Duration),
+    /// Disarm a timer.
+    Cancel(Timer),
+}
+
+/// The connection to the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Open,
+    /// Lost; reconnect attempt `attempt` is due after `delay`.
+    Retrying {
+        attempt: u32,
+        delay: Duration,
+    },
+}
+
+/// A channel's state on the current connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Channel {
+    Left,
+    Joining(Ref),
+    Joined(Ref),
+}
+
+impl Channel {
+    fn join_ref(&self) -> Option<&Ref> {
+        match self {
+            Self::Left => None,
+            Self::Joining(r) | Self::Joined(r) => Some(r),
+        }
+    }
+}
+
+/// What the page view shows, derived from the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not yet connected (or the creator's page not yet announced).
+    Connecting,
+    /// Asking the hosts for the page.
+    Waiting,
+    /// The page has no host; still listening, still asking.
+    NobodyHosting,
+    /// This tab has the page and hosts it.
+    Hosting,
+    /// The connection was lost; a reconnect is scheduled.
+    Reconnecting,
+}
+
+/// Everything the page view shows, in one copyable value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    pub phase: Phase,
+    /// The live host count, once the relay has sent one.
+    pub hosts: Option<usize>,
+    /// This tab has the page's text.
+    pub has_content: bool,
+    /// Closing this tab would delete the page.
+    pub last_host: bool,
+    /// Copies of the page discarded because their hash was wrong.
+    pub rejected: u32,
+}
+
+impl Snapshot {
+    /// Before the machine has run (server rendering, first paint).
+    pub fn initial(has_content: bool) -> Self {
+        Self {
+            phase: Phase::Connecting,
+            hosts: None,
+            has_content,
+            last_host: false,
+            rejected: 0,
+        }
+    }
+}
+
+/// One visitor on one page.
+#[derive(Debug)]
+pub struct Visitor {
+    hash: PageHash,
+    /// The page's text, once this tab has it (created here, or received and verified).
+    content: Option<String>,
+    connection: Connection,
+    want: Channel,
+    have: Channel,
+    /// The last host count the relay sent.
+    hosts: Option<usize>,
+    /// Ref of the heartbeat awaiting its reply.
+    heartbeat: Option<Ref>,
+    next_ref: u64,
+    /// Failed connection attempts since the last successful join.
+    attempts: u32,
+    /// Content frames that did not match the hash and were discarded.
+    rejected: u32,
+    backoff: Backoff,
+    rng: SmallRng,
+}
+
+impl Visitor {
+    /// A tab opening `/<hash>`, with the page's text if this tab created it.
+    /// `seed` drives the reconnect jitter.
+    pub fn new(hash: PageHash, content: Option<String>, seed: u64) -> (Self, Vec<Command>) {
+        let content = content.filter(|text| hash.matches(text));
+        let visitor = Self {
+            hash,
+            content,
+            connection: Connection::Connecting,
+            want: Channel::Left,
+            have: Channel::Left,
+            hosts: None,
+            heartbeat: None,
+            next_ref: 0,
+            attempts: 0,
+            rejected: 0,
+            backoff: Backoff::default(),
+            rng: SmallRng::seed_from_u64(seed),
+        };
+        (visitor, vec![Command::Connect])
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    pub fn hash(&self) -> PageHash {
+        self.hash
+    }
+
+    pub fn content(&self) -> Option<&str> {
+        self.content.as_deref()
+    }
+
+    pub fn hosts(&self) -> Option<usize> {
+        self.hosts
+    }
+
+    pub fn connection(&self) -> Connection {
+        self.connection
+    }
+
+    pub fn rejected(&self) -> u32 {
+        self.rejected
+    }
+
+    pub fn phase(&self) -> Phase {
+        match (self.connection, &self.content) {
+            (Connection::Retrying { .. }, _) => Phase::Reconnecting,
+            (_, Some(_)) if matches!(self.have, Channel::Joined(_)) => Phase::Hosting,
+            (Connection::Open, None) if self.hosts == Some(0) => Phase::NobodyHosting,
+            (Connection::Open, None) if matches!(self.want, Channel::Joined(_)) => Phase::Waiting,
+            _ => Phase::Connecting,
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            phase: self.phase(),
+            hosts: self.hosts,
+            has_content: self.content.is_some(),
+            last_host: self.is_last_host(),
+            rejected: self.rejected,
+        }
+    }
+
+    /// True when closing this tab would delete the page.
+    pub fn is_last_host(&self) -> bool {
+        self.phase() == Phase::Hosting && self.hosts == Some(1)
+    }
+
+    /// Advances the machine by one event.
+    pub fn step(&mut self, event: Event) -> Vec<Command> {
+        let mut out = Vec::new();
+        match event {
+            Event::Opened => self.opened(&mut out),
+            Event::Closed => self.closed(&mut out),
+            Event::Frame(text) => self.frame(&text, &mut out),
+            Event::Timer(timer) => self.timer(timer, &mut out),
+        }
+        out
+    }
+
+    fn make_ref(&mut self) -> Ref {
+        self.next_ref += 1;
+        Ref::from(self.next_ref)
+    }
+
+    fn send(
+        &self,
+        out: &mut Vec<Command>,
+        join_ref: Option<&Ref>,
+        msg_ref: Option<&Ref>,
+        topic: Topic,
+        event: &str,
+        payload: &str,
+    ) {
+        out.push(Command::Send(protocol::encode(
+            Vsn::V2,
+            join_ref,
+            msg_ref,
+            &topic.to_string(),
+            event,
+            payload,
+        )));
+    }
+
+    fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
+        let join_ref = self.make_ref();
+        self.send(
+            out,
+            Some(&join_ref),
+            Some(&join_ref),
+            topic,
+            event::JOIN,
+            "{}",
+        );
+        let channel = Channel::Joining(join_ref);
+        match topic {
+            Topic::Have(_) => self.have = channel,
+            _ => self.want = channel,
+        }
+    }
+
+    fn leave_want(&mut self, out: &mut Vec<Command>) {
+        if let Some(join_ref) = self.want.join_ref().cloned() {
+            let msg_ref = self.make_ref();
+            self.send(
+                out,
+                Some(&join_ref),
+                Some(&msg_ref),
+                Topic::Want(self.hash),
+                event::LEAVE,
+                "{}",
+            );
+        }
+        self.want = Channel::Left;
+        out.push(Command::Cancel(Timer::Retry));
+    }
+
+    fn request(&mut self, out: &mut Vec<Command>) {
+        let Channel::Joined(join_ref) = self.want.clone() else {
+            return;
+        };
+        let msg_ref = self.make_ref();
+        let payload = protocol::payload(&ContentRequest {
+            hash: Some(self.hash.to_string()),
+        });
+        self.send(
+            out,
+            Some(&join_ref),
+            Some(&msg_ref),
+            Topic::Want(self.hash),
+            event::CONTENT_REQUEST,
+            &payload,
+        );
+        out.push(Command::Schedule(Timer::Retry, RETRY_EVERY));
+    }
+
+    fn opened(&mut self, out: &mut Vec<Command>) {
+        self.connection = Connection::Open;
+        self.heartbeat = None;
+        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
+        // A new connection is fresh server state: join again.
+        let topic = match self.content {
+            Some(_) => Topic::Have(self.hash),
+            None => Topic::Want(self.hash),
+        };
+        self.join(topic, out);
+    }
+
+    fn closed(&mut self, out: &mut Vec<Command>) {
+        if matches!(self.connection, Connection::Retrying { .. }) {
+            return;
+        }
+        self.want = Channel::Left;
+        self.have = Channel::Left;
+        self.heartbeat = None;
+        self.attempts += 1;
+        let nominal = self.backoff.nominal(self.attempts);
+        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
+        self.connection = Connection::Retrying {
+            attempt: self.attempts,
+            delay,
+        };
+        out.push(Command::Cancel(Timer::Retry));
+        out.push(Command::Cancel(Timer::Heartbeat));
+        out.push(Command::Schedule(Timer::Reconnect, delay));
+    }
+
+    fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
+        match timer {
+            Timer::Retry => {
+                if self.content.is_none() && self.connection == Connection::Open {
+                    self.request(out);
+                }
+            }
+            Timer::Heartbeat => {
+                if self.connection != Connection::Open {
+                    return;
+                }
+                if self.heartbeat.is_some() {
+                    // The last heartbeat went unanswered: the connection is dead.
+                    out.push(Command::Disconnect);
+                    return;
+                }
+                let msg_ref = self.make_ref();
+                self.send(
+                    out,
+                    None,
+                    Some(&msg_ref),
+                    Topic::Phoenix,
+                    event::HEARTBEAT,
+                    "{}",
+                );
+                self.heartbeat = Some(msg_ref);
+                out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
+            }
+            Timer::Reconnect => {
+                if matches!(self.connection, Connection::Retrying { .. }) {
+                    self.connection = Connection::Connecting;
+                    out.push(Command::Connect);
+                }
+            }
+        }
+    }
+
+    fn frame(&mut self, text: &str, out: &mut Vec<Command>) {
+        // The relay is not trusted either: anything unreadable is ignored.
+        let Ok(frame) = Frame::decode(Vsn::V2, text) else {
+            return;
+        };
+        if frame.topic == protocol::PHOENIX_TOPIC {
+            if frame.event == event::REPLY
+                && frame.msg_ref.is_some()
+                && frame.msg_ref == self.heartbeat
+            {
+                self.heartbeat = None;
+            }
+            return;
+        }
+        let Ok(topic) = Topic::parse(&frame.topic) else {
+            return;
+        };
+        if topic.page() != Some(self.hash) {
+            return;
+        }
+        let channel = match topic {
+            Topic::Have(_) => &self.have,
+            _ => &self.want,
+        };
+        let Some(current) = channel.join_ref().cloned() else {
+            return;
+        };
+        // Frames for an older join of this topic are dropped, as the JS client does.
+        if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
+            return;
+        }
+        match frame.event.as_str() {
+            event::REPLY => self.reply(topic, &current, &frame, out),
+            event::VISITORS_COUNT => {
+                if let Ok(count) = frame.payload_as::<protocol::VisitorsCount>() {
+                    let had_none = self.hosts == Some(0);
+                    self.hosts = Some(count.count);
+                    // A host appeared while we wait: ask now, not at the next retry.
+                    if had_none && count.count > 0 && self.content.is_none() {
+                        self.request(out);
+                    }
+                }
+            }
+            event::CONTENT if matches!(topic, Topic::Want(_)) => {
+                if self.content.is_some() {
+                    return;
+                }
+                let Ok(content) = frame.payload_as::<Content>() else {
+                    return;
+                };
+                if !self.hash.matches(&content.content) {
+                    // Never shown: the relay or a host lied.
+                    self.rejected += 1;
+                    return;
+                }
+                self.content = Some(content.content.into_owned());
+                self.leave_want(out);
+                self.join(Topic::Have(self.hash), out);
+            }
+            event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
+                if let Some(text) = &self.content {
+                    let payload = protocol::payload(&Content {
+                        content: text.as_str().into(),
+                        hash: Some(self.hash.to_string()),
+                    });
+                    let msg_ref = self.make_ref();
+                    self.send(
+                        out,
+                        Some(&current),
+                        Some(&msg_ref),
+                        topic,
+                        event::CONTENT,
+                        &payload,
+                    );
+                }
+            }
+            event::CLOSE | event::ERROR => {
+                // The relay ended a channel we still want: join it again.
+                match topic {
+                    Topic::Have(_) if self.content.is_some() => self.join(topic, out),
+                    Topic::Want(_) if self.content.is_none() => self.join(topic, out),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reply(&mut self, topic: Topic, current: &Ref, frame: &Frame<'_>, out: &mut Vec<Command>) {
+        let Some(reply) = frame.reply() else { return };
+        let is_join_reply = frame.msg_ref.as_ref() == Some(current);
+        let joining = match topic {
+            Topic::Have(_) => matches!(self.have, Channel::Joining(_)),
+            _ => matches!(self.want, Channel::Joining(_)),
+        };
+        if !(is_join_reply && joining) {
+            return;
+        }
+        if reply.status != "ok" {
+            // Refused (e.g. too many channels): start over on a new connection.
+            out.push(Command::Disconnect);
+            return;
+        }
+        self.attempts = 0;
+        match topic {
+            Topic::Have(_) => self.have = Channel::Joined(current.clone()),
+            _ => {
+                self.want = Channel::Joined(current.clone());
+                self.request(out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "a page 😀";
+
+    fn hash() -> PageHash {
+        PageHash::of(TEXT)
+    }
+
+    /// A frame the machine sent, decoded.
+    #[derive(Debug, PartialEq)]
+    struct Sent {
+        join_ref: Option<Ref>,
+        msg_ref: Option<Ref>,
+        topic: String,
+        event: String,
+        payload: String,
+    }
+
+    fn sent(commands: &[Command]) -> Vec<Sent> {
+        commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Send(text) => {
+                    let f = Frame::decode(Vsn::V2, text).unwrap();
+                    Some(Sent {
+                        join_ref: f.join_ref,
+                        msg_ref: f.msg_ref,
+                        topic: f.topic,
+                        event: f.event,
+                        payload: f.payload.get().to_string(),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn events(commands: &[Command]) -> Vec<String> {
+        sent(commands)
+            .into_iter()
+            .map(|s| format!("{} {}", s.event, s.topic))
+            .collect()
+    }
+
+    fn server(
+        join_ref: Option<&str>,
+        msg_ref: Option<&str>,
+        topic: Topic,
+        event: &str,
+        payload: &str,
+    ) -> Event {
+        Event::Frame(protocol::encode(
+            Vsn::V2,
+            join_ref.map(Ref::from).as_ref(),
+            msg_ref.map(Ref::from).as_ref(),
+            &topic.to_string(),
+            event,
+            payload,
+        ))
+    }
+
+    fn ok(join_ref: &str, msg_ref: &str, topic: Topic) -> Event {
+        server(
+            Some(join_ref),
+            Some(msg_ref),
+            topic,
+            event::REPLY,
+            r#"{"status":"ok","response":{}}"#,
+        )
+    }
+
+    fn count(topic: Topic, n: usize) -> Event {
+        server(
+            None,
+            None,
+            topic,
+            event::VISITORS_COUNT,
+            &format!(r#"{{"count":{n}}}"#),
+        )
+    }
+
+    fn content(text: &str) -> Event {
+        server(
+            None,
+            None,
+            Topic::Want(hash()),
+            event::CONTENT,
+            &protocol::payload(&Content {
+                content: text.into(),
+                hash: None,
+            }),
+        )
+    }
+
+    /// A visitor without the page, connected and joined to want:H (join ref "1").
+    fn waiting() -> Visitor {
+        let (mut v, first) = Visitor::new(hash(), None, 7);
+        assert_eq!(first, vec![Command::Connect]);
+        assert_eq!(v.phase(), Phase::Connecting);
+        let opened = v.step(Event::Opened);
+        assert!(opened.contains(&Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY)));
+        assert_eq!(
+            sent(&opened),
+            vec![Sent {
+                join_ref: Some(Ref::from("1")),
+                msg_ref: Some(Ref::from("1")),
+                topic: Topic::Want(hash()).to_string(),
+                event: "phx_join".into(),
+                payload: "{}".into()
+            }]
+        );
+        let joined = v.step(ok("1", "1", Topic::Want(hash())));
+        let request = sent(&joined);
+        assert_eq!(request.len(), 1);
+        assert_eq!(request[0].event, "content_request");
+        assert_eq!(
+            request[0].join_ref,
+            Some(Ref::from("1")),
+            "stamped with the join ref"
+        );
+        assert_eq!(request[0].payload, format!(r#"{{"hash":"{}"}}"#, hash()));
+        assert!(joined.contains(&Command::Schedule(Timer::Retry, RETRY_EVERY)));
+        assert_eq!(v.phase(), Phase::Waiting);
+        v
+    }
+
+    #[test]
+    fn a_visitor_joins_want_asks_and_asks_again_every_two_seconds() {
+        let mut v = waiting();
+        for _ in 0..3 {
+            let retry = v.step(Event::Timer(Timer::Retry));
+            assert_eq!(
+                events(&retry),
+                vec![format!("content_request want:{}", hash())]
+            );
+            assert!(retry.contains(&Command::Schedule(Timer::Retry, RETRY_EVERY)));
+        }
+    }
+
+    #[test]
+    fn verified_content_is_kept_want_is_left_and_have_is_joined() {
+        let mut v = waiting();
+        v.step(count(Topic::Want(hash()), 2));
+        assert_eq!(v.hosts(), Some(2));
+        let got = v.step(content(TEXT));
+        assert_eq!(v.content(), Some(TEXT));
+        assert_eq!(
+            events(&got),
+            vec![
+                format!("phx_leave want:{}", hash()),
+                format!("phx_join have:{}", hash())
+            ]
+        );
+        assert!(got.contains(&Command::Cancel(Timer::Retry)));
+        assert_eq!(
+            v.phase(),
+            Phase::Connecting,
+            "not hosting until the join is confirmed"
+        );
+        let have_join = sent(&got)[1].msg_ref.clone().unwrap();
+        let Ref::Text(j) = have_join else { panic!() };
+        v.step(ok(&j, &j, Topic::Have(hash())));
+        assert_eq!(v.phase(), Phase::Hosting);
+        // Retries stop once the page is here.
+        assert!(sent(&v.step(Event::Timer(Timer::Retry))).is_empty());
+        // A second copy is ignored.
+        assert!(v.step(content(TEXT)).is_empty());
+    }
+
+    #[test]
+    fn content_with_the_wrong_hash_is_discarded_and_never_kept() {
+        let mut v = waiting();
+        assert!(v.step(content("not the page")).is_empty());
+        assert_eq!(v.content(), None);
+        assert_eq!(v.rejected(), 1);
+        assert_eq!(v.phase(), Phase::Waiting);
+        // Still asking.
+        assert_eq!(events(&v.step(Event::Timer(Timer::Retry))).len(), 1);
+    }
+
+    #[test]
+    fn with_no_hosts_the_visitor_says_so_keeps_asking_and_asks_at_once_when_one_appears() {
+        let mut v = waiting();
+        v.step(count(Topic::Want(hash()), 0));
+        assert_eq!(v.phase(), Phase::NobodyHosting);
+        assert_eq!(events(&v.step(Event::Timer(Timer::Retry))).len(), 1);
+        let appeared = v.step(count(Topic::Want(hash()), 1));
+        assert_eq!(
+            events(&appeared),
+            vec![format!("content_request want:{}", hash())]
+        );
+        assert_eq!(v.phase(), Phase::Waiting);
+    }
+
+    fn hosting() -> Visitor {
+        let (mut v, _) = Visitor::new(hash(), Some(TEXT.into()), 7);
+        let opened = v.step(Event::Opened);
+        assert_eq!(events(&opened), vec![format!("phx_join have:{}", hash())]);
+        v.step(ok("1", "1", Topic::Have(hash())));
+        assert_eq!(v.phase(), Phase::Hosting);
+        v
+    }
+
+    #[test]
+    fn a_creator_hosts_at_once_and_answers_requests_with_the_page() {
+        let mut v = hosting();
+        let answer = v.step(server(
+            None,
+            None,
+            Topic::Have(hash()),
+            event::CONTENT_REQUEST,
+            "{}",
+        ));
+        let frames = sent(&answer);
+        assert_eq!(frames.len(), 1);
+        let Sent {
+            join_ref,
+            topic,
+            event,
+            payload,
+            ..
+        } = &frames[0];
+        assert_eq!(
+            (join_ref.clone(), topic.as_str(), event.as_str()),
+            (
+                Some(Ref::from("1")),
+                &*format!("have:{}", hash()),
+                "content"
+            )
+        );
+        let body: Content = serde_json::from_str(payload).unwrap();
+        assert_eq!(body.content, TEXT);
+        assert_eq!(body.hash, Some(hash().to_string()));
+    }
+
+    #[test]
+    fn a_creator_whose_text_does_not_match_the_address_does_not_host_it() {
+        let (v, _) = Visitor::new(hash(), Some("other text".into()), 1);
+        assert_eq!(v.content(), None);
+    }
+
+    #[test]
+    fn the_only_host_is_warned_and_a_second_host_removes_the_warning() {
+        let mut v = hosting();
+        v.step(count(Topic::Have(hash()), 1));
+        assert!(v.is_last_host());
+        v.step(count(Topic::Have(hash()), 2));
+        assert!(!v.is_last_host());
+        let mut w = waiting();
+        w.step(count(Topic::Want(hash()), 1));
+        assert!(!w.is_last_host(), "a visitor without the page is no host");
+    }
+
+    #[test]
+    fn frames_for_other_joins_topics_or_pages_are_ignored() {
+        let mut v = hosting();
+        let stale = server(
+            Some("99"),
+            None,
+            Topic::Have(hash()),
+            event::CONTENT_REQUEST,
+            "{}",
+        );
+        assert!(v.step(stale).is_empty());
+        let other = server(
+            None,
+            None,
+            Topic::Have(PageHash::of("x")),
+            event::CONTENT_REQUEST,
+            "{}",
+        );
+        assert!(v.step(other).is_empty());
+        for junk in ["", "[", "{}", r#"["1","1","have:zz","content_request",{}]"#] {
+            assert!(v.step(Event::Frame(junk.into())).is_empty());
+        }
+        // Visitor events on the host side do nothing.
+        assert!(v.step(content(TEXT)).is_empty());
+    }
+
+    #[test]
+    fn losing_the_connection_reconnects_with_growing_jittered_delays_and_rejoins_as_host() {
+        let mut v = hosting();
+        let mut last_nominal = Duration::ZERO;
+        for attempt in 1..=8 {
+            let lost = v.step(Event::Closed);
+            let Some(Command::Schedule(Timer::Reconnect, delay)) = lost.last().cloned() else {
+                panic!("{lost:?}")
+            };
+            let nominal = Backoff::default().nominal(attempt);
+            assert!(
+                delay >= nominal / 2 && delay <= nominal,
+                "attempt {attempt}: {delay:?} vs {nominal:?}"
+            );
+            assert!(nominal >= last_nominal);
+            last_nominal = nominal;
+            assert_eq!(v.phase(), Phase::Reconnecting);
+            assert_eq!(v.connection(), Connection::Retrying { attempt, delay });
+            // A second close report for the same loss changes nothing.
+            assert!(v.step(Event::Closed).is_empty());
+            assert_eq!(
+                v.step(Event::Timer(Timer::Reconnect)),
+                vec![Command::Connect]
+            );
+        }
+        assert_eq!(last_nominal, Duration::from_secs(10), "capped");
+        // Back online: the page is still here and hosted again.
+        let opened = v.step(Event::Opened);
+        assert_eq!(events(&opened), vec![format!("phx_join have:{}", hash())]);
+        let j = sent(&opened)[0].join_ref.clone().unwrap();
+        let Ref::Text(j) = j else { panic!() };
+        v.step(ok(&j, &j, Topic::Have(hash())));
+        assert_eq!(v.phase(), Phase::Hosting);
+        assert_eq!(v.content(), Some(TEXT));
+        // The back-off starts over after a successful join.
+        let lost = v.step(Event::Closed);
+        assert!(
+            matches!(lost.last(), Some(Command::Schedule(Timer::Reconnect, d)) if *d <= Backoff::default().first)
+        );
+    }
+
+    #[test]
+    fn jitter_differs_between_tabs() {
+        let delays: Vec<Duration> = (0..8)
+            .map(|seed| {
+                let (mut v, _) = Visitor::new(hash(), None, seed);
+                v.step(Event::Opened);
+                for _ in 0..5 {
+                    v.step(Event::Closed);
+                    v.step(Event::Timer(Timer::Reconnect));
+                }
+                match v.step(Event::Closed).last() {
+                    Some(Command::Schedule(Timer::Reconnect, d)) => *d,
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect();
+        let distinct: std::collections::HashSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 4, "{delays:?}");
+    }
+
+    #[test]
+    fn a_visitor_reconnecting_without_the_page_rejoins_want_and_asks_again() {
+        let mut v = waiting();
+        v.step(Event::Closed);
+        assert!(
+            sent(&v.step(Event::Timer(Timer::Retry))).is_empty(),
+            "no asking while offline"
+        );
+        v.step(Event::Timer(Timer::Reconnect));
+        let opened = v.step(Event::Opened);
+        assert_eq!(events(&opened), vec![format!("phx_join want:{}", hash())]);
+    }
+
+    #[test]
+    fn heartbeats_every_thirty_seconds_and_an_unanswered_one_drops_the_connection() {
+        let mut v = hosting();
+        let beat = v.step(Event::Timer(Timer::Heartbeat));
+        let frames = sent(&beat);
+        assert_eq!(
+            (
+                frames[0].join_ref.clone(),
+                frames[0].topic.as_str(),
+                frames[0].event.as_str()
+            ),
+            (None, "phoenix", "heartbeat")
+        );
+        assert!(beat.contains(&Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY)));
+        let Ref::Text(r) = frames[0].msg_ref.clone().unwrap() else {
+            panic!()
+        };
+        v.step(server(
+            None,
+            Some(&r),
+            Topic::Phoenix,
+            event::REPLY,
+            r#"{"status":"ok","response":{}}"#,
+        ));
+        // Answered: the next beat goes out normally.
+        assert_eq!(
+            events(&v.step(Event::Timer(Timer::Heartbeat))),
+            vec!["heartbeat phoenix".to_string()]
+        );
+        // Unanswered: the connection is given up.
+        assert_eq!(
+            v.step(Event::Timer(Timer::Heartbeat)),
+            vec![Command::Disconnect]
+        );
+        assert!(matches!(
+            v.step(Event::Closed).last(),
+            Some(Command::Schedule(Timer::Reconnect, _))
+        ));
+    }
+
+    #[test]
+    fn a_channel_the_relay_closes_or_errors_is_joined_again() {
+        let mut v = hosting();
+        let rejoin = v.step(server(
+            Some("1"),
+            Some("1"),
+            Topic::Have(hash()),
+            event::ERROR,
+            "{}",
+        ));
+        assert_eq!(events(&rejoin), vec![format!("phx_join have:{}", hash())]);
+        let mut w = waiting();
+        let rejoin = w.step(server(
+            Some("1"),
+            Some("1"),
+            Topic::Want(hash()),
+            event::CLOSE,
+            "{}",
+        ));
+        assert_eq!(events(&rejoin), vec![format!("phx_join want:{}", hash())]);
+    }
+
+    #[test]
+    fn a_refused_join_starts_over_on_a_new_connection() {
+        let (mut v, _) = Visitor::new(hash(), None, 3);
+        v.step(Event::Opened);
+        let refused = v.step(server(
+            Some("1"),
+            Some("1"),
+            Topic::Want(hash()),
+            event::REPLY,
+            r#"{"status":"error","response":{"reason":"too many channels joined"}}"#,
+        ));
+        assert_eq!(refused, vec![Command::Disconnect]);
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_first_delay_up_to_the_cap() {
+        let b = Backoff::default();
+        assert_eq!(b.nominal(1), Duration::from_millis(250));
+        assert_eq!(b.nominal(2), Duration::from_millis(500));
+        assert_eq!(b.nominal(3), Duration::from_secs(1));
+        assert_eq!(b.nominal(7), Duration::from_secs(10));
+        assert_eq!(b.nominal(1000), Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,185 @@
+//! Browser glue: one WebSocket to the relay, driven by the visitor's state
+//! machine. It feeds the machine events (open, close, frames, timers) and
+//! carries out its commands; every decision is in `machine.rs`.
+
+use crate::machine::{Command, Event, Timer, Visitor};
+use crate::protocol::PageHash;
+use gloo_timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, WebSocket};
+
+/// The open WebSocket and the callbacks it holds (dropped with it).
+struct Live {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut()>,
+}
+
+impl Live {
+    /// Detaches the callbacks and closes the socket. The callbacks are
+    /// dropped on the next turn: this may run inside one of them.
+    fn close(self, code: u16, reason: &str) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close_with_code_and_reason(code, reason);
+        schedule_now(move || drop(self));
+    }
+}
+
+struct Inner {
+    machine: RefCell<Visitor>,
+    socket: RefCell<Option<Live>>,
+    /// Tells the current socket's callbacks from a previous socket's.
+    generation: Cell<u64>,
+    timers: RefCell<HashMap<Timer, Timeout>>,
+    stopped: Cell<bool>,
+    /// Called after every step, with the machine, for the view to update.
+    on_change: Box<dyn Fn(&Visitor)>,
+}
+
+/// A page's connection to the relay, alive until [`Driver::stop`].
+pub struct Driver(Rc<Inner>);
+
+impl Driver {
+    /// Starts visiting (or, with `content`, hosting) a page.
+    pub fn start(
+        hash: PageHash,
+        content: Option<String>,
+        on_change: impl Fn(&Visitor) + 'static,
+    ) -> Self {
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        let (machine, commands) = Visitor::new(hash, content, seed);
+        let inner = Rc::new(Inner {
+            machine: RefCell::new(machine),
+            socket: RefCell::new(None),
+            generation: Cell::new(0),
+            timers: RefCell::new(HashMap::new()),
+            stopped: Cell::new(false),
+            on_change: Box::new(on_change),
+        });
+        run(&inner, commands);
+        (inner.on_change)(&inner.machine.borrow());
+        Self(inner)
+    }
+
+    /// Leaves the page: closes the socket normally and stops every timer.
+    pub fn stop(&self) {
+        self.0.stopped.set(true);
+        self.0.timers.borrow_mut().clear();
+        if let Some(live) = self.0.socket.borrow_mut().take() {
+            live.close(1000, "left the page");
+        }
+    }
+}
+
+/// Feeds one event to the machine and carries out what it says.
+fn handle(inner: &Rc<Inner>, event: Event) {
+    if inner.stopped.get() {
+        return;
+    }
+    let commands = inner.machine.borrow_mut().step(event);
+    run(inner, commands);
+    (inner.on_change)(&inner.machine.borrow());
+}
+
+fn run(inner: &Rc<Inner>, commands: Vec<Command>) {
+    for command in commands {
+        match command {
+            Command::Connect => connect(inner),
+            Command::Disconnect => {
+                if let Some(live) = inner.socket.borrow_mut().take() {
+                    live.close(4000, "reconnecting");
+                }
+                // The callbacks are detached: report the close ourselves.
+                let inner = inner.clone();
+                schedule_now(move || handle(&inner, Event::Closed));
+            }
+            Command::Send(text) => {
+                if let Some(live) = inner.socket.borrow().as_ref() {
+                    let _ = live.ws.send_with_str(&text);
+                }
+            }
+            Command::Schedule(timer, after) => {
+                let weak = Rc::downgrade(inner);
+                let millis = after.as_millis().min(u128::from(u32::MAX)) as u32;
+                let timeout = Timeout::new(millis, move || {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.timers.borrow_mut().remove(&timer);
+                        handle(&inner, Event::Timer(timer));
+                    }
+                });
+                // Replacing a timer drops (cancels) the old one.
+                inner.timers.borrow_mut().insert(timer, timeout);
+            }
+            Command::Cancel(timer) => {
+                inner.timers.borrow_mut().remove(&timer);
+            }
+        }
+    }
+}
+
+/// Runs `f` on the next turn of the event loop, outside the current step.
+fn schedule_now(f: impl FnOnce() + 'static) {
+    Timeout::new(0, f).forget();
+}
+
+/// `ws(s)://<this host>/ws/websocket?vsn=2.0.0`.
+fn relay_url() -> String {
+    let location = leptos::prelude::window().location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}://{host}/ws/websocket?vsn=2.0.0")
+}
+
+fn connect(inner: &Rc<Inner>) {
+    if let Some(old) = inner.socket.borrow_mut().take() {
+        old.close(4000, "reconnecting");
+    }
+    let generation = inner.generation.get() + 1;
+    inner.generation.set(generation);
+    let ws = match WebSocket::new(&relay_url()) {
+        Ok(ws) => ws,
+        Err(_) => {
+            let inner = inner.clone();
+            schedule_now(move || handle(&inner, Event::Closed));
+            return;
+        }
+    };
+    // Events from an older socket of this page are ignored.
+    let weak: Weak<Inner> = Rc::downgrade(inner);
+    let deliver = Rc::new(move |event: Event| {
+        if let Some(inner) = weak.upgrade() {
+            if inner.generation.get() == generation {
+                handle(&inner, event);
+            }
+        }
+    });
+    let d = deliver.clone();
+    let on_open = Closure::<dyn FnMut()>::new(move || d(Event::Opened));
+    let d = deliver.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        if let Some(text) = message.data().as_string() {
+            d(Event::Frame(text));
+        }
+    });
+    // An error is always followed by a close; the close is what counts.
+    let on_close = Closure::<dyn FnMut()>::new(move || deliver(Event::Closed));
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *inner.socket.borrow_mut() = Some(Live {
+        ws,
+        _on_open: on_open,
+        _on_message: on_message,
+        _on_close: on_close,
+    });
+}
