@@ -24,5 +24,9 @@ cargo leptos build --release
 say "Rust unit and integration tests"
 cargo test --workspace --features ssr
 
+say "benchmark smoke run (every scenario, seconds)"
+cargo build --release -p ep2p-bench
+target/release/ep2p-bench --smoke
+
 say "Playwright end-to-end tests (Debian's Chromium)"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)

@@ -29,9 +29,7 @@ impl SiteInfo {
             .flatten()
             .and_then(|meta| meta.get_attribute("content"))
             .and_then(|text| text.parse().ok());
-        Self {
-            content_limit: limit.unwrap_or(1024 * 1024),
-        }
+        Self { content_limit: limit.unwrap_or(1024 * 1024) }
     }
 }
 
@@ -120,10 +118,7 @@ pub fn check_draft(text: &str, limit: usize) -> Result<PageHash, DraftError> {
         return Err(DraftError::Empty);
     }
     if text.len() > limit {
-        return Err(DraftError::TooLarge {
-            bytes: text.len(),
-            limit,
-        });
+        return Err(DraftError::TooLarge { bytes: text.len(), limit });
     }
     Ok(PageHash::of(text))
 }
@@ -263,11 +258,9 @@ pub const NOBODY_HOSTING: &str =
 #[component]
 fn PageView(hash: PageHash) -> impl IntoView {
     let local = expect_context::<LocalPage>();
-    let created = local.0.with_untracked(|page| {
-        page.as_ref()
-            .filter(|(h, _)| *h == hash)
-            .map(|(_, text)| text.clone())
-    });
+    let created = local
+        .0
+        .with_untracked(|page| page.as_ref().filter(|(h, _)| *h == hash).map(|(_, text)| text.clone()));
     let snapshot = RwSignal::new(Snapshot::initial(created.is_some()));
     let text = RwSignal::new(created);
     // Blocking: the host count is in the first HTML, readable without JavaScript.
@@ -401,18 +394,8 @@ mod tests {
         assert_eq!(check_draft(" \n\t", 10), Err(DraftError::Empty));
         assert_eq!(check_draft("abc", 3), Ok(PageHash::of("abc")));
         // Four emoji are 16 bytes.
-        assert_eq!(
-            check_draft("😀😀😀😀", 15),
-            Err(DraftError::TooLarge {
-                bytes: 16,
-                limit: 15
-            })
-        );
-        let message = DraftError::TooLarge {
-            bytes: 1_048_577,
-            limit: 1_048_576,
-        }
-        .message();
+        assert_eq!(check_draft("😀😀😀😀", 15), Err(DraftError::TooLarge { bytes: 16, limit: 15 }));
+        let message = DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576 }.message();
         assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
         assert!(message.contains("by 1 byte."), "{message}");
     }

@@ -137,21 +137,11 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
+    Parse { path: PathBuf, source: toml::de::Error },
     #[error("{path}: {key}: {message}")]
-    Value {
-        path: PathBuf,
-        key: &'static str,
-        message: String,
-    },
+    Value { path: PathBuf, key: &'static str, message: String },
 }
 
 impl Config {
@@ -161,30 +151,18 @@ impl Config {
         let file = match std::fs::read_to_string(&cli.config) {
             Ok(text) => {
                 toml::from_str::<SettingsFile>(&text)
-                    .map_err(|source| ConfigError::Parse {
-                        path: cli.config.clone(),
-                        source,
-                    })?
+                    .map_err(|source| ConfigError::Parse { path: cli.config.clone(), source })?
                     .server
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => {
-                FileSettings::default()
-            }
-            Err(source) => {
-                return Err(ConfigError::Read {
-                    path: cli.config.clone(),
-                    source,
-                })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => FileSettings::default(),
+            Err(source) => return Err(ConfigError::Read { path: cli.config.clone(), source }),
         };
         let duration = |key: &'static str, text: Option<String>| {
-            text.map(|t| parse_duration(&t))
-                .transpose()
-                .map_err(|message| ConfigError::Value {
-                    path: cli.config.clone(),
-                    key,
-                    message,
-                })
+            text.map(|t| parse_duration(&t)).transpose().map_err(|message| ConfigError::Value {
+                path: cli.config.clone(),
+                key,
+                message,
+            })
         };
         let file_heartbeat = duration("heartbeat_timeout", file.heartbeat_timeout)?;
         let file_request = duration("request_timeout", file.request_timeout)?;
@@ -193,30 +171,15 @@ impl Config {
         let d = Config::default();
         Ok(Config {
             addr: cli.addr.or(file.addr).unwrap_or(d.addr),
-            allowed_origins: cli
-                .allowed_origins
-                .or(file.allowed_origins)
-                .unwrap_or(d.allowed_origins),
+            allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or(d.allowed_origins),
             hub: HubConfig {
                 policy: cli.policy.or(file.policy).unwrap_or(d.hub.policy),
-                request_timeout: cli
-                    .request_timeout
-                    .or(file_request)
-                    .unwrap_or(d.hub.request_timeout),
-                count_window: cli
-                    .count_window
-                    .or(file_window)
-                    .unwrap_or(d.hub.count_window),
+                request_timeout: cli.request_timeout.or(file_request).unwrap_or(d.hub.request_timeout),
+                count_window: cli.count_window.or(file_window).unwrap_or(d.hub.count_window),
             },
             limits: Limits {
-                content_limit: cli
-                    .content_limit
-                    .or(file.content_limit)
-                    .unwrap_or(d.limits.content_limit),
-                max_topics: cli
-                    .max_topics
-                    .or(file.max_topics)
-                    .unwrap_or(d.limits.max_topics),
+                content_limit: cli.content_limit.or(file.content_limit).unwrap_or(d.limits.content_limit),
+                max_topics: cli.max_topics.or(file.max_topics).unwrap_or(d.limits.max_topics),
                 requests_per_second: cli
                     .requests_per_second
                     .or(file.requests_per_second)
@@ -225,10 +188,7 @@ impl Config {
                     .frames_per_second
                     .or(file.frames_per_second)
                     .unwrap_or(d.limits.frames_per_second),
-                outbound_queue: cli
-                    .outbound_queue
-                    .or(file.outbound_queue)
-                    .unwrap_or(d.limits.outbound_queue),
+                outbound_queue: cli.outbound_queue.or(file.outbound_queue).unwrap_or(d.limits.outbound_queue),
                 heartbeat_timeout: cli
                     .heartbeat_timeout
                     .or(file_heartbeat)
@@ -242,13 +202,9 @@ impl Config {
 /// `250ms`, `1s`, `2m`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 250ms, 1s or 2m"))?;
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 250ms, 1s or 2m"))?;
     match unit.trim() {
         "ms" => Ok(Duration::from_millis(n)),
         "" | "s" => Ok(Duration::from_secs(n)),
@@ -264,10 +220,7 @@ mod tests {
     fn settings(toml: &str) -> (tempfile::NamedTempFile, Cli) {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), toml).unwrap();
-        let cli = Cli {
-            config: file.path().into(),
-            ..Cli::default()
-        };
+        let cli = Cli { config: file.path().into(), ..Cli::default() };
         (file, cli)
     }
 
@@ -291,20 +244,15 @@ mod tests {
         let config = Config::load(cli, true).unwrap();
         assert_eq!(config.addr, "127.0.0.2:4000".parse().unwrap());
         assert_eq!(config.hub.policy, Policy::RandomDrop);
-        assert_eq!(
-            config.limits.content_limit, 20,
-            "the flag wins over the file"
-        );
+        assert_eq!(config.limits.content_limit, 20, "the flag wins over the file");
         assert_eq!(config.limits.heartbeat_timeout, Duration::from_secs(5));
         assert_eq!(config.hub.count_window, Duration::from_millis(250));
     }
 
     #[test]
     fn the_shipped_leptos_toml_is_valid_and_states_the_defaults() {
-        let cli = Cli {
-            config: concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml").into(),
-            ..Cli::default()
-        };
+        let cli =
+            Cli { config: concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml").into(), ..Cli::default() };
         let config = Config::load(cli, true).unwrap();
         let d = Config::default();
         assert_eq!(config.addr, d.addr);
@@ -316,26 +264,14 @@ mod tests {
     #[test]
     fn bad_files_are_refused_with_the_reason() {
         let (_f, cli) = settings("[server]\npolicy = \"fastest\"\n");
-        assert!(Config::load(cli, true)
-            .unwrap_err()
-            .to_string()
-            .contains("policy"));
+        assert!(Config::load(cli, true).unwrap_err().to_string().contains("policy"));
         let (_f, cli) = settings("[server]\ncount_window = \"soon\"\n");
-        assert!(Config::load(cli, true)
-            .unwrap_err()
-            .to_string()
-            .contains("count_window"));
+        assert!(Config::load(cli, true).unwrap_err().to_string().contains("count_window"));
         let (_f, cli) = settings("[server]\ntypo = 1\n");
         assert!(Config::load(cli, true).is_err());
-        let missing = Cli {
-            config: "/nonexistent/Leptos.toml".into(),
-            ..Cli::default()
-        };
+        let missing = Cli { config: "/nonexistent/Leptos.toml".into(), ..Cli::default() };
         assert!(Config::load(missing, true).is_err());
-        let missing = Cli {
-            config: "/nonexistent/Leptos.toml".into(),
-            ..Cli::default()
-        };
+        let missing = Cli { config: "/nonexistent/Leptos.toml".into(), ..Cli::default() };
         assert!(Config::load(missing, false).is_ok());
     }
 }

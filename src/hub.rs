@@ -6,7 +6,7 @@
 
 use crate::protocol::{Health, PageHash};
 use dashmap::DashMap;
-use indexmap::IndexSet;
+use indexmap::{IndexMap, IndexSet};
 use rand::Rng;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -54,17 +54,9 @@ pub enum Effect {
     /// Push `content_request` to this host on `have:H`.
     Ask { host: ConnId, hash: PageHash },
     /// Send the verified content that was just received to these visitors on `want:H`.
-    Deliver {
-        hash: PageHash,
-        visitors: Vec<ConnId>,
-    },
+    Deliver { hash: PageHash, visitors: Vec<ConnId> },
     /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on `want:H`).
-    Count {
-        hash: PageHash,
-        hosts: Vec<ConnId>,
-        visitors: Vec<ConnId>,
-        count: usize,
-    },
+    Count { hash: PageHash, hosts: Vec<ConnId>, visitors: Vec<ConnId>, count: usize },
     /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
     /// end of a count window).
     WakeAt { hash: PageHash, at: Instant },
@@ -113,11 +105,14 @@ struct Page {
     ready: IndexSet<ConnId>,
     /// Hosts that missed a deadline: asked only when no ready host is left.
     slow: IndexSet<ConnId>,
-    /// Sockets on `want:H`.
-    visitors: IndexSet<ConnId>,
+    /// Sockets on `want:H`, and whether each has asked and is still waiting
+    /// for an answer. Under `targeted` only those are sent the page, once
+    /// per request.
+    visitors: IndexMap<ConnId, bool>,
+    /// How many visitors are asking (the `true`s above). While any are, a
+    /// host that joins is asked at once.
+    asking: usize,
     in_flight: Option<InFlight>,
-    /// A visitor asked and has not been served: a host that joins is asked at once.
-    wanted: bool,
     counts: CountWindow,
 }
 
@@ -128,6 +123,17 @@ impl Page {
 
     fn is_empty(&self) -> bool {
         self.hosts() == 0 && self.visitors.is_empty()
+    }
+
+    /// Visitors waiting for an answer; they stop waiting once they have it.
+    fn take_asking(&mut self) -> Vec<ConnId> {
+        let mut served = Vec::with_capacity(self.asking);
+        for (visitor, asking) in self.visitors.iter_mut().filter(|(_, asking)| **asking) {
+            *asking = false;
+            served.push(*visitor);
+        }
+        self.asking = 0;
+        served
     }
 
     fn all_hosts(&self) -> Vec<ConnId> {
@@ -152,10 +158,7 @@ pub type Effects = Vec<Effect>;
 
 impl Hub {
     pub fn new(config: HubConfig) -> Self {
-        Self {
-            config,
-            ..Self::default()
-        }
+        Self { config, ..Self::default() }
     }
 
     pub fn config(&self) -> &HubConfig {
@@ -173,7 +176,7 @@ impl Hub {
         self.hosts.fetch_add(1, Relaxed);
         self.count_changed(&mut page, hash, now, &mut fx);
         // Visitors already waiting need not wait for their next retry.
-        if self.config.policy == Policy::Targeted && page.wanted && page.in_flight.is_none() {
+        if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
             self.ask_next(&mut page, hash, now, Vec::new(), &mut fx);
         }
         fx
@@ -199,20 +202,29 @@ impl Hub {
 
     /// A socket joined `want:H`.
     pub fn join_visitor(&self, visitor: ConnId, hash: PageHash) {
-        if self.pages.entry(hash).or_default().visitors.insert(visitor) {
-            self.visitors.fetch_add(1, Relaxed);
+        let mut page = self.pages.entry(hash).or_default();
+        // A (re)join starts over: not asking yet.
+        match page.visitors.insert(visitor, false) {
+            None => {
+                self.visitors.fetch_add(1, Relaxed);
+            }
+            Some(true) => page.asking -= 1,
+            Some(false) => {}
         }
     }
 
     /// A socket left `want:H` (served, gave up, or disconnected).
     pub fn leave_visitor(&self, visitor: ConnId, hash: PageHash) {
         self.with_page(hash, |page| {
-            if page.visitors.swap_remove(&visitor) {
-                self.visitors.fetch_sub(1, Relaxed);
+            match page.visitors.swap_remove(&visitor) {
+                None => return,
+                Some(asking) => {
+                    self.visitors.fetch_sub(1, Relaxed);
+                    page.asking -= usize::from(asking);
+                }
             }
-            if page.visitors.is_empty() {
+            if page.asking == 0 {
                 // Nobody is left to serve: an answer would be dropped anyway.
-                page.wanted = false;
                 page.in_flight = None;
             }
         });
@@ -223,12 +235,15 @@ impl Hub {
         let mut fx = Vec::new();
         self.stats.requests.fetch_add(1, Relaxed);
         self.with_page(hash, |page| {
-            if !page.visitors.contains(&visitor) {
+            let Some(asking) = page.visitors.get_mut(&visitor) else {
                 return;
-            }
+            };
             match self.config.policy {
                 Policy::Targeted => {
-                    page.wanted = true;
+                    if !*asking {
+                        *asking = true;
+                        page.asking += 1;
+                    }
                     if page.in_flight.is_some() {
                         self.stats.coalesced.fetch_add(1, Relaxed);
                     } else {
@@ -240,19 +255,12 @@ impl Hub {
                     // probability 1/n, independently.
                     let n = page.hosts();
                     let mut rng = rand::thread_rng();
-                    let lucky = page
-                        .all_hosts()
-                        .into_iter()
-                        .filter(|_| rng.gen_range(0..n) == 0);
+                    let lucky = page.all_hosts().into_iter().filter(|_| rng.gen_range(0..n) == 0);
                     fx.extend(lucky.map(|host| Effect::Ask { host, hash }));
                     self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
                 }
                 Policy::Broadcast => {
-                    fx.extend(
-                        page.all_hosts()
-                            .into_iter()
-                            .map(|host| Effect::Ask { host, hash }),
-                    );
+                    fx.extend(page.all_hosts().into_iter().map(|host| Effect::Ask { host, hash }));
                     self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
                 }
             }
@@ -273,20 +281,18 @@ impl Hub {
             if page.slow.swap_remove(&host) {
                 page.ready.insert(host);
             }
-            let awaited = match self.config.policy {
-                Policy::Targeted => page.wanted || page.in_flight.is_some(),
-                Policy::RandomDrop | Policy::Broadcast => true,
+            let visitors: Vec<ConnId> = match self.config.policy {
+                // Every visitor that asked gets the page, once per request.
+                Policy::Targeted => page.take_asking(),
+                // The original and the naive design forward every answer to everyone.
+                Policy::RandomDrop | Policy::Broadcast => page.visitors.keys().copied().collect(),
             };
-            if !awaited || page.visitors.is_empty() {
+            page.in_flight = None;
+            if visitors.is_empty() {
                 self.stats.unsolicited.fetch_add(1, Relaxed);
                 return;
             }
-            page.wanted = false;
-            page.in_flight = None;
-            let visitors: Vec<ConnId> = page.visitors.iter().copied().collect();
-            self.stats
-                .deliveries
-                .fetch_add(visitors.len() as u64, Relaxed);
+            self.stats.deliveries.fetch_add(visitors.len() as u64, Relaxed);
             fx.push(Effect::Deliver { hash, visitors });
         });
         fx
@@ -305,10 +311,7 @@ impl Hub {
                 self.stats.failovers.fetch_add(1, Relaxed);
                 self.ask_next(page, hash, now, tried, &mut fx);
             }
-            let window_over = page
-                .counts
-                .sent
-                .is_none_or(|(at, _)| at + self.config.count_window <= now);
+            let window_over = page.counts.sent.is_none_or(|(at, _)| at + self.config.count_window <= now);
             if page.counts.wake_pending && window_over {
                 page.counts.wake_pending = false;
                 self.broadcast_count(page, hash, now, &mut fx);
@@ -321,10 +324,7 @@ impl Hub {
     pub fn health(&self, hash: PageHash) -> Health {
         self.pages
             .get(&hash)
-            .map(|page| Health {
-                hosts: page.hosts(),
-                waiting: page.visitors.len(),
-            })
+            .map(|page| Health { hosts: page.hosts(), waiting: page.visitors.len() })
             .unwrap_or_default()
     }
 
@@ -374,11 +374,7 @@ impl Hub {
         };
         tried.push(host);
         let deadline = now + self.config.request_timeout;
-        page.in_flight = Some(InFlight {
-            host,
-            deadline,
-            tried,
-        });
+        page.in_flight = Some(InFlight { host, deadline, tried });
         self.stats.asks.fetch_add(1, Relaxed);
         fx.push(Effect::Ask { host, hash });
         fx.push(Effect::WakeAt { hash, at: deadline });
@@ -391,10 +387,7 @@ impl Hub {
             Some((at, _)) if now < at + self.config.count_window => {
                 if !page.counts.wake_pending {
                     page.counts.wake_pending = true;
-                    fx.push(Effect::WakeAt {
-                        hash,
-                        at: at + self.config.count_window,
-                    });
+                    fx.push(Effect::WakeAt { hash, at: at + self.config.count_window });
                 }
             }
             _ => self.broadcast_count(page, hash, now, fx),
@@ -410,7 +403,7 @@ impl Hub {
         fx.push(Effect::Count {
             hash,
             hosts: page.all_hosts(),
-            visitors: page.visitors.iter().copied().collect(),
+            visitors: page.visitors.keys().copied().collect(),
             count,
         });
     }
@@ -423,9 +416,7 @@ fn pick(set: &IndexSet<ConnId>, tried: &[ConnId]) -> Option<ConnId> {
         return None;
     }
     let start = rand::thread_rng().gen_range(0..set.len());
-    (0..set.len())
-        .map(|i| set[(start + i) % set.len()])
-        .find(|host| !tried.contains(host))
+    (0..set.len()).map(|i| set[(start + i) % set.len()]).find(|host| !tried.contains(host))
 }
 
 #[cfg(test)]
@@ -437,10 +428,7 @@ mod tests {
     }
 
     fn hub(policy: Policy) -> Hub {
-        Hub::new(HubConfig {
-            policy,
-            ..HubConfig::default()
-        })
+        Hub::new(HubConfig { policy, ..HubConfig::default() })
     }
 
     fn asks(fx: &Effects) -> Vec<ConnId> {
@@ -493,20 +481,18 @@ mod tests {
         let asked = asks(&fx);
         assert_eq!(asked.len(), 1);
         assert!((1..=5).contains(&asked[0]));
-        assert!(fx.contains(&Effect::WakeAt {
-            hash: h,
-            at: now + Duration::from_secs(1)
-        }));
+        assert!(fx.contains(&Effect::WakeAt { hash: h, at: now + Duration::from_secs(1) }));
     }
 
     #[test]
     fn targeted_spreads_requests_over_hosts() {
-        let (hub, h, now) = hosted(Policy::Targeted, 4, 1);
+        let (hub, h, now) = hosted(Policy::Targeted, 4, 0);
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..200 {
-            let host = asks(&hub.request(100, h, now))[0];
+        for v in 200..400 {
+            hub.join_visitor(v, h);
+            let host = asks(&hub.request(v, h, now))[0];
             seen.insert(host);
-            assert_eq!(delivered(&hub.content(host, h, true, now)), vec![100]);
+            assert_eq!(delivered(&hub.content(host, h, true, now)), vec![v]);
         }
         assert_eq!(seen.len(), 4, "every host is chosen sometimes");
     }
@@ -543,9 +529,10 @@ mod tests {
         // The slow host is still a host, but new requests go to the other one.
         assert_eq!(hub.health(h).hosts, 2);
         hub.content(second[0], h, true, now + Duration::from_secs(1));
-        for _ in 0..20 {
+        for v in 200..220 {
             let t = now + Duration::from_secs(2);
-            let next = asks(&hub.request(100, h, t));
+            hub.join_visitor(v, h);
+            let next = asks(&hub.request(v, h, t));
             assert_eq!(next, second);
             hub.content(second[0], h, true, t);
         }
@@ -604,6 +591,27 @@ mod tests {
     }
 
     #[test]
+    fn only_visitors_that_asked_are_sent_the_page_once_per_request() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 0);
+        hub.join_visitor(100, h);
+        hub.join_visitor(101, h);
+        let host = asks(&hub.request(100, h, now))[0];
+        // Asking again while the request is in flight changes nothing.
+        assert!(hub.request(100, h, now).is_empty());
+        // 101 only listens: the answer is for 100.
+        assert_eq!(delivered(&hub.content(host, h, true, now)), vec![100]);
+        // A second answer to the same request is not forwarded.
+        assert!(hub.content(host, h, true, now).is_empty());
+        // 101 asks now, and gets its own answer; so does 100 asking again.
+        assert_eq!(asks(&hub.request(101, h, now)), vec![host]);
+        assert!(hub.request(100, h, now).is_empty(), "coalesced with 101's");
+        let mut served = delivered(&hub.content(host, h, true, now));
+        served.sort();
+        assert_eq!(served, vec![100, 101]);
+        assert_eq!(hub.stats.deliveries.load(Relaxed), 3);
+    }
+
+    #[test]
     fn requests_from_sockets_not_on_want_are_ignored() {
         let (hub, h, now) = hosted(Policy::Targeted, 2, 0);
         assert!(hub.request(100, h, now).is_empty());
@@ -626,15 +634,7 @@ mod tests {
         let t0 = Instant::now();
         hub.join_visitor(100, h);
         let first = hub.join_host(1, h, t0);
-        assert_eq!(
-            first[0],
-            Effect::Count {
-                hash: h,
-                hosts: vec![1],
-                visitors: vec![100],
-                count: 1
-            }
-        );
+        assert_eq!(first[0], Effect::Count { hash: h, hosts: vec![1], visitors: vec![100], count: 1 });
         // A burst of churn inside the window: one wake, no counts yet.
         let mut fx = Vec::new();
         for host in 2..=10 {
@@ -645,22 +645,11 @@ mod tests {
         }
         assert!(counts(&fx).is_empty());
         let window_end = t0 + Duration::from_millis(250);
-        assert_eq!(
-            fx,
-            vec![Effect::WakeAt {
-                hash: h,
-                at: window_end
-            }]
-        );
+        assert_eq!(fx, vec![Effect::WakeAt { hash: h, at: window_end }]);
         assert!(counts(&hub.wake(h, window_end - Duration::from_millis(1))).is_empty());
         let flushed = hub.wake(h, window_end);
         assert_eq!(counts(&flushed), vec![6]);
-        let Effect::Count {
-            hosts, visitors, ..
-        } = &flushed[0]
-        else {
-            panic!()
-        };
+        let Effect::Count { hosts, visitors, .. } = &flushed[0] else { panic!() };
         assert_eq!((hosts.len(), visitors.as_slice()), (6, &[100][..]));
         // Churn that ends where it started sends nothing more.
         let t1 = window_end + Duration::from_millis(10);
@@ -683,20 +672,8 @@ mod tests {
         hub.join_host(2, a, now);
         hub.join_visitor(3, a);
         hub.join_visitor(3, b);
-        assert_eq!(
-            hub.health(a),
-            Health {
-                hosts: 2,
-                waiting: 1
-            }
-        );
-        assert_eq!(
-            hub.health(b),
-            Health {
-                hosts: 0,
-                waiting: 1
-            }
-        );
+        assert_eq!(hub.health(a), Health { hosts: 2, waiting: 1 });
+        assert_eq!(hub.health(b), Health { hosts: 0, waiting: 1 });
         assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (2, 2, 2));
         hub.leave_host(1, a, now);
         hub.leave_host(1, a, now); // leaving twice is harmless

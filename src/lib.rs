@@ -5,9 +5,9 @@
 //!
 //! # Layout
 //!
-//! * `protocol` — page hashes, topics, Phoenix Channels frames (V1/V2) and
-//!   this app's events. Shared by the server, the browser and native tools.
-//! * `machine` — the visitor's state machine: plain Rust, no web-sys.
+//! * `protocol`, `machine` — re-exported from the `ep2p-core` crate (`core/`):
+//!   the wire protocol and the visitor's state machine, plain Rust shared
+//!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved.
@@ -19,8 +19,7 @@
 //! * `server` (ssr) — the router, `serve(listener, …)`, graceful shutdown.
 
 pub mod app;
-pub mod machine;
-pub mod protocol;
+pub use ep2p_core::{machine, protocol};
 
 #[cfg(feature = "hydrate")]
 pub mod socket;

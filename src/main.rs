@@ -8,14 +8,11 @@ async fn main() -> std::process::ExitCode {
     use tracing_subscriber::EnvFilter;
 
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
     let matches = Cli::command().get_matches();
-    let explicit_file =
-        matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);
+    let explicit_file = matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let config = match Config::load(cli, explicit_file) {
         Ok(config) => config,

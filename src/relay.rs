@@ -36,13 +36,7 @@ pub struct SharedFrame {
 
 impl SharedFrame {
     pub fn new(topic: Topic, event: &'static str, payload: String) -> Arc<Self> {
-        Arc::new(Self {
-            topic,
-            event,
-            payload,
-            v1: OnceLock::new(),
-            v2: OnceLock::new(),
-        })
+        Arc::new(Self { topic, event, payload, v1: OnceLock::new(), v2: OnceLock::new() })
     }
 
     pub fn bytes(&self, vsn: Vsn) -> Utf8Bytes {
@@ -51,15 +45,7 @@ impl SharedFrame {
             Vsn::V2 => &self.v2,
         };
         cell.get_or_init(|| {
-            protocol::encode(
-                vsn,
-                None,
-                None,
-                &self.topic.to_string(),
-                self.event,
-                &self.payload,
-            )
-            .into()
+            protocol::encode(vsn, None, None, &self.topic.to_string(), self.event, &self.payload).into()
         })
         .clone()
     }
@@ -86,6 +72,8 @@ pub struct Counters {
     pub connections_total: AtomicU64,
     pub frames_in: AtomicU64,
     pub frames_out: AtomicU64,
+    /// Bytes of text frames sent, all kinds.
+    pub bytes_out: AtomicU64,
     /// Bytes of `content` frames sent to visitors.
     pub bytes_relayed: AtomicU64,
     pub malformed: AtomicU64,
@@ -149,20 +137,9 @@ impl Relay {
         let conn = self.0.next_conn.fetch_add(1, Relaxed);
         let (tx, rx) = mpsc::channel(self.0.limits.outbound_queue);
         let overflow = Arc::new(Notify::new());
-        self.0.conns.insert(
-            conn,
-            ConnHandle {
-                outbound: tx,
-                overflow: overflow.clone(),
-            },
-        );
+        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
         self.0.counters.connections_total.fetch_add(1, Relaxed);
-        Registration {
-            conn,
-            outbound: rx,
-            overflow,
-            shutdown: self.0.shutdown.subscribe(),
-        }
+        Registration { conn, outbound: rx, overflow, shutdown: self.0.shutdown.subscribe() }
     }
 
     pub fn unregister(&self, conn: ConnId) {
@@ -187,10 +164,7 @@ impl Relay {
                 Effect::Ask { host, hash } => self.send(host, Outbound::Ask(hash)),
                 Effect::Deliver { hash, visitors } => {
                     let Some(text) = content else { continue };
-                    let body = protocol::payload(&protocol::Content {
-                        content: text.into(),
-                        hash: None,
-                    });
+                    let body = protocol::payload(&protocol::Content { content: text.into(), hash: None });
                     let frame = SharedFrame::new(Topic::Want(hash), event::CONTENT, body);
                     let size = frame.payload.len() as u64;
                     for visitor in visitors {
@@ -198,17 +172,10 @@ impl Relay {
                         self.send(visitor, Outbound::Shared(frame.clone()));
                     }
                 }
-                Effect::Count {
-                    hash,
-                    hosts,
-                    visitors,
-                    count,
-                } => {
+                Effect::Count { hash, hosts, visitors, count } => {
                     let body = protocol::payload(&protocol::VisitorsCount { count });
-                    let to_hosts =
-                        SharedFrame::new(Topic::Have(hash), event::VISITORS_COUNT, body.clone());
-                    let to_visitors =
-                        SharedFrame::new(Topic::Want(hash), event::VISITORS_COUNT, body);
+                    let to_hosts = SharedFrame::new(Topic::Have(hash), event::VISITORS_COUNT, body.clone());
+                    let to_visitors = SharedFrame::new(Topic::Want(hash), event::VISITORS_COUNT, body);
                     for host in hosts {
                         self.send(host, Outbound::Shared(to_hosts.clone()));
                     }
@@ -250,104 +217,49 @@ impl Relay {
         let hub = self.hub();
         let s = &hub.stats;
         let c = &self.0.counters;
+        let load = |counter: &AtomicU64| counter.load(Relaxed);
+        let metrics: [(&str, &str, &str, u64); 16] = [
+            ("connections", "gauge", "Open WebSocket connections.", self.connections() as u64),
+            ("connections_total", "counter", "WebSocket connections accepted.", load(&c.connections_total)),
+            ("pages", "gauge", "Pages with at least one host or waiting visitor.", hub.pages() as u64),
+            ("hosts", "gauge", "Host channels (have:H) over all pages.", hub.hosts()),
+            ("waiting_visitors", "gauge", "Visitor channels (want:H) over all pages.", hub.visitors()),
+            ("requests_total", "counter", "content_request frames from visitors.", load(&s.requests)),
+            ("coalesced_total", "counter", "Requests served by one already in flight.", load(&s.coalesced)),
+            ("asks_total", "counter", "content_request frames sent to hosts.", load(&s.asks)),
+            ("deliveries_total", "counter", "Verified pages sent to visitors.", load(&s.deliveries)),
+            (
+                "failovers_total",
+                "counter",
+                "Hosts asked after another timed out, left or lied.",
+                load(&s.failovers),
+            ),
+            ("bad_hashes_total", "counter", "content frames whose hash did not match.", load(&s.bad_hashes)),
+            (
+                "unsolicited_total",
+                "counter",
+                "Verified content nobody was waiting for.",
+                load(&s.unsolicited),
+            ),
+            (
+                "bytes_relayed_total",
+                "counter",
+                "Bytes of content payload sent to visitors.",
+                load(&c.bytes_relayed),
+            ),
+            ("frames_in_total", "counter", "Text frames received.", load(&c.frames_in)),
+            ("frames_out_total", "counter", "Frames sent.", load(&c.frames_out)),
+            ("bytes_out_total", "counter", "Bytes of frames sent.", load(&c.bytes_out)),
+        ];
         let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP ep2p_{name} {help}\n# TYPE ep2p_{name} {kind}\nep2p_{name} {value}"
-            );
-        };
-        metric(
-            "connections",
-            "gauge",
-            "Open WebSocket connections.",
-            self.connections() as u64,
+        for (name, kind, help, value) in metrics {
+            let _ =
+                writeln!(out, "# HELP ep2p_{name} {help}\n# TYPE ep2p_{name} {kind}\nep2p_{name} {value}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ep2p_rejected_total Refused input, by reason.\n# TYPE ep2p_rejected_total counter"
         );
-        metric(
-            "connections_total",
-            "counter",
-            "WebSocket connections accepted.",
-            c.connections_total.load(Relaxed),
-        );
-        metric(
-            "pages",
-            "gauge",
-            "Pages with at least one host or waiting visitor.",
-            hub.pages() as u64,
-        );
-        metric(
-            "hosts",
-            "gauge",
-            "Host channels (have:H) over all pages.",
-            hub.hosts(),
-        );
-        metric(
-            "waiting_visitors",
-            "gauge",
-            "Visitor channels (want:H) over all pages.",
-            hub.visitors(),
-        );
-        metric(
-            "requests_total",
-            "counter",
-            "content_request frames from visitors.",
-            s.requests.load(Relaxed),
-        );
-        metric(
-            "coalesced_total",
-            "counter",
-            "Requests served by one already in flight.",
-            s.coalesced.load(Relaxed),
-        );
-        metric(
-            "asks_total",
-            "counter",
-            "content_request frames sent to hosts.",
-            s.asks.load(Relaxed),
-        );
-        metric(
-            "deliveries_total",
-            "counter",
-            "Verified pages sent to visitors.",
-            s.deliveries.load(Relaxed),
-        );
-        metric(
-            "failovers_total",
-            "counter",
-            "Hosts asked after another timed out, left or lied.",
-            s.failovers.load(Relaxed),
-        );
-        metric(
-            "bad_hashes_total",
-            "counter",
-            "content frames whose hash did not match.",
-            s.bad_hashes.load(Relaxed),
-        );
-        metric(
-            "unsolicited_total",
-            "counter",
-            "Verified content nobody was waiting for.",
-            s.unsolicited.load(Relaxed),
-        );
-        metric(
-            "bytes_relayed_total",
-            "counter",
-            "Bytes of content payload sent to visitors.",
-            c.bytes_relayed.load(Relaxed),
-        );
-        metric(
-            "frames_in_total",
-            "counter",
-            "Text frames received.",
-            c.frames_in.load(Relaxed),
-        );
-        metric(
-            "frames_out_total",
-            "counter",
-            "Frames sent.",
-            c.frames_out.load(Relaxed),
-        );
-        let _ = writeln!(out, "# HELP ep2p_rejected_total Refused input, by reason.\n# TYPE ep2p_rejected_total counter");
         for (reason, counter) in [
             ("malformed", &c.malformed),
             ("unmatched_topic", &c.unmatched_topics),
@@ -361,11 +273,7 @@ impl Relay {
             ("heartbeat_timeout", &c.heartbeat_timeouts),
             ("refused_upgrade", &c.refused_upgrades),
         ] {
-            let _ = writeln!(
-                out,
-                "ep2p_rejected_total{{reason=\"{reason}\"}} {}",
-                counter.load(Relaxed)
-            );
+            let _ = writeln!(out, "ep2p_rejected_total{{reason=\"{reason}\"}} {}", counter.load(Relaxed));
         }
         out
     }

@@ -41,9 +41,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// The whole application, and the relay behind it (tests and `serve` need both).
 pub fn router(config: &Config, leptos_options: LeptosOptions) -> (Router, Relay) {
     let relay = Relay::new(config.hub.clone(), config.limits.clone());
-    let site = SiteInfo {
-        content_limit: config.limits.content_limit,
-    };
+    let site = SiteInfo { content_limit: config.limits.content_limit };
     let state = AppState {
         leptos_options: leptos_options.clone(),
         relay: relay.clone(),
@@ -61,10 +59,7 @@ pub fn router(config: &Config, leptos_options: LeptosOptions) -> (Router, Relay)
             move || provide_context(site),
             move || shell(leptos_options.clone(), site),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(site),
             move |options| shell(options, site),
         ))
@@ -105,11 +100,7 @@ async fn relay_socket(
     State(state): State<AppState>,
 ) -> Response {
     let refuse = |reason: &'static str| {
-        state
-            .relay
-            .counters()
-            .refused_upgrades
-            .fetch_add(1, Relaxed);
+        state.relay.counters().refused_upgrades.fetch_add(1, Relaxed);
         (StatusCode::FORBIDDEN, reason).into_response()
     };
     let Ok(vsn) = Vsn::negotiate(query.get("vsn").map(String::as_str)) else {
@@ -139,10 +130,7 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    if allowed
-        .iter()
-        .any(|a| a == "*" || a.trim_end_matches('/') == origin)
-    {
+    if allowed.iter().any(|a| a == "*" || a.trim_end_matches('/') == origin) {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
@@ -150,13 +138,7 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.relay.render_metrics(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.relay.render_metrics())
 }
 
 #[cfg(test)]
@@ -177,35 +159,14 @@ mod tests {
     fn same_origin_and_listed_origins_pass_others_do_not() {
         let none: Vec<String> = Vec::new();
         assert!(origin_allowed(&headers(None, "a.test"), &none));
-        assert!(origin_allowed(
-            &headers(Some("https://a.test"), "a.test"),
-            &none
-        ));
-        assert!(origin_allowed(
-            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
-            &none
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://evil.test"), "a.test"),
-            &none
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://a.test:444"), "a.test"),
-            &none
-        ));
+        assert!(origin_allowed(&headers(Some("https://a.test"), "a.test"), &none));
+        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &none));
+        assert!(!origin_allowed(&headers(Some("https://evil.test"), "a.test"), &none));
+        assert!(!origin_allowed(&headers(Some("https://a.test:444"), "a.test"), &none));
         let listed = vec!["https://b.test".to_string()];
-        assert!(origin_allowed(
-            &headers(Some("https://b.test"), "a.test"),
-            &listed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://c.test"), "a.test"),
-            &listed
-        ));
+        assert!(origin_allowed(&headers(Some("https://b.test"), "a.test"), &listed));
+        assert!(!origin_allowed(&headers(Some("https://c.test"), "a.test"), &listed));
         let any = vec!["*".to_string()];
-        assert!(origin_allowed(
-            &headers(Some("https://c.test"), "a.test"),
-            &any
-        ));
+        assert!(origin_allowed(&headers(Some("https://c.test"), "a.test"), &any));
     }
 }

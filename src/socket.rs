@@ -48,11 +48,7 @@ pub struct Driver(Rc<Inner>);
 
 impl Driver {
     /// Starts visiting (or, with `content`, hosting) a page.
-    pub fn start(
-        hash: PageHash,
-        content: Option<String>,
-        on_change: impl Fn(&Visitor) + 'static,
-    ) -> Self {
+    pub fn start(hash: PageHash, content: Option<String>, on_change: impl Fn(&Visitor) + 'static) -> Self {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let (machine, commands) = Visitor::new(hash, content, seed);
         let inner = Rc::new(Inner {
@@ -176,10 +172,6 @@ fn connect(inner: &Rc<Inner>) {
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    *inner.socket.borrow_mut() = Some(Live {
-        ws,
-        _on_open: on_open,
-        _on_message: on_message,
-        _on_close: on_close,
-    });
+    *inner.socket.borrow_mut() =
+        Some(Live { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close });
 }

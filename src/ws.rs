@@ -3,7 +3,7 @@
 //! join_ref) belong to this task alone, so they need no lock. Errors are
 //! decided here, at the edge: an error reply, or a close with a reason.
 
-use crate::hub::{ConnId, Effect};
+use crate::hub::ConnId;
 use crate::protocol::{
     self, event, Content, ContentRequest, Frame, PageHash, ProtocolError, Ref, Topic, Vsn,
 };
@@ -49,11 +49,7 @@ struct Bucket {
 
 impl Bucket {
     fn new(rate: u32) -> Self {
-        Self {
-            tokens: 2.0 * f64::from(rate),
-            rate: f64::from(rate),
-            last: Instant::now(),
-        }
+        Self { tokens: 2.0 * f64::from(rate), rate: f64::from(rate), last: Instant::now() }
     }
 
     fn take(&mut self) -> bool {
@@ -144,10 +140,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
     };
     if let Some(close) = close {
         tracing::debug!(conn = reg.conn, code = close.code, reason = %close.reason, "closing socket");
-        let frame = Message::Close(Some(CloseFrame {
-            code: close.code,
-            reason: close.reason.into(),
-        }));
+        let frame = Message::Close(Some(CloseFrame { code: close.code, reason: close.reason.into() }));
         if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
             // Read until the client answers the close (or a short while), so
             // unread input does not make the kernel reset the connection and
@@ -186,10 +179,7 @@ impl Session {
     fn transport_error(&self, error: axum::Error) -> Option<Close> {
         // tungstenite reports an over-limit message as a capacity error.
         let text = error.to_string();
-        if text.contains("Space limit exceeded")
-            || text.contains("too long")
-            || text.contains("Capacity")
-        {
+        if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
             self.relay.counters().too_big.fetch_add(1, Relaxed);
             return Some(Close::new(close_code::SIZE, "frame too big"));
         }
@@ -204,6 +194,7 @@ impl Session {
         }
         let frames = std::mem::take(&mut self.out);
         let count = frames.len() as u64;
+        let bytes: usize = frames.iter().map(|f| f.len()).sum();
         let write = async {
             for frame in frames {
                 socket.feed(Message::Text(frame)).await?;
@@ -212,7 +203,9 @@ impl Session {
         };
         match timeout(limit, write).await {
             Ok(Ok(())) => {
-                self.relay.counters().frames_out.fetch_add(count, Relaxed);
+                let counters = self.relay.counters();
+                counters.frames_out.fetch_add(count, Relaxed);
+                counters.bytes_out.fetch_add(bytes as u64, Relaxed);
                 true
             }
             Ok(Err(_)) => false,
@@ -230,13 +223,7 @@ impl Session {
                 let topic = Topic::Have(hash);
                 // The host may have left since the ask was queued.
                 if let Some(join_ref) = self.channels.get(&topic).cloned() {
-                    self.push(
-                        join_ref.as_ref(),
-                        None,
-                        &topic.to_string(),
-                        event::CONTENT_REQUEST,
-                        "{}",
-                    );
+                    self.push(join_ref.as_ref(), None, &topic.to_string(), event::CONTENT_REQUEST, "{}");
                 }
             }
         }
@@ -250,8 +237,7 @@ impl Session {
         event: &str,
         payload: &str,
     ) {
-        self.out
-            .push(protocol::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
+        self.out.push(protocol::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
     }
 
     fn reply(
@@ -268,13 +254,7 @@ impl Session {
 
     fn error_reply(&mut self, join_ref: Option<&Ref>, frame: &Frame<'_>, reason: &str) {
         let response = protocol::reason(reason);
-        self.reply(
-            join_ref,
-            frame.msg_ref.as_ref(),
-            &frame.topic,
-            "error",
-            &response,
-        );
+        self.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, "error", &response);
     }
 
     /// Handles one text frame. Replies are queued in `self.out`; an `Err`
@@ -338,60 +318,31 @@ impl Session {
             return;
         }
         self.channels.insert(topic, join_ref.clone());
-        self.reply(
-            join_ref.as_ref(),
-            frame.msg_ref.as_ref(),
-            &frame.topic,
-            "ok",
-            "{}",
-        );
+        let hub = self.relay.hub();
+        let hash = topic.page().expect("the phoenix topic is refused before");
+        let effects = match topic {
+            Topic::Have(_) => hub.join_host(self.conn, hash, now()),
+            _ => {
+                hub.join_visitor(self.conn, hash);
+                Vec::new()
+            }
+        };
+        // The joiner learns the count in its join reply: no extra frame.
+        let count = protocol::VisitorsCount { count: hub.health(hash).hosts };
+        self.reply(join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", &protocol::payload(&count));
         if let Some(old) = previous {
             // A duplicate join replaces the channel; the old one is closed
             // with its own join_ref, which the client has already dropped.
             self.push(old.as_ref(), old.as_ref(), &frame.topic, event::CLOSE, "{}");
         }
-        let hub = self.relay.hub();
-        let (hash, counted) = match topic {
-            Topic::Have(hash) => {
-                let effects = hub.join_host(self.conn, hash, now());
-                let counted = effects.iter().any(
-                    |e| matches!(e, Effect::Count { hosts, .. } if hosts.contains(&self.conn)),
-                );
-                self.relay.apply(effects, None);
-                (hash, counted)
-            }
-            Topic::Want(hash) => {
-                hub.join_visitor(self.conn, hash);
-                (hash, false)
-            }
-            Topic::Phoenix => unreachable!("refused before"),
-        };
-        if !counted {
-            // The joiner learns the count now, not at the next change.
-            let count = protocol::VisitorsCount {
-                count: hub.health(hash).hosts,
-            };
-            self.push(
-                join_ref.as_ref(),
-                None,
-                &frame.topic,
-                event::VISITORS_COUNT,
-                &protocol::payload(&count),
-            );
-        }
+        self.relay.apply(effects, None);
     }
 
     fn leave(&mut self, topic: Topic, frame: &Frame<'_>) {
         match self.channels.get(&topic) {
             None => {
                 // Phoenix: an ok reply and no phx_close.
-                self.reply(
-                    frame.join_ref.as_ref(),
-                    frame.msg_ref.as_ref(),
-                    &frame.topic,
-                    "ok",
-                    "{}",
-                );
+                self.reply(frame.join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
             }
             Some(stored) if frame.join_ref.is_some() && frame.join_ref != *stored => {
                 // A leave for an older join of this topic: dropped, as Phoenix does.
@@ -400,20 +351,8 @@ impl Session {
                 let stored = stored.clone();
                 self.channels.remove(&topic);
                 self.leave_hub(topic);
-                self.reply(
-                    stored.as_ref(),
-                    frame.msg_ref.as_ref(),
-                    &frame.topic,
-                    "ok",
-                    "{}",
-                );
-                self.push(
-                    stored.as_ref(),
-                    stored.as_ref(),
-                    &frame.topic,
-                    event::CLOSE,
-                    "{}",
-                );
+                self.reply(stored.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
+                self.push(stored.as_ref(), stored.as_ref(), &frame.topic, event::CLOSE, "{}");
             }
         }
     }
@@ -421,9 +360,7 @@ impl Session {
     fn leave_hub(&self, topic: Topic) {
         let hub = self.relay.hub();
         match topic {
-            Topic::Have(hash) => self
-                .relay
-                .apply(hub.leave_host(self.conn, hash, now()), None),
+            Topic::Have(hash) => self.relay.apply(hub.leave_host(self.conn, hash, now()), None),
             Topic::Want(hash) => hub.leave_visitor(self.conn, hash),
             Topic::Phoenix => {}
         }
@@ -467,13 +404,8 @@ impl Session {
                     self.error_reply(join_ref.as_ref(), frame, "rate limited");
                     return Ok(());
                 }
-                self.reply(
-                    join_ref.as_ref(),
-                    frame.msg_ref.as_ref(),
-                    &frame.topic,
-                    "ok",
-                    "{}",
-                );
+                // Served requests get no reply (Phoenix's `:noreply`, as in the
+                // original app): the content is the answer.
                 let effects = self.relay.hub().request(self.conn, hash, now());
                 self.relay.apply(effects, None);
                 Ok(())
@@ -488,12 +420,7 @@ impl Session {
     }
 
     /// A host's answer: checked against its hash before anyone sees it.
-    fn content(
-        &mut self,
-        hash: PageHash,
-        join_ref: Option<Ref>,
-        frame: &Frame<'_>,
-    ) -> Result<(), Close> {
+    fn content(&mut self, hash: PageHash, join_ref: Option<Ref>, frame: &Frame<'_>) -> Result<(), Close> {
         let counters = self.relay.counters();
         let content: Content = match frame.payload_as() {
             Ok(content) => content,
@@ -507,33 +434,18 @@ impl Session {
             counters.too_big.fetch_add(1, Relaxed);
             return Err(Close::new(close_code::SIZE, "page over the content limit"));
         }
-        let verified = hash.matches(&content.content)
-            && content
-                .hash
-                .as_deref()
-                .is_none_or(|h| h == hash.to_string());
+        let verified =
+            hash.matches(&content.content) && content.hash.as_deref().is_none_or(|h| h == hash.to_string());
         let effects = self.relay.hub().content(self.conn, hash, verified, now());
         if verified {
-            self.reply(
-                join_ref.as_ref(),
-                frame.msg_ref.as_ref(),
-                &frame.topic,
-                "ok",
-                "{}",
-            );
+            // No reply to a good answer: the next request is the next thing it hears.
             self.relay.apply(effects, Some(&content.content));
         } else {
             // The liar's channel is closed; the hub has already asked another host.
             tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");
             self.error_reply(join_ref.as_ref(), frame, "hash mismatch");
             self.channels.remove(&Topic::Have(hash));
-            self.push(
-                join_ref.as_ref(),
-                join_ref.as_ref(),
-                &frame.topic,
-                event::CLOSE,
-                "{}",
-            );
+            self.push(join_ref.as_ref(), join_ref.as_ref(), &frame.topic, event::CLOSE, "{}");
             self.relay.apply(effects, None);
         }
         Ok(())

@@ -19,16 +19,11 @@ fn hash() -> PageHash {
 async fn heartbeat_is_answered_on_the_socket_with_a_null_join_ref() {
     let server = TestServer::default().await;
     let mut c = Client::connect(&server, Vsn::V2).await;
-    c.send_text(r#"[null,"5","phoenix","heartbeat",{}]"#.into())
-        .await;
+    c.send_text(r#"[null,"5","phoenix","heartbeat",{}]"#.into()).await;
     let reply = c.next().await;
-    assert_eq!(
-        reply.raw,
-        r#"[null,"5","phoenix","phx_reply",{"status":"ok","response":{}}]"#
-    );
+    assert_eq!(reply.raw, r#"[null,"5","phoenix","phx_reply",{"status":"ok","response":{}}]"#);
     let mut v1 = Client::connect(&server, Vsn::V1).await;
-    v1.send_text(r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#.into())
-        .await;
+    v1.send_text(r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#.into()).await;
     assert_eq!(
         v1.next().await.raw,
         r#"{"topic":"phoenix","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"5"}"#
@@ -41,32 +36,21 @@ async fn join_and_leave_echo_refs_exactly_as_phoenix() {
     let topic = want(hash());
     let mut c = Client::connect(&server, Vsn::V2).await;
     // join_ref and ref are independent: Phoenix's own test client uses "11" and "1".
-    c.send_text(format!(r#"["11","1","{topic}","phx_join",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["11","1","{topic}","phx_join",{{}}]"#)).await;
     let reply = c.next().await;
+    // The reply carries the page's host count; no other frame follows.
     assert_eq!(
         reply.raw,
-        format!(r#"["11","1","{topic}","phx_reply",{{"status":"ok","response":{{}}}}]"#)
+        format!(r#"["11","1","{topic}","phx_reply",{{"status":"ok","response":{{"count":0}}}}]"#)
     );
-    // Then the joiner's count, stamped with its join_ref.
-    let count = c.next().await;
-    assert_eq!(
-        count.raw,
-        format!(r#"["11",null,"{topic}","visitors_count",{{"count":0}}]"#)
-    );
-    c.send_text(format!(r#"["11","2","{topic}","phx_leave",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["11","2","{topic}","phx_leave",{{}}]"#)).await;
     assert_eq!(
         c.next().await.raw,
         format!(r#"["11","2","{topic}","phx_reply",{{"status":"ok","response":{{}}}}]"#)
     );
-    assert_eq!(
-        c.next().await.raw,
-        format!(r#"["11","11","{topic}","phx_close",{{}}]"#)
-    );
+    assert_eq!(c.next().await.raw, format!(r#"["11","11","{topic}","phx_close",{{}}]"#));
     // Leaving a topic that is not joined: an ok reply and no phx_close.
-    c.send_text(format!(r#"["12","3","{topic}","phx_leave",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["12","3","{topic}","phx_leave",{{}}]"#)).await;
     assert_eq!(
         c.next().await.raw,
         format!(r#"["12","3","{topic}","phx_reply",{{"status":"ok","response":{{}}}}]"#)
@@ -79,18 +63,13 @@ async fn a_duplicate_join_replies_to_the_new_join_then_closes_the_old_one() {
     let server = TestServer::default().await;
     let topic = have(hash());
     let mut c = Client::connect(&server, Vsn::V2).await;
-    c.send_text(format!(r#"["3","3","{topic}","phx_join",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["3","3","{topic}","phx_join",{{}}]"#)).await;
     c.reply_to(&Ref::from("3")).await;
-    c.send_text(format!(r#"["7","7","{topic}","phx_join",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["7","7","{topic}","phx_join",{{}}]"#)).await;
     let reply = c.reply_to(&Ref::from("7")).await;
     assert_eq!(reply.join_ref, Some(Ref::from("7")));
     let close = c.event(&topic, "phx_close").await;
-    assert_eq!(
-        (close.join_ref, close.msg_ref),
-        (Some(Ref::from("3")), Some(Ref::from("3")))
-    );
+    assert_eq!((close.join_ref, close.msg_ref), (Some(Ref::from("3")), Some(Ref::from("3"))));
     // Still one host, not two.
     assert_eq!(server.relay.hub().health(hash()).hosts, 1);
 }
@@ -102,55 +81,38 @@ async fn messages_with_a_stale_join_ref_are_dropped() {
     let mut c = Client::connect(&server, Vsn::V2).await;
     c.join_ok(&topic).await;
     c.drain(Duration::from_millis(50)).await;
-    c.send_text(format!(r#"["999","50","{topic}","content_request",{{}}]"#))
-        .await;
-    c.send_text(format!(r#"["999","51","{topic}","phx_leave",{{}}]"#))
-        .await;
+    c.send_text(format!(r#"["999","50","{topic}","content_request",{{}}]"#)).await;
+    c.send_text(format!(r#"["999","51","{topic}","phx_leave",{{}}]"#)).await;
     assert!(c.drain(Duration::from_millis(150)).await.is_empty());
-    assert_eq!(
-        server.relay.hub().health(hash()).waiting,
-        1,
-        "the stale leave changed nothing"
-    );
+    assert_eq!(server.relay.hub().health(hash()).waiting, 1, "the stale leave changed nothing");
     // A null join_ref is accepted (Phoenix 1.8.12).
-    c.send_text(format!(r#"[null,"52","{topic}","content_request",{{}}]"#))
-        .await;
-    assert_eq!(c.reply_to(&Ref::from("52")).await.status(), Some("ok"));
+    let requests = || server.relay.hub().stats.requests.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(requests(), 0, "the stale request was dropped");
+    c.send_text(format!(r#"[null,"52","{topic}","content_request",{{}}]"#)).await;
+    c.barrier().await;
+    assert_eq!(requests(), 1);
 }
 
 #[tokio::test]
 async fn unknown_topics_events_and_bad_hashes_get_error_replies_and_the_socket_stays() {
     let server = TestServer::default().await;
     let mut c = Client::connect(&server, Vsn::V2).await;
-    c.send_text(r#"["6","6","room:nope","phx_join",{}]"#.into())
-        .await;
+    c.send_text(r#"["6","6","room:nope","phx_join",{}]"#.into()).await;
     assert_eq!(
         c.next().await.raw,
         r#"[null,"6","room:nope","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]"#
     );
-    for bad in [
-        "have:abc",
-        &format!("want:{}", hash().to_string().to_uppercase()),
-        "have:",
-        "want:zz",
-    ] {
+    for bad in ["have:abc", &format!("want:{}", hash().to_string().to_uppercase()), "have:", "want:zz"] {
         let reply = c.join(bad).await;
         assert_eq!(reply.status(), Some("error"));
-        assert_eq!(
-            reply.reason(),
-            Some("invalid hash: expected 64 lowercase hex digits"),
-            "{bad}"
-        );
+        assert_eq!(reply.reason(), Some("invalid hash: expected 64 lowercase hex digits"), "{bad}");
         assert_eq!(reply.join_ref, None);
     }
     let reply = c.join("phoenix").await;
     assert_eq!(reply.reason(), Some("unmatched topic"));
     // A push to a topic this socket has not joined.
     let reply = c.call(&want(hash()), "content_request", json!({})).await;
-    assert_eq!(
-        (reply.join_ref.clone(), reply.reason()),
-        (None, Some("unmatched topic"))
-    );
+    assert_eq!((reply.join_ref.clone(), reply.reason()), (None, Some("unmatched topic")));
     // Unknown events, and events on the wrong side.
     c.join_ok(&want(hash())).await;
     for event in ["shout", "content", "visitors_count", "CONTENT_REQUEST"] {
@@ -158,68 +120,28 @@ async fn unknown_topics_events_and_bad_hashes_get_error_replies_and_the_socket_s
         assert_eq!(reply.reason(), Some("unknown event"), "{event}");
     }
     // A request naming another page, or with a payload of the wrong shape.
-    let reply = c
-        .call(
-            &want(hash()),
-            "content_request",
-            json!({ "hash": PageHash::of("other").to_string() }),
-        )
-        .await;
+    let reply =
+        c.call(&want(hash()), "content_request", json!({ "hash": PageHash::of("other").to_string() })).await;
     assert_eq!(reply.reason(), Some("hash does not match the topic"));
-    let reply = c
-        .call(&want(hash()), "content_request", json!({ "hash": 5 }))
-        .await;
+    let reply = c.call(&want(hash()), "content_request", json!({ "hash": 5 })).await;
     assert_eq!(reply.status(), Some("error"));
     c.join_ok(&have(hash())).await;
-    let reply = c
-        .call(
-            &have(hash()),
-            "content",
-            json!({ "content": ["not", "text"] }),
-        )
-        .await;
+    let reply = c.call(&have(hash()), "content", json!({ "content": ["not", "text"] })).await;
     assert_eq!(reply.status(), Some("error"));
-    assert_eq!(
-        c.heartbeat().await.status(),
-        Some("ok"),
-        "the socket is still open"
-    );
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"unmatched_topic\"}")
-            .await
-            >= 3
-    );
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"invalid_hash\"}")
-            .await
-            >= 4
-    );
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"unknown_event\"}")
-            .await
-            >= 4
-    );
+    assert_eq!(c.heartbeat().await.status(), Some("ok"), "the socket is still open");
+    assert!(server.metric("ep2p_rejected_total{reason=\"unmatched_topic\"}").await >= 3);
+    assert!(server.metric("ep2p_rejected_total{reason=\"invalid_hash\"}").await >= 4);
+    assert!(server.metric("ep2p_rejected_total{reason=\"unknown_event\"}").await >= 4);
 }
 
 #[tokio::test]
 async fn an_unsupported_vsn_is_refused_before_the_upgrade() {
     let server = TestServer::default().await;
     for query in ["vsn=123.1.1", "vsn=3.0.0", "vsn=banana"] {
-        let error = Client::connect_query(&server, Some(query))
-            .await
-            .err()
-            .unwrap();
+        let error = Client::connect_query(&server, Some(query)).await.err().unwrap();
         assert!(error.to_string().contains("403"), "{query}: {error}");
     }
-    assert_eq!(
-        server
-            .metric("ep2p_rejected_total{reason=\"refused_upgrade\"}")
-            .await,
-        3
-    );
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"refused_upgrade\"}").await, 3);
 }
 
 /// A visitor that must still be served while someone misbehaves.
@@ -255,25 +177,16 @@ async fn malformed_frames_close_the_socket_with_1008() {
         assert!(reason.starts_with("malformed frame"), "{bad}: {reason}");
     }
     served_while(&server, "still served after malformed frames").await;
-    assert_eq!(
-        server
-            .metric("ep2p_rejected_total{reason=\"malformed\"}")
-            .await,
-        6
-    );
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"malformed\"}").await, 6);
 }
 
 #[tokio::test]
 async fn binary_frames_close_the_socket_with_1003() {
     let server = TestServer::default().await;
     let mut c = Client::connect(&server, Vsn::V2).await;
-    c.send_message(Message::Binary(vec![0, 2, 3, 5, 5].into()))
-        .await;
+    c.send_message(Message::Binary(vec![0, 2, 3, 5, 5].into())).await;
     let (code, reason) = close_code(&mut c).await;
-    assert_eq!(
-        (code, reason.as_str()),
-        (CloseCode::Unsupported, "binary frames are not supported")
-    );
+    assert_eq!((code, reason.as_str()), (CloseCode::Unsupported, "binary frames are not supported"));
     served_while(&server, "still served after a binary frame").await;
 }
 
@@ -283,42 +196,24 @@ async fn frames_over_the_limits_close_the_socket_with_1009() {
     // A control frame over 16 KiB.
     let mut c = Client::connect(&server, Vsn::V2).await;
     let padding = "x".repeat(20 * 1024);
-    c.push("phoenix", "heartbeat", json!({ "padding": padding }))
-        .await;
-    assert_eq!(
-        close_code(&mut c).await,
-        (CloseCode::Size, "frame too big".into())
-    );
+    c.push("phoenix", "heartbeat", json!({ "padding": padding })).await;
+    assert_eq!(close_code(&mut c).await, (CloseCode::Size, "frame too big".into()));
     // A page over the content limit.
     let big = "y".repeat(1001);
     let hash = PageHash::of(&big);
     let mut h = Client::connect(&server, Vsn::V2).await;
     h.join_ok(&have(hash)).await;
-    h.push(
-        &have(hash),
-        "content",
-        json!({ "content": big, "hash": hash.to_string() }),
-    )
-    .await;
-    assert_eq!(
-        close_code(&mut h).await,
-        (CloseCode::Size, "page over the content limit".into())
-    );
+    h.push(&have(hash), "content", json!({ "content": big, "hash": hash.to_string() })).await;
+    assert_eq!(close_code(&mut h).await, (CloseCode::Size, "page over the content limit".into()));
     // A message over what any content frame could need.
     let mut huge = Client::connect(&server, Vsn::V2).await;
-    huge.send_message(Message::Text("z".repeat(64 * 1024).into()))
-        .await;
+    huge.send_message(Message::Text("z".repeat(64 * 1024).into())).await;
     let frame = huge.closed_with().await;
     if let Some(frame) = frame {
         assert_eq!(frame.code, CloseCode::Size);
     }
     served_while(&server, "small enough").await;
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"too_big\"}")
-            .await
-            >= 2
-    );
+    assert!(server.metric("ep2p_rejected_total{reason=\"too_big\"}").await >= 2);
 }
 
 #[tokio::test]
@@ -333,12 +228,7 @@ async fn a_socket_may_join_only_so_many_topics() {
     // Rejoining a topic it already has is not a new topic.
     c.join_ok(&want(PageHash::of("0"))).await;
     served_while(&server, "others are unaffected").await;
-    assert_eq!(
-        server
-            .metric("ep2p_rejected_total{reason=\"too_many_topics\"}")
-            .await,
-        1
-    );
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"too_many_topics\"}").await, 1);
 }
 
 #[tokio::test]
@@ -351,63 +241,43 @@ async fn a_request_flood_is_rate_limited_and_a_frame_flood_is_disconnected() {
     let mut c = Client::connect(&server, Vsn::V2).await;
     c.join_ok(&want(hash())).await;
     let started = tokio::time::Instant::now();
-    let mut passed = 0u64;
     for _ in 0..30 {
-        let reply = c.call(&want(hash()), "content_request", json!({})).await;
-        match reply.reason() {
-            None => passed += 1,
-            Some(reason) => assert_eq!(reason, "rate limited"),
-        }
+        c.request(hash()).await;
     }
+    c.barrier().await;
+    let refused: Vec<Msg> = c.drain(Duration::from_millis(50)).await;
+    assert!(refused.iter().all(|m| m.reason() == Some("rate limited")), "{refused:?}");
+    let passed = 30 - refused.len() as u64;
     // A burst of 10 passes, then 5 per second.
     let refill = (started.elapsed().as_secs_f64() * 5.0).ceil() as u64;
     assert!((10..=10 + refill).contains(&passed), "{passed} passed");
     for i in 0..200 {
-        c.send_message(Message::Text(
-            format!(r#"[null,"hb{i}","phoenix","heartbeat",{{}}]"#).into(),
-        ))
-        .await;
+        c.send_message(Message::Text(format!(r#"[null,"hb{i}","phoenix","heartbeat",{{}}]"#).into())).await;
     }
-    assert_eq!(
-        close_code(&mut c).await,
-        (CloseCode::Policy, "too many frames".into())
-    );
+    assert_eq!(close_code(&mut c).await, (CloseCode::Policy, "too many frames".into()));
     served_while(&server, "a flood next door").await;
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"rate_limited\"}")
-            .await
-            >= 16
-    );
+    assert!(server.metric("ep2p_rejected_total{reason=\"rate_limited\"}").await >= 16);
 }
 
 #[tokio::test]
 async fn an_idle_socket_is_closed_after_the_heartbeat_timeout_and_a_chatty_one_is_not() {
-    let server = TestServer::start(config(|c| {
-        c.limits.heartbeat_timeout = Duration::from_millis(300)
-    }))
-    .await;
+    let server = TestServer::start(config(|c| c.limits.heartbeat_timeout = Duration::from_millis(300))).await;
     let mut idle = Client::connect(&server, Vsn::V2).await;
     let mut chatty = Client::connect(&server, Vsn::V2).await;
     for _ in 0..6 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(chatty.heartbeat().await.status(), Some("ok"));
     }
-    assert_eq!(
-        close_code(&mut idle).await,
-        (CloseCode::Away, "heartbeat timeout".into())
-    );
-    assert_eq!(
-        server
-            .metric("ep2p_rejected_total{reason=\"heartbeat_timeout\"}")
-            .await,
-        1
-    );
+    assert_eq!(close_code(&mut idle).await, (CloseCode::Away, "heartbeat timeout".into()));
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"heartbeat_timeout\"}").await, 1);
 }
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_disconnected_and_others_are_served() {
     let server = TestServer::start(config(|c| {
+        // Every answer goes to every visitor, so pages keep piling up for
+        // the one that does not read.
+        c.hub.policy = ephemeral_p2p::hub::Policy::Broadcast;
         c.limits.outbound_queue = 4;
         c.limits.write_timeout = Duration::from_millis(500);
         c.limits.requests_per_second = 10_000;
@@ -430,34 +300,20 @@ async fn a_client_that_never_reads_is_disconnected_and_others_are_served() {
             break;
         }
     }
-    assert_eq!(
-        server.relay.connections(),
-        before - 1,
-        "the non-reader was dropped"
-    );
-    assert!(
-        server
-            .metric("ep2p_rejected_total{reason=\"slow_consumer\"}")
-            .await
-            >= 1
-    );
+    assert_eq!(server.relay.connections(), before - 1, "the non-reader was dropped");
+    assert!(server.metric("ep2p_rejected_total{reason=\"slow_consumer\"}").await >= 1);
     assert_eq!(server.relay.hub().health(hash).waiting, 1);
 }
 
 #[tokio::test]
 async fn origins_other_than_our_own_are_refused() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let server = TestServer::start(config(|c| {
-        c.allowed_origins = vec!["https://friend.test".into()]
-    }))
-    .await;
+    let server = TestServer::start(config(|c| c.allowed_origins = vec!["https://friend.test".into()])).await;
     let attempt = |origin: &'static str| {
         let url = format!("ws://{}/ws/websocket?vsn=2.0.0", server.addr);
         async move {
             let mut request = url.into_client_request().unwrap();
-            request
-                .headers_mut()
-                .insert("origin", origin.parse().unwrap());
+            request.headers_mut().insert("origin", origin.parse().unwrap());
             tokio_tungstenite::connect_async(request).await.map(|_| ())
         }
     };

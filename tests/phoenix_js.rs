@@ -59,10 +59,7 @@ impl JsClient {
     async fn stop(mut self) {
         drop(self.child.stdin.take());
         let status = tokio::time::timeout(PATIENCE, self.child.wait()).await;
-        assert!(
-            status.is_ok_and(|s| s.is_ok_and(|s| s.success())),
-            "the JS client exits cleanly"
-        );
+        assert!(status.is_ok_and(|s| s.is_ok_and(|s| s.success())), "the JS client exits cleanly");
     }
 }
 

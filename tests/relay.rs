@@ -13,8 +13,8 @@ use std::time::Duration;
 async fn visitor(server: &TestServer, hash: PageHash) -> Client {
     let mut v = Client::connect(server, Vsn::V2).await;
     v.join_ok(&want(hash)).await;
-    let reply = v.request(hash).await;
-    assert_eq!(reply.status(), Some("ok"), "{}", reply.raw);
+    v.request(hash).await;
+    v.barrier().await;
     v
 }
 
@@ -39,7 +39,7 @@ async fn targeted_sends_each_request_to_exactly_one_host() {
     }
     for round in 0..6u64 {
         let mut v = visitor(&server, hash).await;
-        // The reply to the request comes after the relay chose: one ask.
+        // `visitor` returns once the relay has chosen: one ask.
         assert_eq!(server.metric("ep2p_asks_total").await, round + 1);
         // Find the host that heard about it; it answers; the visitor is served.
         let chosen = loop {
@@ -55,7 +55,7 @@ async fn targeted_sends_each_request_to_exactly_one_host() {
                 break i;
             }
         };
-        assert_eq!(hosts[chosen].answer(hash, text).await.status(), Some("ok"));
+        hosts[chosen].answer(hash, text).await;
         assert_eq!(v.content(hash).await, text);
     }
     // Nobody else was asked, then or later.
@@ -83,10 +83,7 @@ async fn visitors_arriving_together_share_one_request() {
         assert_eq!(v.content(hash).await, text);
     }
     // One request reached the host; the other two were coalesced.
-    assert_eq!(
-        content_requests(&h.drain(Duration::from_millis(100)).await),
-        0
-    );
+    assert_eq!(content_requests(&h.drain(Duration::from_millis(100)).await), 0);
     assert_eq!(server.metric("ep2p_requests_total").await, 3);
     assert_eq!(server.metric("ep2p_asks_total").await, 1);
     assert_eq!(server.metric("ep2p_coalesced_total").await, 2);
@@ -95,10 +92,7 @@ async fn visitors_arriving_together_share_one_request() {
 
 #[tokio::test]
 async fn a_silent_host_is_replaced_by_the_next_without_the_visitor_asking_again() {
-    let server = TestServer::start(config(|c| {
-        c.hub.request_timeout = Duration::from_millis(300)
-    }))
-    .await;
+    let server = TestServer::start(config(|c| c.hub.request_timeout = Duration::from_millis(300))).await;
     let text = "failover";
     let hash = PageHash::of(text);
     let mut silent = host(&server, hash).await;
@@ -139,11 +133,9 @@ async fn a_host_with_the_wrong_content_is_closed_and_the_visitor_gets_the_right_
     let mut v = visitor(&server, hash).await;
     liar.asked(hash).await;
     let mut honest = host(&server, hash).await;
-    let reply = liar.answer(hash, "a lie").await;
-    assert_eq!(
-        (reply.status(), reply.reason()),
-        (Some("error"), Some("hash mismatch"))
-    );
+    let lie = json!({ "content": "a lie", "hash": hash.to_string() });
+    let reply = liar.call(&have(hash), "content", lie).await;
+    assert_eq!((reply.status(), reply.reason()), (Some("error"), Some("hash mismatch")));
     let close = liar.event(&have(hash), "phx_close").await;
     assert_eq!(close.join_ref, liar.join_ref(&have(hash)));
     honest.asked(hash).await;
@@ -157,11 +149,7 @@ async fn a_host_with_the_wrong_content_is_closed_and_the_visitor_gets_the_right_
     // A content frame whose `hash` field disagrees with the topic is a lie too.
     let mut other = host(&server, hash).await;
     let reply = other
-        .call(
-            &have(hash),
-            "content",
-            json!({ "content": text, "hash": PageHash::of("x").to_string() }),
-        )
+        .call(&have(hash), "content", json!({ "content": text, "hash": PageHash::of("x").to_string() }))
         .await;
     assert_eq!(reply.reason(), Some("hash mismatch"));
 }
@@ -171,14 +159,11 @@ async fn a_request_with_no_host_waits_and_the_first_host_to_arrive_is_asked() {
     let server = TestServer::default().await;
     let text = "late host";
     let hash = PageHash::of(text);
-    let mut v = visitor(&server, hash).await;
-    let count = v.event(&want(hash), "visitors_count").await;
-    assert_eq!(count.payload, json!({ "count": 0 }));
-    assert!(v
-        .drain(Duration::from_millis(100))
-        .await
-        .iter()
-        .all(|m| m.event != "content"));
+    let mut v = Client::connect(&server, Vsn::V2).await;
+    let joined = v.join(&want(hash)).await;
+    assert_eq!(joined.payload["response"], json!({ "count": 0 }), "the join reply carries the count");
+    v.request(hash).await;
+    assert!(v.drain(Duration::from_millis(100)).await.iter().all(|m| m.event != "content"));
     let mut h = host(&server, hash).await;
     h.asked(hash).await;
     h.answer(hash, text).await;
@@ -187,19 +172,14 @@ async fn a_request_with_no_host_waits_and_the_first_host_to_arrive_is_asked() {
 
 #[tokio::test]
 async fn counts_follow_joins_leaves_and_abrupt_disconnects() {
-    let server =
-        TestServer::start(config(|c| c.hub.count_window = Duration::from_millis(50))).await;
+    let server = TestServer::start(config(|c| c.hub.count_window = Duration::from_millis(50))).await;
     let hash = PageHash::of("counted");
     let mut watcher = Client::connect(&server, Vsn::V2).await;
     watcher.join_ok(&want(hash)).await;
-    watcher.event(&want(hash), "visitors_count").await;
 
     let mut a = host(&server, hash).await;
     // A joiner learns the count at once.
-    assert_eq!(
-        a.event(&have(hash), "visitors_count").await.payload["count"],
-        1
-    );
+    assert_eq!(a.event(&have(hash), "visitors_count").await.payload["count"], 1);
     let b = host(&server, hash).await;
     let mut c = host(&server, hash).await;
     count_reaches(&mut watcher, &want(hash), 3).await;
@@ -218,10 +198,7 @@ async fn counts_follow_joins_leaves_and_abrupt_disconnects() {
     drop(watcher);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while server.metric("ep2p_pages").await > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "an empty page is forgotten"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "an empty page is forgotten");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -241,7 +218,6 @@ async fn bursts_of_churn_produce_coalesced_counts_and_the_last_value_arrives() {
     let hash = PageHash::of("churn");
     let mut watcher = Client::connect(&server, Vsn::V2).await;
     watcher.join_ok(&want(hash)).await;
-    watcher.event(&want(hash), "visitors_count").await;
     let started = tokio::time::Instant::now();
     let mut hosts = Vec::new();
     for _ in 0..20 {
@@ -257,10 +233,7 @@ async fn bursts_of_churn_produce_coalesced_counts_and_the_last_value_arrives() {
     }
     let elapsed = started.elapsed();
     let later = watcher.drain(Duration::from_millis(300)).await;
-    assert!(
-        later.iter().all(|m| m.event != "visitors_count"),
-        "15 was the last value: {later:?}"
-    );
+    assert!(later.iter().all(|m| m.event != "visitors_count"), "15 was the last value: {later:?}");
     // 25 changes; at most one frame per 250 ms window (plus the one at the start).
     let windows = elapsed.as_millis() as usize / 250 + 2;
     assert!(counts.len() <= windows, "{counts:?} in {elapsed:?}");
@@ -301,20 +274,10 @@ async fn random_drop_reaches_nobody_or_several_hosts_like_the_original() {
     v.join_ok(&want(hash)).await;
     let (mut nobody, mut several) = (0, 0);
     for _ in 0..60 {
-        let before = server
-            .relay
-            .hub()
-            .stats
-            .asks
-            .load(std::sync::atomic::Ordering::Relaxed);
-        // The reply comes after the relay has decided whom to ask.
+        let before = server.relay.hub().stats.asks.load(std::sync::atomic::Ordering::Relaxed);
         v.request(hash).await;
-        let after = server
-            .relay
-            .hub()
-            .stats
-            .asks
-            .load(std::sync::atomic::Ordering::Relaxed);
+        v.barrier().await;
+        let after = server.relay.hub().stats.asks.load(std::sync::atomic::Ordering::Relaxed);
         match after - before {
             0 => nobody += 1,
             1 => {}
@@ -323,10 +286,7 @@ async fn random_drop_reaches_nobody_or_several_hosts_like_the_original() {
     }
     // Each happens with probability ~0.35 and ~0.26 per request; missing
     // either in 60 tries has odds below one in a million.
-    assert!(
-        nobody > 0 && several > 0,
-        "nobody {nobody}, several {several}"
-    );
+    assert!(nobody > 0 && several > 0, "nobody {nobody}, several {several}");
 }
 
 #[tokio::test]

@@ -30,10 +30,7 @@ impl TestServer {
     pub async fn start(config: Config) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let options = LeptosOptions::builder()
-            .output_name("ephemeral_p2p")
-            .site_addr(addr)
-            .build();
+        let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_addr(addr).build();
         let (app, relay) = ephemeral_p2p::server::router(&config, options);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
@@ -118,9 +115,7 @@ pub fn have(hash: PageHash) -> String {
 
 impl Client {
     pub async fn connect(server: &TestServer, vsn: Vsn) -> Self {
-        Self::connect_query(server, Some(vsn.query()))
-            .await
-            .unwrap()
+        Self::connect_query(server, Some(vsn.query())).await.unwrap()
     }
 
     /// Connects with a raw query string (`None`: no query at all).
@@ -133,19 +128,8 @@ impl Client {
             None => format!("ws://{}/ws/websocket", server.addr),
         };
         let (ws, _) = tokio_tungstenite::connect_async(url).await?;
-        let vsn = if query.is_some_and(|q| q.contains("vsn=2.")) {
-            Vsn::V2
-        } else {
-            Vsn::V1
-        };
-        Ok(Self {
-            ws,
-            vsn,
-            next_ref: 0,
-            joins: HashMap::new(),
-            pending: VecDeque::new(),
-            closed: None,
-        })
+        let vsn = if query.is_some_and(|q| q.contains("vsn=2.")) { Vsn::V2 } else { Vsn::V1 };
+        Ok(Self { ws, vsn, next_ref: 0, joins: HashMap::new(), pending: VecDeque::new(), closed: None })
     }
 
     pub fn make_ref(&mut self) -> Ref {
@@ -172,14 +156,7 @@ impl Client {
         payload: &Value,
     ) {
         let text = match self.vsn {
-            Vsn::V2 => protocol::encode(
-                Vsn::V2,
-                join_ref,
-                msg_ref,
-                topic,
-                event,
-                &payload.to_string(),
-            ),
+            Vsn::V2 => protocol::encode(Vsn::V2, join_ref, msg_ref, topic, event, &payload.to_string()),
             Vsn::V1 => {
                 let mut object =
                     json!({ "topic": topic, "event": event, "payload": payload, "ref": msg_ref });
@@ -196,8 +173,7 @@ impl Client {
     pub async fn push(&mut self, topic: &str, event: &str, payload: Value) -> Ref {
         let msg_ref = self.make_ref();
         let join_ref = self.joins.get(topic).cloned();
-        self.send_frame(join_ref.as_ref(), Some(&msg_ref), topic, event, &payload)
-            .await;
+        self.send_frame(join_ref.as_ref(), Some(&msg_ref), topic, event, &payload).await;
         msg_ref
     }
 
@@ -210,14 +186,7 @@ impl Client {
     /// Joins a topic and waits for the reply.
     pub async fn join(&mut self, topic: &str) -> Msg {
         let join_ref = self.make_ref();
-        self.send_frame(
-            Some(&join_ref),
-            Some(&join_ref),
-            topic,
-            protocol::event::JOIN,
-            &json!({}),
-        )
-        .await;
+        self.send_frame(Some(&join_ref), Some(&join_ref), topic, protocol::event::JOIN, &json!({})).await;
         let reply = self.reply_to(&join_ref).await;
         if reply.status() == Some("ok") {
             self.joins.insert(topic.to_string(), join_ref);
@@ -239,8 +208,7 @@ impl Client {
 
     pub async fn heartbeat(&mut self) -> Msg {
         let msg_ref = self.make_ref();
-        self.send_frame(None, Some(&msg_ref), "phoenix", "heartbeat", &json!({}))
-            .await;
+        self.send_frame(None, Some(&msg_ref), "phoenix", "heartbeat", &json!({})).await;
         self.reply_to(&msg_ref).await
     }
 
@@ -272,10 +240,7 @@ impl Client {
                     let frame = Frame::decode(self.vsn, &text)
                         .unwrap_or_else(|e| panic!("server sent a bad frame {text}: {e}"));
                     if self.vsn == Vsn::V1 {
-                        assert!(
-                            !text.contains("\"join_ref\""),
-                            "V1 output never carries join_ref: {text}"
-                        );
+                        assert!(!text.contains("\"join_ref\""), "V1 output never carries join_ref: {text}");
                     }
                     return Some(Msg {
                         join_ref: frame.join_ref,
@@ -323,15 +288,11 @@ impl Client {
 
     pub async fn reply_to(&mut self, msg_ref: &Ref) -> Msg {
         let wanted = Some(msg_ref.clone());
-        self.wait_for("reply", |m| m.event == "phx_reply" && m.msg_ref == wanted)
-            .await
+        self.wait_for("reply", |m| m.event == "phx_reply" && m.msg_ref == wanted).await
     }
 
     pub async fn event(&mut self, topic: &str, event: &str) -> Msg {
-        self.wait_for(&format!("{event} on {topic}"), |m| {
-            m.topic == topic && m.event == event
-        })
-        .await
+        self.wait_for(&format!("{event} on {topic}"), |m| m.topic == topic && m.event == event).await
     }
 
     /// Every frame that arrives within `wait`, with those kept from before.
@@ -366,14 +327,9 @@ impl Client {
         self.joins.get(topic).cloned()
     }
 
-    /// Visitor side: joins want:H and asks for the page.
-    pub async fn request(&mut self, hash: PageHash) -> Msg {
-        self.call(
-            &want(hash),
-            "content_request",
-            json!({ "hash": hash.to_string() }),
-        )
-        .await
+    /// Visitor side: asks for the page (served requests get no reply).
+    pub async fn request(&mut self, hash: PageHash) {
+        self.push(&want(hash), "content_request", json!({ "hash": hash.to_string() })).await;
     }
 
     /// Host side: waits for content_request on have:H.
@@ -381,14 +337,15 @@ impl Client {
         self.event(&have(hash), "content_request").await
     }
 
-    /// Host side: answers with content.
-    pub async fn answer(&mut self, hash: PageHash, content: &str) -> Msg {
-        self.call(
-            &have(hash),
-            "content",
-            json!({ "content": content, "hash": hash.to_string() }),
-        )
-        .await
+    /// Host side: answers with content (a good answer gets no reply).
+    pub async fn answer(&mut self, hash: PageHash, content: &str) {
+        self.push(&have(hash), "content", json!({ "content": content, "hash": hash.to_string() })).await;
+    }
+
+    /// Returns once the server has handled everything sent before: frames
+    /// on one socket are handled in order, and a heartbeat is answered.
+    pub async fn barrier(&mut self) {
+        assert_eq!(self.heartbeat().await.status(), Some("ok"));
     }
 
     /// Visitor side: waits for the page's content.
@@ -419,13 +376,7 @@ impl Host {
                     let join_ref = client.join_ref(&have(hash));
                     let payload = json!({ "content": content, "hash": hash.to_string() });
                     client
-                        .send_frame(
-                            join_ref.as_ref(),
-                            Some(&msg_ref),
-                            &have(hash),
-                            "content",
-                            &payload,
-                        )
+                        .send_frame(join_ref.as_ref(), Some(&msg_ref), &have(hash), "content", &payload)
                         .await;
                 }
             }

@@ -29,10 +29,7 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Self {
-            first: Duration::from_millis(250),
-            max: Duration::from_secs(10),
-        }
+        Self { first: Duration::from_millis(250), max: Duration::from_secs(10) }
     }
 }
 
@@ -144,13 +141,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Before the machine has run (server rendering, first paint).
     pub fn initial(has_content: bool) -> Self {
-        Self {
-            phase: Phase::Connecting,
-            hosts: None,
-            has_content,
-            last_host: false,
-            rejected: 0,
-        }
+        Self { phase: Phase::Connecting, hosts: None, has_content, last_host: false, rejected: 0 }
     }
 }
 
@@ -286,14 +277,7 @@ impl Visitor {
 
     fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
         let join_ref = self.make_ref();
-        self.send(
-            out,
-            Some(&join_ref),
-            Some(&join_ref),
-            topic,
-            event::JOIN,
-            "{}",
-        );
+        self.send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, "{}");
         let channel = Channel::Joining(join_ref);
         match topic {
             Topic::Have(_) => self.have = channel,
@@ -304,14 +288,7 @@ impl Visitor {
     fn leave_want(&mut self, out: &mut Vec<Command>) {
         if let Some(join_ref) = self.want.join_ref().cloned() {
             let msg_ref = self.make_ref();
-            self.send(
-                out,
-                Some(&join_ref),
-                Some(&msg_ref),
-                Topic::Want(self.hash),
-                event::LEAVE,
-                "{}",
-            );
+            self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, "{}");
         }
         self.want = Channel::Left;
         out.push(Command::Cancel(Timer::Retry));
@@ -322,9 +299,7 @@ impl Visitor {
             return;
         };
         let msg_ref = self.make_ref();
-        let payload = protocol::payload(&ContentRequest {
-            hash: Some(self.hash.to_string()),
-        });
+        let payload = protocol::payload(&ContentRequest { hash: Some(self.hash.to_string()) });
         self.send(
             out,
             Some(&join_ref),
@@ -358,10 +333,7 @@ impl Visitor {
         self.attempts += 1;
         let nominal = self.backoff.nominal(self.attempts);
         let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
-        self.connection = Connection::Retrying {
-            attempt: self.attempts,
-            delay,
-        };
+        self.connection = Connection::Retrying { attempt: self.attempts, delay };
         out.push(Command::Cancel(Timer::Retry));
         out.push(Command::Cancel(Timer::Heartbeat));
         out.push(Command::Schedule(Timer::Reconnect, delay));
@@ -384,14 +356,7 @@ impl Visitor {
                     return;
                 }
                 let msg_ref = self.make_ref();
-                self.send(
-                    out,
-                    None,
-                    Some(&msg_ref),
-                    Topic::Phoenix,
-                    event::HEARTBEAT,
-                    "{}",
-                );
+                self.send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, "{}");
                 self.heartbeat = Some(msg_ref);
                 out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
             }
@@ -410,10 +375,7 @@ impl Visitor {
             return;
         };
         if frame.topic == protocol::PHOENIX_TOPIC {
-            if frame.event == event::REPLY
-                && frame.msg_ref.is_some()
-                && frame.msg_ref == self.heartbeat
-            {
+            if frame.event == event::REPLY && frame.msg_ref.is_some() && frame.msg_ref == self.heartbeat {
                 self.heartbeat = None;
             }
             return;
@@ -439,12 +401,7 @@ impl Visitor {
             event::REPLY => self.reply(topic, &current, &frame, out),
             event::VISITORS_COUNT => {
                 if let Ok(count) = frame.payload_as::<protocol::VisitorsCount>() {
-                    let had_none = self.hosts == Some(0);
-                    self.hosts = Some(count.count);
-                    // A host appeared while we wait: ask now, not at the next retry.
-                    if had_none && count.count > 0 && self.content.is_none() {
-                        self.request(out);
-                    }
+                    self.hosts_counted(count.count, out);
                 }
             }
             event::CONTENT if matches!(topic, Topic::Want(_)) => {
@@ -470,14 +427,7 @@ impl Visitor {
                         hash: Some(self.hash.to_string()),
                     });
                     let msg_ref = self.make_ref();
-                    self.send(
-                        out,
-                        Some(&current),
-                        Some(&msg_ref),
-                        topic,
-                        event::CONTENT,
-                        &payload,
-                    );
+                    self.send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
                 }
             }
             event::CLOSE | event::ERROR => {
@@ -489,6 +439,16 @@ impl Visitor {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A new host count; a host appearing while we wait is asked at once,
+    /// not at the next retry.
+    fn hosts_counted(&mut self, count: usize, out: &mut Vec<Command>) {
+        let had_none = self.hosts == Some(0);
+        self.hosts = Some(count);
+        if had_none && count > 0 && self.content.is_none() {
+            self.request(out);
         }
     }
 
@@ -508,6 +468,10 @@ impl Visitor {
             return;
         }
         self.attempts = 0;
+        // The join reply carries the page's host count.
+        if let Ok(count) = serde_json::from_str::<protocol::VisitorsCount>(reply.response.get()) {
+            self.hosts = Some(count.count);
+        }
         match topic {
             Topic::Have(_) => self.have = Channel::Joined(current.clone()),
             _ => {
@@ -558,10 +522,7 @@ mod tests {
     }
 
     fn events(commands: &[Command]) -> Vec<String> {
-        sent(commands)
-            .into_iter()
-            .map(|s| format!("{} {}", s.event, s.topic))
-            .collect()
+        sent(commands).into_iter().map(|s| format!("{} {}", s.event, s.topic)).collect()
     }
 
     fn server(
@@ -582,23 +543,11 @@ mod tests {
     }
 
     fn ok(join_ref: &str, msg_ref: &str, topic: Topic) -> Event {
-        server(
-            Some(join_ref),
-            Some(msg_ref),
-            topic,
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        )
+        server(Some(join_ref), Some(msg_ref), topic, event::REPLY, r#"{"status":"ok","response":{}}"#)
     }
 
     fn count(topic: Topic, n: usize) -> Event {
-        server(
-            None,
-            None,
-            topic,
-            event::VISITORS_COUNT,
-            &format!(r#"{{"count":{n}}}"#),
-        )
+        server(None, None, topic, event::VISITORS_COUNT, &format!(r#"{{"count":{n}}}"#))
     }
 
     fn content(text: &str) -> Event {
@@ -607,10 +556,7 @@ mod tests {
             None,
             Topic::Want(hash()),
             event::CONTENT,
-            &protocol::payload(&Content {
-                content: text.into(),
-                hash: None,
-            }),
+            &protocol::payload(&Content { content: text.into(), hash: None }),
         )
     }
 
@@ -635,11 +581,7 @@ mod tests {
         let request = sent(&joined);
         assert_eq!(request.len(), 1);
         assert_eq!(request[0].event, "content_request");
-        assert_eq!(
-            request[0].join_ref,
-            Some(Ref::from("1")),
-            "stamped with the join ref"
-        );
+        assert_eq!(request[0].join_ref, Some(Ref::from("1")), "stamped with the join ref");
         assert_eq!(request[0].payload, format!(r#"{{"hash":"{}"}}"#, hash()));
         assert!(joined.contains(&Command::Schedule(Timer::Retry, RETRY_EVERY)));
         assert_eq!(v.phase(), Phase::Waiting);
@@ -651,10 +593,7 @@ mod tests {
         let mut v = waiting();
         for _ in 0..3 {
             let retry = v.step(Event::Timer(Timer::Retry));
-            assert_eq!(
-                events(&retry),
-                vec![format!("content_request want:{}", hash())]
-            );
+            assert_eq!(events(&retry), vec![format!("content_request want:{}", hash())]);
             assert!(retry.contains(&Command::Schedule(Timer::Retry, RETRY_EVERY)));
         }
     }
@@ -668,17 +607,10 @@ mod tests {
         assert_eq!(v.content(), Some(TEXT));
         assert_eq!(
             events(&got),
-            vec![
-                format!("phx_leave want:{}", hash()),
-                format!("phx_join have:{}", hash())
-            ]
+            vec![format!("phx_leave want:{}", hash()), format!("phx_join have:{}", hash())]
         );
         assert!(got.contains(&Command::Cancel(Timer::Retry)));
-        assert_eq!(
-            v.phase(),
-            Phase::Connecting,
-            "not hosting until the join is confirmed"
-        );
+        assert_eq!(v.phase(), Phase::Connecting, "not hosting until the join is confirmed");
         let have_join = sent(&got)[1].msg_ref.clone().unwrap();
         let Ref::Text(j) = have_join else { panic!() };
         v.step(ok(&j, &j, Topic::Have(hash())));
@@ -701,16 +633,30 @@ mod tests {
     }
 
     #[test]
+    fn the_join_reply_carries_the_host_count() {
+        let (mut v, _) = Visitor::new(hash(), None, 1);
+        v.step(Event::Opened);
+        v.step(server(
+            Some("1"),
+            Some("1"),
+            Topic::Want(hash()),
+            event::REPLY,
+            r#"{"status":"ok","response":{"count":0}}"#,
+        ));
+        assert_eq!(v.hosts(), Some(0));
+        assert_eq!(v.phase(), Phase::NobodyHosting);
+        // Still asks once: a host may be joining right now.
+        assert_eq!(events(&v.step(Event::Timer(Timer::Retry))).len(), 1);
+    }
+
+    #[test]
     fn with_no_hosts_the_visitor_says_so_keeps_asking_and_asks_at_once_when_one_appears() {
         let mut v = waiting();
         v.step(count(Topic::Want(hash()), 0));
         assert_eq!(v.phase(), Phase::NobodyHosting);
         assert_eq!(events(&v.step(Event::Timer(Timer::Retry))).len(), 1);
         let appeared = v.step(count(Topic::Want(hash()), 1));
-        assert_eq!(
-            events(&appeared),
-            vec![format!("content_request want:{}", hash())]
-        );
+        assert_eq!(events(&appeared), vec![format!("content_request want:{}", hash())]);
         assert_eq!(v.phase(), Phase::Waiting);
     }
 
@@ -726,29 +672,13 @@ mod tests {
     #[test]
     fn a_creator_hosts_at_once_and_answers_requests_with_the_page() {
         let mut v = hosting();
-        let answer = v.step(server(
-            None,
-            None,
-            Topic::Have(hash()),
-            event::CONTENT_REQUEST,
-            "{}",
-        ));
+        let answer = v.step(server(None, None, Topic::Have(hash()), event::CONTENT_REQUEST, "{}"));
         let frames = sent(&answer);
         assert_eq!(frames.len(), 1);
-        let Sent {
-            join_ref,
-            topic,
-            event,
-            payload,
-            ..
-        } = &frames[0];
+        let Sent { join_ref, topic, event, payload, .. } = &frames[0];
         assert_eq!(
             (join_ref.clone(), topic.as_str(), event.as_str()),
-            (
-                Some(Ref::from("1")),
-                &*format!("have:{}", hash()),
-                "content"
-            )
+            (Some(Ref::from("1")), &*format!("have:{}", hash()), "content")
         );
         let body: Content = serde_json::from_str(payload).unwrap();
         assert_eq!(body.content, TEXT);
@@ -776,21 +706,9 @@ mod tests {
     #[test]
     fn frames_for_other_joins_topics_or_pages_are_ignored() {
         let mut v = hosting();
-        let stale = server(
-            Some("99"),
-            None,
-            Topic::Have(hash()),
-            event::CONTENT_REQUEST,
-            "{}",
-        );
+        let stale = server(Some("99"), None, Topic::Have(hash()), event::CONTENT_REQUEST, "{}");
         assert!(v.step(stale).is_empty());
-        let other = server(
-            None,
-            None,
-            Topic::Have(PageHash::of("x")),
-            event::CONTENT_REQUEST,
-            "{}",
-        );
+        let other = server(None, None, Topic::Have(PageHash::of("x")), event::CONTENT_REQUEST, "{}");
         assert!(v.step(other).is_empty());
         for junk in ["", "[", "{}", r#"["1","1","have:zz","content_request",{}]"#] {
             assert!(v.step(Event::Frame(junk.into())).is_empty());
@@ -809,20 +727,14 @@ mod tests {
                 panic!("{lost:?}")
             };
             let nominal = Backoff::default().nominal(attempt);
-            assert!(
-                delay >= nominal / 2 && delay <= nominal,
-                "attempt {attempt}: {delay:?} vs {nominal:?}"
-            );
+            assert!(delay >= nominal / 2 && delay <= nominal, "attempt {attempt}: {delay:?} vs {nominal:?}");
             assert!(nominal >= last_nominal);
             last_nominal = nominal;
             assert_eq!(v.phase(), Phase::Reconnecting);
             assert_eq!(v.connection(), Connection::Retrying { attempt, delay });
             // A second close report for the same loss changes nothing.
             assert!(v.step(Event::Closed).is_empty());
-            assert_eq!(
-                v.step(Event::Timer(Timer::Reconnect)),
-                vec![Command::Connect]
-            );
+            assert_eq!(v.step(Event::Timer(Timer::Reconnect)), vec![Command::Connect]);
         }
         assert_eq!(last_nominal, Duration::from_secs(10), "capped");
         // Back online: the page is still here and hosted again.
@@ -864,10 +776,7 @@ mod tests {
     fn a_visitor_reconnecting_without_the_page_rejoins_want_and_asks_again() {
         let mut v = waiting();
         v.step(Event::Closed);
-        assert!(
-            sent(&v.step(Event::Timer(Timer::Retry))).is_empty(),
-            "no asking while offline"
-        );
+        assert!(sent(&v.step(Event::Timer(Timer::Retry))).is_empty(), "no asking while offline");
         v.step(Event::Timer(Timer::Reconnect));
         let opened = v.step(Event::Opened);
         assert_eq!(events(&opened), vec![format!("phx_join want:{}", hash())]);
@@ -879,59 +788,26 @@ mod tests {
         let beat = v.step(Event::Timer(Timer::Heartbeat));
         let frames = sent(&beat);
         assert_eq!(
-            (
-                frames[0].join_ref.clone(),
-                frames[0].topic.as_str(),
-                frames[0].event.as_str()
-            ),
+            (frames[0].join_ref.clone(), frames[0].topic.as_str(), frames[0].event.as_str()),
             (None, "phoenix", "heartbeat")
         );
         assert!(beat.contains(&Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY)));
-        let Ref::Text(r) = frames[0].msg_ref.clone().unwrap() else {
-            panic!()
-        };
-        v.step(server(
-            None,
-            Some(&r),
-            Topic::Phoenix,
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        ));
+        let Ref::Text(r) = frames[0].msg_ref.clone().unwrap() else { panic!() };
+        v.step(server(None, Some(&r), Topic::Phoenix, event::REPLY, r#"{"status":"ok","response":{}}"#));
         // Answered: the next beat goes out normally.
-        assert_eq!(
-            events(&v.step(Event::Timer(Timer::Heartbeat))),
-            vec!["heartbeat phoenix".to_string()]
-        );
+        assert_eq!(events(&v.step(Event::Timer(Timer::Heartbeat))), vec!["heartbeat phoenix".to_string()]);
         // Unanswered: the connection is given up.
-        assert_eq!(
-            v.step(Event::Timer(Timer::Heartbeat)),
-            vec![Command::Disconnect]
-        );
-        assert!(matches!(
-            v.step(Event::Closed).last(),
-            Some(Command::Schedule(Timer::Reconnect, _))
-        ));
+        assert_eq!(v.step(Event::Timer(Timer::Heartbeat)), vec![Command::Disconnect]);
+        assert!(matches!(v.step(Event::Closed).last(), Some(Command::Schedule(Timer::Reconnect, _))));
     }
 
     #[test]
     fn a_channel_the_relay_closes_or_errors_is_joined_again() {
         let mut v = hosting();
-        let rejoin = v.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Have(hash()),
-            event::ERROR,
-            "{}",
-        ));
+        let rejoin = v.step(server(Some("1"), Some("1"), Topic::Have(hash()), event::ERROR, "{}"));
         assert_eq!(events(&rejoin), vec![format!("phx_join have:{}", hash())]);
         let mut w = waiting();
-        let rejoin = w.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Want(hash()),
-            event::CLOSE,
-            "{}",
-        ));
+        let rejoin = w.step(server(Some("1"), Some("1"), Topic::Want(hash()), event::CLOSE, "{}"));
         assert_eq!(events(&rejoin), vec![format!("phx_join want:{}", hash())]);
     }
 

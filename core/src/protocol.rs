@@ -193,9 +193,8 @@ impl Vsn {
         let Some(vsn) = vsn else { return Ok(Self::V1) };
         let mut parts = vsn.split('.');
         let (major, minor, patch) = (parts.next(), parts.next(), parts.next());
-        let is_number = |p: Option<&str>| {
-            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        };
+        let is_number =
+            |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         if parts.next().is_some() || !is_number(patch) {
             return Err(ProtocolError::UnsupportedVsn);
         }
@@ -279,9 +278,7 @@ impl<'a> Frame<'a> {
             }
         };
         if !frame.payload.get().starts_with('{') {
-            return Err(ProtocolError::Malformed(
-                "payload must be a JSON object".into(),
-            ));
+            return Err(ProtocolError::Malformed("payload must be a JSON object".into()));
         }
         Ok(frame)
     }
@@ -294,9 +291,7 @@ impl<'a> Frame<'a> {
 
     /// `(status, response)` of a `phx_reply`, or `None` for any other frame.
     pub fn reply(&self) -> Option<Reply<'a>> {
-        (self.event == event::REPLY)
-            .then(|| serde_json::from_str(self.payload.get()).ok())
-            .flatten()
+        (self.event == event::REPLY).then(|| serde_json::from_str(self.payload.get()).ok()).flatten()
     }
 }
 
@@ -319,13 +314,9 @@ pub fn encode(
     payload: &str,
 ) -> String {
     match vsn {
-        Vsn::V2 => format!(
-            "[{},{},{},{},{payload}]",
-            json(&join_ref),
-            json(&msg_ref),
-            json(&topic),
-            json(&event)
-        ),
+        Vsn::V2 => {
+            format!("[{},{},{},{},{payload}]", json(&join_ref), json(&msg_ref), json(&topic), json(&event))
+        }
         Vsn::V1 => format!(
             "{{\"topic\":{},\"event\":{},\"payload\":{payload},\"ref\":{}}}",
             json(&topic),
@@ -342,10 +333,7 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// The `phx_reply` payload: `{"status": status, "response": response}`.
 pub fn reply_payload(status: &str, response: &str) -> String {
-    format!(
-        "{{\"status\":{},\"response\":{response}}}",
-        serde_json::Value::from(status)
-    )
+    format!("{{\"status\":{},\"response\":{response}}}", serde_json::Value::from(status))
 }
 
 /// An `{"reason": reason}` object, the response of error replies and the
@@ -430,10 +418,7 @@ mod tests {
         assert_eq!(Topic::parse(&format!("have:{ABC}")), Ok(Topic::Have(hash)));
         assert_eq!(Topic::parse(&format!("want:{ABC}")), Ok(Topic::Want(hash)));
         assert_eq!(Topic::Want(hash).to_string(), format!("want:{ABC}"));
-        assert_eq!(
-            Topic::parse("room:lobby"),
-            Err(ProtocolError::UnmatchedTopic)
-        );
+        assert_eq!(Topic::parse("room:lobby"), Err(ProtocolError::UnmatchedTopic));
         assert_eq!(Topic::parse("have"), Err(ProtocolError::UnmatchedTopic));
         assert_eq!(Topic::parse("have:abc"), Err(ProtocolError::InvalidHash));
         assert_eq!(Topic::Have(hash).page(), Some(hash));
@@ -447,18 +432,13 @@ mod tests {
         assert_eq!(Vsn::negotiate(Some("2.0.0")), Ok(Vsn::V2));
         assert_eq!(Vsn::negotiate(Some("2.0.7")), Ok(Vsn::V2));
         for bad in ["123.1.1", "2.1.0", "2", "2.0", "x", "", "2.0.0.0", "2.0.a"] {
-            assert_eq!(
-                Vsn::negotiate(Some(bad)),
-                Err(ProtocolError::UnsupportedVsn),
-                "{bad}"
-            );
+            assert_eq!(Vsn::negotiate(Some(bad)), Err(ProtocolError::UnsupportedVsn), "{bad}");
         }
     }
 
     #[test]
     fn decodes_v2_arrays() {
-        let f =
-            Frame::decode(Vsn::V2, r#"["3","4","room:lobby","new_msg",{"body":"hi"}]"#).unwrap();
+        let f = Frame::decode(Vsn::V2, r#"["3","4","room:lobby","new_msg",{"body":"hi"}]"#).unwrap();
         assert_eq!(f.join_ref, Some(Ref::from("3")));
         assert_eq!(f.msg_ref, Some(Ref::from("4")));
         assert_eq!(f.topic, "room:lobby");
@@ -476,23 +456,15 @@ mod tests {
 
     #[test]
     fn decodes_v1_objects_with_required_keys() {
-        let f = Frame::decode(
-            Vsn::V1,
-            r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (f.topic.as_str(), f.event.as_str()),
-            ("phoenix", "heartbeat")
-        );
+        let f = Frame::decode(Vsn::V1, r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#)
+            .unwrap();
+        assert_eq!((f.topic.as_str(), f.event.as_str()), ("phoenix", "heartbeat"));
         assert_eq!(f.msg_ref, Some(Ref::from("5")));
         assert_eq!(f.join_ref, None);
 
-        let with_join = Frame::decode(
-            Vsn::V1,
-            r#"{"topic":"t","event":"e","payload":{},"ref":null,"join_ref":"1"}"#,
-        )
-        .unwrap();
+        let with_join =
+            Frame::decode(Vsn::V1, r#"{"topic":"t","event":"e","payload":{},"ref":null,"join_ref":"1"}"#)
+                .unwrap();
         assert_eq!(with_join.msg_ref, None);
         assert_eq!(with_join.join_ref, Some(Ref::from("1")));
 
@@ -508,25 +480,16 @@ mod tests {
             (Vsn::V2, "not json"),
             (Vsn::V2, r#"["1","1","t","e""#),
             (Vsn::V2, r#"["1","1","t","e"]"#),
-            (
-                Vsn::V2,
-                r#"{"topic":"t","event":"e","payload":{},"ref":null}"#,
-            ),
+            (Vsn::V2, r#"{"topic":"t","event":"e","payload":{},"ref":null}"#),
             (Vsn::V2, r#"["1","1","t","e",[]]"#),
             (Vsn::V2, r#"["1","1","t","e","payload"]"#),
             (Vsn::V2, r#"["1","1",7,"e",{}]"#),
             (Vsn::V2, r#"["1",{"x":1},"t","e",{}]"#),
             (Vsn::V2, r#"["1","1","t",null,{}]"#),
             (Vsn::V1, r#"["1","1","t","e",{}]"#),
-            (
-                Vsn::V1,
-                r#"{"topic":"t","event":"e","payload":null,"ref":null}"#,
-            ),
+            (Vsn::V1, r#"{"topic":"t","event":"e","payload":null,"ref":null}"#),
         ] {
-            assert!(
-                matches!(Frame::decode(vsn, text), Err(ProtocolError::Malformed(_))),
-                "{vsn:?} {text}"
-            );
+            assert!(matches!(Frame::decode(vsn, text), Err(ProtocolError::Malformed(_))), "{vsn:?} {text}");
         }
     }
 
@@ -544,26 +507,12 @@ mod tests {
             r#"{"topic":"room:lobby","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"4"}"#
         );
         assert_eq!(
-            encode(
-                Vsn::V2,
-                None,
-                None,
-                "t",
-                "visitors_count",
-                &payload(&VisitorsCount { count: 3 })
-            ),
+            encode(Vsn::V2, None, None, "t", "visitors_count", &payload(&VisitorsCount { count: 3 })),
             r#"[null,null,"t","visitors_count",{"count":3}]"#
         );
         // A topic echoed from a client is escaped, never spliced in raw.
         assert_eq!(
-            encode(
-                Vsn::V2,
-                None,
-                Some(&Ref::Number(7.into())),
-                "a\"b",
-                "phx_reply",
-                "{}"
-            ),
+            encode(Vsn::V2, None, Some(&Ref::Number(7.into())), "a\"b", "phx_reply", "{}"),
             r#"[null,7,"a\"b","phx_reply",{}]"#
         );
         assert_eq!(reason("unmatched topic"), r#"{"reason":"unmatched topic"}"#);
@@ -572,19 +521,9 @@ mod tests {
     #[test]
     fn encoded_frames_decode_to_the_same_fields() {
         let text = "line one\r\nüñí€😀 \"quoted\" </script>";
-        let body = payload(&Content {
-            content: text.into(),
-            hash: None,
-        });
+        let body = payload(&Content { content: text.into(), hash: None });
         for vsn in [Vsn::V1, Vsn::V2] {
-            let wire = encode(
-                vsn,
-                None,
-                None,
-                &format!("want:{ABC}"),
-                event::CONTENT,
-                &body,
-            );
+            let wire = encode(vsn, None, None, &format!("want:{ABC}"), event::CONTENT, &body);
             let frame = Frame::decode(vsn, &wire).unwrap();
             assert_eq!(frame.event, event::CONTENT);
             let content: Content = frame.payload_as().unwrap();

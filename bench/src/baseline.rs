@@ -1,0 +1,64 @@
+//! The comparison point: a WebSocket server built from the same libraries
+//! (axum, tokio, tungstenite, with the relay's buffer sizes) that does no
+//! protocol work at all. A socket says `host <id>` or `visitor <id>` once;
+//! after that every frame from a visitor goes to the host with its id and
+//! every frame from a host to the visitor with its id, untouched. What it
+//! reaches is the practical limit of this machine for the same traffic.
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use futures_util::SinkExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+type Peers = Arc<Mutex<HashMap<(bool, u64), mpsc::Sender<Utf8Bytes>>>>;
+
+pub async fn serve(addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    let peers: Peers = Arc::default();
+    let app = Router::new().route("/ws", get(upgrade)).with_state(peers);
+    axum::serve(listener, app).await
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(peers): State<Peers>) -> axum::response::Response {
+    ws.read_buffer_size(4 * 1024).write_buffer_size(0).on_upgrade(move |socket| forward(socket, peers))
+}
+
+async fn forward(mut socket: WebSocket, peers: Peers) {
+    let Some(Ok(Message::Text(hello))) = socket.recv().await else {
+        return;
+    };
+    let Some((role, id)) = hello.split_once(' ') else {
+        return;
+    };
+    let (Ok(id), is_host) = (id.parse::<u64>(), role == "host") else {
+        return;
+    };
+    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(256);
+    peers.lock().unwrap().insert((is_host, id), tx);
+    loop {
+        tokio::select! {
+            inbound = socket.recv() => {
+                let Some(Ok(Message::Text(text))) = inbound else { break };
+                let target = peers.lock().unwrap().get(&(!is_host, id)).cloned();
+                if let Some(target) = target {
+                    let _ = target.try_send(text);
+                }
+            }
+            Some(first) = rx.recv() => {
+                let mut ok = socket.feed(Message::Text(first)).await.is_ok();
+                while let (true, Ok(next)) = (ok, rx.try_recv()) {
+                    ok = socket.feed(Message::Text(next)).await.is_ok();
+                }
+                if !ok || socket.flush().await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    peers.lock().unwrap().remove(&(is_host, id));
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the benchmark (see BENCHMARKS.md): release builds of the server and
+# the load generator, then every scenario under each routing policy in one
+# run. Prints one table and writes it to target/bench.md. Loopback only;
+# about 10 minutes on 2 cores. `scripts/bench.sh --smoke` is the seconds-long
+# version the test suite runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo leptos build --release
+cargo build --release -p ep2p-bench
+exec target/release/ep2p-bench --markdown target/bench.md "$@"
