@@ -24,8 +24,10 @@ cargo leptos build --release
 say "Rust unit and integration tests"
 cargo test --workspace --features ssr
 
+say "release builds of the load generator and the mirror"
+cargo build --release -p ep2p-bench -p ep2p-mirror
+
 say "benchmark smoke run (every scenario, seconds)"
-cargo build --release -p ep2p-bench
 target/release/ep2p-bench --smoke
 
 say "Playwright end-to-end tests (Debian's Chromium)"

@@ -395,10 +395,9 @@ impl Hub {
     }
 
     fn broadcast_count(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
+        // Sent even if it equals the last broadcast: a host that joined in
+        // between was told a different count in its join reply.
         let count = page.hosts();
-        if page.counts.sent.is_some_and(|(_, last)| last == count) {
-            return;
-        }
         page.counts.sent = Some((now, count));
         fx.push(Effect::Count {
             hash,
@@ -651,12 +650,16 @@ mod tests {
         assert_eq!(counts(&flushed), vec![6]);
         let Effect::Count { hosts, visitors, .. } = &flushed[0] else { panic!() };
         assert_eq!((hosts.len(), visitors.as_slice()), (6, &[100][..]));
-        // Churn that ends where it started sends nothing more.
+        // Churn that ends where it started still sends the value once at the
+        // window's end: host 11 was told 7 in its join reply, and must not
+        // be left believing it.
         let t1 = window_end + Duration::from_millis(10);
         let mut fx = hub.join_host(11, h, t1);
         fx.extend(hub.leave_host(11, h, t1));
         assert!(counts(&fx).is_empty());
-        assert!(counts(&hub.wake(h, t1 + Duration::from_millis(250))).is_empty());
+        assert_eq!(counts(&hub.wake(h, window_end + Duration::from_millis(250))), vec![6]);
+        // Nothing changed since: nothing more.
+        assert!(counts(&hub.wake(h, t1 + Duration::from_secs(1))).is_empty());
         // A host that disconnects counts out, after a quiet window at once.
         let t2 = t1 + Duration::from_secs(5);
         assert_eq!(counts(&hub.leave_host(1, h, t2)), vec![5]);

@@ -77,6 +77,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (app, relay) = router(&config, leptos_options);
+    serve_app(listener, app, relay, shutdown).await
+}
+
+/// [`serve`] for a router already made by [`router`] (tests keep its relay).
+pub async fn serve_app(
+    listener: TcpListener,
+    app: Router,
+    relay: Relay,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let closing = relay.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -335,3 +335,29 @@ test.describe('what a person sees', () => {
     await host.context.close();
   });
 });
+
+test.describe('the always-on mirror', () => {
+  test('a page kept alive only by the mirror opens in the browser', async ({ browser, server }, testInfo) => {
+    const mirrorBinary = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'release', 'ep2p-mirror');
+    const dir = testInfo.outputPath('mirror');
+    const file = testInfo.outputPath('page.txt');
+    const text = unique('Kept by the mirror on a Raspberry Pi 🍓\nwhile the laptop sleeps');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, text);
+    const mirror = spawn(mirrorBinary, ['--server', server.url, '--dir', dir, 'host', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    mirror.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const hash = pageHash(text);
+    await expect.poll(() => out.includes(`${hash} hosting`), { timeout: 15_000 }).toBe(true);
+    const v = await visitor(browser, server.url);
+    await open(v.page, hash);
+    expect(await shownText(v.page)).toBe(text);
+    await expect(v.page.getByTestId('health')).toHaveText('2 hosts');
+    mirror.kill('SIGINT');
+    await new Promise((resolve) => mirror.on('exit', resolve));
+    // The visitor is now the only host.
+    await expect(v.page.getByTestId('health')).toHaveText('1 host');
+    await v.context.close();
+  });
+});

@@ -19,27 +19,48 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long a test waits for something that should happen.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
-/// The real router, serving on a free loopback port.
+/// The real server (router, relay, graceful shutdown) on a loopback port.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub relay: Relay,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl TestServer {
+    /// Serves on a free port.
     pub async fn start(config: Config) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on("127.0.0.1:0".parse().unwrap(), config).await
+    }
+
+    /// Serves on `addr` (a restarted relay comes back on the same port).
+    pub async fn start_on(addr: SocketAddr, config: Config) -> Self {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_addr(addr).build();
         let (app, relay) = ephemeral_p2p::server::router(&config, options);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = relay.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            ephemeral_p2p::server::serve_app(listener, app, serving, shutdown).await.unwrap();
         });
-        Self { addr, relay, task }
+        Self { addr, relay, stop: Some(stop), task }
     }
 
     pub async fn default() -> Self {
         Self::start(Config::default()).await
+    }
+
+    /// Stops as on SIGTERM: no new connections, every socket closed with
+    /// 1001; returns once the server has finished.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.unwrap();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,295 @@
+//! `ep2p-mirror`: an always-on peer for Ephemeral P2P. On a machine that
+//! stays online (a Raspberry Pi), it hosts files and keeps pages alive
+//! while their authors' laptops are closed. To visitors it is just another
+//! host. Each page runs the same state machine as a browser tab, so it
+//! fetches, verifies, hosts and reconnects (with back-off, forever) the
+//! same way; nothing here retries by hand.
+
+mod peer;
+mod store;
+
+use clap::{Parser, Subcommand};
+use ep2p_core::machine::{Phase, Snapshot};
+use ep2p_core::protocol::PageHash;
+use peer::Report;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use store::Store;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Parser)]
+#[command(
+    name = "ep2p-mirror",
+    version,
+    about = "An always-on peer for Ephemeral P2P: hosts files and keeps pages alive",
+    after_help = "Every command that hosts (host, keep, run) also re-hosts everything already in the folder, \
+                  and runs until Ctrl-C or SIGTERM."
+)]
+struct Cli {
+    /// The Ephemeral P2P server: an http, https, ws or wss URL.
+    #[arg(long, env = "EP2P_SERVER", default_value = "http://127.0.0.1:3000")]
+    server: String,
+    /// The folder of kept pages [default: <data dir>/ephemeral-p2p/pages].
+    #[arg(long, env = "EP2P_MIRROR_DIR")]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Host each file's text as a page (kept in the folder) and print its link.
+    Host {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Fetch each page from its hosts, verify it, keep it in the folder and host it.
+    Keep {
+        /// Page hashes or links (https://example.org/<hash>).
+        #[arg(required = true)]
+        pages: Vec<String>,
+    },
+    /// Host everything in the folder.
+    Run,
+    /// List the kept pages and those still waiting for a host.
+    List,
+    /// Forget a page (it is no longer hosted by this mirror after a restart).
+    Drop {
+        /// A page hash or link.
+        page: String,
+    },
+}
+
+/// Where the relay's WebSocket and the site's pages are.
+struct Endpoints {
+    /// `ws(s)://host/ws/websocket?vsn=2.0.0`
+    relay: String,
+    /// `http(s)://host`
+    site: String,
+}
+
+impl Endpoints {
+    fn parse(server: &str) -> Result<Self, String> {
+        let bad =
+            || format!("{server:?} is not a server URL like https://example.org or ws://127.0.0.1:3000/ws");
+        let (scheme, rest) = server.split_once("://").ok_or_else(bad)?;
+        let (ws, http) = match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => ("ws", "http"),
+            "https" | "wss" => ("wss", "https"),
+            _ => return Err(bad()),
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if authority.is_empty() || authority.contains(['?', '#', ' ']) {
+            return Err(bad());
+        }
+        let path = path.split(['?', '#']).next().unwrap_or("").trim_matches('/');
+        let mount = match path.strip_suffix("websocket").map(|p| p.trim_end_matches('/')) {
+            Some(mount) => mount,
+            None if path.is_empty() => "ws",
+            None => path,
+        };
+        Ok(Self {
+            relay: format!("{ws}://{authority}/{mount}/websocket?vsn=2.0.0"),
+            site: format!("{http}://{authority}"),
+        })
+    }
+
+    fn link(&self, hash: PageHash) -> String {
+        format!("{}/{hash}", self.site)
+    }
+}
+
+/// A hash, or a link whose last path segment is one.
+fn page_arg(text: &str) -> Result<PageHash, String> {
+    let last =
+        text.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    PageHash::parse(last)
+        .map_err(|_| format!("{text:?} is neither a page hash (64 lowercase hex digits) nor a link to one"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ep2p-mirror: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let endpoints = Endpoints::parse(&cli.server)?;
+    let dir = cli.dir.unwrap_or_else(Store::default_dir);
+    let store = Store::open(&dir).map_err(|e| format!("cannot use the folder {}: {e}", dir.display()))?;
+    let io = |e: std::io::Error| format!("{}: {e}", store.dir().display());
+    match cli.command {
+        Cmd::Host { files } => {
+            for file in files {
+                let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", file.display()))?;
+                if text.trim().is_empty() {
+                    return Err(format!("{}: empty; an empty page cannot be shared", file.display()));
+                }
+                let hash = store.save(&text).map_err(io)?;
+                println!("link {hash} {}", endpoints.link(hash));
+            }
+        }
+        Cmd::Keep { pages } => {
+            for page in pages {
+                let hash = page_arg(&page)?;
+                store.want(hash).map_err(io)?;
+                println!("keep {hash} {}", endpoints.link(hash));
+            }
+        }
+        Cmd::Run => {}
+        Cmd::List => {
+            let (pages, skipped) = store.pages().map_err(io)?;
+            for (hash, text) in &pages {
+                let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                let preview: String = first_line.chars().take(60).collect();
+                println!("kept    {hash} {:>9} bytes  {preview}", text.len());
+            }
+            for hash in store.wanted().map_err(io)? {
+                println!("wanted  {hash}");
+            }
+            for s in skipped {
+                println!("ignored {}: {}", s.path.display(), s.reason);
+            }
+            return Ok(());
+        }
+        Cmd::Drop { page } => {
+            let hash = page_arg(&page)?;
+            return match store.drop_page(hash).map_err(io)? {
+                true => {
+                    println!("dropped {hash}");
+                    Ok(())
+                }
+                false => Err(format!("{hash} is not in {}", store.dir().display())),
+            };
+        }
+    }
+    serve(&store, &endpoints).await
+}
+
+/// Hosts every kept page and fetches every wanted one, until Ctrl-C or SIGTERM.
+async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{}: {e}", store.dir().display());
+    let (pages, skipped) = store.pages().map_err(io)?;
+    for s in skipped {
+        eprintln!("ignoring {}: {}", s.path.display(), s.reason);
+    }
+    let wanted = store.wanted().map_err(io)?;
+    if pages.is_empty() && wanted.is_empty() {
+        return Err(format!(
+            "nothing to host: {} is empty (add pages with `host FILE` or `keep HASH`)",
+            store.dir().display()
+        ));
+    }
+    println!(
+        "mirror: relay {}, folder {}, {} kept, {} to fetch",
+        endpoints.relay,
+        store.dir().display(),
+        pages.len(),
+        wanted.len()
+    );
+
+    let (stop, stopped) = watch::channel(false);
+    let (reports, mut incoming) = mpsc::unbounded_channel();
+    let mut tasks = tokio::task::JoinSet::new();
+    let kept = pages.into_iter().map(|(hash, text)| (hash, Some(text)));
+    for (hash, content) in kept.chain(wanted.into_iter().map(|hash| (hash, None))) {
+        println!("{hash} {}", endpoints.link(hash));
+        tasks.spawn(peer::run(endpoints.relay.clone(), hash, content, reports.clone(), stopped.clone()));
+    }
+    drop(reports);
+
+    let mut last_phase: HashMap<PageHash, (Phase, Option<usize>, u32)> = HashMap::new();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            report = incoming.recv() => match report {
+                None => break,
+                Some(Report::Fetched(hash, text)) => match store.save(&text) {
+                    Ok(_) => println!("saved {hash} {} bytes", text.len()),
+                    Err(e) => eprintln!("cannot save {hash}: {e}"),
+                },
+                Some(Report::Status(hash, snapshot)) => {
+                    let key = (snapshot.phase, snapshot.hosts, snapshot.rejected);
+                    if last_phase.insert(hash, key) != Some(key) {
+                        println!("{}", status_line(hash, &snapshot));
+                    }
+                }
+            },
+        }
+    }
+    println!("stopping: leaving every page");
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    println!("stopped");
+    Ok(())
+}
+
+/// One line per change: the hash, a one-word state, then words for people.
+fn status_line(hash: PageHash, s: &Snapshot) -> String {
+    let hosts = match s.hosts {
+        Some(1) => "1 host".to_string(),
+        Some(n) => format!("{n} hosts"),
+        None => "hosts unknown".to_string(),
+    };
+    let rejected = match s.rejected {
+        0 => String::new(),
+        n => format!("; discarded {n} copies with the wrong hash"),
+    };
+    let state = match s.phase {
+        Phase::Connecting => "connecting".to_string(),
+        Phase::Waiting => format!("waiting ({hosts}): asking them for the page{rejected}"),
+        Phase::NobodyHosting => {
+            format!("nobody-hosting: waiting for someone who has it to come back{rejected}")
+        }
+        Phase::Hosting => format!("hosting ({hosts})"),
+        Phase::Reconnecting => "reconnecting: the relay is unreachable".to_string(),
+    };
+    format!("{hash} {state}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_of_every_kind_name_the_relay_and_the_site() {
+        for (given, relay, site) in [
+            ("http://127.0.0.1:3000", "ws://127.0.0.1:3000/ws/websocket?vsn=2.0.0", "http://127.0.0.1:3000"),
+            ("https://p2p.example/", "wss://p2p.example/ws/websocket?vsn=2.0.0", "https://p2p.example"),
+            ("ws://h:1/ws", "ws://h:1/ws/websocket?vsn=2.0.0", "http://h:1"),
+            ("wss://h/ws/websocket?vsn=2.0.0", "wss://h/ws/websocket?vsn=2.0.0", "https://h"),
+            ("HTTPS://h/relay/", "wss://h/relay/websocket?vsn=2.0.0", "https://h"),
+        ] {
+            let e = Endpoints::parse(given).unwrap();
+            assert_eq!((e.relay.as_str(), e.site.as_str()), (relay, site), "{given}");
+        }
+        for bad in ["127.0.0.1:3000", "ftp://h", "http://", "http:///ws"] {
+            assert!(Endpoints::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_are_named_by_hash_or_by_link() {
+        let hash = PageHash::of("x");
+        assert_eq!(page_arg(&hash.to_string()), Ok(hash));
+        assert_eq!(page_arg(&format!("https://p2p.example/{hash}")), Ok(hash));
+        assert_eq!(page_arg(&format!("http://h:3000/{hash}/?utm=1#top")), Ok(hash));
+        assert!(page_arg("https://p2p.example/").is_err());
+        assert!(page_arg(&hash.to_string().to_uppercase()).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! One page, one connection: the same state machine the browser runs
+//! (`ep2p_core::machine`), driven over tokio-tungstenite. Fetching,
+//! verifying, hosting, heartbeats and reconnecting with back-off and jitter
+//! all live in the machine; this file only carries out its commands.
+
+use ep2p_core::machine::{Command, Event, Snapshot, Timer, Visitor};
+use ep2p_core::protocol::PageHash;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{timeout, Instant};
+
+/// A connection attempt that takes longer counts as failed (and is retried).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// What a page's task reports.
+#[derive(Debug)]
+pub enum Report {
+    /// The page's state changed.
+    Status(PageHash, Snapshot),
+    /// Verified text arrived for a page that was being fetched.
+    Fetched(PageHash, String),
+}
+
+/// Runs one page until `shutdown` turns true: fetches it first if `content`
+/// is `None`, then hosts it.
+pub async fn run(
+    relay: String,
+    hash: PageHash,
+    content: Option<String>,
+    reports: mpsc::UnboundedSender<Report>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let fetching = content.is_none();
+    let (mut machine, commands) = Visitor::new(hash, content, rand::random());
+    let mut pending: VecDeque<Command> = commands.into();
+    let mut events: VecDeque<Event> = VecDeque::new();
+    let mut socket: Option<Socket> = None;
+    let mut timers: HashMap<Timer, Instant> = HashMap::new();
+    let mut last = None;
+    let mut fetched = !fetching;
+
+    loop {
+        // Carry out every command, feeding back the events they cause.
+        loop {
+            let Some(command) = pending.pop_front() else {
+                match events.pop_front() {
+                    Some(event) => {
+                        pending.extend(machine.step(event));
+                        continue;
+                    }
+                    None => break,
+                }
+            };
+            match command {
+                Command::Connect => {
+                    match timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(relay.as_str())).await {
+                        Ok(Ok((ws, _))) => {
+                            socket = Some(ws);
+                            events.push_back(Event::Opened);
+                        }
+                        _ => events.push_back(Event::Closed),
+                    }
+                }
+                Command::Disconnect => {
+                    if let Some(mut ws) = socket.take() {
+                        let _ = ws.close(None).await;
+                    }
+                    events.push_back(Event::Closed);
+                }
+                Command::Send(text) => {
+                    let sent = match socket.as_mut() {
+                        Some(ws) => ws.send(Message::Text(text.into())).await.is_ok(),
+                        None => true,
+                    };
+                    if !sent {
+                        socket = None;
+                        events.push_back(Event::Closed);
+                    }
+                }
+                Command::Schedule(timer, after) => {
+                    timers.insert(timer, Instant::now() + after);
+                }
+                Command::Cancel(timer) => {
+                    timers.remove(&timer);
+                }
+            }
+        }
+
+        if !fetched {
+            if let Some(text) = machine.content() {
+                fetched = true;
+                let _ = reports.send(Report::Fetched(hash, text.to_string()));
+            }
+        }
+        let snapshot = machine.snapshot();
+        if last != Some(snapshot) {
+            last = Some(snapshot);
+            let _ = reports.send(Report::Status(hash, snapshot));
+        }
+
+        let next_timer = timers.iter().min_by_key(|(_, at)| **at).map(|(t, at)| (*t, *at));
+        let event = tokio::select! {
+            _ = stopping(&mut shutdown) => {
+                if let Some(mut ws) = socket.take() {
+                    let frame = CloseFrame { code: CloseCode::Normal, reason: "mirror stopping".into() };
+                    let _ = ws.close(Some(frame)).await;
+                }
+                return;
+            }
+            inbound = next_message(&mut socket) => match inbound {
+                Some(text) => Event::Frame(text),
+                None => {
+                    socket = None;
+                    Event::Closed
+                }
+            },
+            timer = sleep_until(next_timer) => {
+                timers.remove(&timer);
+                Event::Timer(timer)
+            }
+        };
+        pending.extend(machine.step(event));
+    }
+}
+
+/// Resolves once the mirror is stopping.
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: drop it here.
+    let _ = shutdown.wait_for(|down| *down).await;
+}
+
+/// The next text frame; `None` once the socket is gone. Pends forever
+/// without a socket (the machine has a reconnect timer armed then).
+async fn next_message(socket: &mut Option<Socket>) -> Option<String> {
+    let Some(ws) = socket.as_mut() else {
+        return std::future::pending().await;
+    };
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => return Some(text.to_string()),
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+async fn sleep_until(next: Option<(Timer, Instant)>) -> Timer {
+    match next {
+        Some((timer, at)) => {
+            tokio::time::sleep_until(at).await;
+            timer
+        }
+        None => std::future::pending().await,
+    }
+}

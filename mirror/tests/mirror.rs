@@ -1,0 +1,214 @@
+//! The mirror as a real process against the real relay on 127.0.0.1:
+//! hosting files, keeping pages alive, surviving its own restart and the
+//! relay's, never keeping a lie, and waiting for pages nobody hosts.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use ephemeral_p2p::protocol::{PageHash, Vsn};
+use serde_json::json;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+/// A running `ep2p-mirror` and the lines it prints.
+struct Mirror {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    seen: Vec<String>,
+}
+
+impl Mirror {
+    fn spawn(server: &TestServer, dir: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+            .arg("--server")
+            .arg(format!("http://{}", server.addr))
+            .arg("--dir")
+            .arg(dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self { child, lines, seen: Vec::new() }
+    }
+
+    /// Waits for a printed line containing `text`.
+    async fn says(&mut self, text: &str) -> String {
+        let wait = async {
+            while let Some(line) = self.lines.next_line().await.unwrap() {
+                self.seen.push(line.clone());
+                if line.contains(text) {
+                    return line;
+                }
+            }
+            panic!("the mirror exited before saying {text:?}; it said {:#?}", self.seen);
+        };
+        match tokio::time::timeout(PATIENCE * 3, wait).await {
+            Ok(line) => line,
+            Err(_) => panic!("the mirror never said {text:?}; it said {:#?}", self.seen),
+        }
+    }
+
+    /// Ctrl-C: the mirror leaves its pages and exits cleanly.
+    async fn interrupt(mut self) {
+        let pid = self.child.id().unwrap().to_string();
+        let status = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(status.success());
+        self.says("stopped").await;
+        let exit = tokio::time::timeout(PATIENCE, self.child.wait()).await.unwrap().unwrap();
+        assert!(exit.success(), "{exit:?}");
+    }
+}
+
+/// A new visitor asks for the page and returns what it got.
+async fn fetch(server: &TestServer, hash: PageHash) -> String {
+    let mut v = Client::connect(server, Vsn::V2).await;
+    v.join_ok(&want(hash)).await;
+    v.request(hash).await;
+    v.content(hash).await
+}
+
+#[tokio::test]
+async fn host_file_prints_its_link_and_serves_it() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Hosted from a file 📄\nsecond line\n";
+    let file = dir.path().join("note.txt");
+    std::fs::write(&file, text).unwrap();
+    let hash = PageHash::of(text);
+    let mut mirror = Mirror::spawn(&server, &dir.path().join("pages"), &["host", file.to_str().unwrap()]);
+    let link = mirror.says(&format!("link {hash}")).await;
+    assert!(link.ends_with(&format!("http://{}/{hash}", server.addr)), "{link}");
+    mirror.says(&format!("{hash} hosting (1 host)")).await;
+    assert_eq!(fetch(&server, hash).await, text);
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn keep_fetches_a_page_and_serves_it_after_its_host_left_and_after_a_restart() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "keep me alive";
+    let hash = PageHash::of(text);
+    let original = Host::spawn(&server, text).await;
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["keep", &format!("http://{}/{hash}", server.addr)]);
+    mirror.says(&format!("saved {hash}")).await;
+    mirror.says(&format!("{hash} hosting")).await;
+    assert_eq!(std::fs::read_to_string(dir.path().join(format!("{hash}.txt"))).unwrap(), text);
+
+    // The author goes away; the page stays.
+    drop(original);
+    mirror.says(&format!("{hash} hosting (1 host)")).await;
+    assert_eq!(fetch(&server, hash).await, text);
+
+    // The mirror restarts and re-hosts from its folder, with no host around.
+    mirror.interrupt().await;
+    assert_eq!(server.relay.hub().health(hash).hosts, 0);
+    let mut again = Mirror::spawn(&server, dir.path(), &["run"]);
+    again.says(&format!("{hash} hosting")).await;
+    assert_eq!(fetch(&server, hash).await, text);
+    again.interrupt().await;
+}
+
+#[tokio::test]
+async fn the_mirror_reconnects_and_rehosts_after_the_relay_restarts() {
+    let server = TestServer::default().await;
+    let addr = server.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "outlives the relay";
+    let hash = PageHash::of(text);
+    let file = dir.path().join("page.txt");
+    std::fs::write(&file, text).unwrap();
+    let mut mirror = Mirror::spawn(&server, &dir.path().join("pages"), &["host", file.to_str().unwrap()]);
+    mirror.says(&format!("{hash} hosting")).await;
+
+    server.stop().await;
+    mirror.says(&format!("{hash} reconnecting")).await;
+    let server = TestServer::start_on(addr, Default::default()).await;
+    mirror.says(&format!("{hash} hosting")).await;
+    assert_eq!(fetch(&server, hash).await, text);
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn a_lying_host_is_never_saved_and_the_true_page_is() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "the real page";
+    let hash = PageHash::of(text);
+    // A host that answers every request with the wrong text.
+    let mut liar = Client::connect(&server, Vsn::V2).await;
+    liar.join_ok(&have(hash)).await;
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["keep", &hash.to_string()]);
+    liar.asked(hash).await;
+    let lie = json!({ "content": "a forged page", "hash": hash.to_string() });
+    let reply = liar.call(&have(hash), "content", lie).await;
+    assert_eq!(reply.reason(), Some("hash mismatch"));
+    mirror.says(&format!("{hash} nobody-hosting")).await;
+    assert!(!dir.path().join(format!("{hash}.txt")).exists(), "the lie was not kept");
+
+    let _honest = Host::spawn(&server, text).await;
+    mirror.says(&format!("saved {hash}")).await;
+    assert_eq!(std::fs::read_to_string(dir.path().join(format!("{hash}.txt"))).unwrap(), text);
+    assert_eq!(mirror.seen.iter().filter(|l| l.starts_with("saved")).count(), 1);
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn keep_waits_for_a_page_nobody_hosts_says_so_and_picks_it_up_when_a_host_appears() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "someone will bring it";
+    let hash = PageHash::of(text);
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["keep", &hash.to_string()]);
+    let line = mirror.says(&format!("{hash} nobody-hosting")).await;
+    assert!(line.contains("waiting for someone who has it"), "{line}");
+    // Still waiting a while later, and remembered across a restart.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(dir.path().join(format!("{hash}.wanted")).exists());
+    mirror.interrupt().await;
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["run"]);
+    mirror.says(&format!("{hash} nobody-hosting")).await;
+
+    let _host = Host::spawn(&server, text).await;
+    mirror.says(&format!("saved {hash}")).await;
+    mirror.says(&format!("{hash} hosting (2 hosts)")).await;
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn list_and_drop_manage_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::default().await;
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "Title line\nbody").unwrap();
+    let hash = PageHash::of("Title line\nbody");
+    let pages = dir.path().join("pages");
+    let mut mirror = Mirror::spawn(&server, &pages, &["host", file.to_str().unwrap()]);
+    mirror.says(&format!("{hash} hosting")).await;
+    mirror.interrupt().await;
+    let wanted = PageHash::of("elsewhere");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+            .arg("--dir")
+            .arg(&pages)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(pages.join(format!("{wanted}.wanted")), "").unwrap();
+    let list = String::from_utf8(run(&["list"]).stdout).unwrap();
+    assert!(list.contains(&format!("kept    {hash}")) && list.contains("Title line"), "{list}");
+    assert!(list.contains(&format!("wanted  {wanted}")), "{list}");
+    assert!(run(&["drop", &hash.to_string()]).status.success());
+    let gone = run(&["drop", &hash.to_string()]);
+    assert!(!gone.status.success());
+    assert!(String::from_utf8(gone.stderr).unwrap().contains("is not in"));
+    let bad = run(&["keep", "not-a-hash"]);
+    assert!(String::from_utf8(bad.stderr).unwrap().contains("neither a page hash"));
+}
