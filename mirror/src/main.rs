@@ -147,7 +147,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Cmd::Run => {}
         Cmd::List => {
-            let (pages, skipped) = store.pages().map_err(io)?;
+            let store::Listing { pages, skipped } = store.pages().map_err(io)?;
             for (hash, text) in &pages {
                 let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
                 let preview: String = first_line.chars().take(60).collect();
@@ -178,7 +178,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 /// Hosts every kept page and fetches every wanted one, until Ctrl-C or SIGTERM.
 async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), String> {
     let io = |e: std::io::Error| format!("{}: {e}", store.dir().display());
-    let (pages, skipped) = store.pages().map_err(io)?;
+    let store::Listing { pages, skipped } = store.pages().map_err(io)?;
     for s in skipped {
         eprintln!("ignoring {}: {}", s.path.display(), s.reason);
     }

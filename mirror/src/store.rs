@@ -11,6 +11,14 @@ pub struct Store {
     dir: PathBuf,
 }
 
+/// What the folder holds.
+pub struct Listing {
+    /// Pages whose text matches their hash.
+    pub pages: Vec<(PageHash, String)>,
+    /// Files that look like pages but cannot be served.
+    pub skipped: Vec<Skipped>,
+}
+
 /// A page file that could not be used, and why.
 #[derive(Debug)]
 pub struct Skipped {
@@ -81,7 +89,7 @@ impl Store {
 
     /// Every kept page whose text matches its name, sorted by hash; the
     /// others are reported and left alone.
-    pub fn pages(&self) -> io::Result<(Vec<(PageHash, String)>, Vec<Skipped>)> {
+    pub fn pages(&self) -> io::Result<Listing> {
         let mut pages = Vec::new();
         let mut skipped = Vec::new();
         for (hash, path) in self.entries("txt")? {
@@ -94,7 +102,7 @@ impl Store {
                 Err(e) => skipped.push(Skipped { path, reason: e.to_string() }),
             }
         }
-        Ok((pages, skipped))
+        Ok(Listing { pages, skipped })
     }
 
     /// Pages still to fetch (kept pages excluded), sorted by hash.
@@ -141,12 +149,12 @@ mod tests {
         assert_eq!(hash, PageHash::of("hello 😀"));
         store.save("later").unwrap();
         assert!(store.wanted().unwrap().is_empty(), "fetched pages are no longer wanted");
-        let (pages, skipped) = store.pages().unwrap();
-        assert_eq!(pages.len(), 2);
-        assert!(skipped.is_empty());
+        let listing = store.pages().unwrap();
+        assert_eq!(listing.pages.len(), 2);
+        assert!(listing.skipped.is_empty());
         assert!(store.drop_page(hash).unwrap());
         assert!(!store.drop_page(hash).unwrap());
-        assert_eq!(store.pages().unwrap().0, vec![(wanted, "later".to_string())]);
+        assert_eq!(store.pages().unwrap().pages, vec![(wanted, "later".to_string())]);
     }
 
     #[test]
@@ -156,7 +164,7 @@ mod tests {
         let hash = PageHash::of("original");
         std::fs::write(dir.path().join(format!("{hash}.txt")), "tampered").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a page").unwrap();
-        let (pages, skipped) = store.pages().unwrap();
+        let Listing { pages, skipped } = store.pages().unwrap();
         assert!(pages.is_empty());
         assert_eq!(skipped.len(), 1);
         assert!(skipped[0].reason.contains("does not match"));
