@@ -60,6 +60,8 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_policy();
     provide_meta_context();
     provide_context(LocalPage(RwSignal::new(None)));
     view! {
@@ -88,6 +90,27 @@ pub fn App() -> impl IntoView {
                 <p>"The server never stores a page. When its last visitor leaves, it is gone."</p>
             </footer>
         </Router>
+    }
+}
+
+/// The Content-Security-Policy of every page: our own script (the inline
+/// hydration scripts carry this render's nonce) and WASM, our stylesheet,
+/// WebSockets to our own origin, and nothing inline from anyone else. Page
+/// text from peers is only ever a text node, and could not run even if it
+/// were not.
+#[cfg(feature = "ssr")]
+fn set_page_policy() {
+    let (Some(response), Some(nonce)) =
+        (use_context::<leptos_axum::ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

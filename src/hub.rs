@@ -114,6 +114,10 @@ struct Page {
     asking: usize,
     in_flight: Option<InFlight>,
     counts: CountWindow,
+    /// The earliest [`Effect::WakeAt`] still to come: one wake-up serves
+    /// every deadline up to it, so a busy page does not set a timer per
+    /// request.
+    wake_at: Option<Instant>,
 }
 
 impl Page {
@@ -303,6 +307,9 @@ impl Hub {
     pub fn wake(&self, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
         self.with_page(hash, |page| {
+            if page.wake_at.is_some_and(|at| at <= now) {
+                page.wake_at = None;
+            }
             if page.in_flight.as_ref().is_some_and(|f| f.deadline <= now) {
                 let InFlight { host, tried, .. } = page.in_flight.take().expect("checked above");
                 if page.ready.swap_remove(&host) {
@@ -311,10 +318,16 @@ impl Hub {
                 self.stats.failovers.fetch_add(1, Relaxed);
                 self.ask_next(page, hash, now, tried, &mut fx);
             }
-            let window_over = page.counts.sent.is_none_or(|(at, _)| at + self.config.count_window <= now);
-            if page.counts.wake_pending && window_over {
+            let window_end = page.counts.sent.map(|(at, _)| at + self.config.count_window);
+            if page.counts.wake_pending && window_end.is_none_or(|end| end <= now) {
                 page.counts.wake_pending = false;
                 self.broadcast_count(page, hash, now, &mut fx);
+            }
+            // Whatever is not due yet gets the next wake-up.
+            let count_due = window_end.filter(|_| page.counts.wake_pending);
+            let next = page.in_flight.as_ref().map(|f| f.deadline).into_iter().chain(count_due).min();
+            if let Some(at) = next {
+                schedule(page, hash, at, &mut fx);
             }
         });
         fx
@@ -377,7 +390,7 @@ impl Hub {
         page.in_flight = Some(InFlight { host, deadline, tried });
         self.stats.asks.fetch_add(1, Relaxed);
         fx.push(Effect::Ask { host, hash });
-        fx.push(Effect::WakeAt { hash, at: deadline });
+        schedule(page, hash, deadline, fx);
     }
 
     /// Sends the new count now if the page's window allows, or schedules it
@@ -387,7 +400,7 @@ impl Hub {
             Some((at, _)) if now < at + self.config.count_window => {
                 if !page.counts.wake_pending {
                     page.counts.wake_pending = true;
-                    fx.push(Effect::WakeAt { hash, at: at + self.config.count_window });
+                    schedule(page, hash, at + self.config.count_window, fx);
                 }
             }
             _ => self.broadcast_count(page, hash, now, fx),
@@ -406,6 +419,16 @@ impl Hub {
             count,
         });
     }
+}
+
+/// Asks for a wake-up at `at` unless one at or before it is already coming
+/// (that one will ask again for what is still pending).
+fn schedule(page: &mut Page, hash: PageHash, at: Instant, fx: &mut Effects) {
+    if page.wake_at.is_some_and(|scheduled| scheduled <= at) {
+        return;
+    }
+    page.wake_at = Some(at);
+    fx.push(Effect::WakeAt { hash, at });
 }
 
 /// A random member of `set` not in `tried`: a random start, then the next
@@ -663,6 +686,30 @@ mod tests {
         // A host that disconnects counts out, after a quiet window at once.
         let t2 = t1 + Duration::from_secs(5);
         assert_eq!(counts(&hub.leave_host(1, h, t2)), vec![5]);
+    }
+
+    #[test]
+    fn a_busy_page_shares_one_wake_up_between_its_deadlines() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 0);
+        let wakes = |fx: &Effects| fx.iter().filter(|e| matches!(e, Effect::WakeAt { .. })).count();
+        let mut scheduled = 0;
+        for i in 0..100u64 {
+            let t = now + Duration::from_millis(i);
+            hub.join_visitor(200 + i, h);
+            let fx = hub.request(200 + i, h, t);
+            scheduled += wakes(&fx);
+            hub.content(asks(&fx)[0], h, true, t);
+        }
+        assert_eq!(scheduled, 1, "one timer for a hundred requests");
+        // When it fires, the request in flight by then still gets its deadline.
+        hub.join_visitor(999, h);
+        let last = asks(&hub.request(999, h, now + Duration::from_millis(500)))[0];
+        let fired = hub.wake(h, now + Duration::from_secs(1));
+        assert!(asks(&fired).is_empty(), "not due yet");
+        assert_eq!(fired, vec![Effect::WakeAt { hash: h, at: now + Duration::from_millis(1500) }]);
+        let failover = hub.wake(h, now + Duration::from_millis(1500));
+        assert_eq!(asks(&failover).len(), 1);
+        assert_ne!(asks(&failover)[0], last);
     }
 
     #[test]

@@ -5,11 +5,8 @@
 async fn main() -> std::process::ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     use ephemeral_p2p::config::{Cli, Config};
-    use tracing_subscriber::EnvFilter;
-
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let rust_log = std::env::var("RUST_LOG").ok();
+    tracing_subscriber::fmt().with_env_filter(ephemeral_p2p::server::log_filter(rust_log.as_deref())).init();
 
     let matches = Cli::command().get_matches();
     let explicit_file = matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);

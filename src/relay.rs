@@ -156,15 +156,15 @@ impl Relay {
         self.0.shutdown.send_replace(true);
     }
 
-    /// Carries out the hub's effects. `content` is the verified page text for
-    /// a [`Effect::Deliver`], encoded once for all its visitors.
-    pub fn apply(&self, effects: Effects, content: Option<&str>) {
+    /// Carries out the hub's effects. `content` is the payload of a verified
+    /// page (`{"content": …}`) for an [`Effect::Deliver`], shared by all its
+    /// visitors.
+    pub fn apply(&self, effects: Effects, mut content: Option<String>) {
         for effect in effects {
             match effect {
                 Effect::Ask { host, hash } => self.send(host, Outbound::Ask(hash)),
                 Effect::Deliver { hash, visitors } => {
-                    let Some(text) = content else { continue };
-                    let body = protocol::payload(&protocol::Content { content: text.into(), hash: None });
+                    let Some(body) = content.take() else { continue };
                     let frame = SharedFrame::new(Topic::Want(hash), event::CONTENT, body);
                     let size = frame.payload.len() as u64;
                     for visitor in visitors {

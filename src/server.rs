@@ -8,7 +8,7 @@ use crate::protocol::Vsn;
 use crate::relay::Relay;
 use crate::ws;
 use axum::extract::{FromRef, Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -20,6 +20,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// What every handler and server function can reach.
 #[derive(Clone)]
@@ -63,8 +64,33 @@ pub fn router(config: &Config, leptos_options: LeptosOptions) -> (Router, Relay)
             move || provide_context(site),
             move |options| shell(options, site),
         ))
-        .with_state(state);
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, static_header("nosniff")))
+        // A page's address is its identity: never leak it to another site.
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, static_header("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, static_header("DENY")))
+        // Pages set their own policy (with the render's script nonce, see
+        // app.rs); everything else may load nothing and be framed nowhere.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            static_header("default-src 'none'; frame-ancestors 'none'"),
+        ));
     (app, relay)
+}
+
+fn static_header(value: &'static str) -> HeaderValue {
+    HeaderValue::from_static(value)
+}
+
+/// The log filter: `RUST_LOG` (default `info`), except that the WebSocket
+/// library never logs frames, whatever is asked: they carry page text.
+pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let filter = rust_log
+        .and_then(|spec| tracing_subscriber::EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    filter
+        .add_directive("tungstenite=debug".parse().expect("a valid directive"))
+        .add_directive("tokio_tungstenite=debug".parse().expect("a valid directive"))
 }
 
 /// Serves until `shutdown` completes, then stops accepting, closes every
@@ -154,7 +180,6 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

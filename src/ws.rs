@@ -5,7 +5,7 @@
 
 use crate::hub::ConnId;
 use crate::protocol::{
-    self, event, Content, ContentRequest, Frame, PageHash, ProtocolError, Ref, Topic, Vsn,
+    self, event, ContentRequest, Frame, PageHash, ProtocolError, RawContent, Ref, Topic, Vsn,
 };
 use crate::relay::{now, Outbound, Relay};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -86,14 +86,24 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
     };
     tracing::debug!(conn = reg.conn, ?vsn, "socket opened");
 
+    // Futures that live as long as the socket: made once, not per frame.
     let idle = sleep_until(Instant::now() + limits.heartbeat_timeout);
-    tokio::pin!(idle);
+    let overflowed = reg.overflow.notified();
+    let shutdown = shutdown_requested(&mut reg.shutdown);
+    tokio::pin!(idle, overflowed, shutdown);
+    // Moving a timer on every frame costs more than checking when it fires.
+    let mut last_heard = Instant::now();
     let close = loop {
         tokio::select! {
             biased;
-            _ = shutdown_requested(&mut reg.shutdown) => break Some(Close::new(close_code::AWAY, "server shutting down")),
-            _ = reg.overflow.notified() => break Some(Close::new(close_code::POLICY, "too slow: outbound queue full")),
+            _ = &mut shutdown => break Some(Close::new(close_code::AWAY, "server shutting down")),
+            _ = &mut overflowed => break Some(Close::new(close_code::POLICY, "too slow: outbound queue full")),
             _ = &mut idle => {
+                let deadline = last_heard + limits.heartbeat_timeout;
+                if deadline > Instant::now() {
+                    idle.as_mut().reset(deadline);
+                    continue;
+                }
                 relay.counters().heartbeat_timeouts.fetch_add(1, Relaxed);
                 break Some(Close::new(close_code::AWAY, "heartbeat timeout"));
             }
@@ -103,7 +113,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
                     Some(Err(error)) => break session.transport_error(error),
                     Some(Ok(message)) => message,
                 };
-                idle.as_mut().reset(Instant::now() + limits.heartbeat_timeout);
+                last_heard = Instant::now();
                 let result = match message {
                     Message::Text(text) => session.on_text(&text),
                     Message::Binary(_) => {
@@ -139,7 +149,8 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
         }
     };
     if let Some(close) = close {
-        tracing::debug!(conn = reg.conn, code = close.code, reason = %close.reason, "closing socket");
+        // The reason may quote what a client sent: only the code is logged.
+        tracing::debug!(conn = reg.conn, code = close.code, "closing socket");
         let frame = Message::Close(Some(CloseFrame { code: close.code, reason: close.reason.into() }));
         if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
             // Read until the client answers the close (or a short while), so
@@ -287,7 +298,7 @@ impl Session {
             }
         };
 
-        match (topic, frame.event.as_str()) {
+        match (topic, frame.event.as_ref()) {
             (Topic::Phoenix, event::HEARTBEAT) => {
                 self.reply(None, frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
                 Ok(())
@@ -384,7 +395,7 @@ impl Session {
             // A message for an older join of this topic: dropped, as Phoenix does.
             return Ok(());
         }
-        match (topic, frame.event.as_str()) {
+        match (topic, frame.event.as_ref()) {
             (Topic::Want(hash), event::CONTENT_REQUEST) => {
                 let request: ContentRequest = match frame.payload_as() {
                     Ok(request) => request,
@@ -422,24 +433,26 @@ impl Session {
     /// A host's answer: checked against its hash before anyone sees it.
     fn content(&mut self, hash: PageHash, join_ref: Option<Ref>, frame: &Frame<'_>) -> Result<(), Close> {
         let counters = self.relay.counters();
-        let content: Content = match frame.payload_as() {
-            Ok(content) => content,
+        let checked = frame.payload_as::<RawContent>().and_then(|raw| raw.text().map(|text| (raw, text)));
+        let (content, text) = match checked {
+            Ok(checked) => checked,
             Err(error) => {
                 counters.malformed.fetch_add(1, Relaxed);
                 self.error_reply(join_ref.as_ref(), frame, &error.to_string());
                 return Ok(());
             }
         };
-        if content.content.len() > self.relay.limits().content_limit {
+        if text.len() > self.relay.limits().content_limit {
             counters.too_big.fetch_add(1, Relaxed);
             return Err(Close::new(close_code::SIZE, "page over the content limit"));
         }
-        let verified =
-            hash.matches(&content.content) && content.hash.as_deref().is_none_or(|h| h == hash.to_string());
+        let claimed = content.hash.as_deref().map(PageHash::parse);
+        let verified = hash.matches(&text) && claimed.is_none_or(|claimed| claimed == Ok(hash));
         let effects = self.relay.hub().content(self.conn, hash, verified, now());
         if verified {
             // No reply to a good answer: the next request is the next thing it hears.
-            self.relay.apply(effects, Some(&content.content));
+            // Visitors get the host's own string literal, not a re-encoding.
+            self.relay.apply(effects, Some(content.visitor_payload()));
         } else {
             // The liar's channel is closed; the hub has already asked another host.
             tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");

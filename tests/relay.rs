@@ -321,16 +321,3 @@ async fn the_ssr_shell_of_a_page_shows_its_host_count() {
     let empty = http_get(&server.url(&format!("/{}", PageHash::of("nobody")))).await;
     assert!(empty.contains(">0 hosts<"), "{empty}");
 }
-
-/// A minimal HTTP GET over a TcpStream (the tests need nothing more).
-async fn http_get(url: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut body = Vec::new();
-    stream.read_to_end(&mut body).await.unwrap();
-    String::from_utf8_lossy(&body).into_owned()
-}

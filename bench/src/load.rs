@@ -45,7 +45,11 @@ pub struct Incoming {
 
 pub fn decode(text: &str) -> Option<Incoming> {
     let frame = Frame::decode(Vsn::V2, text).ok()?;
-    Some(Incoming { event: frame.event, payload: frame.payload.get().to_string(), msg_ref: frame.msg_ref })
+    Some(Incoming {
+        event: frame.event.into_owned(),
+        payload: frame.payload.get().to_string(),
+        msg_ref: frame.msg_ref,
+    })
 }
 
 /// What a read gave.

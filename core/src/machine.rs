@@ -397,7 +397,7 @@ impl Visitor {
         if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
             return;
         }
-        match frame.event.as_str() {
+        match frame.event.as_ref() {
             event::REPLY => self.reply(topic, &current, &frame, out),
             event::VISITORS_COUNT => {
                 if let Ok(count) = frame.payload_as::<protocol::VisitorsCount>() {
@@ -511,8 +511,8 @@ mod tests {
                     Some(Sent {
                         join_ref: f.join_ref,
                         msg_ref: f.msg_ref,
-                        topic: f.topic,
-                        event: f.event,
+                        topic: f.topic.into_owned(),
+                        event: f.event.into_owned(),
                         payload: f.payload.get().to_string(),
                     })
                 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -82,7 +83,14 @@ fn hex_digit(byte: u8) -> Result<u8, ProtocolError> {
 
 impl fmt::Display for PageHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        // One write of 64 digits: this runs for every frame that names a page.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0xf)];
+        }
+        f.write_str(std::str::from_utf8(&hex).expect("hex digits are ASCII"))
     }
 }
 
@@ -220,22 +228,32 @@ impl Vsn {
 pub struct Frame<'a> {
     pub join_ref: Option<Ref>,
     pub msg_ref: Option<Ref>,
-    pub topic: String,
-    pub event: String,
+    /// Borrowed from the frame unless it holds escapes.
+    pub topic: Cow<'a, str>,
+    pub event: Cow<'a, str>,
     pub payload: &'a RawValue,
 }
 
 /// The V1 object as clients send it: every key but `join_ref` is required.
 #[derive(Deserialize)]
 struct V1Frame<'a> {
-    topic: String,
-    event: String,
+    #[serde(borrow)]
+    topic: Cow<'a, str>,
+    #[serde(borrow)]
+    event: Cow<'a, str>,
     #[serde(borrow)]
     payload: &'a RawValue,
     #[serde(rename = "ref", deserialize_with = "required_nullable")]
     msg_ref: Option<Ref>,
     #[serde(default)]
     join_ref: Option<Ref>,
+}
+
+/// A JSON string item, borrowed when it has no escapes.
+fn text_of(item: &RawValue) -> Result<Cow<'_, str>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    serde_json::from_str::<Text>(item.get()).map(|Text(text)| text)
 }
 
 /// A key that must be present but may be `null` (serde treats a missing
@@ -261,8 +279,8 @@ impl<'a> Frame<'a> {
                 Frame {
                     join_ref: serde_json::from_str(join_ref.get()).map_err(malformed)?,
                     msg_ref: serde_json::from_str(msg_ref.get()).map_err(malformed)?,
-                    topic: serde_json::from_str(topic.get()).map_err(malformed)?,
-                    event: serde_json::from_str(event.get()).map_err(malformed)?,
+                    topic: text_of(topic).map_err(malformed)?,
+                    event: text_of(event).map_err(malformed)?,
                     payload,
                 }
             }
@@ -356,6 +374,44 @@ pub struct Content<'a> {
     pub content: std::borrow::Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+}
+
+/// `content` from a host, read without copying the page: the text's JSON
+/// string literal stays raw, so the relay can hash it and forward it to
+/// visitors without unescaping and escaping it again.
+#[derive(Debug, Deserialize)]
+pub struct RawContent<'a> {
+    #[serde(borrow)]
+    pub content: &'a RawValue,
+    #[serde(default, borrow)]
+    pub hash: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> RawContent<'a> {
+    /// The page's text; borrowed from the frame when the literal has no escapes.
+    pub fn text(&self) -> Result<std::borrow::Cow<'a, str>, ProtocolError> {
+        let literal: &'a str = self.content.get();
+        if !literal.starts_with('"') {
+            return Err(ProtocolError::Malformed("content must be a string".into()));
+        }
+        if !literal.contains('\\') {
+            // Without escapes a JSON string literal is its text, quoted.
+            return Ok(std::borrow::Cow::Borrowed(&literal[1..literal.len() - 1]));
+        }
+        serde_json::from_str::<String>(literal)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| ProtocolError::Malformed(format!("content: {e}")))
+    }
+
+    /// What visitors receive: `{"content": <the same literal>}`.
+    pub fn visitor_payload(&self) -> String {
+        let literal = self.content.get();
+        let mut payload = String::with_capacity(literal.len() + 13);
+        payload.push_str("{\"content\":");
+        payload.push_str(literal);
+        payload.push('}');
+        payload
+    }
 }
 
 /// `visitors_count`: how many hosts a page has.
@@ -458,7 +514,7 @@ mod tests {
     fn decodes_v1_objects_with_required_keys() {
         let f = Frame::decode(Vsn::V1, r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#)
             .unwrap();
-        assert_eq!((f.topic.as_str(), f.event.as_str()), ("phoenix", "heartbeat"));
+        assert_eq!((f.topic.as_ref(), f.event.as_ref()), ("phoenix", "heartbeat"));
         assert_eq!(f.msg_ref, Some(Ref::from("5")));
         assert_eq!(f.join_ref, None);
 
@@ -529,6 +585,27 @@ mod tests {
             let content: Content = frame.payload_as().unwrap();
             assert_eq!(content.content, text);
         }
+    }
+
+    #[test]
+    fn raw_content_gives_the_text_and_forwards_the_literal_unchanged() {
+        for text in
+            ["plain text", "quote \" backslash \\ newline \n tab \t", "😀 漢字 e\u{301}", "", "</script>"]
+        {
+            let host = payload(&Content { content: text.into(), hash: None });
+            let raw: RawContent = serde_json::from_str(&host).unwrap();
+            assert_eq!(raw.text().unwrap(), text);
+            // Visitors get exactly what serializing the text would give.
+            assert_eq!(raw.visitor_payload(), host);
+        }
+        // Escapes a client may choose, such as \u escapes, are decoded.
+        let raw: RawContent = serde_json::from_str(r#"{"content":"caf\u00e9"}"#).unwrap();
+        assert_eq!(raw.text().unwrap(), "café");
+        for bad in [r#"{"content":5}"#, r#"{"content":null}"#, r#"{"content":["x"]}"#] {
+            let raw: RawContent = serde_json::from_str(bad).unwrap();
+            assert!(raw.text().is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<RawContent>(r#"{"hash":"x"}"#).is_err());
     }
 
     #[test]

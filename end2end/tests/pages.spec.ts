@@ -86,6 +86,8 @@ function originalClient(server: Server, mode: 'host' | 'fetch', arg: string) {
 test.describe('sharing a page between visitors', () => {
   test('1. A creates a page; B opens the link, sees the exact text; both show 2 hosts', async ({ browser, server }) => {
     const a = await visitor(browser, server.url);
+    const violations: string[] = [];
+    a.page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
     const text = unique('Hello from A\n  indented line\nlast line');
     const hash = await create(a.page, text);
     await expect(a.page.getByTestId('page-text')).toHaveText(text);
@@ -94,6 +96,8 @@ test.describe('sharing a page between visitors', () => {
     expect(await shownText(b.page)).toBe(text);
     await expect(a.page.getByTestId('health')).toHaveText('2 hosts');
     await expect(b.page.getByTestId('health')).toHaveText('2 hosts');
+    // The strict policy lets the app do everything it needs.
+    expect(violations).toEqual([]);
     await a.context.close();
     await b.context.close();
   });

@@ -266,8 +266,8 @@ impl Client {
                     return Some(Msg {
                         join_ref: frame.join_ref,
                         msg_ref: frame.msg_ref,
-                        topic: frame.topic,
-                        event: frame.event,
+                        topic: frame.topic.into_owned(),
+                        event: frame.event.into_owned(),
                         payload: serde_json::from_str(frame.payload.get()).unwrap(),
                         raw: text.to_string(),
                     });
@@ -410,4 +410,27 @@ impl Drop for Host {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// A plain HTTP/1.1 GET; returns the whole response, head and body (the
+/// tests read headers and text, nothing more).
+pub async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = TcpStream::connect(authority).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut body = Vec::new();
+    stream.read_to_end(&mut body).await.unwrap();
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// The value of a response header (case-insensitive name), if present.
+pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    let head = response.split("\r\n\r\n").next()?;
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
 }

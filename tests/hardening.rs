@@ -1,0 +1,223 @@
+//! SPEC §5–§6 at the edges: safe headers, graceful shutdown, no page text in
+//! logs or metrics, and hostile crowds that the server shrugs off.
+
+mod common;
+
+use common::*;
+use ephemeral_p2p::protocol::{PageHash, Vsn};
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_is_hardened() {
+    let server = TestServer::default().await;
+    for path in ["/", &format!("/{}", PageHash::of("x"))] {
+        let response = http_get(&server.url(path)).await;
+        let policy = header(&response, "content-security-policy").expect("a CSP on pages");
+        let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+        assert!(nonce.len() >= 16, "{policy}");
+        // The hydration scripts carry the same nonce; nothing else inline may run.
+        assert!(response.contains(&format!("nonce=\"{nonce}\"")), "{response}");
+        for part in [
+            "default-src 'none'",
+            "script-src 'self' 'nonce-",
+            "'wasm-unsafe-eval'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(policy.contains(part), "{part} missing from {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+    }
+    // Two renders, two nonces.
+    let a = http_get(&server.url("/")).await;
+    let b = http_get(&server.url("/")).await;
+    assert_ne!(header(&a, "content-security-policy"), header(&b, "content-security-policy"));
+    for path in ["/", "/healthz", "/metrics", "/not-a-page"] {
+        let response = http_get(&server.url(path)).await;
+        assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(header(&response, "x-frame-options"), Some("DENY"), "{path}");
+        assert!(
+            header(&response, "content-security-policy").unwrap().contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    let metrics = http_get(&server.url("/metrics")).await;
+    assert_eq!(
+        header(&metrics, "content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+}
+
+#[tokio::test]
+async fn shutting_down_closes_every_socket_with_1001_and_stops_accepting() {
+    let server = TestServer::default().await;
+    let addr = server.addr;
+    let hash = PageHash::of("shutdown");
+    let mut host = Client::connect(&server, Vsn::V2).await;
+    host.join_ok(&have(hash)).await;
+    let mut idle = Client::connect(&server, Vsn::V1).await;
+    assert_eq!(idle.heartbeat().await.status(), Some("ok"));
+    server.stop().await;
+    for client in [&mut host, &mut idle] {
+        let frame = client.closed_with().await.expect("a close frame");
+        assert_eq!(frame.code, CloseCode::Away, "clients reconnect after 1001");
+        assert_eq!(frame.reason.as_str(), "server shutting down");
+    }
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
+}
+
+#[tokio::test]
+async fn ten_thousand_joins_on_one_socket_are_refused_past_the_limit_then_cut_off_and_nobody_else_notices() {
+    let server = TestServer::default().await;
+    let mut greedy = Client::connect(&server, Vsn::V2).await;
+    for i in 0..10_000u64 {
+        let topic = want(PageHash::of(&i.to_string()));
+        greedy
+            .send_message(Message::Text(format!(r#"["{i}","{i}","{topic}","phx_join",{{}}]"#).into()))
+            .await;
+    }
+    // 100 topics are joined; the next joins are refused one by one; the
+    // socket is closed once it exceeds its frame budget (a burst of 2000).
+    let frame = greedy.closed_with().await.expect("a close frame");
+    assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::Policy, "too many frames"));
+    let replies = greedy.drain(Duration::from_millis(10)).await;
+    let joined = replies.iter().filter(|m| m.status() == Some("ok")).count();
+    let refused = replies.iter().filter(|m| m.reason() == Some("too many channels joined")).count();
+    assert_eq!(joined, 100, "the default limit is 100 topics per socket");
+    assert!(refused >= 1800, "{refused}");
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"too_many_topics\"}").await, refused as u64);
+    assert!(server.metric("ep2p_rejected_total{reason=\"rate_limited\"}").await >= 1);
+    // Its 100 pages went with it, and a well-behaved visitor is served as usual.
+    wait_until(&server, "pages forgotten", |s| s.relay.hub().pages() == 0).await;
+    let text = "unbothered";
+    let _host = Host::spawn(&server, text).await;
+    let mut visitor = Client::connect(&server, Vsn::V2).await;
+    visitor.join_ok(&want(PageHash::of(text))).await;
+    visitor.request(PageHash::of(text)).await;
+    assert_eq!(visitor.content(PageHash::of(text)).await, text);
+}
+
+/// Polls `done` every 10 ms until it holds (or fails the test after PATIENCE).
+async fn wait_until(server: &TestServer, what: &str, done: impl Fn(&TestServer) -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done(server) {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
+    let server = TestServer::default().await;
+    let text = "steady";
+    let hash = PageHash::of(text);
+    let _host = Host::spawn(&server, text).await;
+    for round in 0..3 {
+        let mut crowd = Vec::new();
+        for i in 0..300 {
+            let mut c = Client::connect(&server, Vsn::V2).await;
+            let page = PageHash::of(&format!("crowd {round} {i}"));
+            c.send_frame(Some(&1u64.into()), Some(&1u64.into()), &have(page), "phx_join", &json!({})).await;
+            c.send_frame(Some(&2u64.into()), Some(&2u64.into()), &want(hash), "phx_join", &json!({})).await;
+            crowd.push(c);
+        }
+        // Everyone vanishes without a goodbye.
+        drop(crowd);
+        wait_until(&server, "the crowd is gone", |s| s.relay.connections() == 1).await;
+        wait_until(&server, "its pages are gone", |s| s.relay.hub().pages() == 1).await;
+        assert_eq!(server.relay.hub().health(hash), ephemeral_p2p::protocol::Health { hosts: 1, waiting: 0 });
+    }
+    let mut visitor = Client::connect(&server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    assert_eq!(visitor.content(hash).await, text);
+}
+
+#[tokio::test]
+async fn a_host_that_always_lies_is_closed_each_time_and_visitors_still_get_the_truth() {
+    let server = TestServer::default().await;
+    let text = "the truth, again";
+    let hash = PageHash::of(text);
+    let _honest = Host::spawn(&server, text).await;
+    let mut liar = Client::connect(&server, Vsn::V2).await;
+    for round in 0..5 {
+        liar.join_ok(&have(hash)).await;
+        // Unasked, it pushes a forgery anyway: closed, counted, never forwarded.
+        let reply = liar.call(&have(hash), "content", json!({ "content": format!("lie {round}") })).await;
+        assert_eq!(reply.reason(), Some("hash mismatch"));
+        liar.event(&have(hash), "phx_close").await;
+        let mut visitor = Client::connect(&server, Vsn::V2).await;
+        visitor.join_ok(&want(hash)).await;
+        visitor.request(hash).await;
+        assert_eq!(visitor.content(hash).await, text);
+    }
+    assert_eq!(server.metric("ep2p_bad_hashes_total").await, 5);
+}
+
+/// Everything the server logs, at every level, during a test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_page_text_reaches_the_logs_or_the_metrics_even_at_trace_level() {
+    let logs = Captured::default();
+    let sink = logs.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter(ephemeral_p2p::server::log_filter(Some("trace")))
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .init();
+
+    let server = TestServer::default().await;
+    let secret = "SECRET-PAGE-TEXT correct horse battery staple";
+    let hash = PageHash::of(secret);
+    // Every path a page's text can take: created, asked for, served, lied
+    // about, oversized, and smuggled into topics, events and refs.
+    let _host = Host::spawn(&server, secret).await;
+    let mut visitor = Client::connect(&server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    assert_eq!(visitor.content(hash).await, secret);
+    let mut liar = Client::connect(&server, Vsn::V2).await;
+    liar.join_ok(&have(hash)).await;
+    liar.call(&have(hash), "content", json!({ "content": format!("{secret} forged") })).await;
+    let mut rogue = Client::connect(&server, Vsn::V1).await;
+    rogue.call(secret, "phx_join", json!({ "content": secret })).await;
+    rogue.join_ok(&want(hash)).await;
+    rogue.call(&want(hash), secret, json!({})).await;
+    rogue.send_text(format!("not json {secret}")).await;
+    rogue.closed_with().await;
+    let mut big = Client::connect(&server, Vsn::V2).await;
+    big.send_message(Message::Text(
+        format!("[null,\"1\",\"phoenix\",\"{secret}\",{{\"x\":\"{}\"}}]", "y".repeat(20_000)).into(),
+    ))
+    .await;
+    big.closed_with().await;
+
+    let metrics = server.relay.render_metrics();
+    server.stop().await;
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.lines().count() > 10, "the capture works: {logs}");
+    for piece in ["SECRET-PAGE-TEXT", "correct horse", "forged"] {
+        assert!(!logs.contains(piece), "{piece:?} was logged:\n{logs}");
+        assert!(!metrics.contains(piece), "{piece:?} is in /metrics");
+    }
+    assert!(logs.contains(&hash.to_string()), "hashes may be logged, and are");
+}
