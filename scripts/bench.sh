@@ -2,7 +2,8 @@
 # Runs the benchmark (see BENCHMARKS.md): release builds of the server and
 # the load generator, then every scenario under each routing policy in one
 # run. Prints one table and writes it to target/bench.md. Loopback only;
-# about 2 minutes on 2 cores. `scripts/bench.sh --smoke` is the seconds-long
+# about 20 minutes on 2 cores, most of it the
+# random-drop policy's 2 s retries. `scripts/bench.sh --smoke` is the seconds-long
 # version the test suite runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -764,3 +764,131 @@ mod tests {
         }
     }
 }
+
+/// The hub driven by arbitrary bytes, checked against a plain model after
+/// every step. The unit test below feeds it random bytes; the cargo-fuzz
+/// target `fuzz/fuzz_targets/hub.rs` feeds it coverage-guided ones.
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod sequences {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Who is where, as the sockets see it.
+    #[derive(Default)]
+    struct Model {
+        hosts: BTreeMap<PageHash, BTreeSet<ConnId>>,
+        visitors: BTreeMap<PageHash, BTreeSet<ConnId>>,
+    }
+
+    impl Model {
+        fn has(map: &BTreeMap<PageHash, BTreeSet<ConnId>>, page: &PageHash, conn: &ConnId) -> bool {
+            map.get(page).is_some_and(|s| s.contains(conn))
+        }
+    }
+
+    /// Runs the operations that `ops` spells (3 bytes each: what, who,
+    /// which page and how much later) and panics at the first broken
+    /// invariant: counts that disagree with the model, an effect for a
+    /// socket that is not (or no longer) where it is sent, unverified
+    /// content delivered, pages kept with nobody on them.
+    pub fn run(policy: Policy, ops: &[u8]) {
+        let hub = Hub::new(HubConfig { policy, ..HubConfig::default() });
+        let pages: Vec<PageHash> = (0..3u8).map(|i| PageHash::of(&i.to_string())).collect();
+        let mut model = Model::default();
+        let mut now = Instant::now();
+        for op in ops.chunks_exact(3) {
+            let conn = ConnId::from(op[1] % 8);
+            let page = pages[usize::from(op[2] % 3)];
+            now += Duration::from_millis(u64::from(op[2] / 3) * 5);
+            let mut verified = true;
+            let effects = match op[0] % 8 {
+                0 => {
+                    model.hosts.entry(page).or_default().insert(conn);
+                    hub.join_host(conn, page, now)
+                }
+                1 => {
+                    model.hosts.entry(page).or_default().remove(&conn);
+                    hub.leave_host(conn, page, now)
+                }
+                2 => {
+                    model.visitors.entry(page).or_default().insert(conn);
+                    hub.join_visitor(conn, page);
+                    Vec::new()
+                }
+                3 => {
+                    model.visitors.entry(page).or_default().remove(&conn);
+                    hub.leave_visitor(conn, page);
+                    Vec::new()
+                }
+                4 | 5 => hub.request(conn, page, now),
+                6 => {
+                    // Content only comes from hosts (the socket checks the topic).
+                    if !Model::has(&model.hosts, &page, &conn) {
+                        continue;
+                    }
+                    verified = op[0] & 0x80 == 0;
+                    if !verified {
+                        model.hosts.entry(page).or_default().remove(&conn);
+                    }
+                    hub.content(conn, page, verified, now)
+                }
+                _ => hub.wake(page, now),
+            };
+            check(&hub, &model, &pages, &effects, verified);
+        }
+    }
+
+    fn check(hub: &Hub, model: &Model, pages: &[PageHash], effects: &Effects, verified: bool) {
+        for &page in pages {
+            let hosts = model.hosts.get(&page).map_or(0, BTreeSet::len);
+            let waiting = model.visitors.get(&page).map_or(0, BTreeSet::len);
+            assert_eq!(hub.health(page), Health { hosts, waiting });
+        }
+        let total =
+            |m: &BTreeMap<PageHash, BTreeSet<ConnId>>| m.values().map(BTreeSet::len).sum::<usize>() as u64;
+        assert_eq!(hub.hosts(), total(&model.hosts));
+        assert_eq!(hub.visitors(), total(&model.visitors));
+        let occupied: BTreeSet<_> = model
+            .hosts
+            .iter()
+            .chain(&model.visitors)
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(hub.pages(), occupied.len(), "empty pages are dropped");
+        for effect in effects {
+            match effect {
+                Effect::Ask { host, hash } => {
+                    assert!(Model::has(&model.hosts, hash, host), "asked a non-host")
+                }
+                Effect::Deliver { hash, visitors } => {
+                    assert!(verified, "delivered unverified content");
+                    for v in visitors {
+                        assert!(Model::has(&model.visitors, hash, v), "delivered to a socket not on want");
+                    }
+                }
+                Effect::Count { hash, hosts, visitors, count } => {
+                    let expected: Vec<_> = model.hosts.get(hash).into_iter().flatten().copied().collect();
+                    let mut sent = hosts.clone();
+                    sent.sort();
+                    assert_eq!(sent, expected, "a count goes to exactly the hosts");
+                    assert_eq!(*count, expected.len());
+                    assert!(visitors.iter().all(|v| Model::has(&model.visitors, hash, v)));
+                }
+                Effect::WakeAt { .. } => {}
+            }
+        }
+    }
+
+    #[test]
+    fn random_operation_sequences_keep_every_invariant() {
+        use rand::rngs::SmallRng;
+        use rand::{RngCore, SeedableRng};
+        for seed in 0..30u64 {
+            let mut ops = vec![0u8; 9000];
+            SmallRng::seed_from_u64(seed).fill_bytes(&mut ops);
+            let policy = [Policy::Targeted, Policy::RandomDrop, Policy::Broadcast][seed as usize % 3];
+            run(policy, &ops);
+        }
+    }
+}

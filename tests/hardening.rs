@@ -98,10 +98,7 @@ async fn ten_thousand_joins_on_one_socket_are_refused_past_the_limit_then_cut_of
     wait_until(&server, "pages forgotten", |s| s.relay.hub().pages() == 0).await;
     let text = "unbothered";
     let _host = Host::spawn(&server, text).await;
-    let mut visitor = Client::connect(&server, Vsn::V2).await;
-    visitor.join_ok(&want(PageHash::of(text))).await;
-    visitor.request(PageHash::of(text)).await;
-    assert_eq!(visitor.content(PageHash::of(text)).await, text);
+    assert_eq!(fetch(&server, PageHash::of(text)).await, text);
 }
 
 /// Polls `done` every 10 ms until it holds (or fails the test after PATIENCE).
@@ -134,10 +131,7 @@ async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
         wait_until(&server, "its pages are gone", |s| s.relay.hub().pages() == 1).await;
         assert_eq!(server.relay.hub().health(hash), ephemeral_p2p::protocol::Health { hosts: 1, waiting: 0 });
     }
-    let mut visitor = Client::connect(&server, Vsn::V2).await;
-    visitor.join_ok(&want(hash)).await;
-    visitor.request(hash).await;
-    assert_eq!(visitor.content(hash).await, text);
+    assert_eq!(fetch(&server, hash).await, text);
 }
 
 #[tokio::test]
@@ -153,10 +147,7 @@ async fn a_host_that_always_lies_is_closed_each_time_and_visitors_still_get_the_
         let reply = liar.call(&have(hash), "content", json!({ "content": format!("lie {round}") })).await;
         assert_eq!(reply.reason(), Some("hash mismatch"));
         liar.event(&have(hash), "phx_close").await;
-        let mut visitor = Client::connect(&server, Vsn::V2).await;
-        visitor.join_ok(&want(hash)).await;
-        visitor.request(hash).await;
-        assert_eq!(visitor.content(hash).await, text);
+        assert_eq!(fetch(&server, hash).await, text);
     }
     assert_eq!(server.metric("ep2p_bad_hashes_total").await, 5);
 }

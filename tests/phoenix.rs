@@ -148,10 +148,7 @@ async fn an_unsupported_vsn_is_refused_before_the_upgrade() {
 async fn served_while(server: &TestServer, text: &str) {
     let hash = PageHash::of(text);
     let _host = Host::spawn(server, text).await;
-    let mut v = Client::connect(server, Vsn::V2).await;
-    v.join_ok(&want(hash)).await;
-    v.request(hash).await;
-    assert_eq!(v.content(hash).await, text);
+    assert_eq!(fetch(server, hash).await, text);
 }
 
 async fn close_code(c: &mut Client) -> (CloseCode, String) {

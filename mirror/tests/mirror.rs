@@ -65,14 +65,6 @@ impl Mirror {
     }
 }
 
-/// A new visitor asks for the page and returns what it got.
-async fn fetch(server: &TestServer, hash: PageHash) -> String {
-    let mut v = Client::connect(server, Vsn::V2).await;
-    v.join_ok(&want(hash)).await;
-    v.request(hash).await;
-    v.content(hash).await
-}
-
 #[tokio::test]
 async fn host_file_prints_its_link_and_serves_it() {
     let server = TestServer::default().await;

@@ -376,6 +376,14 @@ impl Client {
     }
 }
 
+/// A new visitor asks for the page; returns the text it was sent.
+pub async fn fetch(server: &TestServer, hash: PageHash) -> String {
+    let mut visitor = Client::connect(server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    visitor.content(hash).await
+}
+
 /// A host that answers every request for its page until dropped.
 pub struct Host {
     task: tokio::task::JoinHandle<()>,
