@@ -5,7 +5,7 @@
 
 use crate::hub::ConnId;
 use crate::protocol::{
-    self, event, ContentRequest, Frame, PageHash, ProtocolError, RawContent, Ref, Topic, Vsn,
+    self, event, ContentFrame, ContentRequest, Frame, PageHash, ProtocolError, RawContent, Ref, Topic, Vsn,
 };
 use crate::relay::{now, Outbound, Relay};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -264,19 +264,25 @@ impl Session {
     }
 
     fn error_reply(&mut self, join_ref: Option<&Ref>, frame: &Frame<'_>, reason: &str) {
-        let response = protocol::reason(reason);
-        self.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, "error", &response);
+        self.error_to(join_ref, frame.msg_ref.as_ref(), &frame.topic, reason);
+    }
+
+    fn error_to(&mut self, join_ref: Option<&Ref>, msg_ref: Option<&Ref>, topic: &str, reason: &str) {
+        self.reply(join_ref, msg_ref, topic, "error", &protocol::reason(reason));
     }
 
     /// Handles one text frame. Replies are queued in `self.out`; an `Err`
     /// closes the socket.
     fn on_text(&mut self, text: &str) -> Result<(), Close> {
-        let counters = self.relay.counters();
-        counters.frames_in.fetch_add(1, Relaxed);
+        self.relay.counters().frames_in.fetch_add(1, Relaxed);
         if !self.frames.take() {
-            counters.rate_limited.fetch_add(1, Relaxed);
+            self.relay.counters().rate_limited.fetch_add(1, Relaxed);
             return Err(Close::new(close_code::POLICY, "too many frames"));
         }
+        if let Some(handled) = self.content_in_one_pass(text) {
+            return handled;
+        }
+        let counters = self.relay.counters();
         let frame = Frame::decode(self.vsn, text).map_err(|error| {
             counters.malformed.fetch_add(1, Relaxed);
             Close::new(close_code::POLICY, error.to_string())
@@ -318,6 +324,23 @@ impl Session {
             }
             _ => self.channel_event(topic, &frame),
         }
+    }
+
+    /// A host's answer on a channel in good standing, read in one pass.
+    /// Anything unusual (another event, a topic not joined, a stale
+    /// join_ref, V1) returns `None` and takes the general path, which
+    /// decides what to reply.
+    fn content_in_one_pass(&mut self, text: &str) -> Option<Result<(), Close>> {
+        if self.vsn != Vsn::V2 || text.len() < 1024 {
+            return None;
+        }
+        let frame = ContentFrame::decode_v2(text)?;
+        let Ok(topic @ Topic::Have(hash)) = Topic::parse(&frame.topic) else { return None };
+        let join_ref = self.channels.get(&topic)?.clone();
+        if frame.join_ref.is_some() && frame.join_ref != join_ref {
+            return None;
+        }
+        Some(self.content(hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, frame.content))
     }
 
     fn join(&mut self, topic: Topic, frame: &Frame<'_>) {
@@ -421,7 +444,14 @@ impl Session {
                 self.relay.apply(effects, None);
                 Ok(())
             }
-            (Topic::Have(hash), event::CONTENT) => self.content(hash, join_ref, frame),
+            (Topic::Have(hash), event::CONTENT) => match frame.payload_as::<RawContent>() {
+                Ok(content) => self.content(hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, content),
+                Err(error) => {
+                    counters.malformed.fetch_add(1, Relaxed);
+                    self.error_reply(join_ref.as_ref(), frame, &error.to_string());
+                    Ok(())
+                }
+            },
             _ => {
                 counters.unknown_events.fetch_add(1, Relaxed);
                 self.error_reply(join_ref.as_ref(), frame, "unknown event");
@@ -431,14 +461,20 @@ impl Session {
     }
 
     /// A host's answer: checked against its hash before anyone sees it.
-    fn content(&mut self, hash: PageHash, join_ref: Option<Ref>, frame: &Frame<'_>) -> Result<(), Close> {
+    fn content(
+        &mut self,
+        hash: PageHash,
+        join_ref: Option<Ref>,
+        msg_ref: Option<&Ref>,
+        topic: &str,
+        content: RawContent<'_>,
+    ) -> Result<(), Close> {
         let counters = self.relay.counters();
-        let checked = frame.payload_as::<RawContent>().and_then(|raw| raw.text().map(|text| (raw, text)));
-        let (content, text) = match checked {
-            Ok(checked) => checked,
+        let text = match content.text() {
+            Ok(text) => text,
             Err(error) => {
                 counters.malformed.fetch_add(1, Relaxed);
-                self.error_reply(join_ref.as_ref(), frame, &error.to_string());
+                self.error_to(join_ref.as_ref(), msg_ref, topic, &error.to_string());
                 return Ok(());
             }
         };
@@ -456,9 +492,9 @@ impl Session {
         } else {
             // The liar's channel is closed; the hub has already asked another host.
             tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");
-            self.error_reply(join_ref.as_ref(), frame, "hash mismatch");
+            self.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
             self.channels.remove(&Topic::Have(hash));
-            self.push(join_ref.as_ref(), join_ref.as_ref(), &frame.topic, event::CLOSE, "{}");
+            self.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, "{}");
             self.relay.apply(effects, None);
         }
         Ok(())

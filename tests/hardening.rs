@@ -95,19 +95,10 @@ async fn ten_thousand_joins_on_one_socket_are_refused_past_the_limit_then_cut_of
     assert_eq!(server.metric("ep2p_rejected_total{reason=\"too_many_topics\"}").await, refused as u64);
     assert!(server.metric("ep2p_rejected_total{reason=\"rate_limited\"}").await >= 1);
     // Its 100 pages went with it, and a well-behaved visitor is served as usual.
-    wait_until(&server, "pages forgotten", |s| s.relay.hub().pages() == 0).await;
+    eventually("pages forgotten", || server.relay.hub().pages() == 0).await;
     let text = "unbothered";
     let _host = Host::spawn(&server, text).await;
     assert_eq!(fetch(&server, PageHash::of(text)).await, text);
-}
-
-/// Polls `done` every 10 ms until it holds (or fails the test after PATIENCE).
-async fn wait_until(server: &TestServer, what: &str, done: impl Fn(&TestServer) -> bool) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !done(server) {
-        assert!(tokio::time::Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test]
@@ -127,8 +118,8 @@ async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
         }
         // Everyone vanishes without a goodbye.
         drop(crowd);
-        wait_until(&server, "the crowd is gone", |s| s.relay.connections() == 1).await;
-        wait_until(&server, "its pages are gone", |s| s.relay.hub().pages() == 1).await;
+        eventually("the crowd is gone", || server.relay.connections() == 1).await;
+        eventually("its pages are gone", || server.relay.hub().pages() == 1).await;
         assert_eq!(server.relay.hub().health(hash), ephemeral_p2p::protocol::Health { hosts: 1, waiting: 0 });
     }
     assert_eq!(fetch(&server, hash).await, text);

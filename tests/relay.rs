@@ -196,11 +196,7 @@ async fn counts_follow_joins_leaves_and_abrupt_disconnects() {
     assert_eq!(server.metric("ep2p_pages").await, 1);
     drop(a);
     drop(watcher);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while server.metric("ep2p_pages").await > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "an empty page is forgotten");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually("an empty page is forgotten", || server.relay.hub().pages() == 0).await;
 }
 
 /// Waits until a `visitors_count` of `n` arrives on `topic`.

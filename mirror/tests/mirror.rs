@@ -100,7 +100,7 @@ async fn keep_fetches_a_page_and_serves_it_after_its_host_left_and_after_a_resta
 
     // The mirror restarts and re-hosts from its folder, with no host around.
     mirror.interrupt().await;
-    assert_eq!(server.relay.hub().health(hash).hosts, 0);
+    eventually("the mirror's leave reaches the relay", || server.relay.hub().health(hash).hosts == 0).await;
     let mut again = Mirror::spawn(&server, dir.path(), &["run"]);
     again.says(&format!("{hash} hosting")).await;
     assert_eq!(fetch(&server, hash).await, text);

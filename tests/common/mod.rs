@@ -376,6 +376,15 @@ impl Client {
     }
 }
 
+/// Polls `done` every 10 ms until it holds; fails the test after PATIENCE.
+pub async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A new visitor asks for the page; returns the text it was sent.
 pub async fn fetch(server: &TestServer, hash: PageHash) -> String {
     let mut visitor = Client::connect(server, Vsn::V2).await;
