@@ -173,14 +173,18 @@ async fn run(args: RunArgs) -> Result<(), String> {
     let mut ttc = String::from(
         "| policy | hosts | one by one p50 / p90 / p99 / max (ms) | burst p50 / p90 / p99 / max (ms) | failures | frames / visitor | bytes / visitor |\n|---|---:|---|---|---:|---:|---:|\n",
     );
-    let mut failures_total = 0;
+    // The smoke run fails if our routing leaves anyone unserved; the
+    // original's and the storm's failures are what they are measured for.
+    let mut targeted_failures = 0;
     for policy in POLICIES.into_iter().filter(|_| wanted(Scenario::Content)) {
         for &hosts in &plan.hosts {
             let server = Server::relay(&args.server, policy).await?;
             let r = time_to_content(&server, hosts, &plan).await?;
             server.stop().await;
             eprintln!("time to content: {policy} H={hosts}: {r:?}");
-            failures_total += r.failures;
+            if policy == "targeted" {
+                targeted_failures += r.failures;
+            }
             let _ = writeln!(
                 ttc,
                 "| {policy} | {hosts} | {} | {} | {} | {:.2} | {:.0} |",
@@ -264,8 +268,8 @@ async fn run(args: RunArgs) -> Result<(), String> {
     if let Some(path) = args.markdown {
         std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    if args.smoke && failures_total > 0 {
-        return Err(format!("{failures_total} visitors were not served"));
+    if args.smoke && targeted_failures > 0 {
+        return Err(format!("{targeted_failures} visitors were not served under targeted routing"));
     }
     Ok(())
 }
