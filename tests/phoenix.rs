@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ephemeral_p2p::protocol::{PageHash, Ref, Vsn};
+use ephemeral_p2p::protocol::{Health, PageHash, Ref, Vsn};
 use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -144,11 +144,22 @@ async fn an_unsupported_vsn_is_refused_before_the_upgrade() {
     assert_eq!(server.metric("ep2p_rejected_total{reason=\"refused_upgrade\"}").await, 3);
 }
 
-/// A visitor that must still be served while someone misbehaves.
+/// A client on both topics of a page, about to misbehave there.
+async fn on_page(server: &TestServer, text: &str) -> Client {
+    let mut c = Client::connect(server, Vsn::V2).await;
+    c.join_ok(&want(PageHash::of(text))).await;
+    c.join_ok(&have(PageHash::of(text))).await;
+    c
+}
+
+/// After someone misbehaved on the page: a visitor is served there as
+/// usual, and the misbehaving socket no longer counts as host or visitor.
 async fn served_while(server: &TestServer, text: &str) {
     let hash = PageHash::of(text);
     let _host = Host::spawn(server, text).await;
     assert_eq!(fetch(server, hash).await, text);
+    let alone = Health { hosts: 1, waiting: 0 };
+    eventually("only the honest host is left", || server.relay.hub().health(hash) == alone).await;
 }
 
 async fn close_code(c: &mut Client) -> (CloseCode, String) {
@@ -167,7 +178,7 @@ async fn malformed_frames_close_the_socket_with_1008() {
         r#"["1","1",7,"e",{}]"#,
         r#"["1","1","phoenix","heartbeat",null]"#,
     ] {
-        let mut c = Client::connect(&server, Vsn::V2).await;
+        let mut c = on_page(&server, "still served after malformed frames").await;
         c.send_text(bad.into()).await;
         let (code, reason) = close_code(&mut c).await;
         assert_eq!(code, CloseCode::Policy, "{bad}");
@@ -180,7 +191,7 @@ async fn malformed_frames_close_the_socket_with_1008() {
 #[tokio::test]
 async fn binary_frames_close_the_socket_with_1003() {
     let server = TestServer::default().await;
-    let mut c = Client::connect(&server, Vsn::V2).await;
+    let mut c = on_page(&server, "still served after a binary frame").await;
     c.send_message(Message::Binary(vec![0, 2, 3, 5, 5].into())).await;
     let (code, reason) = close_code(&mut c).await;
     assert_eq!((code, reason.as_str()), (CloseCode::Unsupported, "binary frames are not supported"));
@@ -191,7 +202,7 @@ async fn binary_frames_close_the_socket_with_1003() {
 async fn frames_over_the_limits_close_the_socket_with_1009() {
     let server = TestServer::start(config(|c| c.limits.content_limit = 1000)).await;
     // A control frame over 16 KiB.
-    let mut c = Client::connect(&server, Vsn::V2).await;
+    let mut c = on_page(&server, "small enough").await;
     let padding = "x".repeat(20 * 1024);
     c.push("phoenix", "heartbeat", json!({ "padding": padding })).await;
     assert_eq!(close_code(&mut c).await, (CloseCode::Size, "frame too big".into()));
@@ -252,7 +263,8 @@ async fn a_request_flood_is_rate_limited_and_a_frame_flood_is_disconnected() {
         c.send_message(Message::Text(format!(r#"[null,"hb{i}","phoenix","heartbeat",{{}}]"#).into())).await;
     }
     assert_eq!(close_code(&mut c).await, (CloseCode::Policy, "too many frames".into()));
-    served_while(&server, "a flood next door").await;
+    // The flooder was a visitor of this very page.
+    served_while(&server, "protocol").await;
     assert!(server.metric("ep2p_rejected_total{reason=\"rate_limited\"}").await >= 16);
 }
 
