@@ -165,10 +165,6 @@ impl Hub {
         Self { config, ..Self::default() }
     }
 
-    pub fn config(&self) -> &HubConfig {
-        &self.config
-    }
-
     /// A socket joined `have:H`.
     pub fn join_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();

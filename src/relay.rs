@@ -167,8 +167,8 @@ impl Relay {
                     let Some(body) = content.take() else { continue };
                     let frame = SharedFrame::new(Topic::Want(hash), event::CONTENT, body);
                     let size = frame.payload.len() as u64;
+                    self.0.counters.bytes_relayed.fetch_add(size * visitors.len() as u64, Relaxed);
                     for visitor in visitors {
-                        self.0.counters.bytes_relayed.fetch_add(size, Relaxed);
                         self.send(visitor, Outbound::Shared(frame.clone()));
                     }
                 }

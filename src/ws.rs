@@ -3,7 +3,7 @@
 //! join_ref) belong to this task alone, so they need no lock. Errors are
 //! decided here, at the edge: an error reply, or a close with a reason.
 
-use crate::hub::ConnId;
+use crate::hub::{ConnId, Effect};
 use crate::protocol::{
     self, event, ContentFrame, ContentRequest, Frame, PageHash, ProtocolError, RawContent, Ref, Topic, Vsn,
 };
@@ -487,8 +487,10 @@ impl Session {
         let effects = self.relay.hub().content(self.conn, hash, verified, now());
         if verified {
             // No reply to a good answer: the next request is the next thing it hears.
-            // Visitors get the host's own string literal, not a re-encoding.
-            self.relay.apply(effects, Some(content.visitor_payload()));
+            // Visitors get the host's own string literal, not a re-encoding,
+            // built only when someone is waiting for it.
+            let delivers = effects.iter().any(|e| matches!(e, Effect::Deliver { .. }));
+            self.relay.apply(effects, delivers.then(|| content.visitor_payload()));
         } else {
             // The liar's channel is closed; the hub has already asked another host.
             tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");

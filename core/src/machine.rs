@@ -189,15 +189,6 @@ impl Visitor {
         (visitor, vec![Command::Connect])
     }
 
-    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
-
-    pub fn hash(&self) -> PageHash {
-        self.hash
-    }
-
     pub fn content(&self) -> Option<&str> {
         self.content.as_deref()
     }
