@@ -244,8 +244,7 @@ fn PageRoute() -> impl IntoView {
 #[server]
 pub async fn page_health(hash: String) -> Result<Health, ServerFnError> {
     let hash = PageHash::parse(&hash).map_err(ServerFnError::new)?;
-    let state = expect_context::<crate::server::AppState>();
-    Ok(state.relay.hub().health(hash))
+    Ok(expect_context::<ep2p_relay::Relay>().health(hash))
 }
 
 /// "1 host", "3 hosts", "1,200 bytes".
@@ -273,7 +272,7 @@ pub fn status_text(snapshot: &Snapshot) -> &'static str {
     }
 }
 
-/// SPEC §4's words for a page that has no host.
+/// What a page with no host says (the product's words, kept exact).
 pub const NOBODY_HOSTING: &str =
     "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; \
      if someone who has it comes back, it appears here.";

@@ -1,9 +1,12 @@
 //! The server's runtime settings. Each one is read, in order of precedence,
 //! from a command-line flag, an `EP2P_*` environment variable, the `[server]`
-//! table of `Leptos.toml`, and finally a built-in default.
+//! table of `Leptos.toml`, and finally the relay's defaults. The listen
+//! address also honours `LEPTOS_SITE_ADDR` (what `cargo leptos serve` and
+//! `watch` set) when no flag or `EP2P_ADDR` names one.
 
-use crate::hub::{HubConfig, Policy};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
+use ep2p_relay::{HubConfig, Limits, Policy, RelayConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,14 +24,19 @@ pub struct Cli {
     /// Settings file; its `[server]` table is read if the file exists.
     #[arg(long, env = "EP2P_CONFIG", default_value = "Leptos.toml")]
     pub config: PathBuf,
-    /// Address to listen on.
+    /// Address to listen on [default: LEPTOS_SITE_ADDR, then Leptos.toml].
     #[arg(long, env = "EP2P_ADDR")]
     pub addr: Option<SocketAddr>,
     /// Largest page, in bytes of UTF-8 text.
     #[arg(long, env = "EP2P_CONTENT_LIMIT")]
     pub content_limit: Option<usize>,
     /// How requests reach hosts.
-    #[arg(long, env = "EP2P_POLICY", value_enum)]
+    #[arg(
+        long,
+        env = "EP2P_POLICY",
+        value_parser = PossibleValuesParser::new(Policy::ALL.map(Policy::name))
+            .try_map(|name: String| name.parse::<Policy>())
+    )]
     pub policy: Option<Policy>,
     /// Origins allowed to open a WebSocket, comma-separated (default: the
     /// server's own origin only). `*` allows any.
@@ -81,55 +89,19 @@ struct SettingsFile {
 }
 
 /// Everything the server needs, resolved.
-#[derive(Debug, Clone)]
-pub struct Config {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
     pub addr: SocketAddr,
-    pub allowed_origins: Vec<String>,
-    pub hub: HubConfig,
-    pub limits: Limits,
+    pub relay: RelayConfig,
 }
 
-/// Per-socket limits (SPEC §6).
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Largest page, in bytes of UTF-8 text.
-    pub content_limit: usize,
-    /// Largest frame that is not `content`.
-    pub control_frame_limit: usize,
-    pub max_topics: usize,
-    pub requests_per_second: u32,
-    pub frames_per_second: u32,
-    pub outbound_queue: usize,
-    pub heartbeat_timeout: Duration,
-    /// A socket whose writes stall this long is dropped.
-    pub write_timeout: Duration,
-}
+/// Where the server listens when nothing says otherwise.
+pub const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 3000);
 
-impl Limits {
-    /// The largest WebSocket message accepted: a `content` frame whose text
-    /// is at the limit, even if JSON escapes every byte (`\u0000`, 6 bytes).
-    pub fn max_message(&self) -> usize {
-        self.content_limit * 6 + self.control_frame_limit
-    }
-}
-
-impl Default for Config {
+impl Default for Settings {
     fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            allowed_origins: Vec::new(),
-            hub: HubConfig::default(),
-            limits: Limits {
-                content_limit: 1024 * 1024,
-                control_frame_limit: 16 * 1024,
-                max_topics: 100,
-                requests_per_second: 20,
-                frames_per_second: 1000,
-                outbound_queue: 256,
-                heartbeat_timeout: Duration::from_secs(60),
-                write_timeout: Duration::from_secs(10),
-            },
-        }
+        Self { addr: DEFAULT_ADDR, relay: RelayConfig::default() }
     }
 }
 
@@ -142,12 +114,15 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("{path}: {key}: {message}")]
     Value { path: PathBuf, key: &'static str, message: String },
+    #[error("LEPTOS_SITE_ADDR: {0:?} is not an address like 127.0.0.1:3000")]
+    SiteAddr(String),
 }
 
-impl Config {
-    /// Resolves flags and environment over `Leptos.toml` over defaults.
-    /// A missing settings file is fine unless it was named explicitly.
-    pub fn load(cli: Cli, explicit_file: bool) -> Result<Self, ConfigError> {
+impl Settings {
+    /// Resolves flags and environment over `Leptos.toml` over defaults. A
+    /// missing settings file is fine unless it was named explicitly.
+    /// `leptos_site_addr` is the value of `LEPTOS_SITE_ADDR`, if set.
+    pub fn load(cli: Cli, explicit_file: bool, leptos_site_addr: Option<&str>) -> Result<Self, ConfigError> {
         let file = match std::fs::read_to_string(&cli.config) {
             Ok(text) => {
                 toml::from_str::<SettingsFile>(&text)
@@ -167,50 +142,56 @@ impl Config {
         let file_heartbeat = duration("heartbeat_timeout", file.heartbeat_timeout)?;
         let file_request = duration("request_timeout", file.request_timeout)?;
         let file_window = duration("count_window", file.count_window)?;
+        let site_addr = leptos_site_addr
+            .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
+            .transpose()?;
 
-        let d = Config::default();
-        Ok(Config {
-            addr: cli.addr.or(file.addr).unwrap_or(d.addr),
-            allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or(d.allowed_origins),
-            hub: HubConfig {
-                policy: cli.policy.or(file.policy).unwrap_or(d.hub.policy),
-                request_timeout: cli.request_timeout.or(file_request).unwrap_or(d.hub.request_timeout),
-                count_window: cli.count_window.or(file_window).unwrap_or(d.hub.count_window),
-            },
-            limits: Limits {
-                content_limit: cli.content_limit.or(file.content_limit).unwrap_or(d.limits.content_limit),
-                max_topics: cli.max_topics.or(file.max_topics).unwrap_or(d.limits.max_topics),
-                requests_per_second: cli
-                    .requests_per_second
-                    .or(file.requests_per_second)
-                    .unwrap_or(d.limits.requests_per_second),
-                frames_per_second: cli
-                    .frames_per_second
-                    .or(file.frames_per_second)
-                    .unwrap_or(d.limits.frames_per_second),
-                outbound_queue: cli.outbound_queue.or(file.outbound_queue).unwrap_or(d.limits.outbound_queue),
-                heartbeat_timeout: cli
-                    .heartbeat_timeout
-                    .or(file_heartbeat)
-                    .unwrap_or(d.limits.heartbeat_timeout),
-                ..d.limits
+        let hub = HubConfig::default();
+        let limits = Limits::default();
+        Ok(Settings {
+            addr: cli.addr.or(site_addr).or(file.addr).unwrap_or(DEFAULT_ADDR),
+            relay: RelayConfig {
+                allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or_default(),
+                hub: HubConfig {
+                    policy: cli.policy.or(file.policy).unwrap_or(hub.policy),
+                    request_timeout: cli.request_timeout.or(file_request).unwrap_or(hub.request_timeout),
+                    count_window: cli.count_window.or(file_window).unwrap_or(hub.count_window),
+                },
+                limits: Limits {
+                    content_limit: cli.content_limit.or(file.content_limit).unwrap_or(limits.content_limit),
+                    max_topics: cli.max_topics.or(file.max_topics).unwrap_or(limits.max_topics),
+                    requests_per_second: cli
+                        .requests_per_second
+                        .or(file.requests_per_second)
+                        .unwrap_or(limits.requests_per_second),
+                    frames_per_second: cli
+                        .frames_per_second
+                        .or(file.frames_per_second)
+                        .unwrap_or(limits.frames_per_second),
+                    outbound_queue: cli
+                        .outbound_queue
+                        .or(file.outbound_queue)
+                        .unwrap_or(limits.outbound_queue),
+                    heartbeat_timeout: cli
+                        .heartbeat_timeout
+                        .or(file_heartbeat)
+                        .unwrap_or(limits.heartbeat_timeout),
+                    ..limits
+                },
             },
         })
     }
 }
 
-/// `250ms`, `1s`, `2m`, or a bare number of seconds.
+/// A duration as `humantime` reads it (`250ms`, `1s`, `2m`, `1h 30m`), or a
+/// bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 250ms, 1s or 2m"))?;
-    match unit.trim() {
-        "ms" => Ok(Duration::from_millis(n)),
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("{text:?} is not a duration like 250ms, 1s or 2m")),
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map(Duration::from_secs).map_err(|e| format!("{text:?}: {e}"));
     }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{text:?} is not a duration like 250ms, 1s or 2m ({e})"))
 }
 
 #[cfg(test)]
@@ -230,9 +211,12 @@ mod tests {
         assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
         assert_eq!(parse_duration("60"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("1h").is_err());
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("soon").is_err());
         assert!(parse_duration("ms").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999999").is_err());
     }
 
     #[test]
@@ -241,37 +225,56 @@ mod tests {
             "[server]\naddr = \"127.0.0.2:4000\"\npolicy = \"random-drop\"\ncontent_limit = 10\nheartbeat_timeout = \"5s\"\n",
         );
         cli.content_limit = Some(20);
-        let config = Config::load(cli, true).unwrap();
-        assert_eq!(config.addr, "127.0.0.2:4000".parse().unwrap());
-        assert_eq!(config.hub.policy, Policy::RandomDrop);
-        assert_eq!(config.limits.content_limit, 20, "the flag wins over the file");
-        assert_eq!(config.limits.heartbeat_timeout, Duration::from_secs(5));
-        assert_eq!(config.hub.count_window, Duration::from_millis(250));
+        let loaded = Settings::load(cli, true, None).unwrap();
+        assert_eq!(loaded.addr, "127.0.0.2:4000".parse().unwrap());
+        assert_eq!(loaded.relay.hub.policy, Policy::RandomDrop);
+        assert_eq!(loaded.relay.limits.content_limit, 20, "the flag wins over the file");
+        assert_eq!(loaded.relay.limits.heartbeat_timeout, Duration::from_secs(5));
+        assert_eq!(loaded.relay.hub.count_window, Duration::from_millis(250));
     }
 
     #[test]
-    fn the_shipped_leptos_toml_is_valid_and_states_the_defaults() {
+    fn leptos_site_addr_is_used_when_no_flag_names_an_address() {
+        let (_f, cli) = settings("[server]\naddr = \"127.0.0.2:4000\"\n");
+        let loaded = Settings::load(cli, true, Some("127.0.0.1:4001")).unwrap();
+        assert_eq!(loaded.addr, "127.0.0.1:4001".parse().unwrap(), "cargo leptos's address beats the file");
+        let (_f, mut cli) = settings("");
+        cli.addr = Some("127.0.0.1:4002".parse().unwrap());
+        let loaded = Settings::load(cli, true, Some("127.0.0.1:4001")).unwrap();
+        assert_eq!(loaded.addr, "127.0.0.1:4002".parse().unwrap(), "--addr / EP2P_ADDR beat it");
+        let (_f, cli) = settings("");
+        assert_eq!(Settings::load(cli, true, None).unwrap().addr, DEFAULT_ADDR);
+        let (_f, cli) = settings("");
+        let error = Settings::load(cli, true, Some("somewhere")).unwrap_err();
+        assert!(error.to_string().contains("LEPTOS_SITE_ADDR"), "{error}");
+    }
+
+    #[test]
+    fn the_shipped_leptos_toml_is_valid_and_states_every_default() {
         let cli =
             Cli { config: concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml").into(), ..Cli::default() };
-        let config = Config::load(cli, true).unwrap();
-        let d = Config::default();
-        assert_eq!(config.addr, d.addr);
-        assert_eq!(config.hub.policy, d.hub.policy);
-        assert_eq!(config.limits.content_limit, d.limits.content_limit);
-        assert_eq!(config.limits.heartbeat_timeout, d.limits.heartbeat_timeout);
+        assert_eq!(Settings::load(cli, true, None).unwrap(), Settings::default());
     }
 
     #[test]
     fn bad_files_are_refused_with_the_reason() {
         let (_f, cli) = settings("[server]\npolicy = \"fastest\"\n");
-        assert!(Config::load(cli, true).unwrap_err().to_string().contains("policy"));
+        assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("policy"));
         let (_f, cli) = settings("[server]\ncount_window = \"soon\"\n");
-        assert!(Config::load(cli, true).unwrap_err().to_string().contains("count_window"));
+        assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("count_window"));
         let (_f, cli) = settings("[server]\ntypo = 1\n");
-        assert!(Config::load(cli, true).is_err());
+        assert!(Settings::load(cli, true, None).is_err());
         let missing = Cli { config: "/nonexistent/Leptos.toml".into(), ..Cli::default() };
-        assert!(Config::load(missing, true).is_err());
+        assert!(Settings::load(missing, true, None).is_err());
         let missing = Cli { config: "/nonexistent/Leptos.toml".into(), ..Cli::default() };
-        assert!(Config::load(missing, false).is_ok());
+        assert!(Settings::load(missing, false, None).is_ok());
+    }
+
+    #[test]
+    fn flags_name_policies_as_the_relay_does() {
+        let cli = Cli::try_parse_from(["ephemeral_p2p", "--policy", "random-drop"]).unwrap();
+        assert_eq!(cli.policy, Some(Policy::RandomDrop));
+        let refused = Cli::try_parse_from(["ephemeral_p2p", "--policy", "fastest"]).unwrap_err().to_string();
+        assert!(refused.contains("targeted") && refused.contains("broadcast"), "{refused}");
     }
 }

@@ -10,13 +10,13 @@
 //!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
-//! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved.
-//! * `hub` (ssr) — every page's routing state and the routing policy; pure.
-//! * `relay` (ssr) — the hub plus the sockets: carries out the hub's effects,
-//!   owns the metrics.
-//! * `ws` (ssr) — one task per WebSocket: frames in, replies and queued
-//!   frames out, limits, heartbeat deadline.
-//! * `server` (ssr) — the router, `serve(listener, …)`, graceful shutdown.
+//! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
+//!   the listen address and the relay's settings.
+//! * `server` (ssr) — the site's router: the relay's routes (the relay is
+//!   the `ep2p-relay` crate, `relay/`), the pages, the headers.
+//!
+//! `main.rs` (ssr) reads the settings, makes the relay and the site around
+//! it, and serves them with `ep2p_relay::serve`.
 
 pub mod app;
 pub use ep2p_core::{machine, protocol};
@@ -27,13 +27,7 @@ pub mod socket;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
-pub mod hub;
-#[cfg(feature = "ssr")]
-pub mod relay;
-#[cfg(feature = "ssr")]
 pub mod server;
-#[cfg(feature = "ssr")]
-pub mod ws;
 
 /// The browser's entry point, called by the script cargo-leptos injects.
 #[cfg(feature = "hydrate")]

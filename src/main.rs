@@ -1,46 +1,55 @@
-//! The server binary: read the settings, bind, serve until SIGTERM or Ctrl-C.
+//! The server binary: read the settings, make the relay and the site around
+//! it, bind, serve until SIGTERM or Ctrl-C.
 
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use clap::{CommandFactory, FromArgMatches};
-    use ephemeral_p2p::config::{Cli, Config};
+    use ephemeral_p2p::config::{Cli, Settings};
+    use std::process::ExitCode;
     let rust_log = std::env::var("RUST_LOG").ok();
-    tracing_subscriber::fmt().with_env_filter(ephemeral_p2p::server::log_filter(rust_log.as_deref())).init();
+    tracing_subscriber::fmt().with_env_filter(ep2p_relay::log_filter(rust_log.as_deref())).init();
 
     let matches = Cli::command().get_matches();
     let explicit_file = matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let config = match Config::load(cli, explicit_file) {
-        Ok(config) => config,
+    let site_addr = std::env::var("LEPTOS_SITE_ADDR").ok();
+    let settings = match Settings::load(cli, explicit_file, site_addr.as_deref()) {
+        Ok(settings) => settings,
         Err(error) => {
             eprintln!("ephemeral_p2p: {error}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
     let mut leptos_options = match leptos::prelude::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(error) => {
             eprintln!("ephemeral_p2p: leptos configuration: {error}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
-    leptos_options.site_addr = config.addr;
+    leptos_options.site_addr = settings.addr;
 
-    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+    let listener = match tokio::net::TcpListener::bind(settings.addr).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("ephemeral_p2p: cannot listen on {}: {error}", config.addr);
-            return std::process::ExitCode::from(1);
+            eprintln!("ephemeral_p2p: cannot listen on {}: {error}", settings.addr);
+            return ExitCode::from(1);
         }
     };
-    let addr = listener.local_addr().map_or(config.addr, |a| a);
-    tracing::info!(policy = ?config.hub.policy, content_limit = config.limits.content_limit, "listening on http://{addr}");
-    match ephemeral_p2p::server::serve(listener, config, leptos_options, shutdown_signal()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let addr = listener.local_addr().map_or(settings.addr, |a| a);
+    let relay = ep2p_relay::Relay::new(settings.relay);
+    let app = ephemeral_p2p::server::site(&relay, leptos_options);
+    tracing::info!(
+        policy = %relay.config().hub.policy,
+        content_limit = relay.limits().content_limit,
+        "listening on http://{addr}"
+    );
+    match ep2p_relay::serve(listener, app, relay, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ephemeral_p2p: {error}");
-            std::process::ExitCode::from(1)
+            ExitCode::from(1)
         }
     }
 }

@@ -133,7 +133,7 @@ fn relay_url() -> String {
         _ => "ws",
     };
     let host = location.host().unwrap_or_default();
-    format!("{scheme}://{host}/ws/websocket?vsn=2.0.0")
+    format!("{scheme}://{host}{}", crate::protocol::Vsn::V2.socket_path())
 }
 
 fn connect(inner: &Rc<Inner>) {

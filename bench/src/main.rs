@@ -6,14 +6,18 @@
 //! burst; (2) server frames and bytes per served visitor; (3) idle
 //! connections: server memory per connection and connect rate, against the
 //! minimal server; (4) verified deliveries per second against the minimal
-//! frame-forwarding server; (5) host-count frames under churn.
+//! frame-forwarding server, and against the same server hashing what it
+//! forwards; (5) host-count frames under churn.
+//!
+//! Clients come from `ep2p-testkit`: its Phoenix client, its host, and its
+//! visitor, which runs the browser's own state machine (`ep2p_core::machine`).
 
 mod baseline;
-mod load;
 
 use clap::{Args, Parser, Subcommand};
-use ep2p_core::protocol::{event, Content, PageHash, Topic};
-use load::{host_loop, page_text, source_ip, Next, Peer};
+use ep2p_core::protocol::{self, event, ContentRequest, PageHash, Vsn};
+use ep2p_relay::Policy;
+use ep2p_testkit::{have, open_socket, scrape, source_ip, visit, want, Client, Host, Ws};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -22,9 +26,30 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::task::JoinSet;
+
+/// Why a run could not finish.
+#[derive(Debug, thiserror::Error)]
+enum BenchError {
+    #[error("cannot start {what}: {source}")]
+    Spawn { what: &'static str, source: std::io::Error },
+    #[error("the server did not say where it listens")]
+    NoAddress,
+    #[error("talking to the server: {0}")]
+    Client(#[from] ep2p_testkit::Error),
+    #[error("a join was refused: {0}")]
+    JoinRefused(String),
+    #[error("an idle worker: {0}")]
+    Worker(String),
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0} visitors were not served under targeted routing")]
+    Unserved(usize),
+}
+
+type Result<T, E = BenchError> = std::result::Result<T, E>;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks the Ephemeral P2P relay: every scenario, every routing policy, one table")]
@@ -41,6 +66,9 @@ enum Cmd {
     Baseline {
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: SocketAddr,
+        /// Also SHA-256-hash every frame a host sends before forwarding it.
+        #[arg(long)]
+        hash: bool,
     },
     /// Opens and holds idle connections until stdin closes (internal).
     IdleWorker {
@@ -138,7 +166,9 @@ impl Plan {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Cmd::Baseline { addr }) => baseline::serve(addr).await.map_err(|e| e.to_string()),
+        Some(Cmd::Baseline { addr, hash }) => baseline::serve(addr, hash)
+            .await
+            .map_err(|source| BenchError::Spawn { what: "the baseline server", source }),
         Some(Cmd::IdleWorker { addr, count, first, baseline }) => {
             idle_worker(addr, count, first, baseline).await
         }
@@ -153,9 +183,7 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-const POLICIES: [&str; 3] = ["targeted", "random-drop", "broadcast"];
-
-async fn run(args: RunArgs) -> Result<(), String> {
+async fn run(args: RunArgs) -> Result<()> {
     let plan = if args.smoke { Plan::smoke() } else { Plan::full() };
     let started = Instant::now();
     let mut report = String::new();
@@ -176,13 +204,13 @@ async fn run(args: RunArgs) -> Result<(), String> {
     // The smoke run fails if our routing leaves anyone unserved; the
     // original's and the storm's failures are what they are measured for.
     let mut targeted_failures = 0;
-    for policy in POLICIES.into_iter().filter(|_| wanted(Scenario::Content)) {
+    for policy in Policy::ALL.into_iter().filter(|_| wanted(Scenario::Content)) {
         for &hosts in &plan.hosts {
             let server = Server::relay(&args.server, policy).await?;
             let r = time_to_content(&server, hosts, &plan).await?;
             server.stop().await;
             eprintln!("time to content: {policy} H={hosts}: {r:?}");
-            if policy == "targeted" {
+            if policy == Policy::Targeted {
                 targeted_failures += r.failures;
             }
             let _ = writeln!(
@@ -199,10 +227,10 @@ async fn run(args: RunArgs) -> Result<(), String> {
         "| connections | relay KiB / conn | relay connects / s | minimal server KiB / conn | minimal connects / s |\n|---:|---:|---:|---:|---:|\n",
     );
     for &n in plan.idle.iter().filter(|_| wanted(Scenario::Idle)) {
-        let relay = Server::relay(&args.server, "targeted").await?;
+        let relay = Server::relay(&args.server, Policy::Targeted).await?;
         let ours = idle_scale(&relay, n, false).await?;
         relay.stop().await;
-        let bare = Server::baseline().await?;
+        let bare = Server::baseline(false).await?;
         let theirs = idle_scale(&bare, n, true).await?;
         bare.stop().await;
         eprintln!("idle {n}: ours {ours:?}, minimal {theirs:?}");
@@ -214,34 +242,39 @@ async fn run(args: RunArgs) -> Result<(), String> {
     }
     let _ = writeln!(report, "### 3. Idle connections (each hosting its own page)\n\n{idle}");
 
-    // 4: throughput against the minimal forwarding server.
+    // 4: throughput against the minimal forwarding server, bare and hashing.
     let mut tput = String::from(
-        "| page size | relay deliveries / s | relay CPU (cores) | minimal forwards / s | minimal CPU (cores) | ratio |\n|---:|---:|---:|---:|---:|---:|\n",
+        "| page size | relay deliveries / s | relay CPU (cores) | minimal forwards / s | minimal CPU | forward + SHA-256 / s | forward + SHA-256 CPU | relay / minimal | relay / forward + SHA-256 |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &size in plan.sizes.iter().filter(|_| wanted(Scenario::Throughput)) {
-        // The server and the load generator share two cores: take the
+        // The servers and the load generator share two cores: take the
         // median of three runs of each.
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
+        let (mut ours, mut bare, mut hashing) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..3 {
-            let relay = Server::relay(&args.server, "targeted").await?;
+            let relay = Server::relay(&args.server, Policy::Targeted).await?;
             ours.push(throughput(&relay, plan.pairs, size, plan.throughput_for, false).await?);
             relay.stop().await;
-            let bare = Server::baseline().await?;
-            theirs.push(throughput(&bare, plan.pairs, size, plan.throughput_for, true).await?);
-            bare.stop().await;
+            for (runs, hash) in [(&mut bare, false), (&mut hashing, true)] {
+                let server = Server::baseline(hash).await?;
+                runs.push(throughput(&server, plan.pairs, size, plan.throughput_for, true).await?);
+                server.stop().await;
+            }
         }
-        let (ours, theirs) = (Throughput::median(ours), Throughput::median(theirs));
-        eprintln!("throughput {size}: ours {ours:?}, minimal {theirs:?}");
+        let (ours, bare, hashing) =
+            (Throughput::median(ours), Throughput::median(bare), Throughput::median(hashing));
+        eprintln!("throughput {size}: ours {ours:?}, minimal {bare:?}, minimal + hash {hashing:?}");
         let _ = writeln!(
             tput,
-            "| {} KiB | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} |",
+            "| {} KiB | {:.0} | {:.2} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
             size / 1024,
             ours.per_second,
             ours.cpu_cores,
-            theirs.per_second,
-            theirs.cpu_cores,
-            ours.per_second / theirs.per_second.max(1.0)
+            bare.per_second,
+            bare.cpu_cores,
+            hashing.per_second,
+            hashing.cpu_cores,
+            ours.per_second / bare.per_second.max(1.0),
+            ours.per_second / hashing.per_second.max(1.0),
         );
     }
     let _ = writeln!(
@@ -253,7 +286,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
 
     // 5: count churn.
     if wanted(Scenario::Churn) {
-        let relay = Server::relay(&args.server, "targeted").await?;
+        let relay = Server::relay(&args.server, Policy::Targeted).await?;
         let churn = count_churn(&relay, &plan).await?;
         relay.stop().await;
         let _ = writeln!(
@@ -266,10 +299,10 @@ async fn run(args: RunArgs) -> Result<(), String> {
 
     println!("{report}");
     if let Some(path) = args.markdown {
-        std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, &report).map_err(|source| BenchError::Write { path, source })?;
     }
     if args.smoke && targeted_failures > 0 {
-        return Err(format!("{targeted_failures} visitors were not served under targeted routing"));
+        return Err(BenchError::Unserved(targeted_failures));
     }
     Ok(())
 }
@@ -291,13 +324,13 @@ struct Server {
 
 impl Server {
     /// The release relay with the given policy and limits lifted for load.
-    async fn relay(binary: &PathBuf, policy: &str) -> Result<Self, String> {
+    async fn relay(binary: &PathBuf, policy: Policy) -> Result<Self> {
         let mut command = Command::new(binary);
         command.args([
             "--addr",
             "127.0.0.1:0",
             "--policy",
-            policy,
+            policy.name(),
             "--requests-per-second",
             "1000000",
             "--frames-per-second",
@@ -308,25 +341,30 @@ impl Server {
             "600s",
         ]);
         command.env("RUST_LOG", "info").env("NO_COLOR", "1");
-        Self::spawn(command).await
+        Self::spawn(command, "the relay").await
     }
 
-    async fn baseline() -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    async fn baseline(hash: bool) -> Result<Self> {
+        let exe =
+            std::env::current_exe().map_err(|source| BenchError::Spawn { what: "the baseline", source })?;
         let mut command = Command::new(exe);
         command.arg("baseline");
-        Self::spawn(command).await
+        if hash {
+            command.arg("--hash");
+        }
+        Self::spawn(command, "the baseline").await
     }
 
-    async fn spawn(mut command: Command) -> Result<Self, String> {
+    async fn spawn(mut command: Command, what: &'static str) -> Result<Self> {
         let mut child = command
             .stdout(Stdio::piped())
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("cannot start the server: {e}"))?;
-        let pid = child.id().ok_or("the server exited at once")?;
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            .map_err(|source| BenchError::Spawn { what, source })?;
+        let pid = child.id().ok_or(BenchError::NoAddress)?;
+        let stdout = child.stdout.take().ok_or(BenchError::NoAddress)?;
+        let mut lines = BufReader::new(stdout).lines();
         let addr = tokio::time::timeout(Duration::from_secs(20), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(at) = line.find("listening on http://") {
@@ -340,7 +378,7 @@ impl Server {
         .await
         .ok()
         .flatten()
-        .ok_or("the server did not say where it listens")?;
+        .ok_or(BenchError::NoAddress)?;
         // Keep reading its output so it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(Self { child, addr, pid })
@@ -370,38 +408,18 @@ impl Server {
 
     /// `/metrics` once the server has stopped sending (no frame out for
     /// 400 ms, at most 10 s): what a scenario measures starts from there.
-    async fn settled(&self) -> HashMap<String, f64> {
+    async fn settled(&self) -> Result<HashMap<String, f64>> {
         let started = Instant::now();
-        let mut last = self.metrics().await;
+        let mut last = scrape(self.addr).await?;
         let mut quiet = 0;
         while quiet < 4 && started.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let now = self.metrics().await;
+            let now = scrape(self.addr).await?;
             let out = |m: &HashMap<String, f64>| m.get("ep2p_frames_out_total").copied();
             quiet = if out(&now) == out(&last) { quiet + 1 } else { 0 };
             last = now;
         }
-        last
-    }
-
-    /// `/metrics` as name → value.
-    async fn metrics(&self) -> HashMap<String, f64> {
-        let Ok(mut stream) = tokio::net::TcpStream::connect(self.addr).await else {
-            return HashMap::new();
-        };
-        let request = format!("GET /metrics HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr);
-        if stream.write_all(request.as_bytes()).await.is_err() {
-            return HashMap::new();
-        }
-        let mut body = String::new();
-        let _ = stream.read_to_string(&mut body).await;
-        body.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let (name, value) = l.rsplit_once(' ')?;
-                Some((name.to_string(), value.parse().ok()?))
-            })
-            .collect()
+        Ok(last)
     }
 
     async fn stop(mut self) {
@@ -453,45 +471,53 @@ struct TtcResult {
     bytes_per_visitor: f64,
 }
 
+/// Joins `have:H` as a new client from the `index`th source address.
+async fn join_host(addr: SocketAddr, index: usize, hash: PageHash) -> Result<Client> {
+    let mut client = Client::open(addr, Some(source_ip(index))).await?;
+    let reply = client.try_join(&have(hash)).await?;
+    if reply.status() != Some("ok") {
+        return Err(BenchError::JoinRefused(reply.raw));
+    }
+    Ok(client)
+}
+
 /// Scenario 1 (and 2): a page with `hosts` hosts; visitors arrive one by
 /// one, then in a burst; each is timed from its join to verified content.
-async fn time_to_content(server: &Server, hosts: usize, plan: &Plan) -> Result<TtcResult, String> {
-    let text = Arc::new(page_text(hosts, 1024));
+async fn time_to_content(server: &Server, hosts: usize, plan: &Plan) -> Result<TtcResult> {
+    let text = page_text(hosts, 1024);
     let hash = PageHash::of(&text);
-    let mut host_tasks = JoinSet::new();
+    let mut serving = Vec::with_capacity(hosts);
     for i in 0..hosts {
-        let mut peer = Peer::connect(server.addr, source_ip(i)).await.map_err(|e| e.to_string())?;
-        let join_ref = peer.join(Topic::Have(hash)).await?;
-        let text = text.clone();
-        host_tasks.spawn(async move { host_loop(peer, &text, join_ref).await });
+        serving.push(Host::serve(join_host(server.addr, i, hash).await?, &text));
     }
     // Let the coalesced host counts of all those joins go out first.
-    let before = server.settled().await;
+    let before = server.settled().await?;
 
     // One by one: each visitor arrives after the previous one was served
     // (or gave up), so nobody is rescued by someone else's request.
     let mut times = Vec::new();
     for k in 0..plan.one_by_one {
-        if let Some(time) = visit(None, server.addr, k, hash, plan.visitor_timeout).await {
+        let client = Client::open(server.addr, Some(source_ip(k))).await?;
+        if let Some(time) = visit(client, hash, k as u64, plan.visitor_timeout).await {
             times.push(time.as_secs_f64() * 1000.0);
         }
     }
     times.sort_by(f64::total_cmp);
     let one_by_one = Latencies(times);
 
-    let mut visits = JoinSet::new();
-
+    // A burst: every visitor connected first, then all of them set loose.
     let mut ready = Vec::new();
     for k in 0..plan.burst {
-        ready.push(Peer::connect(server.addr, source_ip(k)).await.map_err(|e| e.to_string())?);
+        ready.push(Client::open(server.addr, Some(source_ip(k))).await?);
     }
-    for (k, peer) in ready.into_iter().enumerate() {
-        let (addr, timeout) = (server.addr, plan.visitor_timeout);
-        visits.spawn(async move { visit(Some(peer), addr, k, hash, timeout).await });
+    let mut visits = JoinSet::new();
+    for (k, client) in ready.into_iter().enumerate() {
+        let timeout = plan.visitor_timeout;
+        visits.spawn(async move { visit(client, hash, k as u64, timeout).await });
     }
     let burst = collect(&mut visits).await;
-    let after = server.metrics().await;
-    host_tasks.abort_all();
+    let after = scrape(server.addr).await?;
+    drop(serving);
 
     let failures = (plan.one_by_one - one_by_one.0.len()) + (plan.burst - burst.0.len());
     let served = (one_by_one.0.len() + burst.0.len()).max(1) as f64;
@@ -516,49 +542,17 @@ async fn collect(visits: &mut JoinSet<Option<Duration>>) -> Latencies {
     Latencies(times)
 }
 
-/// One visitor, as the browser does it: join `want:H`, ask when joined, ask
-/// again every 2 s, until content whose hash matches arrives.
-async fn visit(
-    peer: Option<Peer>,
-    addr: SocketAddr,
-    k: usize,
-    hash: PageHash,
-    timeout: Duration,
-) -> Option<Duration> {
-    let mut peer = match peer {
-        Some(peer) => peer,
-        None => Peer::connect(addr, source_ip(k)).await.ok()?,
-    };
-    let started = Instant::now();
-    let deadline = started + timeout;
-    let join_ref = peer.send_join(Topic::Want(hash)).await.ok()?;
-    let mut retry_at: Option<Instant> = None;
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            return None;
-        }
-        if retry_at.is_some_and(|at| now >= at) {
-            peer.request(hash, &join_ref).await.ok()?;
-            retry_at = Some(now + Duration::from_secs(2));
-        }
-        let wake = retry_at.map_or(deadline, |at| at.min(deadline));
-        match peer.recv(wake.saturating_duration_since(now)).await {
-            Next::Closed => return None,
-            Next::Timeout => {}
-            Next::Frame(msg) => {
-                if msg.event == event::REPLY && msg.msg_ref.as_ref() == Some(&join_ref) {
-                    peer.request(hash, &join_ref).await.ok()?;
-                    retry_at = Some(Instant::now() + Duration::from_secs(2));
-                } else if msg.event == event::CONTENT {
-                    let content: Content = serde_json::from_str(&msg.payload).ok()?;
-                    if hash.matches(&content.content) {
-                        return Some(started.elapsed());
-                    }
-                }
-            }
-        }
+/// A page text of about `size` bytes, distinct per `tag`.
+fn page_text(tag: usize, size: usize) -> String {
+    let mut text = format!("page {tag}: ");
+    let filler = "Ephemeral pages live in their visitors' browsers. ";
+    while text.len() + filler.len() <= size {
+        text.push_str(filler);
     }
+    while text.len() < size {
+        text.push('.');
+    }
+    text
 }
 
 #[derive(Debug)]
@@ -572,8 +566,9 @@ const PER_WORKER: usize = 5000;
 
 /// Scenario 3: `n` idle connections, each hosting its own page (or, on the
 /// baseline, registered as a host), held by worker processes.
-async fn idle_scale(server: &Server, n: usize, baseline: bool) -> Result<IdleResult, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+async fn idle_scale(server: &Server, n: usize, baseline: bool) -> Result<IdleResult> {
+    let spawn_error = |source| BenchError::Spawn { what: "an idle worker", source };
+    let exe = std::env::current_exe().map_err(spawn_error)?;
     let rss_before = server.rss_kib();
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -598,19 +593,19 @@ async fn idle_scale(server: &Server, n: usize, baseline: bool) -> Result<IdleRes
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| e.to_string())?;
+            .map_err(spawn_error)?;
         workers.push(child);
     }
     for worker in &mut workers {
         let mut line = String::new();
-        let stdout = worker.stdout.as_mut().unwrap();
+        let stdout = worker.stdout.as_mut().ok_or_else(|| BenchError::Worker("no output".into()))?;
         let mut reader = BufReader::new(stdout);
         tokio::time::timeout(Duration::from_secs(120), reader.read_line(&mut line))
             .await
-            .map_err(|_| "an idle worker did not get ready in time")?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| BenchError::Worker("not ready in time".into()))?
+            .map_err(|e| BenchError::Worker(e.to_string()))?;
         if !line.starts_with("ready") {
-            return Err(format!("idle worker: {line}"));
+            return Err(BenchError::Worker(line));
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -626,40 +621,45 @@ async fn idle_scale(server: &Server, n: usize, baseline: bool) -> Result<IdleRes
     })
 }
 
+/// An idle connection being held open.
+enum Held {
+    Relay(#[allow(dead_code)] Client),
+    Bare(#[allow(dead_code)] Ws),
+}
+
 /// Holds `count` connections until stdin closes; says `ready` once all are up.
-async fn idle_worker(addr: SocketAddr, count: usize, first: usize, baseline: bool) -> Result<(), String> {
+async fn idle_worker(addr: SocketAddr, count: usize, first: usize, baseline: bool) -> Result<()> {
     let gate = Arc::new(tokio::sync::Semaphore::new(64));
     let mut opening = JoinSet::new();
     for k in first..first + count {
         let gate = gate.clone();
         opening.spawn(async move {
-            let _permit = gate.acquire_owned().await.ok()?;
+            let _permit = gate.acquire_owned().await.expect("the gate is never closed");
             if baseline {
-                let mut ws = load::connect(addr, source_ip(k), "/ws").await.ok()?;
-                futures_util::SinkExt::send(&mut ws, format!("host {k}").into()).await.ok()?;
-                Some(Held::Bare(ws))
+                let mut ws = open_socket(addr, Some(source_ip(k)), "/ws").await?;
+                futures_util::SinkExt::send(&mut ws, format!("host {k}").into())
+                    .await
+                    .map_err(ep2p_testkit::Error::from)?;
+                Ok(Held::Bare(ws))
             } else {
-                let mut peer = Peer::connect(addr, source_ip(k)).await.ok()?;
-                peer.join(Topic::Have(PageHash::of(&format!("idle page {k}")))).await.ok()?;
-                Some(Held::Relay(peer))
+                let hash = PageHash::of(&format!("idle page {k}"));
+                join_host(addr, k, hash).await.map(Held::Relay)
             }
         });
     }
     let mut held = Vec::with_capacity(count);
     while let Some(done) = opening.join_next().await {
-        held.push(done.ok().flatten().ok_or("a connection failed")?);
+        match done {
+            Ok(Ok(connection)) => held.push(connection),
+            Ok(Err(error)) => return Err(error),
+            Err(error) => return Err(BenchError::Worker(error.to_string())),
+        }
     }
     println!("ready {}", held.len());
     let mut sink = Vec::new();
     let _ = tokio::io::stdin().read_to_end(&mut sink).await;
     drop(held);
     Ok(())
-}
-
-/// An idle connection being held open.
-enum Held {
-    Relay(#[allow(dead_code)] Peer),
-    Bare(#[allow(dead_code)] load::Ws),
 }
 
 #[derive(Debug)]
@@ -675,6 +675,13 @@ impl Throughput {
     }
 }
 
+/// A throughput visitor: a socket and the request frame it sends again as
+/// soon as its answer arrives.
+struct Asker {
+    ws: Ws,
+    request: String,
+}
+
 /// Scenario 4: `pairs` pages, each with one host and one visitor that asks
 /// again as soon as it is served; deliveries per second and server CPU.
 async fn throughput(
@@ -683,54 +690,45 @@ async fn throughput(
     size: usize,
     run_for: Duration,
     baseline: bool,
-) -> Result<Throughput, String> {
+) -> Result<Throughput> {
     let delivered = Arc::new(AtomicU64::new(0));
     let running = Arc::new(AtomicBool::new(true));
-    let mut tasks = JoinSet::new();
-    let mut visitors = Vec::new();
+    // Hosts answer every request with a frame encoded once, reading only a
+    // frame's head: the load generator costs the same for every server.
+    let mut hosts = JoinSet::new();
+    let mut askers = Vec::new();
     for p in 0..pairs {
         let text = page_text(p, size);
         let hash = PageHash::of(&text);
         if baseline {
-            let frame = load::content_frame(&text, &"1".into());
-            let mut host =
-                load::connect(server.addr, source_ip(2 * p), "/ws").await.map_err(|e| e.to_string())?;
-            futures_util::SinkExt::send(&mut host, format!("host {p}").into())
-                .await
-                .map_err(|e| e.to_string())?;
-            tasks.spawn(async move {
-                use futures_util::{SinkExt, StreamExt};
-                while let Some(Ok(_)) = host.next().await {
-                    if host.send(frame.clone().into()).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut visitor =
-                load::connect(server.addr, source_ip(2 * p + 1), "/ws").await.map_err(|e| e.to_string())?;
-            futures_util::SinkExt::send(&mut visitor, format!("visitor {p}").into())
-                .await
-                .map_err(|e| e.to_string())?;
-            visitors.push(Visitor::Bare(visitor));
+            // The baseline knows no protocol: a socket says who it is, then
+            // its frames go to its partner untouched.
+            let mut host = open_socket(server.addr, Some(source_ip(2 * p)), "/ws").await?;
+            hello(&mut host, format!("host {p}")).await?;
+            hosts.spawn(answer_every(host, content_frame(&text, None), |_| true));
+            let mut ws = open_socket(server.addr, Some(source_ip(2 * p + 1)), "/ws").await?;
+            hello(&mut ws, format!("visitor {p}")).await?;
+            askers.push(Asker { ws, request: "r".into() });
         } else {
-            let mut host = Peer::connect(server.addr, source_ip(2 * p)).await.map_err(|e| e.to_string())?;
-            let join_ref = host.join(Topic::Have(hash)).await?;
-            tasks.spawn(async move {
-                host_loop(host, &text, join_ref).await;
-            });
-            let mut visitor =
-                Peer::connect(server.addr, source_ip(2 * p + 1)).await.map_err(|e| e.to_string())?;
-            let join_ref = visitor.join(Topic::Want(hash)).await?;
-            visitors.push(Visitor::Relay(visitor, hash, join_ref));
+            let host = join_host(server.addr, 2 * p, hash).await?;
+            let answer = content_frame(&text, host.join_ref(&have(hash)).as_ref());
+            hosts.spawn(answer_every(host.ws, answer, is_request));
+            let mut visitor = Client::open(server.addr, Some(source_ip(2 * p + 1))).await?;
+            visitor.try_join(&want(hash)).await?;
+            let join_ref = visitor.join_ref(&want(hash));
+            let ask = ContentRequest { hash: Some(hash.to_string().into()) };
+            let request =
+                protocol::encode(Vsn::V2, join_ref.as_ref(), None, &want(hash), event::CONTENT_REQUEST, &ask);
+            askers.push(Asker { ws: visitor.ws, request });
         }
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let cpu_before = server.cpu_seconds();
     let started = Instant::now();
     let mut loops = JoinSet::new();
-    for visitor in visitors {
+    for asker in askers {
         let (delivered, running) = (delivered.clone(), running.clone());
-        loops.spawn(async move { visitor.ask_until_stopped(&delivered, &running).await });
+        loops.spawn(async move { asker.ask_until_stopped(&delivered, &running).await });
     }
     tokio::time::sleep(run_for).await;
     running.store(false, Relaxed);
@@ -738,73 +736,86 @@ async fn throughput(
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = server.cpu_seconds() - cpu_before;
     loops.abort_all();
-    tasks.abort_all();
+    hosts.abort_all();
     Ok(Throughput { per_second: counted as f64 / elapsed, cpu_cores: cpu / elapsed })
 }
 
-/// A throughput visitor, on the relay or on the baseline.
-enum Visitor {
-    Relay(Peer, PageHash, ep2p_core::protocol::Ref),
-    Bare(load::Ws),
+/// The baseline's one line of introduction.
+async fn hello(ws: &mut Ws, text: String) -> Result<()> {
+    futures_util::SinkExt::send(ws, text.into()).await.map_err(ep2p_testkit::Error::from)?;
+    Ok(())
+}
+
+/// The `content` frame a host sends for `text` on its `have:H` channel.
+fn content_frame(text: &str, join_ref: Option<&protocol::Ref>) -> String {
+    let hash = PageHash::of(text);
+    let answer = protocol::Content { content: text.into(), hash: Some(hash.to_string()) };
+    protocol::encode(Vsn::V2, join_ref, None, &have(hash), event::CONTENT, &answer)
+}
+
+/// A throughput host: sends `answer` for every frame `asks` says is a request.
+async fn answer_every(mut ws: Ws, answer: String, asks: fn(&str) -> bool) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    while let Some(Ok(message)) = ws.next().await {
+        if let Message::Text(text) = message {
+            if asks(&text) && ws.send(answer.clone().into()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// True for the relay's `content_request` to a host, by the frame's head.
+fn is_request(frame: &str) -> bool {
+    head_has(frame, b"\"content_request\",")
 }
 
 /// True for a `content` push (`[null,null,"want:…","content",{…}]`): the
 /// load generator looks only at the frame's head, so that its own parsing
 /// does not compete with the server for the two cores.
 fn is_content(frame: &str) -> bool {
-    let head = &frame.as_bytes()[..frame.len().min(120)];
-    head.windows(12).any(|w| w == b"\"content\",{\"")
+    head_has(frame, b"\"content\",{\"")
 }
 
-impl Visitor {
-    async fn ask_until_stopped(self, delivered: &AtomicU64, running: &AtomicBool) {
+/// True when `needle` is in the first 120 bytes of `frame` (the refs and the topic).
+fn head_has(frame: &str, needle: &[u8]) -> bool {
+    let head = &frame.as_bytes()[..frame.len().min(120)];
+    head.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Asker {
+    async fn ask_until_stopped(mut self, delivered: &AtomicU64, running: &AtomicBool) {
         use futures_util::{SinkExt, StreamExt};
         use tokio_tungstenite::tungstenite::Message;
-        match self {
-            Visitor::Relay(mut peer, hash, join_ref) => {
-                while running.load(Relaxed) {
-                    if peer.request(hash, &join_ref).await.is_err() {
-                        return;
-                    }
-                    loop {
-                        match peer.ws.next().await {
-                            Some(Ok(Message::Text(text))) if is_content(&text) => break,
-                            Some(Ok(_)) => {}
-                            _ => return,
-                        }
-                    }
-                    delivered.fetch_add(1, Relaxed);
+        while running.load(Relaxed) {
+            if self.ws.send(Message::Text(self.request.clone().into())).await.is_err() {
+                return;
+            }
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Text(text))) if is_content(&text) => break,
+                    Some(Ok(_)) => {}
+                    _ => return,
                 }
             }
-            Visitor::Bare(mut ws) => {
-                while running.load(Relaxed) {
-                    if ws.send("r".into()).await.is_err() {
-                        return;
-                    }
-                    match ws.next().await {
-                        Some(Ok(Message::Text(text))) if is_content(&text) => {}
-                        _ => return,
-                    }
-                    delivered.fetch_add(1, Relaxed);
-                }
-            }
+            delivered.fetch_add(1, Relaxed);
         }
     }
 }
 
 /// Scenario 5: many hosts on one page while others join and leave; how many
 /// `visitors_count` frames each steady host receives per second.
-async fn count_churn(server: &Server, plan: &Plan) -> Result<f64, String> {
+async fn count_churn(server: &Server, plan: &Plan) -> Result<f64> {
     let hash = PageHash::of("churn page");
     let counted = Arc::new(AtomicU64::new(0));
     let measuring = Arc::new(AtomicBool::new(false));
     let mut hosts = JoinSet::new();
     for i in 0..plan.churn_hosts {
-        let mut peer = Peer::connect(server.addr, source_ip(i)).await.map_err(|e| e.to_string())?;
-        peer.join(Topic::Have(hash)).await?;
+        let mut host = join_host(server.addr, i, hash).await?;
         let (counted, measuring) = (counted.clone(), measuring.clone());
         hosts.spawn(async move {
-            while let Some(msg) = peer.next(Duration::from_secs(3600)).await {
+            while let Some(msg) = host.next_within(Duration::from_secs(3600)).await {
                 if msg.event == event::VISITORS_COUNT && measuring.load(Relaxed) {
                     counted.fetch_add(1, Relaxed);
                 }
@@ -815,14 +826,12 @@ async fn count_churn(server: &Server, plan: &Plan) -> Result<f64, String> {
     measuring.store(true, Relaxed);
     let started = Instant::now();
     let every = Duration::from_secs(1) / plan.churn_per_second as u32;
-    let mut churners: VecDeque<Peer> = VecDeque::new();
+    let mut churners: VecDeque<Client> = VecDeque::new();
     let mut k = plan.churn_hosts;
     while started.elapsed() < plan.churn_for {
         let tick = Instant::now();
-        let mut peer = Peer::connect(server.addr, source_ip(k)).await.map_err(|e| e.to_string())?;
+        churners.push_back(join_host(server.addr, k, hash).await?);
         k += 1;
-        peer.join(Topic::Have(hash)).await?;
-        churners.push_back(peer);
         if churners.len() > plan.churn_per_second / 2 {
             churners.pop_front();
         }
@@ -834,4 +843,38 @@ async fn count_churn(server: &Server, plan: &Plan) -> Result<f64, String> {
     let elapsed = started.elapsed().as_secs_f64();
     hosts.abort_all();
     Ok(counted.load(Relaxed) as f64 / plan.churn_hosts as f64 / elapsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_check_sees_content_pushes_and_nothing_else() {
+        let hash = PageHash::of("x");
+        let literal = serde_json::value::to_raw_value("x").unwrap();
+        let push = protocol::encode(
+            Vsn::V2,
+            None,
+            None,
+            &want(hash),
+            event::CONTENT,
+            &protocol::Relayed { content: &literal },
+        );
+        assert!(is_content(&push));
+        let ask =
+            protocol::encode(Vsn::V2, None, None, &have(hash), event::CONTENT_REQUEST, &protocol::Empty {});
+        assert!(!is_content(&ask));
+        assert!(is_request(&ask));
+        assert!(!is_request(&push));
+        let count = protocol::encode(
+            Vsn::V2,
+            None,
+            None,
+            &want(hash),
+            event::VISITORS_COUNT,
+            &protocol::VisitorsCount { count: 1 },
+        );
+        assert!(!is_content(&count));
+    }
 }

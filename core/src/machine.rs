@@ -7,9 +7,12 @@
 //! a counter, join_ref = the join's ref, a heartbeat every 30 s, frames
 //! whose join_ref is stale are dropped.
 
-use crate::protocol::{self, event, Content, ContentRequest, Frame, PageHash, Ref, Topic, Vsn};
+use crate::protocol::{
+    self, event, Content, ContentRequest, Empty, Frame, PageHash, Ref, Refs, Status, Topic, Vsn,
+};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
 use std::time::Duration;
 
 /// How often a visitor without the page asks again.
@@ -158,7 +161,7 @@ pub struct Visitor {
     hosts: Option<usize>,
     /// Ref of the heartbeat awaiting its reply.
     heartbeat: Option<Ref>,
-    next_ref: u64,
+    refs: Refs,
     /// Failed connection attempts since the last successful join.
     attempts: u32,
     /// Content frames that did not match the hash and were discarded.
@@ -180,7 +183,7 @@ impl Visitor {
             have: Channel::Left,
             hosts: None,
             heartbeat: None,
-            next_ref: 0,
+            refs: Refs::default(),
             attempts: 0,
             rejected: 0,
             backoff: Backoff::default(),
@@ -243,8 +246,7 @@ impl Visitor {
     }
 
     fn make_ref(&mut self) -> Ref {
-        self.next_ref += 1;
-        Ref::from(self.next_ref)
+        self.refs.make_ref()
     }
 
     fn send(
@@ -254,7 +256,7 @@ impl Visitor {
         msg_ref: Option<&Ref>,
         topic: Topic,
         event: &str,
-        payload: &str,
+        payload: &impl Serialize,
     ) {
         out.push(Command::Send(protocol::encode(
             Vsn::V2,
@@ -268,7 +270,7 @@ impl Visitor {
 
     fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
         let join_ref = self.make_ref();
-        self.send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, "{}");
+        self.send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
         let channel = Channel::Joining(join_ref);
         match topic {
             Topic::Have(_) => self.have = channel,
@@ -279,7 +281,7 @@ impl Visitor {
     fn leave_want(&mut self, out: &mut Vec<Command>) {
         if let Some(join_ref) = self.want.join_ref().cloned() {
             let msg_ref = self.make_ref();
-            self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, "{}");
+            self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, &Empty {});
         }
         self.want = Channel::Left;
         out.push(Command::Cancel(Timer::Retry));
@@ -290,7 +292,7 @@ impl Visitor {
             return;
         };
         let msg_ref = self.make_ref();
-        let payload = protocol::payload(&ContentRequest { hash: Some(self.hash.to_string()) });
+        let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
         self.send(
             out,
             Some(&join_ref),
@@ -347,7 +349,7 @@ impl Visitor {
                     return;
                 }
                 let msg_ref = self.make_ref();
-                self.send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, "{}");
+                self.send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, &Empty {});
                 self.heartbeat = Some(msg_ref);
                 out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
             }
@@ -413,11 +415,8 @@ impl Visitor {
             }
             event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
                 if let Some(text) = &self.content {
-                    let payload = protocol::payload(&Content {
-                        content: text.as_str().into(),
-                        hash: Some(self.hash.to_string()),
-                    });
-                    let msg_ref = self.make_ref();
+                    let msg_ref = self.refs.make_ref();
+                    let payload = Content { content: text.into(), hash: Some(self.hash.to_string()) };
                     self.send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
                 }
             }
@@ -453,7 +452,7 @@ impl Visitor {
         if !(is_join_reply && joining) {
             return;
         }
-        if reply.status != "ok" {
+        if reply.status != Status::Ok {
             // Refused (e.g. too many channels): start over on a new connection.
             out.push(Command::Disconnect);
             return;
@@ -516,6 +515,7 @@ mod tests {
         sent(commands).into_iter().map(|s| format!("{} {}", s.event, s.topic)).collect()
     }
 
+    /// A frame from the relay; `payload` is the JSON object's text.
     fn server(
         join_ref: Option<&str>,
         msg_ref: Option<&str>,
@@ -523,6 +523,7 @@ mod tests {
         event: &str,
         payload: &str,
     ) -> Event {
+        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
         Event::Frame(protocol::encode(
             Vsn::V2,
             join_ref.map(Ref::from).as_ref(),
@@ -538,7 +539,7 @@ mod tests {
     }
 
     fn count(topic: Topic, n: usize) -> Event {
-        server(None, None, topic, event::VISITORS_COUNT, &format!(r#"{{"count":{n}}}"#))
+        server(None, None, topic, event::VISITORS_COUNT, &serde_json::json!({ "count": n }).to_string())
     }
 
     fn content(text: &str) -> Event {
@@ -547,7 +548,7 @@ mod tests {
             None,
             Topic::Want(hash()),
             event::CONTENT,
-            &protocol::payload(&Content { content: text.into(), hash: None }),
+            &serde_json::to_string(&Content { content: text.into(), hash: None }).unwrap(),
         )
     }
 
@@ -573,7 +574,7 @@ mod tests {
         assert_eq!(request.len(), 1);
         assert_eq!(request[0].event, "content_request");
         assert_eq!(request[0].join_ref, Some(Ref::from("1")), "stamped with the join ref");
-        assert_eq!(request[0].payload, format!(r#"{{"hash":"{}"}}"#, hash()));
+        assert_eq!(request[0].payload, serde_json::json!({ "hash": hash() }).to_string());
         assert!(joined.contains(&Command::Schedule(Timer::Retry, RETRY_EVERY)));
         assert_eq!(v.phase(), Phase::Waiting);
         v

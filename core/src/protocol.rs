@@ -1,6 +1,8 @@
 //! The wire protocol, shared by the server, the browser and the native tools:
-//! page hashes, topics, Phoenix Channels frames (V1 objects and V2 arrays, see
-//! `PHOENIX.md`) and this app's events. No I/O and no cfg gates.
+//! page hashes, topics, Phoenix Channels frames (V1 objects and V2 arrays, as
+//! `docs/protocol.md` describes them) and this app's events. No I/O and no
+//! cfg gates. Every frame is read and written through serde: nothing here
+//! splices JSON text by hand.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -11,6 +13,16 @@ use std::str::FromStr;
 
 /// The topic of socket-level frames (heartbeats).
 pub const PHOENIX_TOPIC: &str = "phoenix";
+
+/// Where the relay's socket is mounted: the JS client is created as
+/// `new Socket("/ws")` and appends [`TRANSPORT`] itself.
+pub const SOCKET_MOUNT: &str = "/ws";
+
+/// The WebSocket transport's path under a socket's mount (Phoenix's).
+pub const TRANSPORT: &str = "/websocket";
+
+/// The relay's WebSocket endpoint: [`SOCKET_MOUNT`] + [`TRANSPORT`].
+pub const SOCKET_PATH: &str = "/ws/websocket";
 
 /// Phoenix's reserved event names.
 pub mod event {
@@ -152,6 +164,12 @@ impl Topic {
     }
 }
 
+impl Serialize for Topic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -164,11 +182,51 @@ impl fmt::Display for Topic {
 
 /// A client-chosen reference (`ref` or `join_ref`), echoed back verbatim with
 /// its JSON type kept: the JS client compares refs with `===`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Ref {
     Text(String),
     Number(serde_json::Number),
+}
+
+/// Read straight from the token (serde's `untagged` would first buffer the
+/// whole value, whatever its size, to try each variant).
+impl<'de> Deserialize<'de> for Ref {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RefVisitor;
+
+        impl serde::de::Visitor<'_> for RefVisitor {
+            type Value = Ref;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Ref, E> {
+                Ok(Ref::Text(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Ref, E> {
+                Ok(Ref::Text(text))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Ref, E> {
+                Ok(Ref::Number(n.into()))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Ref, E> {
+                Ok(Ref::Number(n.into()))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Ref, E> {
+                serde_json::Number::from_f64(n)
+                    .map(Ref::Number)
+                    .ok_or_else(|| E::custom("not a finite number"))
+            }
+        }
+
+        d.deserialize_any(RefVisitor)
+    }
 }
 
 impl From<&str> for Ref {
@@ -182,6 +240,18 @@ impl From<u64> for Ref {
     /// JS client does.
     fn from(counter: u64) -> Self {
         Self::Text(counter.to_string())
+    }
+}
+
+/// The refs one client hands out: "1", "2", "3"… (the JS client's counter).
+#[derive(Debug, Default)]
+pub struct Refs(u64);
+
+impl Refs {
+    /// The next unused ref.
+    pub fn make_ref(&mut self) -> Ref {
+        self.0 += 1;
+        Ref::from(self.0)
     }
 }
 
@@ -219,6 +289,17 @@ impl Vsn {
             Self::V1 => "vsn=1.0.0",
             Self::V2 => "vsn=2.0.0",
         }
+    }
+
+    /// The path and query a client opens to speak this serializer:
+    /// `/ws/websocket?vsn=2.0.0`.
+    pub fn socket_path(self) -> String {
+        self.socket_path_under(SOCKET_MOUNT)
+    }
+
+    /// The same under another mount (a relay behind a proxy's path prefix).
+    pub fn socket_path_under(self, mount: &str) -> String {
+        format!("{}{TRANSPORT}?{}", mount.trim_end_matches('/'), self.query())
     }
 }
 
@@ -307,64 +388,78 @@ impl<'a> Frame<'a> {
             .map_err(|e| ProtocolError::Malformed(format!("{} payload: {e}", self.event)))
     }
 
-    /// `(status, response)` of a `phx_reply`, or `None` for any other frame.
-    pub fn reply(&self) -> Option<Reply<'a>> {
+    /// The payload of a `phx_reply`, or `None` for any other frame.
+    pub fn reply(&self) -> Option<Reply<&'a RawValue>> {
         (self.event == event::REPLY).then(|| serde_json::from_str(self.payload.get()).ok()).flatten()
     }
 }
 
-/// The payload of a `phx_reply`.
-#[derive(Debug, Deserialize)]
-pub struct Reply<'a> {
-    pub status: String,
-    #[serde(borrow)]
-    pub response: &'a RawValue,
+/// Whether a `phx_reply` says yes or no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Error,
 }
 
-/// Encodes one text frame in the given serializer. `payload` is a JSON
-/// object's text. V1 output never carries `join_ref` (as Phoenix).
-pub fn encode(
+/// The payload of a `phx_reply`: `{"status": …, "response": {…}}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reply<R> {
+    pub status: Status,
+    pub response: R,
+}
+
+/// An empty payload or response: `{}`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// The response of an error reply: `{"reason": …}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reason<'a> {
+    #[serde(borrow)]
+    pub reason: Cow<'a, str>,
+}
+
+/// The V1 object as servers send it (never with a `join_ref`, as Phoenix).
+#[derive(Serialize)]
+struct V1Out<'a, P: ?Sized> {
+    topic: &'a str,
+    event: &'a str,
+    payload: &'a P,
+    #[serde(rename = "ref")]
+    msg_ref: Option<&'a Ref>,
+}
+
+/// Encodes one text frame in the given serializer; `payload` is any value
+/// that serializes to a JSON object. V1 output never carries `join_ref`.
+pub fn encode<P: Serialize + ?Sized>(
     vsn: Vsn,
     join_ref: Option<&Ref>,
     msg_ref: Option<&Ref>,
     topic: &str,
     event: &str,
-    payload: &str,
+    payload: &P,
 ) -> String {
-    match vsn {
-        Vsn::V2 => {
-            format!("[{},{},{},{},{payload}]", json(&join_ref), json(&msg_ref), json(&topic), json(&event))
-        }
-        Vsn::V1 => format!(
-            "{{\"topic\":{},\"event\":{},\"payload\":{payload},\"ref\":{}}}",
-            json(&topic),
-            json(&event),
-            json(&msg_ref)
-        ),
-    }
-}
-
-/// One JSON value's text (refs, topics, events: these always serialize).
-fn json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).expect("refs and strings always serialize")
-}
-
-/// The `phx_reply` payload: `{"status": status, "response": response}`.
-pub fn reply_payload(status: &str, response: &str) -> String {
-    format!("{{\"status\":{},\"response\":{response}}}", serde_json::Value::from(status))
-}
-
-/// An `{"reason": reason}` object, the response of error replies and the
-/// payload of `phx_error`.
-pub fn reason(text: &str) -> String {
-    serde_json::json!({ "reason": text }).to_string()
+    let text = match vsn {
+        Vsn::V2 => serde_json::to_string(&(join_ref, msg_ref, topic, event, payload)),
+        Vsn::V1 => serde_json::to_string(&V1Out { topic, event, payload, msg_ref }),
+    };
+    // Refs, strings and the payload structs of this module cannot fail to serialize.
+    text.expect("frames always serialize")
 }
 
 /// `content_request` from a visitor. `hash`, if given, must be the topic's.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct ContentRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash: Option<String>,
+pub struct ContentRequest<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Cow<'a, str>>,
+}
+
+impl ContentRequest<'_> {
+    /// False when the request names a page other than `hash` (or no valid one).
+    pub fn names(&self, hash: PageHash) -> bool {
+        self.hash.as_deref().is_none_or(|named| PageHash::parse(named) == Ok(hash))
+    }
 }
 
 /// `content` from a host (with `hash`) or to visitors (without).
@@ -402,16 +497,13 @@ impl<'a> RawContent<'a> {
             .map(std::borrow::Cow::Owned)
             .map_err(|e| ProtocolError::Malformed(format!("content: {e}")))
     }
+}
 
-    /// What visitors receive: `{"content": <the same literal>}`.
-    pub fn visitor_payload(&self) -> String {
-        let literal = self.content.get();
-        let mut payload = String::with_capacity(literal.len() + 13);
-        payload.push_str("{\"content\":");
-        payload.push_str(literal);
-        payload.push('}');
-        payload
-    }
+/// `content` as the relay sends it to visitors: the host's JSON string
+/// literal, written out verbatim (it was checked when it was read).
+#[derive(Debug, Serialize)]
+pub struct Relayed<'a> {
+    pub content: &'a RawValue,
 }
 
 /// A V2 `content` frame read in one pass: most of the bytes a relay reads
@@ -447,11 +539,6 @@ pub struct Health {
     pub waiting: usize,
 }
 
-/// Serializes an event payload to the JSON object text `encode` takes.
-pub fn payload<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("event payloads always serialize")
-}
-
 /// Decodes `text` in both serializers and reads everything the relay and
 /// the browser would read from it; panics only if what the relay would
 /// forward is not valid JSON. The unit test below feeds it mutated frames,
@@ -462,13 +549,14 @@ pub fn read_everything(text: &str) {
         let Ok(frame) = Frame::decode(vsn, text) else { continue };
         let _ = Topic::parse(&frame.topic);
         let _ = frame.reply();
-        let _ = frame.payload_as::<ContentRequest>();
+        let _ = frame.payload_as::<ContentRequest>().map(|request| request.names(PageHash::of("")));
         let _ = frame.payload_as::<VisitorsCount>();
         if let Ok(raw) = frame.payload_as::<RawContent>() {
             if let Ok(text) = raw.text() {
                 let _ = PageHash::of(&text);
             }
-            let forwarded = raw.visitor_payload();
+            let forwarded =
+                encode(Vsn::V2, None, None, "want:x", event::CONTENT, &Relayed { content: raw.content });
             assert!(serde_json::from_str::<serde_json::Value>(&forwarded).is_ok(), "{forwarded}");
         }
     }
@@ -523,6 +611,13 @@ mod tests {
     }
 
     #[test]
+    fn clients_open_the_path_the_relay_serves() {
+        assert_eq!(format!("{SOCKET_MOUNT}{TRANSPORT}"), SOCKET_PATH);
+        assert_eq!(Vsn::V2.socket_path(), "/ws/websocket?vsn=2.0.0");
+        assert_eq!(Vsn::V1.socket_path_under("/relay/"), "/relay/websocket?vsn=1.0.0");
+    }
+
+    #[test]
     fn vsn_negotiation_follows_phoenix() {
         assert_eq!(Vsn::negotiate(None), Ok(Vsn::V1));
         assert_eq!(Vsn::negotiate(Some("1.0.0")), Ok(Vsn::V1));
@@ -549,6 +644,11 @@ mod tests {
         // Extra items are ignored, as Phoenix does; numeric refs are kept as numbers.
         let extra = Frame::decode(Vsn::V2, r#"[1,2,"t","e",{},"extra"]"#).unwrap();
         assert_eq!(extra.msg_ref, Some(Ref::Number(2.into())));
+        let numbers = Frame::decode(Vsn::V2, r#"[-3,2.5,"t","e",{}]"#).unwrap();
+        assert_eq!(numbers.join_ref, Some(Ref::Number((-3).into())));
+        assert_eq!(serde_json::to_string(&numbers.msg_ref).unwrap(), "2.5", "echoed as it came");
+        let escaped = Frame::decode(Vsn::V2, r#"["a\"b",null,"t","e",{}]"#).unwrap();
+        assert_eq!(escaped.join_ref, Some(Ref::from("a\"b")));
     }
 
     #[test]
@@ -594,7 +694,7 @@ mod tests {
     fn encodes_both_serializers_like_phoenix() {
         let j = Ref::from("3");
         let r = Ref::from("4");
-        let ok = reply_payload("ok", "{}");
+        let ok = Reply { status: Status::Ok, response: Empty {} };
         assert_eq!(
             encode(Vsn::V2, Some(&j), Some(&r), "room:lobby", "phx_reply", &ok),
             r#"["3","4","room:lobby","phx_reply",{"status":"ok","response":{}}]"#
@@ -604,21 +704,25 @@ mod tests {
             r#"{"topic":"room:lobby","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"4"}"#
         );
         assert_eq!(
-            encode(Vsn::V2, None, None, "t", "visitors_count", &payload(&VisitorsCount { count: 3 })),
+            encode(Vsn::V2, None, None, "t", "visitors_count", &VisitorsCount { count: 3 }),
             r#"[null,null,"t","visitors_count",{"count":3}]"#
         );
         // A topic echoed from a client is escaped, never spliced in raw.
         assert_eq!(
-            encode(Vsn::V2, None, Some(&Ref::Number(7.into())), "a\"b", "phx_reply", "{}"),
+            encode(Vsn::V2, None, Some(&Ref::Number(7.into())), "a\"b", "phx_reply", &Empty {}),
             r#"[null,7,"a\"b","phx_reply",{}]"#
         );
-        assert_eq!(reason("unmatched topic"), r#"{"reason":"unmatched topic"}"#);
+        let error = Reply { status: Status::Error, response: Reason { reason: "unmatched topic".into() } };
+        assert_eq!(
+            encode(Vsn::V2, None, None, "t", "phx_reply", &error),
+            r#"[null,null,"t","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]"#
+        );
     }
 
     #[test]
     fn encoded_frames_decode_to_the_same_fields() {
         let text = "line one\r\nüñí€😀 \"quoted\" </script>";
-        let body = payload(&Content { content: text.into(), hash: None });
+        let body = Content { content: text.into(), hash: None };
         for vsn in [Vsn::V1, Vsn::V2] {
             let wire = encode(vsn, None, None, &format!("want:{ABC}"), event::CONTENT, &body);
             let frame = Frame::decode(vsn, &wire).unwrap();
@@ -633,11 +737,11 @@ mod tests {
         for text in
             ["plain text", "quote \" backslash \\ newline \n tab \t", "😀 漢字 e\u{301}", "", "</script>"]
         {
-            let host = payload(&Content { content: text.into(), hash: None });
+            let host = serde_json::to_string(&Content { content: text.into(), hash: None }).unwrap();
             let raw: RawContent = serde_json::from_str(&host).unwrap();
             assert_eq!(raw.text().unwrap(), text);
             // Visitors get exactly what serializing the text would give.
-            assert_eq!(raw.visitor_payload(), host);
+            assert_eq!(serde_json::to_string(&Relayed { content: raw.content }).unwrap(), host);
         }
         // Escapes a client may choose, such as \u escapes, are decoded.
         let raw: RawContent = serde_json::from_str(r#"{"content":"caf\u00e9"}"#).unwrap();
@@ -651,7 +755,7 @@ mod tests {
 
     #[test]
     fn content_frames_read_in_one_pass_match_the_general_decoder() {
-        let body = payload(&Content { content: "é \"q\" 😀".into(), hash: Some(ABC.into()) });
+        let body = Content { content: "é \"q\" 😀".into(), hash: Some(ABC.into()) };
         let wire = encode(
             Vsn::V2,
             Some(&Ref::from("3")),
@@ -666,7 +770,7 @@ mod tests {
         assert_eq!((fast.join_ref, fast.msg_ref), (frame.join_ref, frame.msg_ref));
         assert_eq!(fast.topic, frame.topic);
         assert_eq!(fast.content.text().unwrap(), slow.text().unwrap());
-        assert_eq!(fast.content.visitor_payload(), slow.visitor_payload());
+        assert_eq!(fast.content.content.get(), slow.content.get());
         // Anything else is left to Frame::decode.
         for other in [
             r#"["1","2","have:x","content_request",{"content":"a"}]"#.to_string(),
@@ -686,7 +790,7 @@ mod tests {
         )
         .unwrap();
         let reply = f.reply().unwrap();
-        assert_eq!(reply.status, "error");
+        assert_eq!(reply.status, Status::Error);
         assert_eq!(reply.response.get(), r#"{"reason":"unmatched topic"}"#);
 
         let req = Frame::decode(Vsn::V2, r#"["1","2","t","content_request",{}]"#).unwrap();

@@ -77,9 +77,18 @@ export class Server {
   }
 }
 
-type WorkerFixtures = { server: Server };
+/** Uncaught errors of every page a test opened, with the page's address. */
+const pageErrors: string[] = [];
 
-export const test = base.extend<{}, WorkerFixtures>({
+/** Collects `page`'s uncaught errors; every test fails if it had any. */
+export function watchErrors(page: import('@playwright/test').Page): void {
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+}
+
+type WorkerFixtures = { server: Server };
+type TestFixtures = { noPageErrors: void };
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
   server: [
     async ({}, use) => {
       const server = await Server.start();
@@ -91,6 +100,18 @@ export const test = base.extend<{}, WorkerFixtures>({
   baseURL: async ({ server }, use) => {
     await use(server.url);
   },
+  page: async ({ page }, use) => {
+    watchErrors(page);
+    await use(page);
+  },
+  noPageErrors: [
+    async ({}, use) => {
+      pageErrors.length = 0;
+      await use();
+      expect(pageErrors, 'uncaught errors in the pages').toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

@@ -1,4 +1,4 @@
-import { test, expect, hydrated, pageHash, Server, screenshotPath } from './fixtures';
+import { test, expect, hydrated, pageHash, Server, screenshotPath, watchErrors } from './fixtures';
 
 test.describe('homepage', () => {
   test('is rendered on the server with the limit, then hydrates', async ({ page }) => {
@@ -28,6 +28,7 @@ test.describe('homepage', () => {
     const small = await Server.start(['--content-limit', '16']);
     try {
       const page = await browser.newPage({ baseURL: small.url });
+      watchErrors(page);
       await page.goto('/');
       await expect(page.getByTestId('byte-counter')).toHaveText('0 / 16 bytes');
       await hydrated(page);
@@ -76,6 +77,7 @@ test.describe('homepage', () => {
         ['phone', { width: 390, height: 844 }],
       ] as const) {
         const page = await browser.newPage({ baseURL: server.url, colorScheme, viewport });
+        watchErrors(page);
         await page.goto('/');
         await hydrated(page);
         await page.getByLabel('Page text').fill('A note for whoever is here right now.');

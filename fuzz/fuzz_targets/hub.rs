@@ -3,7 +3,7 @@
 //! `hub::sequences::run`.
 #![no_main]
 
-use ephemeral_p2p::hub::{sequences, Policy};
+use ep2p_relay::hub::{sequences, Policy};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some((&first, ops)) = data.split_first() else { return };

@@ -10,13 +10,43 @@ mod store;
 
 use clap::{Parser, Subcommand};
 use ep2p_core::machine::{Phase, Snapshot};
-use ep2p_core::protocol::PageHash;
+use ep2p_core::protocol::{PageHash, Vsn};
 use peer::Report;
 use std::collections::HashMap;
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use store::Store;
 use tokio::sync::{mpsc, watch};
+use url::Url;
+
+/// Why the mirror stopped or refused a command.
+#[derive(Debug, thiserror::Error)]
+enum MirrorError {
+    #[error("{0:?} is not a server URL like https://example.org or ws://127.0.0.1:3000/ws")]
+    BadServer(String),
+    #[error("{0:?} is neither a page hash (64 lowercase hex digits) nor a link to one")]
+    BadPage(String),
+    #[error("{path}: {source}")]
+    File { path: PathBuf, source: io::Error },
+    #[error("{0}: not UTF-8 text")]
+    NotText(PathBuf),
+    #[error("{0}: empty; an empty page cannot be shared")]
+    EmptyFile(PathBuf),
+    #[error("{hash} is not in {dir}")]
+    NotKept { hash: PageHash, dir: PathBuf },
+    #[error("nothing to host: {0} is empty (add pages with `host FILE` or `keep HASH`)")]
+    NothingToHost(PathBuf),
+    #[error("cannot listen for SIGTERM: {0}")]
+    Signal(io::Error),
+}
+
+impl MirrorError {
+    /// An I/O error on something in (or the whole of) the mirror's folder.
+    fn folder(store: &Store) -> impl Fn(io::Error) -> Self + Copy + '_ {
+        |source| MirrorError::File { path: store.dir().to_path_buf(), source }
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -70,27 +100,34 @@ struct Endpoints {
 }
 
 impl Endpoints {
-    fn parse(server: &str) -> Result<Self, String> {
-        let bad =
-            || format!("{server:?} is not a server URL like https://example.org or ws://127.0.0.1:3000/ws");
-        let (scheme, rest) = server.split_once("://").ok_or_else(bad)?;
-        let (ws, http) = match scheme.to_ascii_lowercase().as_str() {
+    /// From an http, https, ws or wss URL of the site or of its relay.
+    fn parse(server: &str) -> Result<Self, MirrorError> {
+        let bad = || MirrorError::BadServer(server.to_string());
+        // WHATWG would read `http:///ws` as the host `ws`: refuse to guess.
+        if server.split_once("://").is_none_or(|(_, rest)| rest.starts_with('/')) {
+            return Err(bad());
+        }
+        let url = Url::parse(server).map_err(|_| bad())?;
+        let (ws, http) = match url.scheme() {
             "http" | "ws" => ("ws", "http"),
             "https" | "wss" => ("wss", "https"),
             _ => return Err(bad()),
         };
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        if authority.is_empty() || authority.contains(['?', '#', ' ']) {
-            return Err(bad());
-        }
-        let path = path.split(['?', '#']).next().unwrap_or("").trim_matches('/');
-        let mount = match path.strip_suffix("websocket").map(|p| p.trim_end_matches('/')) {
+        let host = url.host_str().filter(|host| !host.is_empty()).ok_or_else(bad)?;
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        // The relay's mount: what the JS client would be given (`/ws`), or
+        // the path of a full socket URL without its transport.
+        let path = url.path().trim_end_matches('/');
+        let mount = match path.strip_suffix("/websocket") {
             Some(mount) => mount,
-            None if path.is_empty() => "ws",
+            None if path.is_empty() => ep2p_core::protocol::SOCKET_MOUNT,
             None => path,
         };
         Ok(Self {
-            relay: format!("{ws}://{authority}/{mount}/websocket?vsn=2.0.0"),
+            relay: format!("{ws}://{authority}{}", Vsn::V2.socket_path_under(mount)),
             site: format!("{http}://{authority}"),
         })
     }
@@ -101,11 +138,14 @@ impl Endpoints {
 }
 
 /// A hash, or a link whose last path segment is one.
-fn page_arg(text: &str) -> Result<PageHash, String> {
-    let last =
-        text.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    PageHash::parse(last)
-        .map_err(|_| format!("{text:?} is neither a page hash (64 lowercase hex digits) nor a link to one"))
+fn page_arg(text: &str) -> Result<PageHash, MirrorError> {
+    let bad = || MirrorError::BadPage(text.to_string());
+    if let Ok(hash) = PageHash::parse(text) {
+        return Ok(hash);
+    }
+    let url = Url::parse(text).map_err(|_| bad())?;
+    let last = url.path_segments().and_then(|segments| segments.rev().find(|s| !s.is_empty()));
+    last.and_then(|segment| PageHash::parse(segment).ok()).ok_or_else(bad)
 }
 
 #[tokio::main]
@@ -120,19 +160,19 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> Result<(), MirrorError> {
     let endpoints = Endpoints::parse(&cli.server)?;
     let dir = cli.dir.unwrap_or_else(Store::default_dir);
-    let store = Store::open(&dir).map_err(|e| format!("cannot use the folder {}: {e}", dir.display()))?;
-    let io = |e: std::io::Error| format!("{}: {e}", store.dir().display());
+    let store = Store::open(&dir).map_err(|source| MirrorError::File { path: dir.clone(), source })?;
+    let io = MirrorError::folder(&store);
     match cli.command {
         Cmd::Host { files } => {
             for file in files {
-                let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-                let text =
-                    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", file.display()))?;
+                let bytes = std::fs::read(&file)
+                    .map_err(|source| MirrorError::File { path: file.clone(), source })?;
+                let text = String::from_utf8(bytes).map_err(|_| MirrorError::NotText(file.clone()))?;
                 if text.trim().is_empty() {
-                    return Err(format!("{}: empty; an empty page cannot be shared", file.display()));
+                    return Err(MirrorError::EmptyFile(file));
                 }
                 let hash = store.save(&text).map_err(io)?;
                 println!("link {hash} {}", endpoints.link(hash));
@@ -168,7 +208,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     println!("dropped {hash}");
                     Ok(())
                 }
-                false => Err(format!("{hash} is not in {}", store.dir().display())),
+                false => Err(MirrorError::NotKept { hash, dir: store.dir().to_path_buf() }),
             };
         }
     }
@@ -176,18 +216,15 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// Hosts every kept page and fetches every wanted one, until Ctrl-C or SIGTERM.
-async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("{}: {e}", store.dir().display());
+async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> {
+    let io = MirrorError::folder(store);
     let store::Listing { pages, skipped } = store.pages().map_err(io)?;
     for s in skipped {
         eprintln!("ignoring {}: {}", s.path.display(), s.reason);
     }
     let wanted = store.wanted().map_err(io)?;
     if pages.is_empty() && wanted.is_empty() {
-        return Err(format!(
-            "nothing to host: {} is empty (add pages with `host FILE` or `keep HASH`)",
-            store.dir().display()
-        ));
+        return Err(MirrorError::NothingToHost(store.dir().to_path_buf()));
     }
     println!(
         "mirror: relay {}, folder {}, {} kept, {} to fetch",
@@ -209,7 +246,7 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), String> {
 
     let mut last_phase: HashMap<PageHash, (Phase, Option<usize>, u32)> = HashMap::new();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+        .map_err(MirrorError::Signal)?;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -286,9 +323,9 @@ mod tests {
     #[test]
     fn pages_are_named_by_hash_or_by_link() {
         let hash = PageHash::of("x");
-        assert_eq!(page_arg(&hash.to_string()), Ok(hash));
-        assert_eq!(page_arg(&format!("https://p2p.example/{hash}")), Ok(hash));
-        assert_eq!(page_arg(&format!("http://h:3000/{hash}/?utm=1#top")), Ok(hash));
+        assert_eq!(page_arg(&hash.to_string()).unwrap(), hash);
+        assert_eq!(page_arg(&format!("https://p2p.example/{hash}")).unwrap(), hash);
+        assert_eq!(page_arg(&format!("http://h:3000/{hash}/?utm=1#top")).unwrap(), hash);
         assert!(page_arg("https://p2p.example/").is_err());
         assert!(page_arg(&hash.to_string().to_uppercase()).is_err());
     }

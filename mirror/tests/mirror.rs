@@ -2,11 +2,8 @@
 //! hosting files, keeping pages alive, surviving its own restart and the
 //! relay's, never keeping a lie, and waiting for pages nobody hosts.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::*;
-use ephemeral_p2p::protocol::{PageHash, Vsn};
+use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_testkit::*;
 use serde_json::json;
 use std::path::Path;
 use std::process::Stdio;

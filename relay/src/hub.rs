@@ -1,21 +1,28 @@
 //! Every page's routing state (hosts, waiting visitors, the request in
-//! flight, host counts) and the routing policy. No I/O: each method takes the
-//! time and returns the [`Effect`]s for the connection layer (`relay.rs`) to
-//! carry out, so every decision here is unit-tested natively. A backplane for
-//! several relay nodes would replace this type without touching the sockets.
+//! flight, host counts) and the routing policy. No I/O and no hidden
+//! inputs: each method takes the time, randomness comes from a seed given
+//! at construction, and the result is the [`Effect`]s for the relay
+//! (`relay.rs`) to carry out, each holding everything needed to carry it
+//! out. So every decision here is unit-tested natively and replayable.
 
-use crate::protocol::{Health, PageHash};
+use crate::frame::SharedFrame;
+use crate::metrics::Metrics;
 use dashmap::DashMap;
+use ep2p_core::protocol::{Health, PageHash};
 use indexmap::{IndexMap, IndexSet};
-use rand::Rng;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::fmt;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A socket, as the hub knows it.
 pub type ConnId = u64;
 
 /// How a visitor's `content_request` reaches hosts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// One host at a time, chosen at random among those not known to be slow;
@@ -28,8 +35,40 @@ pub enum Policy {
     Broadcast,
 }
 
+impl Policy {
+    /// Every policy, in the order the benchmark compares them.
+    pub const ALL: [Policy; 3] = [Policy::Targeted, Policy::RandomDrop, Policy::Broadcast];
+
+    /// The name flags, settings files and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Targeted => "targeted",
+            Policy::RandomDrop => "random-drop",
+            Policy::Broadcast => "broadcast",
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A policy name that is not one of [`Policy::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown routing policy {0:?} (expected targeted, random-drop or broadcast)")]
+pub struct UnknownPolicy(String);
+
+impl FromStr for Policy {
+    type Err = UnknownPolicy;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Policy::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| UnknownPolicy(name.to_owned()))
+    }
+}
+
 /// The hub's tunables.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubConfig {
     pub policy: Policy,
     /// How long the asked host has before the next one is asked.
@@ -53,8 +92,8 @@ impl Default for HubConfig {
 pub enum Effect {
     /// Push `content_request` to this host on `have:H`.
     Ask { host: ConnId, hash: PageHash },
-    /// Send the verified content that was just received to these visitors on `want:H`.
-    Deliver { hash: PageHash, visitors: Vec<ConnId> },
+    /// Send this verified `content` frame (on `want:H`) to these visitors.
+    Deliver { frame: Arc<SharedFrame>, visitors: Vec<ConnId> },
     /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on `want:H`).
     Count { hash: PageHash, hosts: Vec<ConnId>, visitors: Vec<ConnId>, count: usize },
     /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
@@ -62,23 +101,13 @@ pub enum Effect {
     WakeAt { hash: PageHash, at: Instant },
 }
 
-/// Counters for `/metrics`, kept where the decisions are made.
-#[derive(Debug, Default)]
-pub struct HubStats {
-    /// `content_request`s received from visitors.
-    pub requests: AtomicU64,
-    /// Requests that joined one already in flight instead of asking a host.
-    pub coalesced: AtomicU64,
-    /// `content_request`s sent to hosts.
-    pub asks: AtomicU64,
-    /// Hosts asked because the previous one timed out, left or lied.
-    pub failovers: AtomicU64,
-    /// Verified content sent to a visitor (one per visitor served).
-    pub deliveries: AtomicU64,
-    /// `content` whose hash did not match its page.
-    pub bad_hashes: AtomicU64,
-    /// Verified `content` that nobody was waiting for (late or unasked).
-    pub unsolicited: AtomicU64,
+/// A host's answer to `content_request`, as the socket found it.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The text hashes to the page: the frame visitors are to be sent.
+    Verified(Arc<SharedFrame>),
+    /// The text does not hash to the page (or claims another hash).
+    Forged,
 }
 
 /// The request in flight for a page under `targeted`.
@@ -99,8 +128,10 @@ struct CountWindow {
     wake_pending: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Page {
+    /// Chooses hosts; seeded from the hub's seed, so replayable.
+    rng: SmallRng,
     /// Hosts that answer (or have not yet been asked).
     ready: IndexSet<ConnId>,
     /// Hosts that missed a deadline: asked only when no ready host is left.
@@ -121,6 +152,19 @@ struct Page {
 }
 
 impl Page {
+    fn new(rng: SmallRng) -> Self {
+        Self {
+            rng,
+            ready: IndexSet::new(),
+            slow: IndexSet::new(),
+            visitors: IndexMap::new(),
+            asking: 0,
+            in_flight: None,
+            counts: CountWindow::default(),
+            wake_at: None,
+        }
+    }
+
     fn hosts(&self) -> usize {
         self.ready.len() + self.slow.len()
     }
@@ -148,32 +192,50 @@ impl Page {
 /// All pages. Each page sits behind its own `DashMap` shard lock, held only
 /// for one synchronous call (never across an `.await`), so pages do not
 /// contend with each other.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     pages: DashMap<PageHash, Page>,
     config: HubConfig,
-    hosts: AtomicU64,
-    visitors: AtomicU64,
-    pub stats: HubStats,
+    /// Where the hub counts what it decides (requests, asks, failovers…)
+    /// and keeps its gauges (pages, hosts, waiting visitors).
+    metrics: Arc<Metrics>,
+    /// Seeds each new page's random number generator.
+    seed: u64,
+    /// Pages created so far: mixed into each new page's seed.
+    created: AtomicU64,
 }
 
 /// Effects of one call; most calls produce none or one.
 pub type Effects = Vec<Effect>;
 
 impl Hub {
-    pub fn new(config: HubConfig) -> Self {
-        Self { config, ..Self::default() }
+    /// A hub whose host choices follow from `seed` (a random one in production).
+    pub fn new(config: HubConfig, metrics: Arc<Metrics>, seed: u64) -> Self {
+        Self { pages: DashMap::new(), config, metrics, seed, created: AtomicU64::new(0) }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The page's entry, created (with its own generator) if nobody was on it.
+    fn page_entry(&self, hash: PageHash) -> dashmap::mapref::one::RefMut<'_, PageHash, Page> {
+        self.pages.entry(hash).or_insert_with(|| {
+            self.metrics.pages.inc();
+            let n = self.created.fetch_add(1, Relaxed);
+            Page::new(SmallRng::seed_from_u64(self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        })
     }
 
     /// A socket joined `have:H`.
     pub fn join_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
-        let mut page = self.pages.entry(hash).or_default();
+        let mut page = self.page_entry(hash);
         if page.ready.contains(&host) || page.slow.contains(&host) {
             return fx;
         }
         page.ready.insert(host);
-        self.hosts.fetch_add(1, Relaxed);
+        self.metrics.hosts.inc();
         self.count_changed(&mut page, hash, now, &mut fx);
         // Visitors already waiting need not wait for their next retry.
         if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
@@ -189,11 +251,11 @@ impl Hub {
             if !(page.ready.swap_remove(&host) || page.slow.swap_remove(&host)) {
                 return;
             }
-            self.hosts.fetch_sub(1, Relaxed);
+            self.metrics.hosts.dec();
             self.count_changed(page, hash, now, &mut fx);
             if page.in_flight.as_ref().is_some_and(|f| f.host == host) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
-                self.stats.failovers.fetch_add(1, Relaxed);
+                self.metrics.failovers.inc();
                 self.ask_next(page, hash, now, tried, &mut fx);
             }
         });
@@ -202,11 +264,11 @@ impl Hub {
 
     /// A socket joined `want:H`.
     pub fn join_visitor(&self, visitor: ConnId, hash: PageHash) {
-        let mut page = self.pages.entry(hash).or_default();
+        let mut page = self.page_entry(hash);
         // A (re)join starts over: not asking yet.
         match page.visitors.insert(visitor, false) {
             None => {
-                self.visitors.fetch_add(1, Relaxed);
+                self.metrics.waiting_visitors.inc();
             }
             Some(true) => page.asking -= 1,
             Some(false) => {}
@@ -219,7 +281,7 @@ impl Hub {
             match page.visitors.swap_remove(&visitor) {
                 None => return,
                 Some(asking) => {
-                    self.visitors.fetch_sub(1, Relaxed);
+                    self.metrics.waiting_visitors.dec();
                     page.asking -= usize::from(asking);
                 }
             }
@@ -233,7 +295,7 @@ impl Hub {
     /// A visitor on `want:H` sent `content_request`.
     pub fn request(&self, visitor: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
-        self.stats.requests.fetch_add(1, Relaxed);
+        self.metrics.requests.inc();
         self.with_page(hash, |page| {
             let Some(asking) = page.visitors.get_mut(&visitor) else {
                 return;
@@ -245,7 +307,7 @@ impl Hub {
                         page.asking += 1;
                     }
                     if page.in_flight.is_some() {
-                        self.stats.coalesced.fetch_add(1, Relaxed);
+                        self.metrics.coalesced.inc();
                     } else {
                         self.ask_next(page, hash, now, Vec::new(), &mut fx);
                     }
@@ -254,14 +316,14 @@ impl Hub {
                     // The original's handle_out: each host passes it on with
                     // probability 1/n, independently.
                     let n = page.hosts();
-                    let mut rng = rand::thread_rng();
-                    let lucky = page.all_hosts().into_iter().filter(|_| rng.gen_range(0..n) == 0);
+                    let hosts = page.all_hosts();
+                    let lucky = hosts.into_iter().filter(|_| page.rng.gen_range(0..n) == 0);
                     fx.extend(lucky.map(|host| Effect::Ask { host, hash }));
-                    self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
+                    self.metrics.asks.inc_by(fx.len() as u64);
                 }
                 Policy::Broadcast => {
                     fx.extend(page.all_hosts().into_iter().map(|host| Effect::Ask { host, hash }));
-                    self.stats.asks.fetch_add(fx.len() as u64, Relaxed);
+                    self.metrics.asks.inc_by(fx.len() as u64);
                 }
             }
         });
@@ -271,11 +333,14 @@ impl Hub {
     /// A host on `have:H` sent `content` whose hash the caller checked.
     /// Bad content removes the host (the caller closes its channel) and asks
     /// the next one; good content goes to every visitor waiting on the page.
-    pub fn content(&self, host: ConnId, hash: PageHash, verified: bool, now: Instant) -> Effects {
-        if !verified {
-            self.stats.bad_hashes.fetch_add(1, Relaxed);
-            return self.leave_host(host, hash, now);
-        }
+    pub fn content(&self, host: ConnId, hash: PageHash, answer: Answer, now: Instant) -> Effects {
+        let frame = match answer {
+            Answer::Verified(frame) => frame,
+            Answer::Forged => {
+                self.metrics.bad_hashes.inc();
+                return self.leave_host(host, hash, now);
+            }
+        };
         let mut fx = Vec::new();
         self.with_page(hash, |page| {
             if page.slow.swap_remove(&host) {
@@ -289,11 +354,11 @@ impl Hub {
             };
             page.in_flight = None;
             if visitors.is_empty() {
-                self.stats.unsolicited.fetch_add(1, Relaxed);
+                self.metrics.unsolicited.inc();
                 return;
             }
-            self.stats.deliveries.fetch_add(visitors.len() as u64, Relaxed);
-            fx.push(Effect::Deliver { hash, visitors });
+            self.metrics.deliveries.inc_by(visitors.len() as u64);
+            fx.push(Effect::Deliver { frame, visitors });
         });
         fx
     }
@@ -311,7 +376,7 @@ impl Hub {
                 if page.ready.swap_remove(&host) {
                     page.slow.insert(host);
                 }
-                self.stats.failovers.fetch_add(1, Relaxed);
+                self.metrics.failovers.inc();
                 self.ask_next(page, hash, now, tried, &mut fx);
             }
             let window_end = page.counts.sent.map(|(at, _)| at + self.config.count_window);
@@ -344,12 +409,12 @@ impl Hub {
 
     /// Host channels over all pages.
     pub fn hosts(&self) -> u64 {
-        self.hosts.load(Relaxed)
+        self.metrics.hosts.get().unsigned_abs()
     }
 
     /// Visitor channels over all pages.
     pub fn visitors(&self) -> u64 {
-        self.visitors.load(Relaxed)
+        self.metrics.waiting_visitors.get().unsigned_abs()
     }
 
     /// Runs `f` on an existing page and drops the page once nobody is on it.
@@ -361,8 +426,8 @@ impl Hub {
             }
             None => return,
         };
-        if empty {
-            self.pages.remove_if(&hash, |_, page| page.is_empty());
+        if empty && self.pages.remove_if(&hash, |_, page| page.is_empty()).is_some() {
+            self.metrics.pages.dec();
         }
     }
 
@@ -377,14 +442,16 @@ impl Hub {
         mut tried: Vec<ConnId>,
         fx: &mut Effects,
     ) {
-        let Some(host) = pick(&page.ready, &tried).or_else(|| pick(&page.slow, &tried)) else {
+        let Some(host) =
+            pick(&page.ready, &tried, &mut page.rng).or_else(|| pick(&page.slow, &tried, &mut page.rng))
+        else {
             page.in_flight = None;
             return;
         };
         tried.push(host);
         let deadline = now + self.config.request_timeout;
         page.in_flight = Some(InFlight { host, deadline, tried });
-        self.stats.asks.fetch_add(1, Relaxed);
+        self.metrics.asks.inc();
         fx.push(Effect::Ask { host, hash });
         schedule(page, hash, deadline, fx);
     }
@@ -429,11 +496,11 @@ fn schedule(page: &mut Page, hash: PageHash, at: Instant, fx: &mut Effects) {
 
 /// A random member of `set` not in `tried`: a random start, then the next
 /// untried one, so the pick is O(1) while few hosts have been tried.
-fn pick(set: &IndexSet<ConnId>, tried: &[ConnId]) -> Option<ConnId> {
+fn pick(set: &IndexSet<ConnId>, tried: &[ConnId], rng: &mut SmallRng) -> Option<ConnId> {
     if set.is_empty() {
         return None;
     }
-    let start = rand::thread_rng().gen_range(0..set.len());
+    let start = rng.gen_range(0..set.len());
     (0..set.len()).map(|i| set[(start + i) % set.len()]).find(|host| !tried.contains(host))
 }
 
@@ -446,8 +513,10 @@ mod tests {
     }
 
     fn hub(policy: Policy) -> Hub {
-        Hub::new(HubConfig { policy, ..HubConfig::default() })
+        Hub::new(HubConfig { policy, ..HubConfig::default() }, Arc::new(Metrics::new()), 7)
     }
+
+    use super::sequences::good;
 
     fn asks(fx: &Effects) -> Vec<ConnId> {
         fx.iter()
@@ -510,7 +579,7 @@ mod tests {
             hub.join_visitor(v, h);
             let host = asks(&hub.request(v, h, now))[0];
             seen.insert(host);
-            assert_eq!(delivered(&hub.content(host, h, true, now)), vec![v]);
+            assert_eq!(delivered(&hub.content(host, h, good(h), now)), vec![v]);
         }
         assert_eq!(seen.len(), 4, "every host is chosen sometimes");
     }
@@ -522,15 +591,15 @@ mod tests {
         assert_eq!(asks(&first).len(), 1);
         assert!(hub.request(101, h, now).is_empty());
         assert!(hub.request(102, h, now).is_empty());
-        assert_eq!(hub.stats.coalesced.load(Relaxed), 2);
-        let fx = hub.content(asks(&first)[0], h, true, now);
+        assert_eq!(hub.metrics().coalesced.get(), 2);
+        let fx = hub.content(asks(&first)[0], h, good(h), now);
         let mut served = delivered(&fx);
         served.sort();
         assert_eq!(served, vec![100, 101, 102]);
-        assert_eq!(hub.stats.deliveries.load(Relaxed), 3);
+        assert_eq!(hub.metrics().deliveries.get(), 3);
         // A second answer to the same request is not forwarded again.
-        assert!(hub.content(1, h, true, now).is_empty());
-        assert_eq!(hub.stats.unsolicited.load(Relaxed), 1);
+        assert!(hub.content(1, h, good(h), now).is_empty());
+        assert_eq!(hub.metrics().unsolicited.get(), 1);
     }
 
     #[test]
@@ -543,16 +612,16 @@ mod tests {
         let second = asks(&late);
         assert_eq!(second.len(), 1);
         assert_ne!(second[0], first);
-        assert_eq!(hub.stats.failovers.load(Relaxed), 1);
+        assert_eq!(hub.metrics().failovers.get(), 1);
         // The slow host is still a host, but new requests go to the other one.
         assert_eq!(hub.health(h).hosts, 2);
-        hub.content(second[0], h, true, now + Duration::from_secs(1));
+        hub.content(second[0], h, good(h), now + Duration::from_secs(1));
         for v in 200..220 {
             let t = now + Duration::from_secs(2);
             hub.join_visitor(v, h);
             let next = asks(&hub.request(v, h, t));
             assert_eq!(next, second);
-            hub.content(second[0], h, true, t);
+            hub.content(second[0], h, good(h), t);
         }
     }
 
@@ -566,7 +635,7 @@ mod tests {
         // The visitor's retry asks the slow host again rather than nobody.
         assert_eq!(asks(&hub.request(100, h, t)), first);
         // Answering makes it ready again.
-        assert_eq!(delivered(&hub.content(first[0], h, true, t)), vec![100]);
+        assert_eq!(delivered(&hub.content(first[0], h, good(h), t)), vec![100]);
     }
 
     #[test]
@@ -584,14 +653,14 @@ mod tests {
     fn bad_content_removes_the_host_and_asks_another() {
         let (hub, h, now) = hosted(Policy::Targeted, 2, 1);
         let liar = asks(&hub.request(100, h, now))[0];
-        let fx = hub.content(liar, h, false, now);
+        let fx = hub.content(liar, h, Answer::Forged, now);
         assert!(delivered(&fx).is_empty(), "bad content is never delivered");
         let next = asks(&fx);
         assert_eq!(next.len(), 1);
         assert_ne!(next[0], liar);
         assert_eq!(hub.health(h).hosts, 1);
-        assert_eq!(hub.stats.bad_hashes.load(Relaxed), 1);
-        assert_eq!(delivered(&hub.content(next[0], h, true, now)), vec![100]);
+        assert_eq!(hub.metrics().bad_hashes.get(), 1);
+        assert_eq!(delivered(&hub.content(next[0], h, good(h), now)), vec![100]);
     }
 
     #[test]
@@ -603,7 +672,7 @@ mod tests {
         assert!(hub.request(100, h, now).is_empty());
         let fx = hub.join_host(7, h, now);
         assert_eq!(asks(&fx), vec![7]);
-        assert_eq!(delivered(&hub.content(7, h, true, now)), vec![100]);
+        assert_eq!(delivered(&hub.content(7, h, good(h), now)), vec![100]);
         // Served: the next host to join is not asked.
         assert!(asks(&hub.join_host(8, h, now)).is_empty());
     }
@@ -617,16 +686,16 @@ mod tests {
         // Asking again while the request is in flight changes nothing.
         assert!(hub.request(100, h, now).is_empty());
         // 101 only listens: the answer is for 100.
-        assert_eq!(delivered(&hub.content(host, h, true, now)), vec![100]);
+        assert_eq!(delivered(&hub.content(host, h, good(h), now)), vec![100]);
         // A second answer to the same request is not forwarded.
-        assert!(hub.content(host, h, true, now).is_empty());
+        assert!(hub.content(host, h, good(h), now).is_empty());
         // 101 asks now, and gets its own answer; so does 100 asking again.
         assert_eq!(asks(&hub.request(101, h, now)), vec![host]);
         assert!(hub.request(100, h, now).is_empty(), "coalesced with 101's");
-        let mut served = delivered(&hub.content(host, h, true, now));
+        let mut served = delivered(&hub.content(host, h, good(h), now));
         served.sort();
         assert_eq!(served, vec![100, 101]);
-        assert_eq!(hub.stats.deliveries.load(Relaxed), 3);
+        assert_eq!(hub.metrics().deliveries.get(), 3);
     }
 
     #[test]
@@ -641,7 +710,7 @@ mod tests {
         let (hub, h, now) = hosted(Policy::Targeted, 1, 1);
         let host = asks(&hub.request(100, h, now))[0];
         hub.leave_visitor(100, h);
-        assert!(hub.content(host, h, true, now).is_empty());
+        assert!(hub.content(host, h, good(h), now).is_empty());
         assert!(asks(&hub.join_host(2, h, now)).is_empty());
     }
 
@@ -694,7 +763,7 @@ mod tests {
             hub.join_visitor(200 + i, h);
             let fx = hub.request(200 + i, h, t);
             scheduled += wakes(&fx);
-            hub.content(asks(&fx)[0], h, true, t);
+            hub.content(asks(&fx)[0], h, good(h), t);
         }
         assert_eq!(scheduled, 1, "one timer for a hundred requests");
         // When it fires, the request in flight by then still gets its deadline.
@@ -756,7 +825,7 @@ mod tests {
         asked.sort();
         assert_eq!(asked, vec![1, 2, 3, 4]);
         for host in asked {
-            assert_eq!(delivered(&hub.content(host, h, true, now)).len(), 2);
+            assert_eq!(delivered(&hub.content(host, h, good(h), now)).len(), 2);
         }
     }
 }
@@ -782,13 +851,19 @@ pub mod sequences {
         }
     }
 
+    /// A verified answer for page `h` (the hub never looks inside it).
+    pub fn good(h: PageHash) -> Answer {
+        let literal = serde_json::value::to_raw_value("the page").expect("a string serializes");
+        Answer::Verified(SharedFrame::content(h, &literal))
+    }
+
     /// Runs the operations that `ops` spells (3 bytes each: what, who,
     /// which page and how much later) and panics at the first broken
     /// invariant: counts that disagree with the model, an effect for a
     /// socket that is not (or no longer) where it is sent, unverified
     /// content delivered, pages kept with nobody on them.
     pub fn run(policy: Policy, ops: &[u8]) {
-        let hub = Hub::new(HubConfig { policy, ..HubConfig::default() });
+        let hub = Hub::new(HubConfig { policy, ..HubConfig::default() }, Arc::new(Metrics::new()), 7);
         let pages: Vec<PageHash> = (0..3u8).map(|i| PageHash::of(&i.to_string())).collect();
         let mut model = Model::default();
         let mut now = Instant::now();
@@ -826,7 +901,8 @@ pub mod sequences {
                     if !verified {
                         model.hosts.entry(page).or_default().remove(&conn);
                     }
-                    hub.content(conn, page, verified, now)
+                    let answer = if verified { good(page) } else { Answer::Forged };
+                    hub.content(conn, page, answer, now)
                 }
                 _ => hub.wake(page, now),
             };
@@ -857,7 +933,8 @@ pub mod sequences {
                 Effect::Ask { host, hash } => {
                     assert!(Model::has(&model.hosts, hash, host), "asked a non-host")
                 }
-                Effect::Deliver { hash, visitors } => {
+                Effect::Deliver { frame, visitors } => {
+                    let hash = &frame.topic().page().expect("content goes to want:H");
                     assert!(verified, "delivered unverified content");
                     for v in visitors {
                         assert!(Model::has(&model.visitors, hash, v), "delivered to a socket not on want");

@@ -1,59 +1,15 @@
-//! SPEC §5–§6 at the edges: safe headers, graceful shutdown, no page text in
-//! logs or metrics, and hostile crowds that the server shrugs off.
+//! The relay at its edges: graceful shutdown, no page text in logs or
+//! metrics, and hostile crowds that it shrugs off. (The headers of the whole
+//! site are tested with the site, in the root crate's `tests/site.rs`.)
 
-mod common;
-
-use common::*;
-use ephemeral_p2p::protocol::{PageHash, Vsn};
+use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_testkit::*;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-
-#[tokio::test]
-async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_is_hardened() {
-    let server = TestServer::default().await;
-    for path in ["/", &format!("/{}", PageHash::of("x"))] {
-        let response = http_get(&server.url(path)).await;
-        let policy = header(&response, "content-security-policy").expect("a CSP on pages");
-        let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
-        assert!(nonce.len() >= 16, "{policy}");
-        // The hydration scripts carry the same nonce; nothing else inline may run.
-        assert!(response.contains(&format!("nonce=\"{nonce}\"")), "{response}");
-        for part in [
-            "default-src 'none'",
-            "script-src 'self' 'nonce-",
-            "'wasm-unsafe-eval'",
-            "connect-src 'self'",
-            "frame-ancestors 'none'",
-            "base-uri 'none'",
-        ] {
-            assert!(policy.contains(part), "{part} missing from {policy}");
-        }
-        assert!(!policy.contains("unsafe-inline"), "{policy}");
-    }
-    // Two renders, two nonces.
-    let a = http_get(&server.url("/")).await;
-    let b = http_get(&server.url("/")).await;
-    assert_ne!(header(&a, "content-security-policy"), header(&b, "content-security-policy"));
-    for path in ["/", "/healthz", "/metrics", "/not-a-page"] {
-        let response = http_get(&server.url(path)).await;
-        assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
-        assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"), "{path}");
-        assert_eq!(header(&response, "x-frame-options"), Some("DENY"), "{path}");
-        assert!(
-            header(&response, "content-security-policy").unwrap().contains("frame-ancestors 'none'"),
-            "{path}"
-        );
-    }
-    let metrics = http_get(&server.url("/metrics")).await;
-    assert_eq!(
-        header(&metrics, "content-security-policy"),
-        Some("default-src 'none'; frame-ancestors 'none'")
-    );
-}
 
 #[tokio::test]
 async fn shutting_down_closes_every_socket_with_1001_and_stops_accepting() {
@@ -120,7 +76,7 @@ async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
         drop(crowd);
         eventually("the crowd is gone", || server.relay.connections() == 1).await;
         eventually("its pages are gone", || server.relay.hub().pages() == 1).await;
-        assert_eq!(server.relay.hub().health(hash), ephemeral_p2p::protocol::Health { hosts: 1, waiting: 0 });
+        assert_eq!(server.relay.hub().health(hash), ep2p_core::protocol::Health { hosts: 1, waiting: 0 });
     }
     assert_eq!(fetch(&server, hash).await, text);
 }
@@ -162,7 +118,7 @@ async fn no_page_text_reaches_the_logs_or_the_metrics_even_at_trace_level() {
     let logs = Captured::default();
     let sink = logs.clone();
     tracing_subscriber::fmt()
-        .with_env_filter(ephemeral_p2p::server::log_filter(Some("trace")))
+        .with_env_filter(ep2p_relay::log_filter(Some("trace")))
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .init();

@@ -3,15 +3,19 @@
 //! join_ref) belong to this task alone, so they need no lock. Errors are
 //! decided here, at the edge: an error reply, or a close with a reason.
 
-use crate::hub::{ConnId, Effect};
-use crate::protocol::{
-    self, event, ContentFrame, ContentRequest, Frame, PageHash, ProtocolError, RawContent, Ref, Topic, Vsn,
-};
+use crate::frame::SharedFrame;
+use crate::hub::{Answer, ConnId};
+use crate::limits::Bucket;
+use crate::metrics::Reject;
 use crate::relay::{now, Outbound, Relay};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
+use ep2p_core::protocol::{
+    self, event, ContentFrame, ContentRequest, Empty, Frame, PageHash, ProtocolError, RawContent, Reason,
+    Ref, Reply, Status, Topic, VisitorsCount, Vsn,
+};
 use futures_util::SinkExt;
+use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::time::{sleep_until, timeout, Instant};
 
@@ -40,32 +44,6 @@ impl Close {
     }
 }
 
-/// A token bucket: `rate` per second, bursts of twice that.
-struct Bucket {
-    tokens: f64,
-    rate: f64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn new(rate: u32) -> Self {
-        Self { tokens: 2.0 * f64::from(rate), rate: f64::from(rate), last: Instant::now() }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(2.0 * self.rate);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 /// Resolves once the server starts shutting down (or the relay is gone).
 async fn shutdown_requested(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|down| *down).await;
@@ -80,8 +58,8 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
         vsn,
         relay: relay.clone(),
         channels: HashMap::new(),
-        requests: Bucket::new(limits.requests_per_second),
-        frames: Bucket::new(limits.frames_per_second),
+        requests: Bucket::new(limits.requests_per_second, now()),
+        frames: Bucket::new(limits.frames_per_second, now()),
         out: Vec::new(),
     };
     tracing::debug!(conn = reg.conn, ?vsn, "socket opened");
@@ -104,7 +82,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
                     idle.as_mut().reset(deadline);
                     continue;
                 }
-                relay.counters().heartbeat_timeouts.fetch_add(1, Relaxed);
+                relay.metrics().reject(Reject::HeartbeatTimeout);
                 break Some(Close::new(close_code::AWAY, "heartbeat timeout"));
             }
             inbound = socket.recv() => {
@@ -117,7 +95,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
                 let result = match message {
                     Message::Text(text) => session.on_text(&text),
                     Message::Binary(_) => {
-                        relay.counters().binary.fetch_add(1, Relaxed);
+                        relay.metrics().reject(Reject::Binary);
                         Err(Close::new(close_code::UNSUPPORTED, "binary frames are not supported"))
                     }
                     // Pings are answered by the WebSocket layer; they still count as activity.
@@ -132,15 +110,12 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
                 }
             }
             Some(first) = reg.outbound.recv() => {
-                let mut batch = vec![first];
-                while batch.len() < WRITE_BATCH {
+                session.queue_outbound(first);
+                for _ in 1..WRITE_BATCH {
                     match reg.outbound.try_recv() {
-                        Ok(next) => batch.push(next),
+                        Ok(next) => session.queue_outbound(next),
                         Err(_) => break,
                     }
-                }
-                for frame in batch {
-                    session.queue_outbound(frame);
                 }
                 if !session.flush_replies(&mut socket, limits.write_timeout).await {
                     break None;
@@ -166,9 +141,8 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
             let _ = timeout(CLOSE_GRACE, drain).await;
         }
     }
-    session.leave_all();
-    relay.unregister(reg.conn);
     tracing::debug!(conn = reg.conn, "socket closed");
+    // Dropping `session` leaves its channels; dropping `reg` then removes the socket.
 }
 
 /// The per-socket protocol state.
@@ -186,12 +160,21 @@ struct Session {
     out: Vec<Utf8Bytes>,
 }
 
+/// However the socket's task ends, its channels leave the hub: a host that
+/// vanishes is counted out and its pending ask goes to another host.
+impl Drop for Session {
+    fn drop(&mut self) {
+        for (topic, _) in std::mem::take(&mut self.channels) {
+            self.leave_hub(topic);
+        }
+    }
+}
+
 impl Session {
     fn transport_error(&self, error: axum::Error) -> Option<Close> {
-        // tungstenite reports an over-limit message as a capacity error.
-        let text = error.to_string();
-        if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
-            self.relay.counters().too_big.fetch_add(1, Relaxed);
+        let error = error.into_inner();
+        if let Some(tungstenite::Error::Capacity(_)) = error.downcast_ref::<tungstenite::Error>() {
+            self.relay.metrics().reject(Reject::TooBig);
             return Some(Close::new(close_code::SIZE, "frame too big"));
         }
         tracing::debug!(conn = self.conn, %error, "socket error");
@@ -214,14 +197,14 @@ impl Session {
         };
         match timeout(limit, write).await {
             Ok(Ok(())) => {
-                let counters = self.relay.counters();
-                counters.frames_out.fetch_add(count, Relaxed);
-                counters.bytes_out.fetch_add(bytes as u64, Relaxed);
+                let metrics = self.relay.metrics();
+                metrics.frames_out.inc_by(count);
+                metrics.bytes_out.inc_by(bytes as u64);
                 true
             }
             Ok(Err(_)) => false,
             Err(_) => {
-                self.relay.counters().slow_consumers.fetch_add(1, Relaxed);
+                self.relay.metrics().reject(Reject::SlowConsumer);
                 false
             }
         }
@@ -234,7 +217,8 @@ impl Session {
                 let topic = Topic::Have(hash);
                 // The host may have left since the ask was queued.
                 if let Some(join_ref) = self.channels.get(&topic).cloned() {
-                    self.push(join_ref.as_ref(), None, &topic.to_string(), event::CONTENT_REQUEST, "{}");
+                    let topic = topic.to_string();
+                    self.push(join_ref.as_ref(), None, &topic, event::CONTENT_REQUEST, &Empty {});
                 }
             }
         }
@@ -246,7 +230,7 @@ impl Session {
         msg_ref: Option<&Ref>,
         topic: &str,
         event: &str,
-        payload: &str,
+        payload: &impl Serialize,
     ) {
         self.out.push(protocol::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
     }
@@ -256,11 +240,10 @@ impl Session {
         join_ref: Option<&Ref>,
         msg_ref: Option<&Ref>,
         topic: &str,
-        status: &str,
-        response: &str,
+        status: Status,
+        response: &impl Serialize,
     ) {
-        let payload = protocol::reply_payload(status, response);
-        self.push(join_ref, msg_ref, topic, event::REPLY, &payload);
+        self.push(join_ref, msg_ref, topic, event::REPLY, &Reply { status, response });
     }
 
     fn error_reply(&mut self, join_ref: Option<&Ref>, frame: &Frame<'_>, reason: &str) {
@@ -268,50 +251,55 @@ impl Session {
     }
 
     fn error_to(&mut self, join_ref: Option<&Ref>, msg_ref: Option<&Ref>, topic: &str, reason: &str) {
-        self.reply(join_ref, msg_ref, topic, "error", &protocol::reason(reason));
+        self.reply(join_ref, msg_ref, topic, Status::Error, &Reason { reason: reason.into() });
+    }
+
+    /// Counts a refusal and answers it with an error reply; the socket stays.
+    fn refuse(&mut self, reason: Reject, join_ref: Option<&Ref>, frame: &Frame<'_>, text: &str) {
+        self.relay.metrics().reject(reason);
+        self.error_reply(join_ref, frame, text);
     }
 
     /// Handles one text frame. Replies are queued in `self.out`; an `Err`
     /// closes the socket.
     fn on_text(&mut self, text: &str) -> Result<(), Close> {
-        self.relay.counters().frames_in.fetch_add(1, Relaxed);
-        if !self.frames.take() {
-            self.relay.counters().rate_limited.fetch_add(1, Relaxed);
+        let metrics = self.relay.metrics();
+        metrics.frames_in.inc();
+        if !self.frames.take(now()) {
+            metrics.reject(Reject::RateLimited);
             return Err(Close::new(close_code::POLICY, "too many frames"));
         }
         if let Some(handled) = self.content_in_one_pass(text) {
             return handled;
         }
-        let counters = self.relay.counters();
         let frame = Frame::decode(self.vsn, text).map_err(|error| {
-            counters.malformed.fetch_add(1, Relaxed);
+            self.relay.metrics().reject(Reject::Malformed);
             Close::new(close_code::POLICY, error.to_string())
         })?;
         if frame.event != event::CONTENT && text.len() > self.relay.limits().control_frame_limit {
-            counters.too_big.fetch_add(1, Relaxed);
+            self.relay.metrics().reject(Reject::TooBig);
             return Err(Close::new(close_code::SIZE, "frame too big"));
         }
 
         let topic = match Topic::parse(&frame.topic) {
             Ok(topic) => topic,
             Err(error) => {
-                match error {
-                    ProtocolError::InvalidHash => counters.invalid_hashes.fetch_add(1, Relaxed),
-                    _ => counters.unmatched_topics.fetch_add(1, Relaxed),
+                let reason = match error {
+                    ProtocolError::InvalidHash => Reject::InvalidHash,
+                    _ => Reject::UnmatchedTopic,
                 };
-                self.error_reply(None, &frame, &error.to_string());
+                self.refuse(reason, None, &frame, &error.to_string());
                 return Ok(());
             }
         };
 
         match (topic, frame.event.as_ref()) {
             (Topic::Phoenix, event::HEARTBEAT) => {
-                self.reply(None, frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
+                self.reply(None, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
                 Ok(())
             }
             (Topic::Phoenix, _) => {
-                counters.unmatched_topics.fetch_add(1, Relaxed);
-                self.error_reply(None, &frame, &ProtocolError::UnmatchedTopic.to_string());
+                self.refuse(Reject::UnmatchedTopic, None, &frame, &ProtocolError::UnmatchedTopic.to_string());
                 Ok(())
             }
             (_, event::JOIN) => {
@@ -347,8 +335,7 @@ impl Session {
         let join_ref = frame.join_ref.clone();
         let previous = self.channels.get(&topic).cloned();
         if previous.is_none() && self.channels.len() >= self.relay.limits().max_topics {
-            self.relay.counters().too_many_topics.fetch_add(1, Relaxed);
-            self.error_reply(join_ref.as_ref(), frame, "too many channels joined");
+            self.refuse(Reject::TooManyTopics, join_ref.as_ref(), frame, "too many channels joined");
             return;
         }
         self.channels.insert(topic, join_ref.clone());
@@ -362,21 +349,27 @@ impl Session {
             }
         };
         // The joiner learns the count in its join reply: no extra frame.
-        let count = protocol::VisitorsCount { count: hub.health(hash).hosts };
-        self.reply(join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", &protocol::payload(&count));
+        let count = VisitorsCount { count: hub.health(hash).hosts };
+        self.reply(join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &count);
         if let Some(old) = previous {
             // A duplicate join replaces the channel; the old one is closed
             // with its own join_ref, which the client has already dropped.
-            self.push(old.as_ref(), old.as_ref(), &frame.topic, event::CLOSE, "{}");
+            self.push(old.as_ref(), old.as_ref(), &frame.topic, event::CLOSE, &Empty {});
         }
-        self.relay.apply(effects, None);
+        self.relay.apply(effects);
     }
 
     fn leave(&mut self, topic: Topic, frame: &Frame<'_>) {
         match self.channels.get(&topic) {
             None => {
                 // Phoenix: an ok reply and no phx_close.
-                self.reply(frame.join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
+                self.reply(
+                    frame.join_ref.as_ref(),
+                    frame.msg_ref.as_ref(),
+                    &frame.topic,
+                    Status::Ok,
+                    &Empty {},
+                );
             }
             Some(stored) if frame.join_ref.is_some() && frame.join_ref != *stored => {
                 // A leave for an older join of this topic: dropped, as Phoenix does.
@@ -385,8 +378,8 @@ impl Session {
                 let stored = stored.clone();
                 self.channels.remove(&topic);
                 self.leave_hub(topic);
-                self.reply(stored.as_ref(), frame.msg_ref.as_ref(), &frame.topic, "ok", "{}");
-                self.push(stored.as_ref(), stored.as_ref(), &frame.topic, event::CLOSE, "{}");
+                self.reply(stored.as_ref(), frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
+                self.push(stored.as_ref(), stored.as_ref(), &frame.topic, event::CLOSE, &Empty {});
             }
         }
     }
@@ -394,67 +387,56 @@ impl Session {
     fn leave_hub(&self, topic: Topic) {
         let hub = self.relay.hub();
         match topic {
-            Topic::Have(hash) => self.relay.apply(hub.leave_host(self.conn, hash, now()), None),
+            Topic::Have(hash) => self.relay.apply(hub.leave_host(self.conn, hash, now())),
             Topic::Want(hash) => hub.leave_visitor(self.conn, hash),
             Topic::Phoenix => {}
         }
     }
 
-    /// Drops every channel of a socket that is closing.
-    fn leave_all(&mut self) {
-        for (topic, _) in std::mem::take(&mut self.channels) {
-            self.leave_hub(topic);
-        }
-    }
-
     fn channel_event(&mut self, topic: Topic, frame: &Frame<'_>) -> Result<(), Close> {
-        let counters = self.relay.counters();
         let Some(join_ref) = self.channels.get(&topic).cloned() else {
-            counters.unmatched_topics.fetch_add(1, Relaxed);
-            self.error_reply(None, frame, &ProtocolError::UnmatchedTopic.to_string());
+            self.refuse(Reject::UnmatchedTopic, None, frame, &ProtocolError::UnmatchedTopic.to_string());
             return Ok(());
         };
         if frame.join_ref.is_some() && frame.join_ref != join_ref {
             // A message for an older join of this topic: dropped, as Phoenix does.
             return Ok(());
         }
+        let join_ref = join_ref.as_ref();
         match (topic, frame.event.as_ref()) {
             (Topic::Want(hash), event::CONTENT_REQUEST) => {
                 let request: ContentRequest = match frame.payload_as() {
                     Ok(request) => request,
                     Err(error) => {
-                        counters.malformed.fetch_add(1, Relaxed);
-                        self.error_reply(join_ref.as_ref(), frame, &error.to_string());
+                        self.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
                         return Ok(());
                     }
                 };
-                if request.hash.is_some_and(|h| h != hash.to_string()) {
-                    counters.invalid_hashes.fetch_add(1, Relaxed);
-                    self.error_reply(join_ref.as_ref(), frame, "hash does not match the topic");
+                if !request.names(hash) {
+                    self.refuse(Reject::InvalidHash, join_ref, frame, "hash does not match the topic");
                     return Ok(());
                 }
-                if !self.requests.take() {
-                    counters.rate_limited.fetch_add(1, Relaxed);
-                    self.error_reply(join_ref.as_ref(), frame, "rate limited");
+                if !self.requests.take(now()) {
+                    self.refuse(Reject::RateLimited, join_ref, frame, "rate limited");
                     return Ok(());
                 }
                 // Served requests get no reply (Phoenix's `:noreply`, as in the
                 // original app): the content is the answer.
                 let effects = self.relay.hub().request(self.conn, hash, now());
-                self.relay.apply(effects, None);
+                self.relay.apply(effects);
                 Ok(())
             }
             (Topic::Have(hash), event::CONTENT) => match frame.payload_as::<RawContent>() {
-                Ok(content) => self.content(hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, content),
+                Ok(content) => {
+                    self.content(hash, join_ref.cloned(), frame.msg_ref.as_ref(), &frame.topic, content)
+                }
                 Err(error) => {
-                    counters.malformed.fetch_add(1, Relaxed);
-                    self.error_reply(join_ref.as_ref(), frame, &error.to_string());
+                    self.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
                     Ok(())
                 }
             },
             _ => {
-                counters.unknown_events.fetch_add(1, Relaxed);
-                self.error_reply(join_ref.as_ref(), frame, "unknown event");
+                self.refuse(Reject::UnknownEvent, join_ref, frame, "unknown event");
                 Ok(())
             }
         }
@@ -469,35 +451,34 @@ impl Session {
         topic: &str,
         content: RawContent<'_>,
     ) -> Result<(), Close> {
-        let counters = self.relay.counters();
         let text = match content.text() {
             Ok(text) => text,
             Err(error) => {
-                counters.malformed.fetch_add(1, Relaxed);
+                self.relay.metrics().reject(Reject::Malformed);
                 self.error_to(join_ref.as_ref(), msg_ref, topic, &error.to_string());
                 return Ok(());
             }
         };
         if text.len() > self.relay.limits().content_limit {
-            counters.too_big.fetch_add(1, Relaxed);
+            self.relay.metrics().reject(Reject::TooBig);
             return Err(Close::new(close_code::SIZE, "page over the content limit"));
         }
         let claimed = content.hash.as_deref().map(PageHash::parse);
         let verified = hash.matches(&text) && claimed.is_none_or(|claimed| claimed == Ok(hash));
-        let effects = self.relay.hub().content(self.conn, hash, verified, now());
         if verified {
-            // No reply to a good answer: the next request is the next thing it hears.
-            // Visitors get the host's own string literal, not a re-encoding,
-            // built only when someone is waiting for it.
-            let delivers = effects.iter().any(|e| matches!(e, Effect::Deliver { .. }));
-            self.relay.apply(effects, delivers.then(|| content.visitor_payload()));
+            // No reply to a good answer: the next request is the next thing it
+            // hears. Visitors get the host's own string literal, not a re-encoding.
+            let answer = Answer::Verified(SharedFrame::content(hash, content.content));
+            let effects = self.relay.hub().content(self.conn, hash, answer, now());
+            self.relay.apply(effects);
         } else {
-            // The liar's channel is closed; the hub has already asked another host.
+            // The liar's channel is closed; the hub asks another host.
             tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");
             self.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
             self.channels.remove(&Topic::Have(hash));
-            self.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, "{}");
-            self.relay.apply(effects, None);
+            self.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, &Empty {});
+            let effects = self.relay.hub().content(self.conn, hash, Answer::Forged, now());
+            self.relay.apply(effects);
         }
         Ok(())
     }

@@ -2,10 +2,8 @@
 //! app's browser code against our relay: it hosts a page a Rust client
 //! fetches, and fetches a page a Rust client hosts.
 
-mod common;
-
-use common::*;
-use ephemeral_p2p::protocol::{PageHash, Vsn};
+use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_testkit::*;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Stdio;
@@ -20,7 +18,7 @@ struct JsClient {
 
 impl JsClient {
     fn spawn(server: &TestServer, mode: &str, arg: &str) -> Self {
-        let end2end = Path::new(env!("CARGO_MANIFEST_DIR")).join("end2end");
+        let end2end = Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
         assert!(
             end2end.join("node_modules/phoenix").is_dir(),
             "the phoenix npm package is missing: run scripts/setup.sh --tests (or npm ci in end2end/)"

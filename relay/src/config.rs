@@ -1,0 +1,60 @@
+//! The relay's settings, resolved. Defaults live here; the server binary
+//! fills them from its flags, environment and settings file.
+
+use crate::hub::HubConfig;
+use std::time::Duration;
+
+/// Everything the relay needs to know before it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RelayConfig {
+    /// Routing: policy, failover deadline, count window.
+    pub hub: HubConfig,
+    /// What one socket may do.
+    pub limits: Limits,
+    /// Origins allowed to open a WebSocket besides the server's own (`*`: any).
+    pub allowed_origins: Vec<String>,
+}
+
+/// Per-socket limits: what one client may send, hold and be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest page, in bytes of UTF-8 text.
+    pub content_limit: usize,
+    /// Largest frame that is not `content`.
+    pub control_frame_limit: usize,
+    /// Topics one socket may join.
+    pub max_topics: usize,
+    /// `content_request`s per second (bursts of twice that).
+    pub requests_per_second: u32,
+    /// Frames of any kind per second (bursts of twice that).
+    pub frames_per_second: u32,
+    /// Frames queued for a socket before it is dropped as too slow.
+    pub outbound_queue: usize,
+    /// A socket that sends nothing for this long is closed.
+    pub heartbeat_timeout: Duration,
+    /// A socket whose writes stall this long is dropped.
+    pub write_timeout: Duration,
+}
+
+impl Limits {
+    /// The largest WebSocket message accepted: a `content` frame whose text
+    /// is at the limit, even if JSON escapes every byte (`\u0000`, 6 bytes).
+    pub fn max_message(&self) -> usize {
+        self.content_limit * 6 + self.control_frame_limit
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            content_limit: 1024 * 1024,
+            control_frame_limit: 16 * 1024,
+            max_topics: 100,
+            requests_per_second: 20,
+            frames_per_second: 1000,
+            outbound_queue: 256,
+            heartbeat_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! `ep2p-relay`: the relay of Ephemeral P2P. It speaks the Phoenix Channels
+//! wire protocol over WebSockets (axum and tokio, no Leptos): visitors ask
+//! for a page on `want:<hash>`, the relay asks one of the page's hosts on
+//! `have:<hash>`, checks the answer's hash and forwards it, and tells
+//! everyone on a page how many hosts it has. It never keeps a page.
+//!
+//! A site mounts [`Relay::router`] next to its own routes, asks
+//! [`Relay::health`] for a page's host count, and runs both with [`serve`].
+//!
+//! # Layout
+//!
+//! * [`config`] — what the relay needs to know: routing, per-socket limits,
+//!   allowed origins; the defaults.
+//! * [`hub`] — every page's hosts, waiting visitors, request in flight and
+//!   counts, and the routing policy. Pure: it takes the time and returns
+//!   [`hub::Effect`]s that carry their data.
+//! * [`frame`] — frames for many sockets, encoded once per serializer.
+//! * [`relay`] — the shared handle: the hub, the open sockets, metrics,
+//!   shutdown; carries out the hub's effects.
+//! * [`socket`] — one task per WebSocket: one `select!` loop over frames
+//!   in, queued frames out, the idle deadline and shutdown.
+//! * [`limits`] — the token bucket behind the rate limits.
+//! * [`metrics`] — every counter and gauge, declared once.
+//! * [`http`] — the routes, the upgrade (serializer, origin), [`serve`],
+//!   the log filter.
+//!
+//! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
+//! describes it in prose.
+
+pub mod config;
+pub mod frame;
+pub mod http;
+pub mod hub;
+pub mod limits;
+pub mod metrics;
+pub mod relay;
+pub mod socket;
+
+pub use config::{Limits, RelayConfig};
+pub use http::{log_filter, serve};
+pub use hub::{HubConfig, Policy};
+pub use metrics::Reject;
+pub use relay::Relay;

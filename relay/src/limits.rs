@@ -1,0 +1,73 @@
+//! Rate limits: a token bucket per socket and kind of frame. The time is
+//! passed in, so the arithmetic is tested without waiting.
+
+use std::time::Instant;
+
+/// `rate` tokens per second, holding at most twice that (the burst).
+#[derive(Debug)]
+pub struct Bucket {
+    tokens: f64,
+    rate: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    /// A full bucket at `now`.
+    pub fn new(rate: u32, now: Instant) -> Self {
+        Self { tokens: 2.0 * f64::from(rate), rate: f64::from(rate), last: now }
+    }
+
+    /// Takes a token if there is one; refills for the time since the last call.
+    pub fn take(&mut self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(2.0 * self.rate);
+        self.last = self.last.max(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn taken(bucket: &mut Bucket, now: Instant, tries: usize) -> usize {
+        (0..tries).filter(|_| bucket.take(now)).count()
+    }
+
+    #[test]
+    fn a_full_bucket_allows_a_burst_of_twice_the_rate_then_refuses() {
+        let t0 = Instant::now();
+        let mut bucket = Bucket::new(5, t0);
+        assert_eq!(taken(&mut bucket, t0, 100), 10);
+        assert!(!bucket.take(t0));
+    }
+
+    #[test]
+    fn it_refills_at_the_rate_and_never_beyond_the_burst() {
+        let t0 = Instant::now();
+        let mut bucket = Bucket::new(5, t0);
+        taken(&mut bucket, t0, 10);
+        // 200 ms at 5 per second is one token.
+        assert_eq!(taken(&mut bucket, t0 + Duration::from_millis(200), 10), 1);
+        assert_eq!(taken(&mut bucket, t0 + Duration::from_millis(300), 10), 0, "half a token is not one");
+        assert_eq!(taken(&mut bucket, t0 + Duration::from_millis(400), 10), 1);
+        // A long pause refills to the burst, no more.
+        assert_eq!(taken(&mut bucket, t0 + Duration::from_secs(60), 100), 10);
+    }
+
+    #[test]
+    fn a_clock_that_goes_backwards_refills_nothing() {
+        let t0 = Instant::now() + Duration::from_secs(10);
+        let mut bucket = Bucket::new(1, t0);
+        taken(&mut bucket, t0, 2);
+        assert!(!bucket.take(t0 - Duration::from_secs(5)));
+        assert!(!bucket.take(t0 + Duration::from_millis(500)));
+        assert!(bucket.take(t0 + Duration::from_secs(1)));
+    }
+}

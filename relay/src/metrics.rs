@@ -1,0 +1,210 @@
+//! Every counter and gauge behind `/metrics`, declared in one list: the
+//! macro below makes each entry a field *and* registers it under its name
+//! with its doc line as help, so a metric cannot exist without being
+//! exported. Refused input is one counter labelled by [`Reject`].
+//!
+//! `prometheus-client` (the Prometheus project's own Rust client): a
+//! registry per relay (no global recorder, so every in-process test server
+//! has its own numbers), atomic counters, and typed labels.
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::fmt::Write as _;
+
+/// Declares the reasons input is refused: the enum, its label values and
+/// the list of all of them, from one table.
+macro_rules! reasons {
+    ($( $(#[doc = $doc:literal])+ $variant:ident => $label:literal, )*) => {
+        /// Why the relay refused something a client sent or did.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Reject {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl Reject {
+            pub const ALL: &'static [Reject] = &[$(Reject::$variant),*];
+
+            /// The `reason` label's value.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Reject::$variant => $label,)*
+                }
+            }
+        }
+    };
+}
+
+reasons! {
+    /// Not JSON, or not the shape of a Phoenix frame or of its event's payload.
+    Malformed => "malformed",
+    /// A topic that is not `have:H`, `want:H` or `phoenix`, or not joined.
+    UnmatchedTopic => "unmatched_topic",
+    /// A hash that is not 64 lowercase hex digits, or not the topic's.
+    InvalidHash => "invalid_hash",
+    /// An event this topic does not take.
+    UnknownEvent => "unknown_event",
+    /// A join past the per-socket topic limit.
+    TooManyTopics => "too_many_topics",
+    /// Past a request or frame rate limit.
+    RateLimited => "rate_limited",
+    /// A frame or page over its size limit.
+    TooBig => "too_big",
+    /// A binary frame.
+    Binary => "binary",
+    /// A socket that does not read what it is sent.
+    SlowConsumer => "slow_consumer",
+    /// A socket that sent nothing for the heartbeat timeout.
+    HeartbeatTimeout => "heartbeat_timeout",
+    /// An upgrade refused (serializer version, origin).
+    RefusedUpgrade => "refused_upgrade",
+}
+
+impl EncodeLabelValue for Reject {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.label())
+    }
+}
+
+/// The label set of [`Metrics::rejected`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RejectLabels {
+    pub reason: Reject,
+}
+
+/// Declares the metrics: each `/// help` + `name: Type` becomes a public
+/// field and is registered as `ep2p_<name>` (counters get `_total`).
+macro_rules! metrics {
+    ($( #[doc = $help:literal] $field:ident: $kind:ty, )*) => {
+        /// The relay's metrics, and the registry `/metrics` renders.
+        pub struct Metrics {
+            registry: Registry,
+            $( #[doc = $help] pub $field: $kind, )*
+        }
+
+        impl Metrics {
+            pub fn new() -> Self {
+                let mut registry = Registry::with_prefix("ep2p");
+                $(
+                    let $field = <$kind>::default();
+                    // The encoder ends the help with its own full stop.
+                    let help = $help.trim().trim_end_matches('.');
+                    registry.register(stringify!($field), help, $field.clone());
+                )*
+                let metrics = Self { registry, $($field,)* };
+                metrics.init();
+                metrics
+            }
+        }
+    };
+}
+
+metrics! {
+    /// Open WebSocket connections.
+    connections: Gauge,
+    /// WebSocket connections accepted.
+    connections_accepted: Counter,
+    /// Pages with at least one host or waiting visitor.
+    pages: Gauge,
+    /// Host channels (have:H) over all pages.
+    hosts: Gauge,
+    /// Visitor channels (want:H) over all pages.
+    waiting_visitors: Gauge,
+    /// content_request frames from visitors.
+    requests: Counter,
+    /// Requests served by one already in flight.
+    coalesced: Counter,
+    /// content_request frames sent to hosts.
+    asks: Counter,
+    /// Verified pages sent to visitors.
+    deliveries: Counter,
+    /// Hosts asked after another timed out, left or lied.
+    failovers: Counter,
+    /// content frames whose hash did not match.
+    bad_hashes: Counter,
+    /// Verified content nobody was waiting for.
+    unsolicited: Counter,
+    /// Bytes of page text (as JSON) sent to visitors.
+    bytes_relayed: Counter,
+    /// Text frames received.
+    frames_in: Counter,
+    /// Frames sent.
+    frames_out: Counter,
+    /// Bytes of frames sent.
+    bytes_out: Counter,
+    /// Refused input, by reason.
+    rejected: Family<RejectLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    /// Every reason is exported from the start, at zero.
+    fn init(&self) {
+        for &reason in Reject::ALL {
+            let _ = self.rejected.get_or_create(&RejectLabels { reason });
+        }
+    }
+
+    /// Counts one refusal.
+    pub fn reject(&self, reason: Reject) {
+        self.rejected.get_or_create(&RejectLabels { reason }).inc();
+    }
+
+    /// How many times input was refused for `reason`.
+    pub fn rejections(&self, reason: Reject) -> u64 {
+        self.rejected.get_or_create(&RejectLabels { reason }).get()
+    }
+
+    /// The Prometheus text format (0.0.4). Nothing about a page but totals
+    /// appears here.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+
+    /// The `Content-Type` of [`Metrics::render`]'s output.
+    pub const CONTENT_TYPE: &'static str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_and_every_reason_is_exported_with_its_help() {
+        let metrics = Metrics::new();
+        metrics.requests.inc_by(3);
+        metrics.hosts.set(2);
+        metrics.reject(Reject::TooBig);
+        let text = metrics.render();
+        assert!(
+            text.contains("# HELP ep2p_requests_total content_request frames from visitors.\n"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE ep2p_requests_total counter"), "{text}");
+        assert!(text.contains("\nep2p_requests_total 3\n"), "{text}");
+        assert!(text.contains("\nep2p_hosts 2\n"), "{text}");
+        assert!(text.contains("ep2p_rejected_total{reason=\"too_big\"} 1\n"), "{text}");
+        for reason in Reject::ALL {
+            assert!(text.contains(&format!("reason=\"{}\"", reason.label())), "{reason:?} missing");
+        }
+        assert_eq!(metrics.rejections(Reject::TooBig), 1);
+        let labels: std::collections::HashSet<_> = Reject::ALL.iter().map(|r| r.label()).collect();
+        assert_eq!(labels.len(), Reject::ALL.len(), "labels are distinct");
+    }
+}

@@ -1,0 +1,207 @@
+//! The relay handle: the hub, the open sockets, the metrics and the
+//! shutdown signal. It carries out the hub's [`Effect`]s — each holds what
+//! it needs — by queueing frames for sockets and scheduling wake-ups.
+//! Cheap to clone: one `Arc`.
+
+use crate::config::{Limits, RelayConfig};
+use crate::frame::SharedFrame;
+use crate::hub::{ConnId, Effect, Effects, Hub};
+use crate::metrics::{Metrics, Reject};
+use dashmap::DashMap;
+use ep2p_core::protocol::{Health, PageHash, Topic};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
+
+/// A frame queued for one socket.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// The same frame for every recipient, encoded once per serializer.
+    Shared(Arc<SharedFrame>),
+    /// `content_request` for this socket's `have:H` channel, stamped with
+    /// the channel's `join_ref` by the socket task.
+    Ask(PageHash),
+}
+
+/// How the relay reaches one socket's task.
+struct ConnHandle {
+    outbound: mpsc::Sender<Outbound>,
+    /// Woken when `outbound` is full: the socket does not read fast enough.
+    overflow: Arc<Notify>,
+}
+
+/// A socket's place in the relay, for as long as its task runs. Dropping
+/// it (however the task ends) removes the socket, and lets a shutdown that
+/// waits for sockets go on once the last one is gone.
+pub struct Registration {
+    pub conn: ConnId,
+    pub outbound: mpsc::Receiver<Outbound>,
+    pub overflow: Arc<Notify>,
+    pub shutdown: watch::Receiver<bool>,
+    relay: Relay,
+    /// Counts this socket among the tasks [`Relay::sockets_closed`] waits for.
+    _task: TaskTrackerToken,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.relay.0.conns.remove(&self.conn);
+        self.relay.0.metrics.connections.dec();
+    }
+}
+
+struct Inner {
+    hub: Hub,
+    config: RelayConfig,
+    metrics: Arc<Metrics>,
+    conns: DashMap<ConnId, ConnHandle>,
+    next_conn: AtomicU64,
+    shutdown: watch::Sender<bool>,
+    /// One token per open socket (held by its [`Registration`]).
+    sockets: TaskTracker,
+}
+
+/// The shared relay handle.
+#[derive(Clone)]
+pub struct Relay(Arc<Inner>);
+
+/// The current time on tokio's clock, so tests with a paused clock control
+/// the hub's deadlines too.
+pub fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl Relay {
+    /// A relay whose host choices are random.
+    pub fn new(config: RelayConfig) -> Self {
+        Self::with_seed(config, rand::random())
+    }
+
+    /// A relay whose host choices follow from `seed` (tests replay them).
+    pub fn with_seed(config: RelayConfig, seed: u64) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        Self(Arc::new(Inner {
+            hub: Hub::new(config.hub.clone(), metrics.clone(), seed),
+            config,
+            metrics,
+            conns: DashMap::new(),
+            next_conn: AtomicU64::new(1),
+            shutdown: watch::channel(false).0,
+            sockets: TaskTracker::new(),
+        }))
+    }
+
+    /// The hub, for tests and metrics; sockets go through the relay.
+    pub fn hub(&self) -> &Hub {
+        &self.0.hub
+    }
+
+    pub fn config(&self) -> &RelayConfig {
+        &self.0.config
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.0.config.limits
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    /// A page's hosts and waiting visitors (the SSR shell shows the hosts).
+    pub fn health(&self, hash: PageHash) -> Health {
+        self.0.hub.health(hash)
+    }
+
+    /// Adds a socket; it stays until the returned registration is dropped.
+    pub fn register(&self) -> Registration {
+        let conn = self.0.next_conn.fetch_add(1, Relaxed);
+        let (tx, rx) = mpsc::channel(self.0.config.limits.outbound_queue);
+        let overflow = Arc::new(Notify::new());
+        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
+        self.0.metrics.connections_accepted.inc();
+        self.0.metrics.connections.inc();
+        Registration {
+            conn,
+            outbound: rx,
+            overflow,
+            shutdown: self.0.shutdown.subscribe(),
+            relay: self.clone(),
+            _task: self.0.sockets.token(),
+        }
+    }
+
+    /// Open sockets.
+    pub fn connections(&self) -> usize {
+        self.0.conns.len()
+    }
+
+    /// Tells every socket to close with 1001 so clients reconnect elsewhere.
+    pub fn shut_down(&self) {
+        self.0.shutdown.send_replace(true);
+    }
+
+    /// Resolves once every socket registered so far has closed and no new
+    /// one may register (call after [`Relay::shut_down`]).
+    pub async fn sockets_closed(&self) {
+        self.0.sockets.close();
+        self.0.sockets.wait().await;
+    }
+
+    /// Carries out the hub's effects.
+    pub fn apply(&self, effects: Effects) {
+        for effect in effects {
+            match effect {
+                Effect::Ask { host, hash } => self.send(host, Outbound::Ask(hash)),
+                Effect::Deliver { frame, visitors } => {
+                    let bytes = frame.content_len() as u64 * visitors.len() as u64;
+                    self.0.metrics.bytes_relayed.inc_by(bytes);
+                    for visitor in visitors {
+                        self.send(visitor, Outbound::Shared(frame.clone()));
+                    }
+                }
+                Effect::Count { hash, hosts, visitors, count } => {
+                    let to_hosts = SharedFrame::count(Topic::Have(hash), count);
+                    let to_visitors = SharedFrame::count(Topic::Want(hash), count);
+                    for host in hosts {
+                        self.send(host, Outbound::Shared(to_hosts.clone()));
+                    }
+                    for visitor in visitors {
+                        self.send(visitor, Outbound::Shared(to_visitors.clone()));
+                    }
+                }
+                Effect::WakeAt { hash, at } => {
+                    let relay = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                        let effects = relay.hub().wake(hash, now());
+                        relay.apply(effects);
+                    });
+                }
+            }
+        }
+    }
+
+    /// Queues a frame for a socket. A socket whose queue is full is told to
+    /// disconnect: it is not buffered for without bound.
+    fn send(&self, conn: ConnId, frame: Outbound) {
+        let Some(handle) = self.0.conns.get(&conn) else {
+            return;
+        };
+        match handle.outbound.try_send(frame) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.0.metrics.reject(Reject::SlowConsumer);
+                handle.overflow.notify_one();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// `/metrics` in the Prometheus text format.
+    pub fn render_metrics(&self) -> String {
+        self.0.metrics.render()
+    }
+}

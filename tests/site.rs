@@ -1,0 +1,70 @@
+//! The whole site on 127.0.0.1:0 — the relay's routes inside the Leptos
+//! app's router — as a browser or a curl sees it: the server-rendered host
+//! count, and the headers every response carries.
+
+use ep2p_core::protocol::PageHash;
+use ep2p_relay::{Relay, RelayConfig};
+use ep2p_testkit::{http_get, Host, TestServer};
+use leptos::prelude::LeptosOptions;
+
+async fn site() -> TestServer {
+    TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), |relay: &Relay| {
+        let options = LeptosOptions::builder().output_name("ephemeral_p2p").build();
+        ephemeral_p2p::server::site(relay, options)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_ssr_shell_of_a_page_shows_its_host_count() {
+    let server = site().await;
+    let text = "counted in html";
+    let hash = PageHash::of(text);
+    let _a = Host::spawn(&server, text).await;
+    let _b = Host::spawn(&server, text).await;
+    let page = http_get(&server.url(&format!("/{hash}"))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(">2 hosts<"), "{}", page.body);
+    let empty = http_get(&server.url(&format!("/{}", PageHash::of("nobody")))).await;
+    assert!(empty.body.contains(">0 hosts<"), "{}", empty.body);
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_is_hardened() {
+    let server = site().await;
+    for path in ["/", &format!("/{}", PageHash::of("x"))] {
+        let response = http_get(&server.url(path)).await;
+        let policy = response.header("content-security-policy").expect("a CSP on pages");
+        let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+        assert!(nonce.len() >= 16, "{policy}");
+        // The hydration scripts carry the same nonce; nothing else inline may run.
+        assert!(response.body.contains(&format!("nonce=\"{nonce}\"")), "{}", response.body);
+        for part in [
+            "default-src 'none'",
+            "script-src 'self' 'nonce-",
+            "'wasm-unsafe-eval'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(policy.contains(part), "{part} missing from {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+    }
+    // Two renders, two nonces.
+    let a = http_get(&server.url("/")).await;
+    let b = http_get(&server.url("/")).await;
+    assert_ne!(a.header("content-security-policy"), b.header("content-security-policy"));
+    for path in ["/", "/healthz", "/metrics", "/not-a-page"] {
+        let response = http_get(&server.url(path)).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(response.header("x-frame-options"), Some("DENY"), "{path}");
+        let policy = response.header("content-security-policy").unwrap();
+        assert!(policy.contains("frame-ancestors 'none'"), "{path}");
+    }
+    assert_eq!(http_get(&server.url("/not-a-page")).await.status, 404);
+    let metrics = http_get(&server.url("/metrics")).await;
+    assert_eq!(metrics.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+    assert!(metrics.body.contains("ep2p_connections "), "{}", metrics.body);
+}
