@@ -63,6 +63,21 @@ pub struct Cli {
     /// Messages queued for a socket before it is disconnected as too slow.
     #[arg(long, env = "EP2P_OUTBOUND_QUEUE")]
     pub outbound_queue: Option<usize>,
+    /// A message begun and not finished within this long closes its socket.
+    #[arg(long, env = "EP2P_MESSAGE_TIMEOUT", value_parser = parse_duration)]
+    pub message_timeout: Option<Duration>,
+    /// An HTTP client gets this long to send a request's head.
+    #[arg(long, env = "EP2P_HEADER_READ_TIMEOUT", value_parser = parse_duration)]
+    pub header_read_timeout: Option<Duration>,
+    /// WebSockets open at once, in all (more get 503).
+    #[arg(long, env = "EP2P_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// WebSockets open at once from one client address (more get 429).
+    #[arg(long, env = "EP2P_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+    /// Serve /metrics only with `Authorization: Bearer <this token>`.
+    #[arg(long, env = "EP2P_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The `[server]` table of `Leptos.toml`; same names as the flags, with `_`.
@@ -80,6 +95,11 @@ struct FileSettings {
     requests_per_second: Option<u32>,
     frames_per_second: Option<u32>,
     outbound_queue: Option<usize>,
+    message_timeout: Option<String>,
+    header_read_timeout: Option<String>,
+    max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    metrics_token: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +162,8 @@ impl Settings {
         let file_heartbeat = duration("heartbeat_timeout", file.heartbeat_timeout)?;
         let file_request = duration("request_timeout", file.request_timeout)?;
         let file_window = duration("count_window", file.count_window)?;
+        let file_message = duration("message_timeout", file.message_timeout)?;
+        let file_header = duration("header_read_timeout", file.header_read_timeout)?;
         let site_addr = leptos_site_addr
             .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
             .transpose()?;
@@ -152,10 +174,12 @@ impl Settings {
             addr: cli.addr.or(site_addr).or(file.addr).unwrap_or(DEFAULT_ADDR),
             relay: RelayConfig {
                 allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or_default(),
+                metrics_token: cli.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
                 hub: HubConfig {
                     policy: cli.policy.or(file.policy).unwrap_or(hub.policy),
                     request_timeout: cli.request_timeout.or(file_request).unwrap_or(hub.request_timeout),
                     count_window: cli.count_window.or(file_window).unwrap_or(hub.count_window),
+                    ..hub
                 },
                 limits: Limits {
                     content_limit: cli.content_limit.or(file.content_limit).unwrap_or(limits.content_limit),
@@ -176,6 +200,19 @@ impl Settings {
                         .heartbeat_timeout
                         .or(file_heartbeat)
                         .unwrap_or(limits.heartbeat_timeout),
+                    message_timeout: cli.message_timeout.or(file_message).unwrap_or(limits.message_timeout),
+                    header_read_timeout: cli
+                        .header_read_timeout
+                        .or(file_header)
+                        .unwrap_or(limits.header_read_timeout),
+                    max_connections: cli
+                        .max_connections
+                        .or(file.max_connections)
+                        .unwrap_or(limits.max_connections),
+                    max_connections_per_address: cli
+                        .max_connections_per_address
+                        .or(file.max_connections_per_address)
+                        .unwrap_or(limits.max_connections_per_address),
                     ..limits
                 },
             },

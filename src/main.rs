@@ -39,6 +39,7 @@ async fn main() -> std::process::ExitCode {
     };
     let addr = listener.local_addr().map_or(settings.addr, |a| a);
     let relay = ep2p_relay::Relay::new(settings.relay);
+    return_freed_memory();
     let app = ephemeral_p2p::server::site(&relay, leptos_options);
     tracing::info!(
         policy = %relay.config().hub.policy,
@@ -53,6 +54,25 @@ async fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// glibc keeps memory freed by a burst (a thousand sockets gone, a megabyte
+/// frame refused) in its arenas, where it still counts as the process's:
+/// every few seconds, hand it back to the system.
+#[cfg(all(feature = "ssr", target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory() {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            // SAFETY: malloc_trim only releases free memory; any thread may call it at any time.
+            let _ = tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) }).await;
+        }
+    });
+}
+
+#[cfg(all(feature = "ssr", not(all(target_os = "linux", target_env = "gnu"))))]
+fn return_freed_memory() {}
 
 /// Resolves on SIGTERM or Ctrl-C.
 #[cfg(feature = "ssr")]

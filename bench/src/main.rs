@@ -12,7 +12,9 @@
 //! Clients come from `ep2p-testkit`: its Phoenix client, its host, and its
 //! visitor, which runs the browser's own state machine (`ep2p_core::machine`).
 
+mod attacks;
 mod baseline;
+mod soak;
 
 use clap::{Args, Parser, Subcommand};
 use ep2p_core::protocol::{self, event, ContentRequest, PageHash, Vsn};
@@ -45,7 +47,7 @@ enum BenchError {
     Worker(String),
     #[error("{path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("{0} visitors were not served under targeted routing")]
+    #[error("{0} visitors were not served under targeted routing (or in the soak)")]
     Unserved(usize),
 }
 
@@ -111,6 +113,10 @@ enum Scenario {
     Throughput,
     /// 5: host-count churn.
     Churn,
+    /// 6: visitors and every attack together, for minutes.
+    Soak,
+    /// 7: each attack alone, and what it achieves (not in --smoke).
+    Attacks,
 }
 
 /// The numbers of a run.
@@ -126,6 +132,7 @@ struct Plan {
     churn_hosts: usize,
     churn_per_second: usize,
     churn_for: Duration,
+    soak: soak::SoakPlan,
 }
 
 impl Plan {
@@ -142,6 +149,14 @@ impl Plan {
             churn_hosts: 5000,
             churn_per_second: 50,
             churn_for: Duration::from_secs(5),
+            soak: soak::SoakPlan {
+                pages: 120,
+                hosts_per_page: 2,
+                visitors_per_second: 30,
+                run_for: Duration::from_secs(150),
+                faked_pages: 10,
+                fakes_per_page: 20,
+            },
         }
     }
 
@@ -158,6 +173,14 @@ impl Plan {
             churn_hosts: 50,
             churn_per_second: 20,
             churn_for: Duration::from_secs(1),
+            soak: soak::SoakPlan {
+                pages: 12,
+                hosts_per_page: 2,
+                visitors_per_second: 10,
+                run_for: Duration::from_secs(5),
+                faked_pages: 2,
+                fakes_per_page: 5,
+            },
         }
     }
 }
@@ -295,14 +318,34 @@ async fn run(args: RunArgs) -> Result<()> {
             plan.churn_hosts, plan.churn_per_second, plan.churn_per_second, churn
         );
     }
+    // 6: the soak.
+    let mut soak_failures = 0;
+    if wanted(Scenario::Soak) {
+        let relay = Server::relay_with(&args.server, Policy::Targeted, soak::SOAK_FLAGS).await?;
+        let result = soak::soak(&relay, &plan.soak).await?;
+        relay.stop().await;
+        eprintln!("soak: {result:?}");
+        soak_failures = result.failures;
+        let _ = writeln!(report, "{}", soak::report(&plan.soak, &result));
+    }
+    // 7: each attack alone.
+    if wanted(Scenario::Attacks) && !args.smoke {
+        let figures = attacks::attacks(&args.server).await?;
+        let _ = writeln!(
+            report,
+            "### 7. Each attack alone, against `{}`\n\n{}",
+            args.server.display(),
+            attacks::table(&figures)
+        );
+    }
     let _ = writeln!(report, "Total run time: {:.0} s.", started.elapsed().as_secs_f64());
 
     println!("{report}");
     if let Some(path) = args.markdown {
         std::fs::write(&path, &report).map_err(|source| BenchError::Write { path, source })?;
     }
-    if args.smoke && targeted_failures > 0 {
-        return Err(BenchError::Unserved(targeted_failures));
+    if args.smoke && targeted_failures + soak_failures > 0 {
+        return Err(BenchError::Unserved(targeted_failures + soak_failures));
     }
     Ok(())
 }
@@ -320,26 +363,38 @@ struct Server {
     child: Child,
     addr: SocketAddr,
     pid: u32,
+    /// Lines it has written to stdout (its log).
+    lines: Arc<AtomicU64>,
 }
 
 impl Server {
     /// The release relay with the given policy and limits lifted for load.
     async fn relay(binary: &PathBuf, policy: Policy) -> Result<Self> {
+        Self::relay_with(
+            binary,
+            policy,
+            &[
+                "--requests-per-second",
+                "1000000",
+                "--frames-per-second",
+                "1000000",
+                "--outbound-queue",
+                "4096",
+                "--heartbeat-timeout",
+                "600s",
+                "--max-connections",
+                "100000",
+                "--max-connections-per-address",
+                "100000",
+            ],
+        )
+        .await
+    }
+
+    /// The release relay with the given policy and flags, its defaults otherwise.
+    async fn relay_with(binary: &PathBuf, policy: Policy, flags: &[&str]) -> Result<Self> {
         let mut command = Command::new(binary);
-        command.args([
-            "--addr",
-            "127.0.0.1:0",
-            "--policy",
-            policy.name(),
-            "--requests-per-second",
-            "1000000",
-            "--frames-per-second",
-            "1000000",
-            "--outbound-queue",
-            "4096",
-            "--heartbeat-timeout",
-            "600s",
-        ]);
+        command.args(["--addr", "127.0.0.1:0", "--policy", policy.name()]).args(flags);
         command.env("RUST_LOG", "info").env("NO_COLOR", "1");
         Self::spawn(command, "the relay").await
     }
@@ -380,12 +435,23 @@ impl Server {
         .flatten()
         .ok_or(BenchError::NoAddress)?;
         // Keep reading its output so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, addr, pid })
+        let written = Arc::new(AtomicU64::new(0));
+        let counter = written.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(_)) = lines.next_line().await {
+                counter.fetch_add(1, Relaxed);
+            }
+        });
+        Ok(Self { child, addr, pid, lines: written })
     }
 
     fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+        Self::rss_of(self.pid)
+    }
+
+    /// Resident memory of process `pid`, in KiB (0 if it is gone).
+    fn rss_of(pid: u32) -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
             .and_then(|s| {
                 s.lines()
@@ -393,6 +459,11 @@ impl Server {
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             })
             .unwrap_or(0)
+    }
+
+    /// Lines written to its log so far.
+    fn lines(&self) -> u64 {
+        self.lines.load(Relaxed)
     }
 
     /// User + system CPU time, in seconds.

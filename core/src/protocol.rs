@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 /// The topic of socket-level frames (heartbeats).
@@ -46,6 +48,9 @@ pub mod event {
 pub enum ProtocolError {
     #[error("malformed frame: {0}")]
     Malformed(String),
+    /// A frame over the size allowed for its event (only `content` may be large).
+    #[error("frame too big")]
+    TooBig,
     #[error("unmatched topic")]
     UnmatchedTopic,
     #[error("invalid hash: expected 64 lowercase hex digits")]
@@ -330,12 +335,10 @@ struct V1Frame<'a> {
     join_ref: Option<Ref>,
 }
 
-/// A JSON string item, borrowed when it has no escapes.
-fn text_of(item: &RawValue) -> Result<Cow<'_, str>, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-    serde_json::from_str::<Text>(item.get()).map(|Text(text)| text)
-}
+/// A JSON string, borrowed from the frame when it has no escapes (serde's
+/// own `Cow<str>` always copies).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// A key that must be present but may be `null` (serde treats a missing
 /// `Option` as `None` otherwise; `deserialize_with` makes it required).
@@ -345,28 +348,29 @@ fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Re
 
 impl<'a> Frame<'a> {
     /// Decodes a text frame in the socket's serializer. Payloads must be
-    /// JSON objects; V2 items after the fifth are ignored, as Phoenix does.
+    /// JSON objects; V2 items after the fifth are ignored, as Phoenix does
+    /// (skipped, never kept).
     pub fn decode(vsn: Vsn, text: &'a str) -> Result<Self, ProtocolError> {
-        let malformed = |e: serde_json::Error| ProtocolError::Malformed(e.to_string());
+        Self::decode_within(vsn, text, usize::MAX)
+    }
+
+    /// [`Frame::decode`] for a frame that may be larger than `limit` bytes
+    /// only if it is `content`. A V2 frame over it is refused as soon as its
+    /// event is read, before its payload is looked at; a V1 object (whose
+    /// keys come in any order) once it is read.
+    pub fn decode_within(vsn: Vsn, text: &'a str, limit: usize) -> Result<Self, ProtocolError> {
+        let large = text.len() > limit;
         let frame = match vsn {
             Vsn::V2 => {
-                let items: Vec<&'a RawValue> = serde_json::from_str(text).map_err(malformed)?;
-                let [join_ref, msg_ref, topic, event, payload, ..] = items[..] else {
-                    return Err(ProtocolError::Malformed(format!(
-                        "expected [join_ref, ref, topic, event, payload], got {} items",
-                        items.len()
-                    )));
-                };
-                Frame {
-                    join_ref: serde_json::from_str(join_ref.get()).map_err(malformed)?,
-                    msg_ref: serde_json::from_str(msg_ref.get()).map_err(malformed)?,
-                    topic: text_of(topic).map_err(malformed)?,
-                    event: text_of(event).map_err(malformed)?,
-                    payload,
-                }
+                let (join_ref, msg_ref, topic, event, payload) = read_v2(text, large, Extras::Skip)?;
+                Frame { join_ref, msg_ref, topic, event, payload }
             }
             Vsn::V1 => {
+                let malformed = |e: serde_json::Error| ProtocolError::Malformed(e.to_string());
                 let v1: V1Frame<'a> = serde_json::from_str(text).map_err(malformed)?;
+                if large && v1.event != event::CONTENT {
+                    return Err(ProtocolError::TooBig);
+                }
                 Frame {
                     join_ref: v1.join_ref,
                     msg_ref: v1.msg_ref,
@@ -518,10 +522,79 @@ pub struct ContentFrame<'a> {
 }
 
 impl<'a> ContentFrame<'a> {
+    /// Declines (before reading the payload) anything whose event is not `content`.
     pub fn decode_v2(text: &'a str) -> Option<Self> {
-        type Items<'a> = (Option<Ref>, Option<Ref>, Cow<'a, str>, Cow<'a, str>, RawContent<'a>);
-        let (join_ref, msg_ref, topic, event, content) = serde_json::from_str::<Items<'a>>(text).ok()?;
-        (event == event::CONTENT).then_some(Self { join_ref, msg_ref, topic, content })
+        let (join_ref, msg_ref, topic, _, content) = read_v2(text, true, Extras::Refuse).ok()?;
+        Some(Self { join_ref, msg_ref, topic, content })
+    }
+}
+
+/// What a V2 reader does with items after the fifth.
+#[derive(Clone, Copy)]
+enum Extras {
+    /// Skip them without keeping anything (Phoenix ignores them).
+    Skip,
+    /// Refuse the frame.
+    Refuse,
+}
+
+/// Reads a V2 array item by item: no item is kept that is not needed, and a
+/// `large` frame whose event is not `content` is refused before its payload
+/// is read. `P` is how the payload is read.
+struct V2Visitor<'c, P> {
+    large: bool,
+    extras: Extras,
+    /// Set when the frame is refused for its size (serde errors carry no type).
+    too_big: &'c Cell<bool>,
+    payload: PhantomData<P>,
+}
+
+/// What [`V2Visitor`] reads: join_ref, ref, topic, event, payload.
+type V2Items<'a, P> = (Option<Ref>, Option<Ref>, Cow<'a, str>, Cow<'a, str>, P);
+
+/// Reads one V2 frame; `large`: refuse it unless its event is `content`.
+fn read_v2<'a, P: Deserialize<'a>>(
+    text: &'a str,
+    large: bool,
+    extras: Extras,
+) -> Result<V2Items<'a, P>, ProtocolError> {
+    let too_big = Cell::new(false);
+    let visitor = V2Visitor { large, extras, too_big: &too_big, payload: PhantomData };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let items =
+        serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|items| de.end().map(|()| items));
+    items.map_err(
+        |e| if too_big.get() { ProtocolError::TooBig } else { ProtocolError::Malformed(e.to_string()) },
+    )
+}
+
+impl<'de, P: Deserialize<'de>> serde::de::Visitor<'de> for V2Visitor<'_, P> {
+    type Value = V2Items<'de, P>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array [join_ref, ref, topic, event, payload]")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let missing = |n| A::Error::invalid_length(n, &"[join_ref, ref, topic, event, payload]");
+        let join_ref = seq.next_element::<Option<Ref>>()?.ok_or_else(|| missing(0))?;
+        let msg_ref = seq.next_element::<Option<Ref>>()?.ok_or_else(|| missing(1))?;
+        let Text(topic) = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let Text(event) = seq.next_element()?.ok_or_else(|| missing(3))?;
+        if self.large && event != event::CONTENT {
+            self.too_big.set(true);
+            return Err(A::Error::custom("frame too big"));
+        }
+        let payload = seq.next_element::<P>()?.ok_or_else(|| missing(4))?;
+        match self.extras {
+            Extras::Skip => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
+            Extras::Refuse if seq.next_element::<serde::de::IgnoredAny>()?.is_some() => {
+                return Err(A::Error::invalid_length(6, &"exactly five items"))
+            }
+            Extras::Refuse => {}
+        }
+        Ok((join_ref, msg_ref, topic, event, payload))
     }
 }
 
@@ -531,12 +604,12 @@ pub struct VisitorsCount {
     pub count: usize,
 }
 
-/// How a page is doing: its hosts and the visitors waiting for it. The SSR
-/// shell of `/<hash>` shows it before the browser connects.
+/// How a page is doing, as anyone may see it: how many hosts it has (not
+/// counting hosts known to be silent). The SSR shell of `/<hash>` shows it
+/// before the browser connects. Who is waiting for a page is nobody's business.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub hosts: usize,
-    pub waiting: usize,
 }
 
 /// Decodes `text` in both serializers and reads everything the relay and

@@ -283,7 +283,11 @@ test.describe('resilience and interoperability', () => {
 });
 
 test.describe('what a person sees', () => {
-  test('screenshots: hosted, waiting and gone; light and dark; desktop and phone', async ({ browser, server }) => {
+  test('screenshots: hosted, waiting and gone; light and dark; desktop and phone', async ({ browser }) => {
+    // A host that never answers keeps visitors waiting only until its
+    // deadline (then it no longer counts): give it all the time the
+    // screenshots take.
+    const server = await Server.start(['--request-timeout', '120s']);
     const hostText = 'Meeting notes — Thursday\n\n• Ship the relay\n• Write the README\n• 🎉 Celebrate';
     const host = await visitor(browser, server.url);
     const hash = await create(host.page, hostText);
@@ -318,6 +322,7 @@ test.describe('what a person sees', () => {
     await last.context.close();
     silent.close();
     await host.context.close();
+    await server.stop();
   });
 
   test('time from opening a link to seeing the text (median of 10)', async ({ browser, server }) => {

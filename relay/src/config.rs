@@ -13,6 +13,8 @@ pub struct RelayConfig {
     pub limits: Limits,
     /// Origins allowed to open a WebSocket besides the server's own (`*`: any).
     pub allowed_origins: Vec<String>,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 /// Per-socket limits: what one client may send, hold and be sent.
@@ -34,6 +36,14 @@ pub struct Limits {
     pub heartbeat_timeout: Duration,
     /// A socket whose writes stall this long is dropped.
     pub write_timeout: Duration,
+    /// A message begun this long ago and not finished closes its socket.
+    pub message_timeout: Duration,
+    /// An HTTP client gets this long to send a request's head.
+    pub header_read_timeout: Duration,
+    /// WebSockets open at once, in all.
+    pub max_connections: usize,
+    /// WebSockets open at once from one address (an IPv6 client's /64).
+    pub max_connections_per_address: usize,
 }
 
 impl Limits {
@@ -55,6 +65,14 @@ impl Default for Limits {
             outbound_queue: 256,
             heartbeat_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
+            message_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            // 10 KiB each when idle (BENCHMARKS.md): 16,000 is 160 MiB, and
+            // stays under this machine's 20,000 open files per process.
+            max_connections: 16_000,
+            // Enough for a busy office or a mobile carrier's NAT, far from
+            // enough for one client to fill the relay.
+            max_connections_per_address: 256,
         }
     }
 }

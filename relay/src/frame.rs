@@ -3,10 +3,10 @@
 //! once per serializer, and shared by every recipient. Phoenix sends such
 //! broadcasts with `join_ref` and `ref` both null.
 
-use axum::extract::ws::Utf8Bytes;
 use ep2p_core::protocol::{self, event, PageHash, Relayed, Topic, VisitorsCount, Vsn};
 use serde_json::value::RawValue;
 use std::sync::{Arc, OnceLock};
+use tungstenite::Utf8Bytes;
 
 /// What a shared frame carries.
 #[derive(Debug)]

@@ -1,27 +1,40 @@
 //! The relay over HTTP: its routes (the WebSocket at `/ws/websocket`,
-//! `/healthz`, `/metrics`), and [`serve`], which runs any router that
-//! contains them until a shutdown signal, then closes every socket with
-//! 1001 and waits for their tasks to finish.
+//! `/healthz`, `/metrics`), the WebSocket upgrade with its checks
+//! (serializer, origin, connection caps), and [`serve`], which runs any
+//! router that contains them: HTTP/1.1 with a header read timeout, the
+//! client's address for every request, and a graceful shutdown that closes
+//! every socket with 1001 and waits for the socket tasks to finish.
 
+use crate::meter::Meter;
 use crate::metrics::{Metrics, Reject};
-use crate::relay::Relay;
+use crate::relay::{Refusal, Relay};
 use crate::socket;
-use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use ep2p_core::protocol::{Vsn, SOCKET_PATH};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_tungstenite::WebSocketStream;
+use tower::ServiceExt;
+use tungstenite::protocol::{Role, WebSocketConfig};
 
-/// How long a shutdown waits for sockets to finish closing.
+/// How long a shutdown waits for connections and sockets to finish closing.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl Relay {
-    /// The relay's routes, ready to merge into a site's router.
+    /// The relay's routes, ready to merge into a site's router. They need
+    /// the client's address, which [`serve`] gives every request.
     pub fn router(&self) -> Router {
         Router::new()
             .route(SOCKET_PATH, get(relay_socket))
@@ -33,36 +46,70 @@ impl Relay {
 
 /// Serves `app` (which holds [`Relay::router`]) until `shutdown` completes,
 /// then stops accepting, closes every socket with 1001 (clients reconnect
-/// elsewhere) and waits, a bounded time, for their tasks to end.
+/// elsewhere) and waits, a bounded time, for connections and socket tasks
+/// to end.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     relay: Relay,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let closing = relay.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing sockets");
-            closing.shut_down();
-        })
-        .await?;
-    if tokio::time::timeout(SHUTDOWN_GRACE, relay.sockets_closed()).await.is_err() {
-        tracing::warn!(open = relay.connections(), "sockets still open after the shutdown grace");
+    let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
+    // A client gets this long to send its request's head (slowloris).
+    http.http1().timer(TokioTimer::new()).header_read_timeout(relay.limits().header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a moment rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(false);
+        let app = app.clone();
+        let service = TowerToHyperService::new(tower::service_fn(move |mut request: hyper::Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request.map(Body::new))
+        }));
+        let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: closing sockets");
+    relay.shut_down();
+    let finished = async {
+        graceful.shutdown().await;
+        relay.sockets_closed().await;
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
+        tracing::warn!(open = relay.connections(), "connections still open after the shutdown grace");
     }
     Ok(())
 }
 
 /// The log filter: `RUST_LOG` (default `info`), except that the WebSocket
-/// library never logs frames, whatever is asked: they carry page text.
+/// library logs warnings at most, whatever is asked: its debug and trace
+/// output carry frames, hence page text.
 pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
     let filter = rust_log
         .and_then(|spec| tracing_subscriber::EnvFilter::try_new(spec).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
     filter
-        .add_directive("tungstenite=debug".parse().expect("a valid directive"))
-        .add_directive("tokio_tungstenite=debug".parse().expect("a valid directive"))
+        .add_directive("tungstenite=warn".parse().expect("a valid directive"))
+        .add_directive("tokio_tungstenite=warn".parse().expect("a valid directive"))
 }
 
 /// The query of `GET /ws/websocket`.
@@ -71,32 +118,100 @@ struct SocketQuery {
     vsn: Option<String>,
 }
 
-/// `GET /ws/websocket?vsn=…`: the relay, speaking Phoenix Channels.
-async fn relay_socket(
-    upgrade: WebSocketUpgrade,
-    Query(query): Query<SocketQuery>,
-    headers: HeaderMap,
-    State(relay): State<Relay>,
-) -> Response {
-    let refuse = |reason: &'static str| {
-        relay.metrics().reject(Reject::RefusedUpgrade);
-        (StatusCode::FORBIDDEN, reason).into_response()
+/// `GET /ws/websocket?vsn=…`: the relay, speaking Phoenix Channels. Every
+/// refusal happens here, before the upgrade, with a status and a reason.
+async fn relay_socket(State(relay): State<Relay>, mut request: Request) -> Response {
+    let refuse = |status: StatusCode, reason: Reject, text: &'static str| {
+        relay.metrics().reject(reason);
+        (status, text).into_response()
     };
-    let Ok(vsn) = Vsn::negotiate(query.vsn.as_deref()) else {
-        return refuse("unsupported serializer version\n");
+    let headers = request.headers();
+    let Some(key) = websocket_key(headers) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            Reject::RefusedUpgrade,
+            "a WebSocket upgrade (version 13) is expected\n",
+        );
     };
-    if !origin_allowed(&headers, &relay.config().allowed_origins) {
-        return refuse("origin not allowed\n");
+    let vsn = Query::<SocketQuery>::try_from_uri(request.uri())
+        .ok()
+        .and_then(|Query(q)| Vsn::negotiate(q.vsn.as_deref()).ok());
+    let Some(vsn) = vsn else {
+        return refuse(StatusCode::FORBIDDEN, Reject::RefusedUpgrade, "unsupported serializer version\n");
+    };
+    if !origin_allowed(headers, &relay.config().allowed_origins) {
+        return refuse(StatusCode::FORBIDDEN, Reject::RefusedUpgrade, "origin not allowed\n");
     }
-    let max_message = relay.limits().max_message();
-    upgrade
-        // tungstenite zero-fills its whole read buffer: 4 KiB instead of
-        // 128 KiB keeps an idle socket cheap.
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .max_message_size(max_message)
-        .max_frame_size(max_message)
-        .on_upgrade(move |websocket| socket::serve_socket(websocket, relay, vsn))
+    let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+        // Only `serve` knows who is calling; a router served otherwise cannot count sockets per address.
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the relay is not served by ep2p_relay::serve\n")
+            .into_response();
+    };
+    let admission = match relay.admit(peer.ip()) {
+        Ok(admission) => admission,
+        Err(Refusal::Full) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Reject::TooManyConnections,
+                "the relay is full; try again later\n",
+            )
+        }
+        Err(Refusal::TooManyFromAddress) => {
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                Reject::TooManyFromAddress,
+                "too many connections from your address\n",
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            return response;
+        }
+    };
+    let Some(on_upgrade) = request.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            Reject::RefusedUpgrade,
+            "this connection cannot be upgraded\n",
+        );
+    };
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let limits = relay.limits().clone();
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else { return };
+        // Small messages only until the socket hosts a page (see `meter`).
+        let io = Meter::new(TokioIo::new(upgraded), limits.control_frame_limit);
+        let config = WebSocketConfig::default()
+            // tungstenite zero-fills its whole read buffer: 4 KiB instead
+            // of 128 KiB keeps an idle socket cheap.
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(0)
+            .max_message_size(Some(limits.max_message()))
+            .max_frame_size(Some(limits.max_message()));
+        let websocket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+        socket::serve_socket(websocket, relay, vsn, admission).await;
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The `Sec-WebSocket-Key` of a valid WebSocket upgrade request (RFC 6455
+/// §4.2.1), or `None` if this is not one.
+fn websocket_key(headers: &HeaderMap) -> Option<String> {
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|part| part.trim().eq_ignore_ascii_case(token)))
+    };
+    let upgrade = has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, "websocket");
+    let version = headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
+    let key = headers.get(header::SEC_WEBSOCKET_KEY)?.to_str().ok()?;
+    (upgrade && version && !key.is_empty()).then(|| key.to_string())
 }
 
 /// A browser's `Origin` must be the server's own or an allowed one. Clients
@@ -115,14 +230,28 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     origin.split_once("://").map(|(_, authority)| authority) == host
 }
 
-async fn metrics(State(relay): State<Relay>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, Metrics::CONTENT_TYPE)], relay.render_metrics())
+/// `/metrics`, for whoever holds the token when one is set.
+async fn metrics(State(relay): State<Relay>, headers: HeaderMap) -> Response {
+    if let Some(token) = &relay.config().metrics_token {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let bearer = given.and_then(|v| v.strip_prefix("Bearer "));
+        if !bearer.is_some_and(|b| same_secret(b.as_bytes(), token.as_bytes())) {
+            let challenge = [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")];
+            return (StatusCode::UNAUTHORIZED, challenge, "a bearer token is needed for /metrics\n")
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, Metrics::CONTENT_TYPE)], relay.render_metrics()).into_response()
+}
+
+/// Compares secrets in time that depends on their lengths only.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -146,5 +275,32 @@ mod tests {
         assert!(!origin_allowed(&headers(Some("https://c.test"), "a.test"), &listed));
         let any = vec!["*".to_string()];
         assert!(origin_allowed(&headers(Some("https://c.test"), "a.test"), &any));
+    }
+
+    #[test]
+    fn only_a_complete_version_13_upgrade_has_a_key() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, Upgrade"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+        h.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        h.insert(header::SEC_WEBSOCKET_KEY, HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="));
+        assert_eq!(websocket_key(&h).as_deref(), Some("dGhlIHNhbXBsZSBub25jZQ=="));
+        let mut old = h.clone();
+        old.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("8"));
+        assert_eq!(websocket_key(&old), None);
+        let mut plain = h.clone();
+        plain.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        assert_eq!(websocket_key(&plain), None);
+        let mut keyless = h;
+        keyless.remove(header::SEC_WEBSOCKET_KEY);
+        assert_eq!(websocket_key(&keyless), None);
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cret", b"s3creT"));
+        assert!(!same_secret(b"s3cret", b"s3cre"));
+        assert!(!same_secret(b"", b"x"));
     }
 }

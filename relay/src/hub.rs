@@ -9,10 +9,11 @@ use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
 use dashmap::DashMap;
 use ep2p_core::protocol::{Health, PageHash};
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -75,6 +76,9 @@ pub struct HubConfig {
     pub request_timeout: Duration,
     /// At most one `visitors_count` per page per window.
     pub count_window: Duration,
+    /// How long an address stays suspect after one of its sockets let a
+    /// request's deadline pass: its other hosts are asked last meanwhile.
+    pub suspect_for: Duration,
 }
 
 impl Default for HubConfig {
@@ -83,6 +87,7 @@ impl Default for HubConfig {
             policy: Policy::Targeted,
             request_timeout: Duration::from_secs(1),
             count_window: Duration::from_millis(250),
+            suspect_for: Duration::from_secs(60),
         }
     }
 }
@@ -110,7 +115,9 @@ pub enum Answer {
     Forged,
 }
 
-/// The request in flight for a page under `targeted`.
+/// The request in flight for a page under `targeted`. It stays until a
+/// host answers or its deadline passes, whoever leaves meanwhile: visitors
+/// coming and going cannot make the relay ask again sooner.
 #[derive(Debug)]
 struct InFlight {
     /// The host asked last.
@@ -128,14 +135,68 @@ struct CountWindow {
     wake_pending: bool,
 }
 
+/// A page's hosts, by how far they can be trusted to answer, each with the
+/// address it counts against. A host is in exactly one of the four.
+///
+/// The page's count is its proven and fresh hosts: a host that let a
+/// deadline pass is not counted until it answers again, and a host from an
+/// address that did so lately is counted once it has answered a probe.
+#[derive(Debug, Default)]
+struct Hosts {
+    /// Answered this page before.
+    proven: IndexMap<ConnId, IpAddr>,
+    /// Not asked yet, and nothing known against them.
+    fresh: IndexMap<ConnId, IpAddr>,
+    /// From a suspect address: asked at once (a probe, with this deadline),
+    /// counted once they answer, slow if they do not.
+    probed: IndexMap<ConnId, (IpAddr, Instant)>,
+    /// Let a deadline pass (here, or anywhere since their socket opened):
+    /// asked last, and not counted.
+    slow: IndexMap<ConnId, IpAddr>,
+}
+
+impl Hosts {
+    fn len(&self) -> usize {
+        self.proven.len() + self.fresh.len() + self.probed.len() + self.slow.len()
+    }
+
+    /// The hosts a page's count shows: those not known, or suspected, to be silent.
+    fn counted(&self) -> usize {
+        self.proven.len() + self.fresh.len()
+    }
+
+    fn contains(&self, host: ConnId) -> bool {
+        self.proven.contains_key(&host)
+            || self.fresh.contains_key(&host)
+            || self.probed.contains_key(&host)
+            || self.slow.contains_key(&host)
+    }
+
+    /// Removes a host wherever it is; its address if it was there.
+    fn remove(&mut self, host: ConnId) -> Option<IpAddr> {
+        self.proven
+            .swap_remove(&host)
+            .or_else(|| self.fresh.swap_remove(&host))
+            .or_else(|| self.probed.swap_remove(&host).map(|(address, _)| address))
+            .or_else(|| self.slow.swap_remove(&host))
+    }
+
+    fn all(&self) -> Vec<ConnId> {
+        let (proven, fresh, slow) = (self.proven.keys(), self.fresh.keys(), self.slow.keys());
+        proven.chain(fresh).chain(self.probed.keys()).chain(slow).copied().collect()
+    }
+
+    /// The earliest probe deadline.
+    fn next_probe(&self) -> Option<Instant> {
+        self.probed.values().map(|(_, deadline)| *deadline).min()
+    }
+}
+
 #[derive(Debug)]
 struct Page {
     /// Chooses hosts; seeded from the hub's seed, so replayable.
     rng: SmallRng,
-    /// Hosts that answer (or have not yet been asked).
-    ready: IndexSet<ConnId>,
-    /// Hosts that missed a deadline: asked only when no ready host is left.
-    slow: IndexSet<ConnId>,
+    hosts: Hosts,
     /// Sockets on `want:H`, and whether each has asked and is still waiting
     /// for an answer. Under `targeted` only those are sent the page, once
     /// per request.
@@ -155,8 +216,7 @@ impl Page {
     fn new(rng: SmallRng) -> Self {
         Self {
             rng,
-            ready: IndexSet::new(),
-            slow: IndexSet::new(),
+            hosts: Hosts::default(),
             visitors: IndexMap::new(),
             asking: 0,
             in_flight: None,
@@ -165,12 +225,8 @@ impl Page {
         }
     }
 
-    fn hosts(&self) -> usize {
-        self.ready.len() + self.slow.len()
-    }
-
     fn is_empty(&self) -> bool {
-        self.hosts() == 0 && self.visitors.is_empty()
+        self.hosts.len() == 0 && self.visitors.is_empty()
     }
 
     /// Visitors waiting for an answer; they stop waiting once they have it.
@@ -183,11 +239,23 @@ impl Page {
         self.asking = 0;
         served
     }
-
-    fn all_hosts(&self) -> Vec<ConnId> {
-        self.ready.iter().chain(&self.slow).copied().collect()
-    }
 }
+
+/// What the hub knows of an open socket.
+#[derive(Debug, Clone, Copy)]
+struct SocketRecord {
+    /// The address it counts against.
+    address: IpAddr,
+    /// It let a deadline pass and has not answered since: it joins every
+    /// page as a slow host, however often it leaves and joins again.
+    silent: bool,
+    /// It has answered with a verified page: trusted even when its address is suspect.
+    answered: bool,
+}
+
+/// The address of sockets the hub was not told about (tests of the hub
+/// alone): never suspect, and no fellow of any other socket.
+const UNKNOWN_ADDRESS: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
 /// All pages. Each page sits behind its own `DashMap` shard lock, held only
 /// for one synchronous call (never across an `.await`), so pages do not
@@ -203,6 +271,10 @@ pub struct Hub {
     seed: u64,
     /// Pages created so far: mixed into each new page's seed.
     created: AtomicU64,
+    /// Every open socket the relay told the hub about.
+    sockets: DashMap<ConnId, SocketRecord>,
+    /// Addresses whose sockets let a deadline pass lately, and when last.
+    suspects: DashMap<IpAddr, Instant>,
 }
 
 /// Effects of one call; most calls produce none or one.
@@ -211,7 +283,47 @@ pub type Effects = Vec<Effect>;
 impl Hub {
     /// A hub whose host choices follow from `seed` (a random one in production).
     pub fn new(config: HubConfig, metrics: Arc<Metrics>, seed: u64) -> Self {
-        Self { pages: DashMap::new(), config, metrics, seed, created: AtomicU64::new(0) }
+        Self {
+            pages: DashMap::new(),
+            config,
+            metrics,
+            seed,
+            created: AtomicU64::new(0),
+            sockets: DashMap::new(),
+            suspects: DashMap::new(),
+        }
+    }
+
+    /// A socket opened, from `address`.
+    pub fn connect(&self, conn: ConnId, address: IpAddr) {
+        self.sockets.insert(conn, SocketRecord { address, silent: false, answered: false });
+    }
+
+    /// A socket closed (after leaving every page).
+    pub fn forget(&self, conn: ConnId) {
+        self.sockets.remove(&conn);
+    }
+
+    /// True when `address` let a deadline pass within `suspect_for` of `now`.
+    fn suspect(&self, address: IpAddr, now: Instant) -> bool {
+        self.suspects
+            .get(&address)
+            .is_some_and(|since| now.saturating_duration_since(*since) < self.config.suspect_for)
+    }
+
+    /// `host` let a deadline pass: it and its address are distrusted.
+    fn missed_deadline(&self, host: ConnId, address: IpAddr, now: Instant) {
+        if let Some(mut record) = self.sockets.get_mut(&host) {
+            record.silent = true;
+        }
+        if self.suspects.len() >= 4096 {
+            // Forget what has expired before remembering more.
+            let keep = self.config.suspect_for;
+            self.suspects.retain(|_, since| now.saturating_duration_since(*since) < keep);
+        }
+        if address != UNKNOWN_ADDRESS {
+            self.suspects.insert(address, now);
+        }
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -227,16 +339,27 @@ impl Hub {
         })
     }
 
-    /// A socket joined `have:H`.
+    /// A socket joined `have:H`: a fresh host; a slow one if it let a
+    /// deadline pass; a probed one if its address did, lately.
     pub fn join_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
+        let record = self.sockets.get(&host).map(|r| *r);
+        let address = record.map_or(UNKNOWN_ADDRESS, |r| r.address);
+        let silent = record.is_some_and(|r| r.silent);
+        let suspect = !silent && record.is_some_and(|r| !r.answered && self.suspect(address, now));
         let mut page = self.page_entry(hash);
-        if page.ready.contains(&host) || page.slow.contains(&host) {
+        if page.hosts.contains(host) {
             return fx;
         }
-        page.ready.insert(host);
         self.metrics.hosts.inc();
-        self.count_changed(&mut page, hash, now, &mut fx);
+        if silent {
+            page.hosts.slow.insert(host, address);
+        } else if suspect {
+            self.probe(&mut page, hash, host, address, now, &mut fx);
+        } else {
+            page.hosts.fresh.insert(host, address);
+            self.count_changed(&mut page, hash, now, &mut fx);
+        }
         // Visitors already waiting need not wait for their next retry.
         if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
             self.ask_next(&mut page, hash, now, Vec::new(), &mut fx);
@@ -248,15 +371,17 @@ impl Hub {
     pub fn leave_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
         self.with_page(hash, |page| {
-            if !(page.ready.swap_remove(&host) || page.slow.swap_remove(&host)) {
+            let counted = page.hosts.counted();
+            if page.hosts.remove(host).is_none() {
                 return;
             }
             self.metrics.hosts.dec();
-            self.count_changed(page, hash, now, &mut fx);
+            if page.hosts.counted() != counted {
+                self.count_changed(page, hash, now, &mut fx);
+            }
             if page.in_flight.as_ref().is_some_and(|f| f.host == host) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
-                self.metrics.failovers.inc();
-                self.ask_next(page, hash, now, tried, &mut fx);
+                self.fail_over(page, hash, now, tried, &mut fx);
             }
         });
         fx
@@ -275,19 +400,14 @@ impl Hub {
         }
     }
 
-    /// A socket left `want:H` (served, gave up, or disconnected).
+    /// A socket left `want:H` (served, gave up, or disconnected). The
+    /// request in flight stays: a visitor that comes back (or another one)
+    /// joins it instead of asking a host again.
     pub fn leave_visitor(&self, visitor: ConnId, hash: PageHash) {
         self.with_page(hash, |page| {
-            match page.visitors.swap_remove(&visitor) {
-                None => return,
-                Some(asking) => {
-                    self.metrics.waiting_visitors.dec();
-                    page.asking -= usize::from(asking);
-                }
-            }
-            if page.asking == 0 {
-                // Nobody is left to serve: an answer would be dropped anyway.
-                page.in_flight = None;
+            if let Some(asking) = page.visitors.swap_remove(&visitor) {
+                self.metrics.waiting_visitors.dec();
+                page.asking -= usize::from(asking);
             }
         });
     }
@@ -315,14 +435,14 @@ impl Hub {
                 Policy::RandomDrop => {
                     // The original's handle_out: each host passes it on with
                     // probability 1/n, independently.
-                    let n = page.hosts();
-                    let hosts = page.all_hosts();
+                    let n = page.hosts.len();
+                    let hosts = page.hosts.all();
                     let lucky = hosts.into_iter().filter(|_| page.rng.gen_range(0..n) == 0);
                     fx.extend(lucky.map(|host| Effect::Ask { host, hash }));
                     self.metrics.asks.inc_by(fx.len() as u64);
                 }
                 Policy::Broadcast => {
-                    fx.extend(page.all_hosts().into_iter().map(|host| Effect::Ask { host, hash }));
+                    fx.extend(page.hosts.all().into_iter().map(|host| Effect::Ask { host, hash }));
                     self.metrics.asks.inc_by(fx.len() as u64);
                 }
             }
@@ -342,9 +462,23 @@ impl Hub {
             }
         };
         let mut fx = Vec::new();
+        if let Some(mut record) = self.sockets.get_mut(&host) {
+            record.silent = false;
+            record.answered = true;
+        }
         self.with_page(hash, |page| {
-            if page.slow.swap_remove(&host) {
-                page.ready.insert(host);
+            let counted = page.hosts.counted();
+            let address = page
+                .hosts
+                .fresh
+                .swap_remove(&host)
+                .or_else(|| page.hosts.probed.swap_remove(&host).map(|(address, _)| address))
+                .or_else(|| page.hosts.slow.swap_remove(&host));
+            if let Some(address) = address {
+                page.hosts.proven.insert(host, address);
+            }
+            if page.hosts.counted() != counted {
+                self.count_changed(page, hash, now, &mut fx);
             }
             let visitors: Vec<ConnId> = match self.config.policy {
                 // Every visitor that asked gets the page, once per request.
@@ -371,13 +505,21 @@ impl Hub {
             if page.wake_at.is_some_and(|at| at <= now) {
                 page.wake_at = None;
             }
+            // Probes unanswered by their deadline: those hosts are slow.
+            let overdue: Vec<ConnId> = page
+                .hosts
+                .probed
+                .iter()
+                .filter(|(_, (_, deadline))| *deadline <= now)
+                .map(|(h, _)| *h)
+                .collect();
+            for host in overdue {
+                self.demote(page, hash, host, now, &mut fx);
+            }
             if page.in_flight.as_ref().is_some_and(|f| f.deadline <= now) {
                 let InFlight { host, tried, .. } = page.in_flight.take().expect("checked above");
-                if page.ready.swap_remove(&host) {
-                    page.slow.insert(host);
-                }
-                self.metrics.failovers.inc();
-                self.ask_next(page, hash, now, tried, &mut fx);
+                self.demote(page, hash, host, now, &mut fx);
+                self.fail_over(page, hash, now, tried, &mut fx);
             }
             let window_end = page.counts.sent.map(|(at, _)| at + self.config.count_window);
             if page.counts.wake_pending && window_end.is_none_or(|end| end <= now) {
@@ -386,7 +528,8 @@ impl Hub {
             }
             // Whatever is not due yet gets the next wake-up.
             let count_due = window_end.filter(|_| page.counts.wake_pending);
-            let next = page.in_flight.as_ref().map(|f| f.deadline).into_iter().chain(count_due).min();
+            let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
+            let next = in_flight.into_iter().chain(count_due).chain(page.hosts.next_probe()).min();
             if let Some(at) = next {
                 schedule(page, hash, at, &mut fx);
             }
@@ -394,12 +537,20 @@ impl Hub {
         fx
     }
 
-    /// Hosts and waiting visitors of one page; zero for a page nobody has.
+    /// A page's health as anyone may see it: the hosts its count shows
+    /// (those not known to be silent); zero for a page nobody has.
     pub fn health(&self, hash: PageHash) -> Health {
-        self.pages
-            .get(&hash)
-            .map(|page| Health { hosts: page.hosts(), waiting: page.visitors.len() })
-            .unwrap_or_default()
+        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.hosts.counted()) }
+    }
+
+    /// Every socket on a page's `have:H`, silent ones included.
+    pub fn host_sockets(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.hosts.len())
+    }
+
+    /// Sockets on a page's `want:H` (for the relay's own checks, not for visitors).
+    pub fn waiting(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.visitors.len())
     }
 
     /// Pages with anyone on them.
@@ -431,9 +582,64 @@ impl Hub {
         }
     }
 
-    /// Asks one host that has not been tried for this request: a ready one if
-    /// any, else a slow one. With nobody left, the request waits for a host to
-    /// join or for the visitor's next retry.
+    /// A host let a deadline pass (a request's or a probe's): it is slow
+    /// from now on (here and on every page it joins) and its address is
+    /// suspect for a while, so this page's fresh hosts from that address
+    /// are probed: each is counted again once it answers.
+    fn demote(&self, page: &mut Page, hash: PageHash, host: ConnId, now: Instant, fx: &mut Effects) {
+        let counted = page.hosts.counted();
+        let Some(address) = page.hosts.remove(host) else {
+            return;
+        };
+        page.hosts.slow.insert(host, address);
+        self.missed_deadline(host, address, now);
+        let fellows: Vec<ConnId> = if address == UNKNOWN_ADDRESS {
+            Vec::new()
+        } else {
+            page.hosts.fresh.iter().filter(|(_, a)| **a == address).map(|(conn, _)| *conn).collect()
+        };
+        for fellow in fellows {
+            page.hosts.fresh.swap_remove(&fellow);
+            self.probe(page, hash, fellow, address, now, fx);
+        }
+        if page.hosts.counted() != counted {
+            self.count_changed(page, hash, now, fx);
+        }
+    }
+
+    /// Asks a host from a suspect address for the page, to see whether it answers.
+    fn probe(
+        &self,
+        page: &mut Page,
+        hash: PageHash,
+        host: ConnId,
+        address: IpAddr,
+        now: Instant,
+        fx: &mut Effects,
+    ) {
+        let deadline = now + self.config.request_timeout;
+        page.hosts.probed.insert(host, (address, deadline));
+        self.metrics.probes.inc();
+        fx.push(Effect::Ask { host, hash });
+        schedule(page, hash, deadline, fx);
+    }
+
+    /// The host in flight is gone or too late: the next one is asked if
+    /// anyone is still waiting; otherwise the request ends here.
+    fn fail_over(&self, page: &mut Page, hash: PageHash, now: Instant, tried: Vec<ConnId>, fx: &mut Effects) {
+        if page.asking == 0 {
+            page.in_flight = None;
+            return;
+        }
+        self.metrics.failovers.inc();
+        self.ask_next(page, hash, now, tried, fx);
+    }
+
+    /// Asks one host that has not been tried for this request: a proven one
+    /// if any, else a fresh one, else a slow one. With nobody left, the
+    /// request waits for a host to join or for the visitor's next retry.
+    /// Proven and fresh hosts are never among those tried (a host that was
+    /// asked and did not answer is slow, or gone): picking one is O(1).
     fn ask_next(
         &self,
         page: &mut Page,
@@ -442,9 +648,17 @@ impl Hub {
         mut tried: Vec<ConnId>,
         fx: &mut Effects,
     ) {
-        let Some(host) =
-            pick(&page.ready, &tried, &mut page.rng).or_else(|| pick(&page.slow, &tried, &mut page.rng))
-        else {
+        let hosts = &page.hosts;
+        let rng = &mut page.rng;
+        // The first ask spreads requests over every host not known to be
+        // slow; once one has failed this request, hosts that have answered
+        // before go first (fake hosts cannot keep a page hidden for long).
+        let trusted = if tried.is_empty() { either(&hosts.proven, &hosts.fresh, rng) } else { None };
+        let picked = trusted
+            .or_else(|| any(&hosts.proven, rng))
+            .or_else(|| any(&hosts.fresh, rng))
+            .or_else(|| untried(&hosts.slow, &tried, rng));
+        let Some(host) = picked else {
             page.in_flight = None;
             return;
         };
@@ -473,11 +687,11 @@ impl Hub {
     fn broadcast_count(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
         // Sent even if it equals the last broadcast: a host that joined in
         // between was told a different count in its join reply.
-        let count = page.hosts();
+        let count = page.hosts.counted();
         page.counts.sent = Some((now, count));
         fx.push(Effect::Count {
             hash,
-            hosts: page.all_hosts(),
+            hosts: page.hosts.all(),
             visitors: page.visitors.keys().copied().collect(),
             count,
         });
@@ -494,14 +708,35 @@ fn schedule(page: &mut Page, hash: PageHash, at: Instant, fx: &mut Effects) {
     fx.push(Effect::WakeAt { hash, at });
 }
 
-/// A random member of `set` not in `tried`: a random start, then the next
-/// untried one, so the pick is O(1) while few hosts have been tried.
-fn pick(set: &IndexSet<ConnId>, tried: &[ConnId], rng: &mut SmallRng) -> Option<ConnId> {
+/// A random host of `set`.
+fn any(set: &IndexMap<ConnId, IpAddr>, rng: &mut SmallRng) -> Option<ConnId> {
+    (!set.is_empty()).then(|| *set.get_index(rng.gen_range(0..set.len())).expect("in range").0)
+}
+
+/// A random host of `a` and `b` together, each equally likely.
+fn either(a: &IndexMap<ConnId, IpAddr>, b: &IndexMap<ConnId, IpAddr>, rng: &mut SmallRng) -> Option<ConnId> {
+    let n = a.len() + b.len();
+    if n == 0 {
+        return None;
+    }
+    let i = rng.gen_range(0..n);
+    let (set, i) = if i < a.len() { (a, i) } else { (b, i - a.len()) };
+    set.get_index(i).map(|(host, _)| *host)
+}
+
+/// A slow host not tried for this request: from a random start, the first
+/// untried one among the next few, so the pick stays O(1) however many slow
+/// hosts there are and however many were tried. Finding none, the request
+/// waits for the visitor's next retry (which starts a new one) or a new host.
+fn untried(set: &IndexMap<ConnId, IpAddr>, tried: &[ConnId], rng: &mut SmallRng) -> Option<ConnId> {
+    const LOOK: usize = 8;
     if set.is_empty() {
         return None;
     }
     let start = rng.gen_range(0..set.len());
-    (0..set.len()).map(|i| set[(start + i) % set.len()]).find(|host| !tried.contains(host))
+    (0..LOOK.min(set.len()))
+        .map(|i| *set.get_index((start + i) % set.len()).expect("in range").0)
+        .find(|host| !tried.contains(host))
 }
 
 #[cfg(test)]
@@ -613,8 +848,9 @@ mod tests {
         assert_eq!(second.len(), 1);
         assert_ne!(second[0], first);
         assert_eq!(hub.metrics().failovers.get(), 1);
-        // The slow host is still a host, but new requests go to the other one.
-        assert_eq!(hub.health(h).hosts, 2);
+        // The slow host is still on the page, but not counted, and new
+        // requests go to the other one.
+        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 2));
         hub.content(second[0], h, good(h), now + Duration::from_secs(1));
         for v in 200..220 {
             let t = now + Duration::from_secs(2);
@@ -787,8 +1023,8 @@ mod tests {
         hub.join_host(2, a, now);
         hub.join_visitor(3, a);
         hub.join_visitor(3, b);
-        assert_eq!(hub.health(a), Health { hosts: 2, waiting: 1 });
-        assert_eq!(hub.health(b), Health { hosts: 0, waiting: 1 });
+        assert_eq!((hub.health(a), hub.waiting(a)), (Health { hosts: 2 }, 1));
+        assert_eq!((hub.health(b), hub.waiting(b)), (Health { hosts: 0 }, 1));
         assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (2, 2, 2));
         hub.leave_host(1, a, now);
         hub.leave_host(1, a, now); // leaving twice is harmless
@@ -798,6 +1034,159 @@ mod tests {
         hub.leave_visitor(3, a);
         assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (0, 0, 0));
         assert_eq!(hub.health(a), Health::default());
+    }
+
+    fn address(n: u8) -> IpAddr {
+        IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, n))
+    }
+
+    #[test]
+    fn the_ask_in_flight_outlives_visitors_who_leave_and_come_back() {
+        let (hub, h, now) = hosted(Policy::Targeted, 3, 0);
+        hub.join_visitor(100, h);
+        assert_eq!(asks(&hub.request(100, h, now)).len(), 1);
+        // Leaving and joining again a hundred times before the deadline.
+        for i in 0..100 {
+            let t = now + Duration::from_millis(i * 9);
+            hub.leave_visitor(100, h);
+            hub.join_visitor(100, h);
+            assert!(asks(&hub.request(100, h, t)).is_empty(), "round {i} asked again");
+        }
+        assert_eq!(hub.metrics().asks.get(), 1);
+        // At the deadline the visitor is still waiting: one more host, once.
+        assert_eq!(asks(&hub.wake(h, now + Duration::from_secs(1))).len(), 1);
+        assert_eq!(hub.metrics().asks.get(), 2);
+    }
+
+    #[test]
+    fn nobody_left_waiting_at_the_deadline_ends_the_request_without_a_failover() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 1);
+        let first = asks(&hub.request(100, h, now))[0];
+        hub.leave_visitor(100, h);
+        assert!(asks(&hub.wake(h, now + Duration::from_secs(1))).is_empty());
+        assert_eq!(hub.metrics().failovers.get(), 0);
+        // The silent host is slow all the same.
+        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 2));
+        assert!(asks(&hub.join_host(first, h, now)).is_empty());
+    }
+
+    #[test]
+    fn a_socket_that_let_a_deadline_pass_stays_slow_when_it_joins_again() {
+        let hub = hub(Policy::Targeted);
+        let (h, other) = (page(5), page(6));
+        let now = Instant::now();
+        hub.connect(1, address(2));
+        hub.join_host(1, h, now);
+        hub.join_visitor(100, h);
+        assert_eq!(asks(&hub.request(100, h, now)), vec![1]);
+        hub.wake(h, now + Duration::from_secs(1));
+        assert_eq!(hub.health(h).hosts, 0, "not counted once silent");
+        // Leaving and joining again (here or on another page) does not wash
+        // it, though, as the only host, it is asked for the waiting visitor.
+        let t = now + Duration::from_secs(3);
+        hub.leave_host(1, h, t);
+        assert_eq!(asks(&hub.join_host(1, h, t)), vec![1]);
+        hub.join_host(1, other, t);
+        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (0, 1));
+        assert_eq!(hub.health(other).hosts, 0);
+        // Answering does.
+        assert_eq!(delivered(&hub.content(1, h, good(h), t)), vec![100]);
+        assert_eq!(hub.health(h).hosts, 1);
+        hub.leave_host(1, other, t);
+        hub.join_host(1, other, t);
+        assert_eq!(hub.health(other).hosts, 1);
+        // Its socket closing forgets it.
+        hub.forget(1);
+        assert!(hub.sockets.is_empty());
+    }
+
+    #[test]
+    fn one_silent_host_makes_its_address_suspect_and_an_honest_host_is_found_next() {
+        for seed in 0..20 {
+            let hub = Hub::new(HubConfig::default(), Arc::new(Metrics::new()), seed);
+            let h = page(7);
+            let now = Instant::now();
+            // Fifty silent hosts from one address, one honest host from another.
+            for fake in 1..=50 {
+                hub.connect(fake, address(9));
+                hub.join_host(fake, h, now);
+            }
+            hub.connect(99, address(2));
+            hub.join_host(99, h, now);
+            hub.join_visitor(100, h);
+            let first = asks(&hub.request(100, h, now));
+            let t = now + Duration::from_secs(1);
+            if first != vec![99] {
+                // One fake caught: the relay asks another host for the
+                // visitor, and probes the fake's fellows.
+                let fx = hub.wake(h, t);
+                let asked = asks(&fx);
+                assert_eq!(asked.len(), 50, "seed {seed}: {asked:?}");
+                assert!(asked.contains(&99), "seed {seed}: the honest host is asked");
+                assert_eq!((hub.metrics().asks.get(), hub.metrics().probes.get()), (2, 49));
+                // Probed hosts are not counted until they answer.
+                assert_eq!(hub.health(h).hosts, 1);
+            }
+            assert_eq!(delivered(&hub.content(99, h, good(h), t)), vec![100]);
+            // The probes go unanswered: every fake is slow.
+            hub.wake(h, t + Duration::from_secs(1));
+            assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 51));
+            if first == vec![99] {
+                continue;
+            }
+            // A newcomer from that address is probed before it counts…
+            let t = t + Duration::from_secs(2);
+            hub.connect(51, address(9));
+            assert_eq!(asks(&hub.join_host(51, h, t)), vec![51]);
+            assert_eq!(hub.health(h).hosts, 1);
+            // …and counts once it answers.
+            hub.content(51, h, good(h), t);
+            assert_eq!(hub.health(h).hosts, 2);
+            // After a while the address is trusted again.
+            hub.connect(52, address(9));
+            assert!(asks(&hub.join_host(52, h, t + Duration::from_secs(61))).is_empty());
+            assert_eq!(hub.health(h).hosts, 3);
+        }
+    }
+
+    #[test]
+    fn after_a_failover_hosts_that_answered_before_go_first() {
+        for seed in 0..20 {
+            let hub = Hub::new(HubConfig::default(), Arc::new(Metrics::new()), seed);
+            let h = page(8);
+            let now = Instant::now();
+            // One proven host, then fifty fakes, each from its own address.
+            hub.connect(1, address(2));
+            hub.join_host(1, h, now);
+            hub.join_visitor(100, h);
+            assert_eq!(asks(&hub.request(100, h, now)), vec![1]);
+            hub.content(1, h, good(h), now);
+            for fake in 10..60 {
+                hub.connect(fake, address(fake as u8));
+                hub.join_host(fake, h, now);
+            }
+            let t = now + Duration::from_secs(5);
+            let first = asks(&hub.request(100, h, t))[0];
+            if first != 1 {
+                assert_eq!(asks(&hub.wake(h, t + Duration::from_secs(1))), vec![1], "seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_seed_and_the_same_calls_give_the_same_choices() {
+        let run = || {
+            let (hub, h, now) = hosted(Policy::Targeted, 20, 0);
+            (200..260)
+                .flat_map(|v| {
+                    hub.join_visitor(v, h);
+                    let asked = asks(&hub.request(v, h, now));
+                    hub.content(asked[0], h, good(h), now);
+                    asked
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
     }
 
     #[test]
@@ -914,7 +1303,8 @@ pub mod sequences {
         for &page in pages {
             let hosts = model.hosts.get(&page).map_or(0, BTreeSet::len);
             let waiting = model.visitors.get(&page).map_or(0, BTreeSet::len);
-            assert_eq!(hub.health(page), Health { hosts, waiting });
+            assert_eq!((hub.host_sockets(page), hub.waiting(page)), (hosts, waiting));
+            assert!(hub.health(page).hosts <= hosts, "silent hosts are not counted, others are");
         }
         let total =
             |m: &BTreeMap<PageHash, BTreeSet<ConnId>>| m.values().map(BTreeSet::len).sum::<usize>() as u64;
@@ -945,7 +1335,7 @@ pub mod sequences {
                     let mut sent = hosts.clone();
                     sent.sort();
                     assert_eq!(sent, expected, "a count goes to exactly the hosts");
-                    assert_eq!(*count, expected.len());
+                    assert!(*count <= expected.len(), "silent hosts are not counted");
                     assert!(visitors.iter().all(|v| Model::has(&model.visitors, hash, v)));
                 }
                 Effect::WakeAt { .. } => {}

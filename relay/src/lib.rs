@@ -20,9 +20,12 @@
 //! * [`socket`] — one task per WebSocket: one `select!` loop over frames
 //!   in, queued frames out, the idle deadline and shutdown.
 //! * [`limits`] — the token bucket behind the rate limits.
+//! * [`meter`] — reads frame headers as bytes arrive: per-socket message
+//!   size limits and the time a message has been in progress.
 //! * [`metrics`] — every counter and gauge, declared once.
-//! * [`http`] — the routes, the upgrade (serializer, origin), [`serve`],
-//!   the log filter.
+//! * [`http`] — the routes, the upgrade (serializer, origin, connection
+//!   caps), [`serve`] (header read timeout, client addresses, graceful
+//!   shutdown), the log filter.
 //!
 //! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
 //! describes it in prose.
@@ -32,6 +35,7 @@ pub mod frame;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod meter;
 pub mod metrics;
 pub mod relay;
 pub mod socket;

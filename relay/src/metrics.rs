@@ -56,10 +56,16 @@ reasons! {
     Binary => "binary",
     /// A socket that does not read what it is sent.
     SlowConsumer => "slow_consumer",
-    /// A socket that sent nothing for the heartbeat timeout.
+    /// A socket that sent nothing but pings for the heartbeat timeout.
     HeartbeatTimeout => "heartbeat_timeout",
-    /// An upgrade refused (serializer version, origin).
+    /// A message begun and not finished within the message timeout.
+    SlowMessage => "slow_message",
+    /// An upgrade refused (not a WebSocket upgrade, serializer version, origin).
     RefusedUpgrade => "refused_upgrade",
+    /// An upgrade refused because the relay holds its maximum of sockets.
+    TooManyConnections => "too_many_connections",
+    /// An upgrade refused because the client's address holds its maximum.
+    TooManyFromAddress => "too_many_from_address",
 }
 
 impl EncodeLabelValue for Reject {
@@ -116,8 +122,10 @@ metrics! {
     requests: Counter,
     /// Requests served by one already in flight.
     coalesced: Counter,
-    /// content_request frames sent to hosts.
+    /// content_request frames sent to hosts for visitors.
     asks: Counter,
+    /// content_request frames sent to hosts from a suspect address, to see whether they answer.
+    probes: Counter,
     /// Verified pages sent to visitors.
     deliveries: Counter,
     /// Hosts asked after another timed out, left or lied.

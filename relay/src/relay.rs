@@ -9,7 +9,8 @@ use crate::hub::{ConnId, Effect, Effects, Hub};
 use crate::metrics::{Metrics, Reject};
 use dashmap::DashMap;
 use ep2p_core::protocol::{Health, PageHash, Topic};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch, Notify};
@@ -32,23 +33,67 @@ struct ConnHandle {
     overflow: Arc<Notify>,
 }
 
+/// Why a WebSocket was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The relay holds its maximum of sockets.
+    Full,
+    /// The client's address holds its maximum of sockets.
+    TooManyFromAddress,
+}
+
+/// A socket's right to exist, from its upgrade until its task ends: it
+/// counts against the caps, and a shutdown waits for it. Dropping it gives
+/// both back.
+pub struct Admission {
+    relay: Relay,
+    /// The address it counts against (an IPv6 client's /64).
+    address: IpAddr,
+    /// Counts this socket among the tasks [`Relay::sockets_closed`] waits for.
+    _task: TaskTrackerToken,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let inner = &self.relay.0;
+        inner.open.fetch_sub(1, Relaxed);
+        inner.metrics.connections.dec();
+        if let dashmap::mapref::entry::Entry::Occupied(mut entry) = inner.addresses.entry(self.address) {
+            *entry.get_mut() -= 1;
+            if *entry.get() == 0 {
+                entry.remove();
+            }
+        }
+    }
+}
+
 /// A socket's place in the relay, for as long as its task runs. Dropping
-/// it (however the task ends) removes the socket, and lets a shutdown that
-/// waits for sockets go on once the last one is gone.
+/// it (however the task ends) removes the socket.
 pub struct Registration {
     pub conn: ConnId,
     pub outbound: mpsc::Receiver<Outbound>,
     pub overflow: Arc<Notify>,
     pub shutdown: watch::Receiver<bool>,
     relay: Relay,
-    /// Counts this socket among the tasks [`Relay::sockets_closed`] waits for.
-    _task: TaskTrackerToken,
+    _admission: Admission,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         self.relay.0.conns.remove(&self.conn);
-        self.relay.0.metrics.connections.dec();
+        self.relay.0.hub.forget(self.conn);
+    }
+}
+
+/// The address a client's sockets are counted under: IPv4 as it is, IPv6
+/// by its /64 (one household or host usually holds a whole /64).
+pub fn address_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
     }
 }
 
@@ -58,8 +103,13 @@ struct Inner {
     metrics: Arc<Metrics>,
     conns: DashMap<ConnId, ConnHandle>,
     next_conn: AtomicU64,
+    /// Sockets admitted and not yet closed.
+    open: AtomicUsize,
+    /// Sockets per client address (see [`address_of`]); an address with
+    /// none has no entry.
+    addresses: DashMap<IpAddr, usize>,
     shutdown: watch::Sender<bool>,
-    /// One token per open socket (held by its [`Registration`]).
+    /// One token per open socket (held by its [`Admission`]).
     sockets: TaskTracker,
 }
 
@@ -88,6 +138,8 @@ impl Relay {
             metrics,
             conns: DashMap::new(),
             next_conn: AtomicU64::new(1),
+            open: AtomicUsize::new(0),
+            addresses: DashMap::new(),
             shutdown: watch::channel(false).0,
             sockets: TaskTracker::new(),
         }))
@@ -110,26 +162,50 @@ impl Relay {
         &self.0.metrics
     }
 
-    /// A page's hosts and waiting visitors (the SSR shell shows the hosts).
+    /// A page's health as anyone may see it: its host count.
     pub fn health(&self, hash: PageHash) -> Health {
         self.0.hub.health(hash)
     }
 
-    /// Adds a socket; it stays until the returned registration is dropped.
-    pub fn register(&self) -> Registration {
+    /// Admits one more socket from `ip`, within the caps of the relay and
+    /// of the client's address.
+    pub fn admit(&self, ip: IpAddr) -> Result<Admission, Refusal> {
+        let limits = &self.0.config.limits;
+        if self.0.open.fetch_add(1, Relaxed) >= limits.max_connections {
+            self.0.open.fetch_sub(1, Relaxed);
+            return Err(Refusal::Full);
+        }
+        let address = address_of(ip);
+        {
+            let mut held = self.0.addresses.entry(address).or_insert(0);
+            if *held >= limits.max_connections_per_address {
+                drop(held);
+                self.0.open.fetch_sub(1, Relaxed);
+                self.0.addresses.remove_if(&address, |_, held| *held == 0);
+                return Err(Refusal::TooManyFromAddress);
+            }
+            *held += 1;
+        }
+        self.0.metrics.connections.inc();
+        Ok(Admission { relay: self.clone(), address, _task: self.0.sockets.token() })
+    }
+
+    /// Adds an admitted socket; it stays until the returned registration
+    /// is dropped.
+    pub fn register(&self, admission: Admission) -> Registration {
         let conn = self.0.next_conn.fetch_add(1, Relaxed);
         let (tx, rx) = mpsc::channel(self.0.config.limits.outbound_queue);
         let overflow = Arc::new(Notify::new());
         self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
+        self.0.hub.connect(conn, admission.address);
         self.0.metrics.connections_accepted.inc();
-        self.0.metrics.connections.inc();
         Registration {
             conn,
             outbound: rx,
             overflow,
             shutdown: self.0.shutdown.subscribe(),
             relay: self.clone(),
-            _task: self.0.sockets.token(),
+            _admission: admission,
         }
     }
 

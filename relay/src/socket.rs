@@ -6,18 +6,37 @@
 use crate::frame::SharedFrame;
 use crate::hub::{Answer, ConnId};
 use crate::limits::Bucket;
+use crate::meter::{MessageTooBig, Meter};
 use crate::metrics::Reject;
-use crate::relay::{now, Outbound, Relay};
-use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
+use crate::relay::{now, Admission, Outbound, Relay};
 use ep2p_core::protocol::{
     self, event, ContentFrame, ContentRequest, Empty, Frame, PageHash, ProtocolError, RawContent, Reason,
     Ref, Reply, Status, Topic, VisitorsCount, Vsn,
 };
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::WebSocketStream;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::CloseFrame;
+use tungstenite::{Message, Utf8Bytes};
+
+/// A client's WebSocket, its bytes metered (see `meter`).
+pub type WebSocket = WebSocketStream<Meter<TokioIo<hyper::upgrade::Upgraded>>>;
+
+/// Close codes (RFC 6455 §7.4.1).
+mod close_code {
+    pub const AWAY: u16 = 1001;
+    pub const UNSUPPORTED: u16 = 1003;
+    pub const POLICY: u16 = 1008;
+    pub const SIZE: u16 = 1009;
+}
+
+/// How many log lines about one socket's misbehaviour per interval, at most.
+const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// Frames written per flush at most, so one busy socket cannot starve its
 /// own reads.
@@ -50,8 +69,8 @@ async fn shutdown_requested(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
 }
 
 /// Runs one socket until it closes.
-pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
-    let mut reg = relay.register();
+pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admission: Admission) {
+    let mut reg = relay.register(admission);
     let limits = relay.limits().clone();
     let mut session = Session {
         conn: reg.conn,
@@ -61,11 +80,13 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
         requests: Bucket::new(limits.requests_per_second, now()),
         frames: Bucket::new(limits.frames_per_second, now()),
         out: Vec::new(),
+        quiet_until: None,
+        unlogged: 0,
     };
     tracing::debug!(conn = reg.conn, ?vsn, "socket opened");
 
     // Futures that live as long as the socket: made once, not per frame.
-    let idle = sleep_until(Instant::now() + limits.heartbeat_timeout);
+    let idle = sleep_until(Instant::now() + limits.heartbeat_timeout.min(limits.message_timeout));
     let overflowed = reg.overflow.notified();
     let shutdown = shutdown_requested(&mut reg.shutdown);
     tokio::pin!(idle, overflowed, shutdown);
@@ -77,36 +98,46 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
             _ = &mut shutdown => break Some(Close::new(close_code::AWAY, "server shutting down")),
             _ = &mut overflowed => break Some(Close::new(close_code::POLICY, "too slow: outbound queue full")),
             _ = &mut idle => {
-                let deadline = last_heard + limits.heartbeat_timeout;
-                if deadline > Instant::now() {
-                    idle.as_mut().reset(deadline);
-                    continue;
+                let now = Instant::now();
+                if let Some(close) = overdue(&socket, last_heard, now, &limits, &relay) {
+                    break Some(close);
                 }
-                relay.metrics().reject(Reject::HeartbeatTimeout);
-                break Some(Close::new(close_code::AWAY, "heartbeat timeout"));
+                // Checked again by the heartbeat deadline, or sooner while a
+                // message is in progress (it must not take longer than allowed).
+                idle.as_mut().reset((last_heard + limits.heartbeat_timeout).min(now + limits.message_timeout));
             }
-            inbound = socket.recv() => {
+            inbound = socket.next() => {
                 let message = match inbound {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Err(error)) => break session.transport_error(error),
                     Some(Ok(message)) => message,
                 };
-                last_heard = Instant::now();
                 let result = match message {
-                    Message::Text(text) => session.on_text(&text),
+                    Message::Text(text) => {
+                        last_heard = Instant::now();
+                        session.on_text(&text)
+                    }
                     Message::Binary(_) => {
                         relay.metrics().reject(Reject::Binary);
                         Err(Close::new(close_code::UNSUPPORTED, "binary frames are not supported"))
                     }
-                    // Pings are answered by the WebSocket layer; they still count as activity.
-                    _ => Ok(()),
+                    // Pings are answered by the WebSocket layer. They are
+                    // frames like any other for the rate limit, but keep
+                    // nothing alive: only Phoenix messages do.
+                    _ => session.frame_allowed(),
                 };
+                // A socket that hosts a page may send it; others only small frames.
+                let limit = if session.hosts_a_page() { limits.max_message() } else { limits.control_frame_limit };
+                socket.get_mut().set_limit(limit);
                 let written = session.flush_replies(&mut socket, limits.write_timeout).await;
                 if let Err(close) = result {
                     break Some(close);
                 }
                 if !written {
                     break None;
+                }
+                if let Some(close) = overdue(&socket, last_heard, Instant::now(), &limits, &relay) {
+                    break Some(close);
                 }
             }
             Some(first) = reg.outbound.recv() => {
@@ -126,13 +157,16 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
     if let Some(close) = close {
         // The reason may quote what a client sent: only the code is logged.
         tracing::debug!(conn = reg.conn, code = close.code, "closing socket");
-        let frame = Message::Close(Some(CloseFrame { code: close.code, reason: close.reason.into() }));
+        let frame = Message::Close(Some(CloseFrame {
+            code: CloseCode::from(close.code),
+            reason: close.reason.into(),
+        }));
         if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
             // Read until the client answers the close (or a short while), so
             // unread input does not make the kernel reset the connection and
             // lose the close frame on the way.
             let drain = async {
-                while let Some(Ok(message)) = socket.recv().await {
+                while let Some(Ok(message)) = socket.next().await {
                     if matches!(message, Message::Close(_)) {
                         break;
                     }
@@ -143,6 +177,27 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn) {
     }
     tracing::debug!(conn = reg.conn, "socket closed");
     // Dropping `session` leaves its channels; dropping `reg` then removes the socket.
+}
+
+/// Why a socket must close for taking too long: nothing but pings for the
+/// heartbeat timeout, or a message begun longer ago than allowed.
+fn overdue(
+    socket: &WebSocket,
+    last_heard: Instant,
+    now: Instant,
+    limits: &crate::Limits,
+    relay: &Relay,
+) -> Option<Close> {
+    if now >= last_heard + limits.heartbeat_timeout {
+        relay.metrics().reject(Reject::HeartbeatTimeout);
+        return Some(Close::new(close_code::AWAY, "heartbeat timeout"));
+    }
+    let started = socket.get_ref().busy_since()?;
+    if now.saturating_duration_since(started) > limits.message_timeout {
+        relay.metrics().reject(Reject::SlowMessage);
+        return Some(Close::new(close_code::POLICY, "message too slow"));
+    }
+    None
 }
 
 /// The per-socket protocol state.
@@ -158,6 +213,9 @@ struct Session {
     frames: Bucket,
     /// Frames to write before reading again.
     out: Vec<Utf8Bytes>,
+    /// Misbehaviour is logged once per [`LOG_EVERY`]; until then, counted.
+    quiet_until: Option<Instant>,
+    unlogged: u32,
 }
 
 /// However the socket's task ends, its channels leave the hub: a host that
@@ -171,14 +229,44 @@ impl Drop for Session {
 }
 
 impl Session {
-    fn transport_error(&self, error: axum::Error) -> Option<Close> {
-        let error = error.into_inner();
-        if let Some(tungstenite::Error::Capacity(_)) = error.downcast_ref::<tungstenite::Error>() {
+    fn transport_error(&self, error: tungstenite::Error) -> Option<Close> {
+        let too_big = match &error {
+            tungstenite::Error::Capacity(_) => true,
+            tungstenite::Error::Io(io) => io.get_ref().is_some_and(|inner| inner.is::<MessageTooBig>()),
+            _ => false,
+        };
+        if too_big {
             self.relay.metrics().reject(Reject::TooBig);
             return Some(Close::new(close_code::SIZE, "frame too big"));
         }
         tracing::debug!(conn = self.conn, %error, "socket error");
         None
+    }
+
+    /// True when this socket has joined some `have:` topic.
+    fn hosts_a_page(&self) -> bool {
+        self.channels.keys().any(|topic| matches!(topic, Topic::Have(_)))
+    }
+
+    /// Takes a frame from the socket's budget; a socket past it is closed.
+    fn frame_allowed(&mut self) -> Result<(), Close> {
+        if self.frames.take(now()) {
+            return Ok(());
+        }
+        self.relay.metrics().reject(Reject::RateLimited);
+        Err(Close::new(close_code::POLICY, "too many frames"))
+    }
+
+    /// Whether to log one more piece of misbehaviour now; returns how many
+    /// went unlogged since the last line (so a flood costs one line per interval).
+    fn may_log(&mut self) -> Option<u32> {
+        let now = Instant::now();
+        if self.quiet_until.is_some_and(|until| now < until) {
+            self.unlogged += 1;
+            return None;
+        }
+        self.quiet_until = Some(now + LOG_EVERY);
+        Some(std::mem::take(&mut self.unlogged))
     }
 
     /// Writes queued frames; false if the peer is gone or stalled.
@@ -263,23 +351,25 @@ impl Session {
     /// Handles one text frame. Replies are queued in `self.out`; an `Err`
     /// closes the socket.
     fn on_text(&mut self, text: &str) -> Result<(), Close> {
-        let metrics = self.relay.metrics();
-        metrics.frames_in.inc();
-        if !self.frames.take(now()) {
-            metrics.reject(Reject::RateLimited);
-            return Err(Close::new(close_code::POLICY, "too many frames"));
-        }
+        self.relay.metrics().frames_in.inc();
+        self.frame_allowed()?;
         if let Some(handled) = self.content_in_one_pass(text) {
             return handled;
         }
-        let frame = Frame::decode(self.vsn, text).map_err(|error| {
-            self.relay.metrics().reject(Reject::Malformed);
-            Close::new(close_code::POLICY, error.to_string())
-        })?;
-        if frame.event != event::CONTENT && text.len() > self.relay.limits().control_frame_limit {
-            self.relay.metrics().reject(Reject::TooBig);
-            return Err(Close::new(close_code::SIZE, "frame too big"));
-        }
+        // Only `content` may be large: anything else over the limit is
+        // refused as soon as its event is known.
+        let frame = Frame::decode_within(self.vsn, text, self.relay.limits().control_frame_limit).map_err(
+            |error| match error {
+                ProtocolError::TooBig => {
+                    self.relay.metrics().reject(Reject::TooBig);
+                    Close::new(close_code::SIZE, "frame too big")
+                }
+                error => {
+                    self.relay.metrics().reject(Reject::Malformed);
+                    Close::new(close_code::POLICY, error.to_string())
+                }
+            },
+        )?;
 
         let topic = match Topic::parse(&frame.topic) {
             Ok(topic) => topic,
@@ -473,7 +563,9 @@ impl Session {
             self.relay.apply(effects);
         } else {
             // The liar's channel is closed; the hub asks another host.
-            tracing::info!(conn = self.conn, page = %hash, "closing a host that sent content with the wrong hash");
+            if let Some(unlogged) = self.may_log() {
+                tracing::info!(conn = self.conn, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
+            }
             self.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
             self.channels.remove(&Topic::Have(hash));
             self.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, &Empty {});

@@ -1,12 +1,11 @@
-//! The relay at its edges: graceful shutdown, no page text in logs or
-//! metrics, and hostile crowds that it shrugs off. (The headers of the whole
+//! The relay at its edges: graceful shutdown, and hostile crowds that it
+//! shrugs off (what the logs may say is in `logs.rs`, single attacks in
+//! `abuse.rs`). (The headers of the whole
 //! site are tested with the site, in the root crate's `tests/site.rs`.)
 
 use ep2p_core::protocol::{PageHash, Vsn};
 use ep2p_testkit::*;
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
@@ -59,7 +58,8 @@ async fn ten_thousand_joins_on_one_socket_are_refused_past_the_limit_then_cut_of
 
 #[tokio::test]
 async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
-    let server = TestServer::default().await;
+    // 300 sockets from one address: more than one address may hold by default.
+    let server = TestServer::start(config(|c| c.limits.max_connections_per_address = 1000)).await;
     let text = "steady";
     let hash = PageHash::of(text);
     let _host = Host::spawn(&server, text).await;
@@ -76,7 +76,8 @@ async fn many_sockets_opened_and_dropped_at_once_leave_nothing_behind() {
         drop(crowd);
         eventually("the crowd is gone", || server.relay.connections() == 1).await;
         eventually("its pages are gone", || server.relay.hub().pages() == 1).await;
-        assert_eq!(server.relay.hub().health(hash), ep2p_core::protocol::Health { hosts: 1, waiting: 0 });
+        let hub = server.relay.hub();
+        assert_eq!((hub.host_sockets(hash), hub.waiting(hash)), (1, 0));
     }
     assert_eq!(fetch(&server, hash).await, text);
 }
@@ -97,65 +98,4 @@ async fn a_host_that_always_lies_is_closed_each_time_and_visitors_still_get_the_
         assert_eq!(fetch(&server, hash).await, text);
     }
     assert_eq!(server.metric("ep2p_bad_hashes_total").await, 5);
-}
-
-/// Everything the server logs, at every level, during a test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn no_page_text_reaches_the_logs_or_the_metrics_even_at_trace_level() {
-    let logs = Captured::default();
-    let sink = logs.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter(ep2p_relay::log_filter(Some("trace")))
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .init();
-
-    let server = TestServer::default().await;
-    let secret = "SECRET-PAGE-TEXT correct horse battery staple";
-    let hash = PageHash::of(secret);
-    // Every path a page's text can take: created, asked for, served, lied
-    // about, oversized, and smuggled into topics, events and refs.
-    let _host = Host::spawn(&server, secret).await;
-    let mut visitor = Client::connect(&server, Vsn::V2).await;
-    visitor.join_ok(&want(hash)).await;
-    visitor.request(hash).await;
-    assert_eq!(visitor.content(hash).await, secret);
-    let mut liar = Client::connect(&server, Vsn::V2).await;
-    liar.join_ok(&have(hash)).await;
-    liar.call(&have(hash), "content", json!({ "content": format!("{secret} forged") })).await;
-    let mut rogue = Client::connect(&server, Vsn::V1).await;
-    rogue.call(secret, "phx_join", json!({ "content": secret })).await;
-    rogue.join_ok(&want(hash)).await;
-    rogue.call(&want(hash), secret, json!({})).await;
-    rogue.send_text(format!("not json {secret}")).await;
-    rogue.closed_with().await;
-    let mut big = Client::connect(&server, Vsn::V2).await;
-    big.send_message(Message::Text(
-        format!("[null,\"1\",\"phoenix\",\"{secret}\",{{\"x\":\"{}\"}}]", "y".repeat(20_000)).into(),
-    ))
-    .await;
-    big.closed_with().await;
-
-    let metrics = server.relay.render_metrics();
-    server.stop().await;
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.lines().count() > 10, "the capture works: {logs}");
-    for piece in ["SECRET-PAGE-TEXT", "correct horse", "forged"] {
-        assert!(!logs.contains(piece), "{piece:?} was logged:\n{logs}");
-        assert!(!metrics.contains(piece), "{piece:?} is in /metrics");
-    }
-    assert!(logs.contains(&hash.to_string()), "hashes may be logged, and are");
 }

@@ -2,7 +2,7 @@
 //! and the per-socket limits: each bad input gets its error reply or close,
 //! and the other clients do not notice.
 
-use ep2p_core::protocol::{Health, PageHash, Ref, Vsn};
+use ep2p_core::protocol::{PageHash, Ref, Vsn};
 use ep2p_testkit::*;
 use serde_json::json;
 use std::time::Duration;
@@ -82,7 +82,7 @@ async fn messages_with_a_stale_join_ref_are_dropped() {
     c.send_text(format!(r#"["999","50","{topic}","content_request",{{}}]"#)).await;
     c.send_text(format!(r#"["999","51","{topic}","phx_leave",{{}}]"#)).await;
     assert!(c.drain(Duration::from_millis(150)).await.is_empty());
-    assert_eq!(server.relay.hub().health(hash()).waiting, 1, "the stale leave changed nothing");
+    assert_eq!(server.relay.hub().waiting(hash()), 1, "the stale leave changed nothing");
     // A null join_ref is accepted (Phoenix 1.8.12).
     let requests = || server.relay.metrics().requests.get();
     assert_eq!(requests(), 0, "the stale request was dropped");
@@ -156,8 +156,9 @@ async fn served_while(server: &TestServer, text: &str) {
     let hash = PageHash::of(text);
     let _host = Host::spawn(server, text).await;
     assert_eq!(fetch(server, hash).await, text);
-    let alone = Health { hosts: 1, waiting: 0 };
-    eventually("only the honest host is left", || server.relay.hub().health(hash) == alone).await;
+    let hub = server.relay.hub();
+    eventually("only the honest host is left", || (hub.host_sockets(hash), hub.waiting(hash)) == (1, 0))
+        .await;
 }
 
 async fn close_code(c: &mut Client) -> (CloseCode, String) {
@@ -307,7 +308,7 @@ async fn a_client_that_never_reads_is_disconnected_and_others_are_served() {
     }
     assert_eq!(server.relay.connections(), before - 1, "the non-reader was dropped");
     assert!(server.metric("ep2p_rejected_total{reason=\"slow_consumer\"}").await >= 1);
-    assert_eq!(server.relay.hub().health(hash).waiting, 1);
+    assert_eq!(server.relay.hub().waiting(hash), 1);
 }
 
 #[tokio::test]

@@ -449,16 +449,24 @@ impl Client {
         }
     }
 
-    /// Waits for the server to close the socket and returns the close frame.
-    pub async fn closed_with(&mut self) -> Option<CloseFrame> {
-        let deadline = Instant::now() + PATIENCE;
+    /// Waits up to `wait` for the server to close the socket; true if it did.
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
         while self.closed.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "the socket was not closed");
+            if left.is_zero() {
+                return false;
+            }
             if let Some(msg) = self.read_within(left).await {
                 self.pending.push_back(msg);
             }
         }
+        true
+    }
+
+    /// Waits for the server to close the socket and returns the close frame.
+    pub async fn closed_with(&mut self) -> Option<CloseFrame> {
+        assert!(self.closed_within(PATIENCE).await, "the socket was not closed");
         self.closed.clone().flatten()
     }
 
@@ -616,7 +624,14 @@ impl HttpResponse {
 
 /// `GET url`, whole.
 pub async fn http_get(url: &str) -> HttpResponse {
-    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    http_get_with(url, &[]).await
+}
+
+/// `GET url` with extra request headers, whole.
+pub async fn http_get_with(url: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    let request =
+        headers.iter().fold(reqwest::Client::new().get(url), |r, (name, value)| r.header(*name, *value));
+    let response = request.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.text().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
