@@ -38,6 +38,9 @@ pub struct FrameMeter {
     message: u64,
     /// A data message has begun and not yet ended.
     in_message: bool,
+    /// Times the stream reached a point where nothing was in progress: work
+    /// in progress after a read that reached one began in that read.
+    idle_points: u64,
     /// Refused once: everything after is refused too.
     refused: bool,
 }
@@ -52,6 +55,7 @@ impl FrameMeter {
             ends_message: false,
             message: 0,
             in_message: false,
+            idle_points: 0,
             refused: false,
         }
     }
@@ -145,6 +149,9 @@ impl FrameMeter {
             self.message = 0;
             self.ends_message = false;
         }
+        if !self.in_message {
+            self.idle_points += 1;
+        }
     }
 }
 
@@ -178,12 +185,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Meter<S> {
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
         let fresh = &buf.filled()[before..];
+        let idle_points = this.frames.idle_points;
         if let Err(too_big) = this.frames.feed(fresh) {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, too_big)));
         }
         if !this.frames.busy() {
             this.busy_since = None;
-        } else if this.busy_since.is_none() {
+        } else if this.busy_since.is_none() || this.frames.idle_points != idle_points {
+            // What is in progress began in this read.
             this.busy_since = Some(Instant::now());
         }
         Poll::Ready(Ok(()))
@@ -291,6 +300,24 @@ mod tests {
         feed(&mut meter, &text(90_000), 4096).unwrap();
         meter.set_limit(100);
         assert_eq!(feed(&mut meter, &text(101), 4096), Err(MessageTooBig));
+    }
+
+    #[test]
+    fn every_finished_message_is_a_new_start() {
+        let mut meter = FrameMeter::new(1000);
+        let mut stream = text(300);
+        stream.extend(text(300));
+        let points = meter.idle_points;
+        // A read that finishes one message and begins the next.
+        meter.feed(&stream[..400]).unwrap();
+        assert!(meter.busy());
+        assert_eq!(meter.idle_points, points + 1, "the second message began in this read");
+        // Fragments of one message are one message.
+        let mut meter = FrameMeter::new(1000);
+        feed(&mut meter, &frame(OpCode::Data(Data::Text), false, 100), 7).unwrap();
+        let points = meter.idle_points;
+        feed(&mut meter, &frame(OpCode::Data(Data::Continue), false, 100), 7).unwrap();
+        assert_eq!(meter.idle_points, points, "still the same message");
     }
 
     #[test]

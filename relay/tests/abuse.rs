@@ -29,6 +29,19 @@ async fn close_of(client: &mut Client) -> (CloseCode, String) {
     (frame.code, frame.reason.to_string())
 }
 
+/// A host on `hash`'s page, asked for it by a visitor now waiting; and the
+/// text of a `content` frame that host would send for `content`.
+async fn asked_host(server: &TestServer, hash: PageHash, content: &str) -> (Client, Client, String) {
+    let mut host = Client::connect(server, Vsn::V2).await;
+    host.join_ok(&have(hash)).await;
+    let mut visitor = Client::connect(server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    host.asked(hash).await;
+    let answer = json!([host.join_ref(&have(hash)), "9", have(hash), "content", { "content": content }]);
+    (host, visitor, answer.to_string())
+}
+
 fn fragment(len: usize, first: bool, last: bool) -> Message {
     let opcode = if first { OpCode::Data(Data::Text) } else { OpCode::Data(Data::Continue) };
     Message::Frame(Frame::message(vec![b' '; len], opcode, last))
@@ -48,17 +61,7 @@ async fn a_socket_that_hosts_nothing_cannot_send_a_large_message_even_in_fragmen
     honest_visit(&server, "another page").await;
     // A host may send its page, in fragments too.
     let big = "x".repeat(300 * 1024);
-    let hash = PageHash::of(&big);
-    let mut host = Client::connect(&server, Vsn::V2).await;
-    host.join_ok(&have(hash)).await;
-    let mut visitor = Client::connect(&server, Vsn::V2).await;
-    visitor.join_ok(&want(hash)).await;
-    visitor.request(hash).await;
-    host.asked(hash).await;
-    let frame = serde_json::to_string(
-        &json!([host.join_ref(&have(hash)), "9", have(hash), "content", { "content": big }]),
-    )
-    .unwrap();
+    let (mut host, mut visitor, frame) = asked_host(&server, PageHash::of(&big), &big).await;
     let (head, tail) = frame.split_at(frame.len() / 2);
     host.send_message(Message::Frame(Frame::message(
         head.as_bytes().to_vec(),
@@ -72,7 +75,7 @@ async fn a_socket_that_hosts_nothing_cannot_send_a_large_message_even_in_fragmen
         true,
     )))
     .await;
-    assert_eq!(visitor.content(hash).await.len(), big.len());
+    assert_eq!(visitor.content(PageHash::of(&big)).await.len(), big.len());
 }
 
 #[tokio::test]
@@ -263,16 +266,7 @@ async fn a_large_frame_that_is_not_content_is_refused_from_its_head() {
     assert_eq!(server.metric("ep2p_rejected_total{reason=\"malformed\"}").await, 0);
     // Items after the fifth are skipped, not kept: an answer followed by a
     // hundred thousand of them is read as the answer.
-    let mut host = Client::connect(&server, Vsn::V2).await;
-    host.join_ok(&have(hash)).await;
-    let mut visitor = Client::connect(&server, Vsn::V2).await;
-    visitor.join_ok(&want(hash)).await;
-    visitor.request(hash).await;
-    host.asked(hash).await;
-    let answer = serde_json::to_string(
-        &json!([host.join_ref(&have(hash)), "2", have(hash), "content", { "content": "hosted" }]),
-    )
-    .unwrap();
+    let (mut host, mut visitor, answer) = asked_host(&server, hash, "hosted").await;
     let extras = ",0".repeat(100_000);
     host.send_text(format!("{}{extras}]", answer.trim_end_matches(']'))).await;
     assert_eq!(visitor.content(hash).await, "hosted");
