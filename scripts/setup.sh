@@ -4,7 +4,7 @@
 # npm, Debian); nothing downloads a binary or a browser from anywhere else.
 #
 #   scripts/setup.sh           toolchain for building and serving
-#   scripts/setup.sh --tests   also Chromium and the end-to-end test packages
+#   scripts/setup.sh --tests   also Chromium, redis-server and the end-to-end test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +56,11 @@ if $with_tests; then
   if ! command -v chromium >/dev/null; then
     say "installing Debian's Chromium"
     apt_install chromium
+  fi
+  # The cluster tests start their own Redis (no persistence, a free loopback port).
+  if ! command -v redis-server >/dev/null; then
+    say "installing Debian's redis-server"
+    apt_install redis-server
   fi
   lock_stamp=end2end/node_modules/.package-lock.json
   if [[ ! -f $lock_stamp || end2end/package-lock.json -nt $lock_stamp ]]; then

@@ -78,6 +78,9 @@ pub struct Cli {
     /// Serve /metrics only with `Authorization: Bearer <this token>`.
     #[arg(long, env = "EP2P_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Be one node of a site whose nodes meet on this Redis (redis://host:port).
+    #[arg(long = "redis", env = "EP2P_REDIS_URL")]
+    pub redis_url: Option<String>,
 }
 
 /// The `[server]` table of `Leptos.toml`; same names as the flags, with `_`.
@@ -100,6 +103,7 @@ struct FileSettings {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
+    redis_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,6 +179,7 @@ impl Settings {
             relay: RelayConfig {
                 allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or_default(),
                 metrics_token: cli.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
+                redis_url: cli.redis_url.or(file.redis_url).filter(|url| !url.is_empty()),
                 hub: HubConfig {
                     policy: cli.policy.or(file.policy).unwrap_or(hub.policy),
                     request_timeout: cli.request_timeout.or(file_request).unwrap_or(hub.request_timeout),

@@ -38,7 +38,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let addr = listener.local_addr().map_or(settings.addr, |a| a);
-    let relay = ep2p_relay::Relay::new(settings.relay);
+    let relay = match ep2p_relay::Relay::new(settings.relay) {
+        Ok(relay) => relay,
+        Err(error) => {
+            eprintln!("ephemeral_p2p: {error}");
+            return ExitCode::from(2);
+        }
+    };
     return_freed_memory();
     let app = ephemeral_p2p::server::site(&relay, leptos_options);
     tracing::info!(

@@ -3,7 +3,7 @@
 //! it achieves. Run against an older server binary (`--server`), the same
 //! table shows what the defences changed.
 
-use crate::{join_host, page_text, Result, Server};
+use crate::{join_host, page_text, Result};
 use ep2p_core::protocol::PageHash;
 use ep2p_relay::Policy;
 use ep2p_testkit::{have, scrape, want, Client, Host};
@@ -35,7 +35,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     let binary = binary.to_path_buf();
 
     // Half-sent 1 MiB messages from sockets that host nothing, kept alive by pings.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let before = server.rss_kib();
     let mut held = Vec::new();
     for _ in 0..50 {
@@ -61,7 +61,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // A visitor leaving and joining again, asking each time, against a silent host.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let hash = PageHash::of("churned");
     let mut silent = join_host(server.addr, 0, hash).await?;
     let quiet =
@@ -83,7 +83,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // Fifty silent hosts from one address beside one honest host.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let text = page_text(7, 1024);
     let hash = PageHash::of(&text);
     let _honest = Host::serve(join_host(server.addr, 1, hash).await?, &text);
@@ -104,7 +104,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // Every socket one address can open.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let mut hoard = Vec::new();
     for _ in 0..1000 {
         match Client::open(server.addr, Some(attacker(4))).await {
@@ -121,7 +121,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // Request heads that never end (slowloris).
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let mut streams = Vec::new();
     for _ in 0..200 {
         let mut s = tokio::net::TcpStream::connect(server.addr).await.map_err(ep2p_testkit::Error::from)?;
@@ -146,7 +146,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // A megabyte that is not a page, 100 times.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let cpu = server.cpu_seconds();
     let junk = serde_json::to_string(
         &serde_json::json!([null, "1", "phoenix", "heartbeat", { "x": "y".repeat(1 << 20) }]),
@@ -165,7 +165,7 @@ pub async fn attacks(binary: &Path) -> Result<Vec<Figure>> {
     server.stop().await;
 
     // Lies, one after another, from one socket.
-    let server = Server::relay_with(&binary, Policy::Targeted, &[]).await?;
+    let server = crate::relay_with(&binary, Policy::Targeted, &[]).await?;
     let lines = server.lines();
     let hash = PageHash::of("told the truth");
     let _honest = Host::serve(join_host(server.addr, 1, hash).await?, "told the truth");

@@ -19,7 +19,7 @@ mod soak;
 use clap::{Args, Parser, Subcommand};
 use ep2p_core::protocol::{self, event, ContentRequest, PageHash, Vsn};
 use ep2p_relay::Policy;
-use ep2p_testkit::{have, open_socket, scrape, source_ip, visit, want, Client, Host, Ws};
+use ep2p_testkit::{have, open_socket, scrape, source_ip, visit, want, Client, Host, ServerProcess, Ws};
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::task::JoinSet;
 
 /// Why a run could not finish.
@@ -37,8 +37,6 @@ use tokio::task::JoinSet;
 enum BenchError {
     #[error("cannot start {what}: {source}")]
     Spawn { what: &'static str, source: std::io::Error },
-    #[error("the server did not say where it listens")]
-    NoAddress,
     #[error("talking to the server: {0}")]
     Client(#[from] ep2p_testkit::Error),
     #[error("a join was refused: {0}")]
@@ -229,7 +227,7 @@ async fn run(args: RunArgs) -> Result<()> {
     let mut targeted_failures = 0;
     for policy in Policy::ALL.into_iter().filter(|_| wanted(Scenario::Content)) {
         for &hosts in &plan.hosts {
-            let server = Server::relay(&args.server, policy).await?;
+            let server = relay(&args.server, policy).await?;
             let r = time_to_content(&server, hosts, &plan).await?;
             server.stop().await;
             eprintln!("time to content: {policy} H={hosts}: {r:?}");
@@ -250,10 +248,10 @@ async fn run(args: RunArgs) -> Result<()> {
         "| connections | relay KiB / conn | relay connects / s | minimal server KiB / conn | minimal connects / s |\n|---:|---:|---:|---:|---:|\n",
     );
     for &n in plan.idle.iter().filter(|_| wanted(Scenario::Idle)) {
-        let relay = Server::relay(&args.server, Policy::Targeted).await?;
+        let relay = relay(&args.server, Policy::Targeted).await?;
         let ours = idle_scale(&relay, n, false).await?;
         relay.stop().await;
-        let bare = Server::baseline(false).await?;
+        let bare = baseline(false).await?;
         let theirs = idle_scale(&bare, n, true).await?;
         bare.stop().await;
         eprintln!("idle {n}: ours {ours:?}, minimal {theirs:?}");
@@ -274,11 +272,11 @@ async fn run(args: RunArgs) -> Result<()> {
         // median of three runs of each.
         let (mut ours, mut bare, mut hashing) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..3 {
-            let relay = Server::relay(&args.server, Policy::Targeted).await?;
+            let relay = relay(&args.server, Policy::Targeted).await?;
             ours.push(throughput(&relay, plan.pairs, size, plan.throughput_for, false).await?);
             relay.stop().await;
             for (runs, hash) in [(&mut bare, false), (&mut hashing, true)] {
-                let server = Server::baseline(hash).await?;
+                let server = baseline(hash).await?;
                 runs.push(throughput(&server, plan.pairs, size, plan.throughput_for, true).await?);
                 server.stop().await;
             }
@@ -309,7 +307,7 @@ async fn run(args: RunArgs) -> Result<()> {
 
     // 5: count churn.
     if wanted(Scenario::Churn) {
-        let relay = Server::relay(&args.server, Policy::Targeted).await?;
+        let relay = relay(&args.server, Policy::Targeted).await?;
         let churn = count_churn(&relay, &plan).await?;
         relay.stop().await;
         let _ = writeln!(
@@ -321,7 +319,7 @@ async fn run(args: RunArgs) -> Result<()> {
     // 6: the soak.
     let mut soak_failures = 0;
     if wanted(Scenario::Soak) {
-        let relay = Server::relay_with(&args.server, Policy::Targeted, soak::SOAK_FLAGS).await?;
+        let relay = relay_with(&args.server, Policy::Targeted, soak::SOAK_FLAGS).await?;
         let result = soak::soak(&relay, &plan.soak).await?;
         relay.stop().await;
         eprintln!("soak: {result:?}");
@@ -358,145 +356,64 @@ fn machine_memory() -> String {
     total.map_or_else(|| "unknown memory".into(), |kib| format!("{} GiB", kib / 1024 / 1024))
 }
 
-/// A server process under test: the relay or the minimal baseline.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    pid: u32,
-    /// Lines it has written to stdout (its log).
-    lines: Arc<AtomicU64>,
+/// A server process under test: the relay or a minimal baseline.
+type Server = ServerProcess;
+
+/// The release relay with the given policy and limits lifted for load.
+async fn relay(binary: &PathBuf, policy: Policy) -> Result<Server> {
+    relay_with(
+        binary,
+        policy,
+        &[
+            "--requests-per-second",
+            "1000000",
+            "--frames-per-second",
+            "1000000",
+            "--outbound-queue",
+            "4096",
+            "--heartbeat-timeout",
+            "600s",
+            "--max-connections",
+            "100000",
+            "--max-connections-per-address",
+            "100000",
+        ],
+    )
+    .await
 }
 
-impl Server {
-    /// The release relay with the given policy and limits lifted for load.
-    async fn relay(binary: &PathBuf, policy: Policy) -> Result<Self> {
-        Self::relay_with(
-            binary,
-            policy,
-            &[
-                "--requests-per-second",
-                "1000000",
-                "--frames-per-second",
-                "1000000",
-                "--outbound-queue",
-                "4096",
-                "--heartbeat-timeout",
-                "600s",
-                "--max-connections",
-                "100000",
-                "--max-connections-per-address",
-                "100000",
-            ],
-        )
-        .await
-    }
+/// The release relay with the given policy and flags, its defaults otherwise.
+async fn relay_with(binary: &PathBuf, policy: Policy, flags: &[&str]) -> Result<Server> {
+    let mut command = Command::new(binary);
+    command.args(["--addr", "127.0.0.1:0", "--policy", policy.name()]).args(flags);
+    command.env("RUST_LOG", "info").env("NO_COLOR", "1");
+    Ok(ServerProcess::spawn(command).await?)
+}
 
-    /// The release relay with the given policy and flags, its defaults otherwise.
-    async fn relay_with(binary: &PathBuf, policy: Policy, flags: &[&str]) -> Result<Self> {
-        let mut command = Command::new(binary);
-        command.args(["--addr", "127.0.0.1:0", "--policy", policy.name()]).args(flags);
-        command.env("RUST_LOG", "info").env("NO_COLOR", "1");
-        Self::spawn(command, "the relay").await
+async fn baseline(hash: bool) -> Result<Server> {
+    let exe = std::env::current_exe().map_err(|source| BenchError::Spawn { what: "the baseline", source })?;
+    let mut command = Command::new(exe);
+    command.arg("baseline");
+    if hash {
+        command.arg("--hash");
     }
+    Ok(ServerProcess::spawn(command).await?)
+}
 
-    async fn baseline(hash: bool) -> Result<Self> {
-        let exe =
-            std::env::current_exe().map_err(|source| BenchError::Spawn { what: "the baseline", source })?;
-        let mut command = Command::new(exe);
-        command.arg("baseline");
-        if hash {
-            command.arg("--hash");
-        }
-        Self::spawn(command, "the baseline").await
+/// `/metrics` once the server has stopped sending (no frame out for
+/// 400 ms, at most 10 s): what a scenario measures starts from there.
+async fn settled(server: &Server) -> Result<HashMap<String, f64>> {
+    let started = Instant::now();
+    let mut last = scrape(server.addr).await?;
+    let mut quiet = 0;
+    while quiet < 4 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = scrape(server.addr).await?;
+        let out = |m: &HashMap<String, f64>| m.get("ep2p_frames_out_total").copied();
+        quiet = if out(&now) == out(&last) { quiet + 1 } else { 0 };
+        last = now;
     }
-
-    async fn spawn(mut command: Command, what: &'static str) -> Result<Self> {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| BenchError::Spawn { what, source })?;
-        let pid = child.id().ok_or(BenchError::NoAddress)?;
-        let stdout = child.stdout.take().ok_or(BenchError::NoAddress)?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(20), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(at) = line.find("listening on http://") {
-                    let rest = &line[at + "listening on http://".len()..];
-                    let addr = rest.split_whitespace().next().unwrap_or_default();
-                    return addr.parse::<SocketAddr>().ok();
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or(BenchError::NoAddress)?;
-        // Keep reading its output so it never blocks on a full pipe.
-        let written = Arc::new(AtomicU64::new(0));
-        let counter = written.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(_)) = lines.next_line().await {
-                counter.fetch_add(1, Relaxed);
-            }
-        });
-        Ok(Self { child, addr, pid, lines: written })
-    }
-
-    fn rss_kib(&self) -> u64 {
-        Self::rss_of(self.pid)
-    }
-
-    /// Resident memory of process `pid`, in KiB (0 if it is gone).
-    fn rss_of(pid: u32) -> u64 {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(0)
-    }
-
-    /// Lines written to its log so far.
-    fn lines(&self) -> u64 {
-        self.lines.load(Relaxed)
-    }
-
-    /// User + system CPU time, in seconds.
-    fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks: u64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0);
-        ticks as f64 / 100.0
-    }
-
-    /// `/metrics` once the server has stopped sending (no frame out for
-    /// 400 ms, at most 10 s): what a scenario measures starts from there.
-    async fn settled(&self) -> Result<HashMap<String, f64>> {
-        let started = Instant::now();
-        let mut last = scrape(self.addr).await?;
-        let mut quiet = 0;
-        while quiet < 4 && started.elapsed() < Duration::from_secs(10) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let now = scrape(self.addr).await?;
-            let out = |m: &HashMap<String, f64>| m.get("ep2p_frames_out_total").copied();
-            quiet = if out(&now) == out(&last) { quiet + 1 } else { 0 };
-            last = now;
-        }
-        Ok(last)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
-    }
+    Ok(last)
 }
 
 /// Latencies of one group of visitors.
@@ -562,7 +479,7 @@ async fn time_to_content(server: &Server, hosts: usize, plan: &Plan) -> Result<T
         serving.push(Host::serve(join_host(server.addr, i, hash).await?, &text));
     }
     // Let the coalesced host counts of all those joins go out first.
-    let before = server.settled().await?;
+    let before = settled(server).await?;
 
     // One by one: each visitor arrives after the previous one was served
     // (or gave up), so nobody is rescued by someone else's request.

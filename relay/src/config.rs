@@ -15,6 +15,9 @@ pub struct RelayConfig {
     pub allowed_origins: Vec<String>,
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// When set, this relay is one node of a site whose nodes meet on this
+    /// Redis (`redis://host:port`); see `cluster`.
+    pub redis_url: Option<String>,
 }
 
 /// Per-socket limits: what one client may send, hold and be sent.

@@ -47,6 +47,15 @@ impl SharedFrame {
         self.topic
     }
 
+    /// The page's text as the JSON string literal it travels in, for a
+    /// `content` frame.
+    pub fn content_literal(&self) -> Option<&RawValue> {
+        match &self.payload {
+            Payload::Content(literal) => Some(literal),
+            Payload::Count(_) => None,
+        }
+    }
+
     /// Bytes of page text (as JSON) this frame carries; 0 for counts.
     pub fn content_len(&self) -> usize {
         match &self.payload {

@@ -19,8 +19,23 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A socket, as the hub knows it.
+/// A socket, as the hub knows it — or, with [`REMOTE`] set, another relay
+/// node of the same site (see [`Hub::set_remote`] and [`remote`]).
 pub type ConnId = u64;
+
+/// The bit that marks a [`ConnId`] as another relay node: local sockets are
+/// numbered from 1 and never reach it.
+pub const REMOTE: ConnId = 1 << 63;
+
+/// The [`ConnId`] that stands for the relay node `node` (a 63-bit id).
+pub fn remote(node: u64) -> ConnId {
+    REMOTE | node
+}
+
+/// True when `conn` stands for another relay node.
+pub fn is_remote(conn: ConnId) -> bool {
+    conn & REMOTE != 0
+}
 
 /// How a visitor's `content_request` reaches hosts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
@@ -99,8 +114,10 @@ pub enum Effect {
     Ask { host: ConnId, hash: PageHash },
     /// Send this verified `content` frame (on `want:H`) to these visitors.
     Deliver { frame: Arc<SharedFrame>, visitors: Vec<ConnId> },
-    /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on `want:H`).
-    Count { hash: PageHash, hosts: Vec<ConnId>, visitors: Vec<ConnId>, count: usize },
+    /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on
+    /// `want:H`); `local` is the part of `count` this node's own hosts make
+    /// (what it tells the other nodes).
+    Count { hash: PageHash, hosts: Vec<ConnId>, visitors: Vec<ConnId>, count: usize, local: usize },
     /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
     /// end of a count window).
     WakeAt { hash: PageHash, at: Instant },
@@ -192,11 +209,61 @@ impl Hosts {
     }
 }
 
+/// The other relay nodes that host a page, each with how many hosts it
+/// counts for it. Each is asked as one host, and only for this node's own
+/// visitors, when no local host can be: a node prefers its own hosts.
+#[derive(Debug, Default)]
+struct Remotes {
+    /// Nodes not known to be slow for this page, and their counts.
+    ready: IndexMap<ConnId, usize>,
+    /// Nodes that let a deadline pass for this page: asked after the others.
+    late: IndexMap<ConnId, usize>,
+    /// The sum of every node's count.
+    sum: usize,
+}
+
+impl Remotes {
+    fn is_empty(&self) -> bool {
+        self.ready.is_empty() && self.late.is_empty()
+    }
+
+    /// Sets a node's count (0 removes it); keeps it late if it was.
+    fn set(&mut self, node: ConnId, count: usize) {
+        let old = self.ready.get(&node).or_else(|| self.late.get(&node)).copied().unwrap_or(0);
+        self.sum = self.sum - old + count;
+        if count == 0 {
+            self.ready.swap_remove(&node);
+            self.late.swap_remove(&node);
+        } else if let Some(late) = self.late.get_mut(&node) {
+            *late = count;
+        } else {
+            self.ready.insert(node, count);
+        }
+    }
+
+    fn late(&mut self, node: ConnId) {
+        if let Some(count) = self.ready.swap_remove(&node) {
+            self.late.insert(node, count);
+        }
+    }
+
+    fn answered(&mut self, node: ConnId) {
+        if let Some(count) = self.late.swap_remove(&node) {
+            self.ready.insert(node, count);
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Page {
     /// Chooses hosts; seeded from the hub's seed, so replayable.
     rng: SmallRng,
     hosts: Hosts,
+    /// Other relay nodes hosting the page (a site of several nodes).
+    remote: Remotes,
+    /// Of `asking`, the visitors that are this node's own sockets: only
+    /// they may make the relay ask another node.
+    asking_local: usize,
     /// Sockets on `want:H`, and whether each has asked and is still waiting
     /// for an answer. Under `targeted` only those are sent the page, once
     /// per request.
@@ -217,6 +284,8 @@ impl Page {
         Self {
             rng,
             hosts: Hosts::default(),
+            remote: Remotes::default(),
+            asking_local: 0,
             visitors: IndexMap::new(),
             asking: 0,
             in_flight: None,
@@ -226,18 +295,52 @@ impl Page {
     }
 
     fn is_empty(&self) -> bool {
-        self.hosts.len() == 0 && self.visitors.is_empty()
+        self.hosts.len() == 0 && self.visitors.is_empty() && self.remote.is_empty()
     }
 
-    /// Visitors waiting for an answer; they stop waiting once they have it.
+    /// The page's count: its hosts here not known or suspected to be
+    /// silent, and every other node's count.
+    fn counted(&self) -> usize {
+        self.hosts.counted() + self.remote.sum
+    }
+
+    /// Visitors waiting for an answer; they stop waiting once they have it,
+    /// and another node's request, once served, is over.
     fn take_asking(&mut self) -> Vec<ConnId> {
         let mut served = Vec::with_capacity(self.asking);
         for (visitor, asking) in self.visitors.iter_mut().filter(|(_, asking)| **asking) {
             *asking = false;
             served.push(*visitor);
         }
+        self.visitors.retain(|visitor, _| !is_remote(*visitor));
         self.asking = 0;
+        self.asking_local = 0;
         served
+    }
+
+    /// Sets whether `visitor` is asking, keeping the tallies.
+    fn set_asking(&mut self, visitor: ConnId, now_asking: bool, was_asking: bool) {
+        if now_asking == was_asking {
+            return;
+        }
+        let local = usize::from(!is_remote(visitor));
+        if now_asking {
+            self.asking += 1;
+            self.asking_local += local;
+        } else {
+            self.asking -= 1;
+            self.asking_local -= local;
+        }
+    }
+
+    /// Other nodes' requests that nobody here can serve now: they are
+    /// dropped (each node fails over on its own deadline).
+    fn drop_remote_asking(&mut self) {
+        let remote_asking = self.asking - self.asking_local;
+        if remote_asking > 0 {
+            self.visitors.retain(|visitor, asking| !(is_remote(*visitor) && *asking));
+            self.asking = self.asking_local;
+        }
     }
 }
 
@@ -371,12 +474,12 @@ impl Hub {
     pub fn leave_host(&self, host: ConnId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
         self.with_page(hash, |page| {
-            let counted = page.hosts.counted();
+            let counted = page.counted();
             if page.hosts.remove(host).is_none() {
                 return;
             }
             self.metrics.hosts.dec();
-            if page.hosts.counted() != counted {
+            if page.counted() != counted {
                 self.count_changed(page, hash, now, &mut fx);
             }
             if page.in_flight.as_ref().is_some_and(|f| f.host == host) {
@@ -387,16 +490,16 @@ impl Hub {
         fx
     }
 
-    /// A socket joined `want:H`.
+    /// A socket joined `want:H` (or another node asks for the page).
     pub fn join_visitor(&self, visitor: ConnId, hash: PageHash) {
         let mut page = self.page_entry(hash);
         // A (re)join starts over: not asking yet.
         match page.visitors.insert(visitor, false) {
-            None => {
+            None if !is_remote(visitor) => {
                 self.metrics.waiting_visitors.inc();
             }
-            Some(true) => page.asking -= 1,
-            Some(false) => {}
+            None => {}
+            Some(was) => page.set_asking(visitor, false, was),
         }
     }
 
@@ -406,8 +509,10 @@ impl Hub {
     pub fn leave_visitor(&self, visitor: ConnId, hash: PageHash) {
         self.with_page(hash, |page| {
             if let Some(asking) = page.visitors.swap_remove(&visitor) {
-                self.metrics.waiting_visitors.dec();
-                page.asking -= usize::from(asking);
+                if !is_remote(visitor) {
+                    self.metrics.waiting_visitors.dec();
+                }
+                page.set_asking(visitor, false, asking);
             }
         });
     }
@@ -422,10 +527,8 @@ impl Hub {
             };
             match self.config.policy {
                 Policy::Targeted => {
-                    if !*asking {
-                        *asking = true;
-                        page.asking += 1;
-                    }
+                    let was = std::mem::replace(asking, true);
+                    page.set_asking(visitor, true, was);
                     if page.in_flight.is_some() {
                         self.metrics.coalesced.inc();
                     } else {
@@ -467,7 +570,7 @@ impl Hub {
             record.answered = true;
         }
         self.with_page(hash, |page| {
-            let counted = page.hosts.counted();
+            let counted = page.counted();
             let address = page
                 .hosts
                 .fresh
@@ -477,7 +580,8 @@ impl Hub {
             if let Some(address) = address {
                 page.hosts.proven.insert(host, address);
             }
-            if page.hosts.counted() != counted {
+            page.remote.answered(host);
+            if page.counted() != counted {
                 self.count_changed(page, hash, now, &mut fx);
             }
             let visitors: Vec<ConnId> = match self.config.policy {
@@ -540,7 +644,39 @@ impl Hub {
     /// A page's health as anyone may see it: the hosts its count shows
     /// (those not known to be silent); zero for a page nobody has.
     pub fn health(&self, hash: PageHash) -> Health {
-        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.hosts.counted()) }
+        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.counted()) }
+    }
+
+    /// Another node of the site counts `count` hosts for the page (0: none,
+    /// or it is gone). A request waiting on that node fails over at once.
+    pub fn set_remote(&self, node: ConnId, hash: PageHash, count: usize, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        debug_assert!(is_remote(node));
+        let update = |page: &mut Page, fx: &mut Effects| {
+            let counted = page.counted();
+            page.remote.set(node, count);
+            if page.counted() != counted {
+                self.count_changed(page, hash, now, fx);
+            }
+            if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == node) {
+                let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
+                self.fail_over(page, hash, now, tried, fx);
+            } else if count > 0 && page.asking_local > 0 && page.in_flight.is_none() {
+                // Visitors here were waiting for anyone to host it.
+                self.ask_next(page, hash, now, Vec::new(), fx);
+            }
+        };
+        if count == 0 {
+            self.with_page(hash, |page| update(page, &mut fx));
+        } else {
+            update(&mut self.page_entry(hash), &mut fx);
+        }
+        fx
+    }
+
+    /// The part of a page's count this node's own hosts make (what it tells the other nodes).
+    pub fn local_count(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.hosts.counted())
     }
 
     /// Every socket on a page's `have:H`, silent ones included.
@@ -550,7 +686,7 @@ impl Hub {
 
     /// Sockets on a page's `want:H` (for the relay's own checks, not for visitors).
     pub fn waiting(&self, hash: PageHash) -> usize {
-        self.pages.get(&hash).map_or(0, |page| page.visitors.len())
+        self.pages.get(&hash).map_or(0, |page| page.visitors.keys().filter(|v| !is_remote(**v)).count())
     }
 
     /// Pages with anyone on them.
@@ -587,7 +723,13 @@ impl Hub {
     /// suspect for a while, so this page's fresh hosts from that address
     /// are probed: each is counted again once it answers.
     fn demote(&self, page: &mut Page, hash: PageHash, host: ConnId, now: Instant, fx: &mut Effects) {
-        let counted = page.hosts.counted();
+        if is_remote(host) {
+            // Another node, late: asked after the others next time. Its
+            // count is its own to tell.
+            page.remote.late(host);
+            return;
+        }
+        let counted = page.counted();
         let Some(address) = page.hosts.remove(host) else {
             return;
         };
@@ -602,7 +744,7 @@ impl Hub {
             page.hosts.fresh.swap_remove(&fellow);
             self.probe(page, hash, fellow, address, now, fx);
         }
-        if page.hosts.counted() != counted {
+        if page.counted() != counted {
             self.count_changed(page, hash, now, fx);
         }
     }
@@ -654,18 +796,28 @@ impl Hub {
         // slow; once one has failed this request, hosts that have answered
         // before go first (fake hosts cannot keep a page hidden for long).
         let trusted = if tried.is_empty() { either(&hosts.proven, &hosts.fresh, rng) } else { None };
+        // Another node only for this node's own visitors (never a request
+        // that came from another node), and only with no local host ready.
+        let remote = &page.remote;
+        let crossing = page.asking_local > 0;
         let picked = trusted
             .or_else(|| any(&hosts.proven, rng))
             .or_else(|| any(&hosts.fresh, rng))
-            .or_else(|| untried(&hosts.slow, &tried, rng));
+            .or_else(|| crossing.then(|| untried(&remote.ready, &tried, rng)).flatten())
+            .or_else(|| untried(&hosts.slow, &tried, rng))
+            .or_else(|| crossing.then(|| untried(&remote.late, &tried, rng)).flatten());
         let Some(host) = picked else {
             page.in_flight = None;
+            page.drop_remote_asking();
             return;
         };
         tried.push(host);
         let deadline = now + self.config.request_timeout;
         page.in_flight = Some(InFlight { host, deadline, tried });
         self.metrics.asks.inc();
+        if is_remote(host) {
+            self.metrics.cross_node_asks.inc();
+        }
         fx.push(Effect::Ask { host, hash });
         schedule(page, hash, deadline, fx);
     }
@@ -687,13 +839,14 @@ impl Hub {
     fn broadcast_count(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
         // Sent even if it equals the last broadcast: a host that joined in
         // between was told a different count in its join reply.
-        let count = page.hosts.counted();
+        let count = page.counted();
         page.counts.sent = Some((now, count));
         fx.push(Effect::Count {
             hash,
             hosts: page.hosts.all(),
-            visitors: page.visitors.keys().copied().collect(),
+            visitors: page.visitors.keys().copied().filter(|v| !is_remote(*v)).collect(),
             count,
+            local: page.hosts.counted(),
         });
     }
 }
@@ -728,7 +881,7 @@ fn either(a: &IndexMap<ConnId, IpAddr>, b: &IndexMap<ConnId, IpAddr>, rng: &mut 
 /// untried one among the next few, so the pick stays O(1) however many slow
 /// hosts there are and however many were tried. Finding none, the request
 /// waits for the visitor's next retry (which starts a new one) or a new host.
-fn untried(set: &IndexMap<ConnId, IpAddr>, tried: &[ConnId], rng: &mut SmallRng) -> Option<ConnId> {
+fn untried<V>(set: &IndexMap<ConnId, V>, tried: &[ConnId], rng: &mut SmallRng) -> Option<ConnId> {
     const LOOK: usize = 8;
     if set.is_empty() {
         return None;
@@ -957,7 +1110,10 @@ mod tests {
         let t0 = Instant::now();
         hub.join_visitor(100, h);
         let first = hub.join_host(1, h, t0);
-        assert_eq!(first[0], Effect::Count { hash: h, hosts: vec![1], visitors: vec![100], count: 1 });
+        assert_eq!(
+            first[0],
+            Effect::Count { hash: h, hosts: vec![1], visitors: vec![100], count: 1, local: 1 }
+        );
         // A burst of churn inside the window: one wake, no counts yet.
         let mut fx = Vec::new();
         for host in 2..=10 {
@@ -1190,6 +1346,85 @@ mod tests {
     }
 
     #[test]
+    fn a_node_asks_its_own_hosts_first_and_another_node_only_when_it_has_none() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 1);
+        let (b, c) = (remote(2), remote(3));
+        hub.set_remote(b, h, 2, now);
+        hub.set_remote(c, h, 1, now);
+        assert_eq!(hub.health(h).hosts, 4, "the site's count: 1 here, 2 on b, 1 on c");
+        for _ in 0..10 {
+            let t = now + Duration::from_secs(1);
+            assert_eq!(asks(&hub.request(100, h, t)), vec![1], "its own host first");
+            hub.content(1, h, good(h), t);
+        }
+        // Its own host gone, a request crosses to one other node.
+        let t = now + Duration::from_secs(2);
+        hub.leave_host(1, h, t);
+        let crossed = asks(&hub.request(100, h, t));
+        assert!(crossed == vec![b] || crossed == vec![c], "{crossed:?}");
+        assert_eq!(hub.metrics().cross_node_asks.get(), 1);
+        // That node answers for it.
+        assert_eq!(delivered(&hub.content(crossed[0], h, good(h), t)), vec![100]);
+    }
+
+    #[test]
+    fn a_node_that_is_gone_or_late_is_replaced_at_once_or_at_its_deadline() {
+        let hub = hub(Policy::Targeted);
+        let h = page(9);
+        let now = Instant::now();
+        let (b, c) = (remote(2), remote(3));
+        hub.set_remote(b, h, 1, now);
+        hub.set_remote(c, h, 1, now);
+        hub.join_visitor(100, h);
+        let first = asks(&hub.request(100, h, now))[0];
+        let other = if first == b { c } else { b };
+        // Gone (its count dropped to 0, or it died): the other one at once.
+        let fx = hub.set_remote(first, h, 0, now);
+        assert_eq!(asks(&fx), vec![other]);
+        assert_eq!(hub.health(h).hosts, 1);
+        // Late: at its deadline nobody else is left for this request.
+        assert!(asks(&hub.wake(h, now + Duration::from_secs(1))).is_empty());
+        // A node that comes back with hosts is asked at once for the waiting visitor.
+        let t = now + Duration::from_secs(2);
+        assert_eq!(asks(&hub.set_remote(first, h, 1, t)), vec![first]);
+        hub.content(first, h, good(h), t);
+        // From then on the late node comes after the others.
+        for i in 0..10 {
+            let t = now + Duration::from_secs(3 + i);
+            assert_eq!(asks(&hub.request(100, h, t)), vec![first]);
+            hub.content(first, h, good(h), t);
+        }
+    }
+
+    #[test]
+    fn another_nodes_request_is_served_by_this_nodes_hosts_only_and_once() {
+        let hub = hub(Policy::Targeted);
+        let h = page(10);
+        let now = Instant::now();
+        let (asker, elsewhere) = (remote(2), remote(3));
+        hub.set_remote(elsewhere, h, 1, now);
+        // No host here: the request is dropped, never passed on to a third node.
+        hub.join_visitor(asker, h);
+        assert!(hub.request(asker, h, now).is_empty());
+        // With a host here, it is asked, and the answer goes to the asking node.
+        hub.join_host(1, h, now);
+        hub.join_visitor(asker, h);
+        assert_eq!(asks(&hub.request(asker, h, now)), vec![1]);
+        hub.join_visitor(100, h);
+        assert!(hub.request(100, h, now).is_empty(), "coalesced with the other node's");
+        let mut served = delivered(&hub.content(1, h, good(h), now));
+        served.sort();
+        assert_eq!(served, vec![100, asker]);
+        // Served, the other node's request is over; the visitor here stays.
+        assert_eq!(hub.waiting(h), 1);
+        assert!(hub.content(1, h, good(h), now).is_empty());
+        // Counts go to sockets, never to another node.
+        let fx = hub.join_host(2, h, now + Duration::from_secs(1));
+        let Some(Effect::Count { visitors, local, count, .. }) = fx.first() else { panic!("{fx:?}") };
+        assert_eq!((visitors.as_slice(), *local, *count), (&[100][..], 2, 3));
+    }
+
+    #[test]
     fn random_drop_loses_about_a_third_of_requests_and_duplicates_a_quarter() {
         let (hub, h, now) = hosted(Policy::RandomDrop, 10, 1);
         let trials = 4000;
@@ -1232,11 +1467,19 @@ pub mod sequences {
     struct Model {
         hosts: BTreeMap<PageHash, BTreeSet<ConnId>>,
         visitors: BTreeMap<PageHash, BTreeSet<ConnId>>,
+        /// Other nodes' counts, per page.
+        remote: BTreeMap<PageHash, BTreeMap<ConnId, usize>>,
+        /// Other nodes that have asked for a page.
+        remote_askers: BTreeMap<PageHash, BTreeSet<ConnId>>,
     }
 
     impl Model {
         fn has(map: &BTreeMap<PageHash, BTreeSet<ConnId>>, page: &PageHash, conn: &ConnId) -> bool {
             map.get(page).is_some_and(|s| s.contains(conn))
+        }
+
+        fn remote_sum(&self, page: &PageHash) -> usize {
+            self.remote.get(page).map_or(0, |nodes| nodes.values().sum())
         }
     }
 
@@ -1261,7 +1504,7 @@ pub mod sequences {
             let page = pages[usize::from(op[2] % 3)];
             now += Duration::from_millis(u64::from(op[2] / 3) * 5);
             let mut verified = true;
-            let effects = match op[0] % 8 {
+            let effects = match op[0] % 10 {
                 0 => {
                     model.hosts.entry(page).or_default().insert(conn);
                     hub.join_host(conn, page, now)
@@ -1293,7 +1536,29 @@ pub mod sequences {
                     let answer = if verified { good(page) } else { Answer::Forged };
                     hub.content(conn, page, answer, now)
                 }
-                _ => hub.wake(page, now),
+                7 => hub.wake(page, now),
+                8 => {
+                    // Another node's count for the page changes (0: gone).
+                    let node = remote(u64::from(op[1] % 3) + 1);
+                    let count = usize::from(op[1] / 3 % 4);
+                    let nodes = model.remote.entry(page).or_default();
+                    if count == 0 {
+                        nodes.remove(&node);
+                    } else {
+                        nodes.insert(node, count);
+                    }
+                    hub.set_remote(node, page, count, now)
+                }
+                _ => {
+                    // Another node asks for the page (routing across nodes is targeted only).
+                    if policy != Policy::Targeted {
+                        continue;
+                    }
+                    let node = remote(u64::from(op[1] % 3) + 1);
+                    model.remote_askers.entry(page).or_default().insert(node);
+                    hub.join_visitor(node, page);
+                    hub.request(node, page, now)
+                }
             };
             check(&hub, &model, &pages, &effects, verified);
         }
@@ -1304,7 +1569,8 @@ pub mod sequences {
             let hosts = model.hosts.get(&page).map_or(0, BTreeSet::len);
             let waiting = model.visitors.get(&page).map_or(0, BTreeSet::len);
             assert_eq!((hub.host_sockets(page), hub.waiting(page)), (hosts, waiting));
-            assert!(hub.health(page).hosts <= hosts, "silent hosts are not counted, others are");
+            let most = hosts + model.remote_sum(&page);
+            assert!(hub.health(page).hosts <= most, "silent hosts are not counted, others are");
         }
         let total =
             |m: &BTreeMap<PageHash, BTreeSet<ConnId>>| m.values().map(BTreeSet::len).sum::<usize>() as u64;
@@ -1316,10 +1582,15 @@ pub mod sequences {
             .chain(&model.visitors)
             .filter(|(_, s)| !s.is_empty())
             .map(|(p, _)| p)
+            .chain(model.remote.iter().filter(|(_, nodes)| !nodes.is_empty()).map(|(p, _)| p))
             .collect();
         assert_eq!(hub.pages(), occupied.len(), "empty pages are dropped");
         for effect in effects {
             match effect {
+                Effect::Ask { host, hash } if is_remote(*host) => {
+                    let count = model.remote.get(hash).and_then(|nodes| nodes.get(host));
+                    assert!(count.is_some_and(|c| *c > 0), "asked a node that hosts nothing");
+                }
                 Effect::Ask { host, hash } => {
                     assert!(Model::has(&model.hosts, hash, host), "asked a non-host")
                 }
@@ -1327,15 +1598,17 @@ pub mod sequences {
                     let hash = &frame.topic().page().expect("content goes to want:H");
                     assert!(verified, "delivered unverified content");
                     for v in visitors {
-                        assert!(Model::has(&model.visitors, hash, v), "delivered to a socket not on want");
+                        let known = if is_remote(*v) { &model.remote_askers } else { &model.visitors };
+                        assert!(Model::has(known, hash, v), "delivered to a socket not on want");
                     }
                 }
-                Effect::Count { hash, hosts, visitors, count } => {
+                Effect::Count { hash, hosts, visitors, count, local } => {
                     let expected: Vec<_> = model.hosts.get(hash).into_iter().flatten().copied().collect();
                     let mut sent = hosts.clone();
                     sent.sort();
                     assert_eq!(sent, expected, "a count goes to exactly the hosts");
-                    assert!(*count <= expected.len(), "silent hosts are not counted");
+                    assert!(*local <= expected.len(), "silent hosts are not counted");
+                    assert!(*count <= expected.len() + model.remote_sum(hash));
                     assert!(visitors.iter().all(|v| Model::has(&model.visitors, hash, v)));
                 }
                 Effect::WakeAt { .. } => {}

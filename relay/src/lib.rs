@@ -9,6 +9,8 @@
 //!
 //! # Layout
 //!
+//! * [`cluster`] — several relay nodes as one site, over Redis: counts,
+//!   asks and pages between nodes, node liveness, outages (`--redis`).
 //! * [`config`] — what the relay needs to know: routing, per-socket limits,
 //!   allowed origins; the defaults.
 //! * [`hub`] — every page's hosts, waiting visitors, request in flight and
@@ -30,6 +32,7 @@
 //! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
 //! describes it in prose.
 
+pub mod cluster;
 pub mod config;
 pub mod frame;
 pub mod http;
@@ -44,4 +47,4 @@ pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, serve};
 pub use hub::{HubConfig, Policy};
 pub use metrics::Reject;
-pub use relay::Relay;
+pub use relay::{Relay, StartError};

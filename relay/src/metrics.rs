@@ -112,7 +112,7 @@ metrics! {
     connections: Gauge,
     /// WebSocket connections accepted.
     connections_accepted: Counter,
-    /// Pages with at least one host or waiting visitor.
+    /// Pages with a host or a waiting visitor here, or hosts on another node of the site.
     pages: Gauge,
     /// Host channels (have:H) over all pages.
     hosts: Gauge,
@@ -126,6 +126,8 @@ metrics! {
     asks: Counter,
     /// content_request frames sent to hosts from a suspect address, to see whether they answer.
     probes: Counter,
+    /// Asks sent to another relay node (no host of this node could answer).
+    cross_node_asks: Counter,
     /// Verified pages sent to visitors.
     deliveries: Counter,
     /// Hosts asked after another timed out, left or lied.
@@ -144,6 +146,20 @@ metrics! {
     bytes_out: Counter,
     /// Refused input, by reason.
     rejected: Family<RejectLabels, Counter>,
+    /// 1 while the Redis backplane answers (0 without --redis).
+    backplane_connected: Gauge,
+    /// Times the backplane was lost or could not be reached.
+    backplane_reconnects: Counter,
+    /// Messages published to the other relay nodes.
+    backplane_published: Counter,
+    /// Messages received from the other relay nodes.
+    backplane_received: Counter,
+    /// Messages to other nodes not sent (Redis unreachable, or too many waiting).
+    backplane_dropped: Counter,
+    /// Messages from the backplane that could not be read.
+    backplane_malformed: Counter,
+    /// Other relay nodes this node knows to host pages.
+    nodes: Gauge,
 }
 
 impl Default for Metrics {

@@ -3,15 +3,16 @@
 //! it needs — by queueing frames for sockets and scheduling wake-ups.
 //! Cheap to clone: one `Arc`.
 
+use crate::cluster::Cluster;
 use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
-use crate::hub::{ConnId, Effect, Effects, Hub};
+use crate::hub::{is_remote, ConnId, Effect, Effects, Hub};
 use crate::metrics::{Metrics, Reject};
 use dashmap::DashMap;
 use ep2p_core::protocol::{Health, PageHash, Topic};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Instant;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
@@ -111,6 +112,25 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     /// One token per open socket (held by its [`Admission`]).
     sockets: TaskTracker,
+    /// The other nodes of the site, with `redis_url` (set once, at start).
+    cluster: OnceLock<Cluster>,
+}
+
+/// A relay handle that does not keep the relay alive (the cluster's task holds one).
+#[derive(Clone)]
+pub struct WeakRelay(Weak<Inner>);
+
+impl WeakRelay {
+    pub fn upgrade(&self) -> Option<Relay> {
+        self.0.upgrade().map(Relay)
+    }
+}
+
+/// Why a relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("--redis: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// The shared relay handle.
@@ -124,9 +144,25 @@ pub fn now() -> Instant {
 }
 
 impl Relay {
-    /// A relay whose host choices are random.
-    pub fn new(config: RelayConfig) -> Self {
-        Self::with_seed(config, rand::random())
+    /// A relay whose host choices are random. With a `redis_url`, it
+    /// joins the site's other nodes (in the background: it serves its own
+    /// hosts at once, whether Redis answers or not).
+    pub fn new(config: RelayConfig) -> Result<Self, StartError> {
+        let relay = Self::with_seed(config, rand::random());
+        if let Some(url) = relay.0.config.redis_url.clone() {
+            let cluster = Cluster::start(&url, relay.downgrade())?;
+            let _ = relay.0.cluster.set(cluster);
+        }
+        Ok(relay)
+    }
+
+    fn downgrade(&self) -> WeakRelay {
+        WeakRelay(Arc::downgrade(&self.0))
+    }
+
+    /// The site's other nodes, if this relay is one of several.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.0.cluster.get()
     }
 
     /// A relay whose host choices follow from `seed` (tests replay them).
@@ -142,6 +178,7 @@ impl Relay {
             addresses: DashMap::new(),
             shutdown: watch::channel(false).0,
             sockets: TaskTracker::new(),
+            cluster: OnceLock::new(),
         }))
     }
 
@@ -217,6 +254,9 @@ impl Relay {
     /// Tells every socket to close with 1001 so clients reconnect elsewhere.
     pub fn shut_down(&self) {
         self.0.shutdown.send_replace(true);
+        if let Some(cluster) = self.cluster() {
+            cluster.leave();
+        }
     }
 
     /// Resolves once every socket registered so far has closed and no new
@@ -230,15 +270,30 @@ impl Relay {
     pub fn apply(&self, effects: Effects) {
         for effect in effects {
             match effect {
+                Effect::Ask { host, hash } if is_remote(host) => {
+                    if let Some(cluster) = self.cluster() {
+                        cluster.ask(host, hash, self);
+                    }
+                }
                 Effect::Ask { host, hash } => self.send(host, Outbound::Ask(hash)),
                 Effect::Deliver { frame, visitors } => {
                     let bytes = frame.content_len() as u64 * visitors.len() as u64;
                     self.0.metrics.bytes_relayed.inc_by(bytes);
+                    let hash = frame.topic().page();
                     for visitor in visitors {
-                        self.send(visitor, Outbound::Shared(frame.clone()));
+                        match (is_remote(visitor), self.cluster(), hash) {
+                            (true, Some(cluster), Some(hash)) => {
+                                cluster.deliver(visitor, hash, frame.clone(), self)
+                            }
+                            (true, _, _) => {}
+                            (false, _, _) => self.send(visitor, Outbound::Shared(frame.clone())),
+                        }
                     }
                 }
-                Effect::Count { hash, hosts, visitors, count } => {
+                Effect::Count { hash, hosts, visitors, count, local } => {
+                    if let Some(cluster) = self.cluster() {
+                        cluster.count(hash, local, self);
+                    }
                     let to_hosts = SharedFrame::count(Topic::Have(hash), count);
                     let to_visitors = SharedFrame::count(Topic::Want(hash), count);
                     for host in hosts {

@@ -12,6 +12,14 @@
 //!   socket until the page arrives: a visitor exactly as a browser behaves.
 //! * [`http_get`], [`scrape`], [`eventually`] — plain HTTP, `/metrics`, and
 //!   bounded waiting.
+//! * [`ServerProcess`] — a server as its own process (benchmark, node kills).
+//! * [`RedisServer`] — a Redis of a test's own on a free loopback port.
+
+mod process;
+mod redis;
+
+pub use process::ServerProcess;
+pub use redis::RedisServer;
 
 use axum::Router;
 use ep2p_core::machine::{Command, Event, Timer, Visitor};
@@ -77,7 +85,7 @@ impl TestServer {
     ) -> Self {
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let relay = Relay::new(config);
+        let relay = Relay::new(config).expect("the relay starts");
         let app = site(&relay);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = relay.clone();
@@ -228,8 +236,13 @@ impl Client {
 
     /// A V2 client on the relay at `addr`, from `source` (load tests).
     pub async fn open(addr: SocketAddr, source: Option<IpAddr>) -> Result<Self> {
-        let ws = open_socket(addr, source, &Vsn::V2.socket_path()).await?;
-        Ok(Self::over(ws, Vsn::V2))
+        Self::open_with(addr, source, Vsn::V2).await
+    }
+
+    /// A client of the serializer `vsn` on the relay at `addr`, from `source`.
+    pub async fn open_with(addr: SocketAddr, source: Option<IpAddr>, vsn: Vsn) -> Result<Self> {
+        let ws = open_socket(addr, source, &vsn.socket_path()).await?;
+        Ok(Self::over(ws, vsn))
     }
 
     fn over(ws: Ws, vsn: Vsn) -> Self {

@@ -1,0 +1,243 @@
+//! Several relay nodes as one site on a real Redis: each node is the server
+//! binary in its own process (so it can be killed as a power cut would),
+//! Redis is Debian's `redis-server` on a free loopback port, without
+//! persistence. Every promise a single relay keeps holds across nodes.
+
+use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_testkit::{have, http_get, scrape, want, Client, Host, RedisServer, ServerProcess, PATIENCE};
+use std::time::Duration;
+use tokio::process::Command;
+use tokio::time::Instant;
+
+/// A node of the site on `redis`, once it has joined the others.
+async fn node(redis: &RedisServer, flags: &[&str]) -> ServerProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ephemeral_p2p"));
+    command
+        .args(["--addr", "127.0.0.1:0", "--redis", &redis.url()])
+        .args(flags)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("LEPTOS_OUTPUT_NAME", "ephemeral_p2p")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let node = ServerProcess::spawn(command).await.expect("the node starts");
+    until("the node joins the site", PATIENCE, || async {
+        scrape(node.addr).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&1.0))
+    })
+    .await;
+    node
+}
+
+/// Waits, up to `patience`, for `done` to hold; fails the test otherwise.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, patience: Duration, done: impl Fn() -> F) {
+    let deadline = Instant::now() + patience;
+    while !done().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn client(node: &ServerProcess, vsn: Vsn) -> Client {
+    Client::open_with(node.addr, None, vsn).await.expect("a socket")
+}
+
+/// A host of `text` on `node`, answering every request.
+async fn host(node: &ServerProcess, text: &str) -> Host {
+    let mut c = client(node, Vsn::V2).await;
+    c.join_ok(&have(PageHash::of(text))).await;
+    Host::serve(c, text)
+}
+
+/// A socket on `want:H` of a node that only listens to the page's count.
+struct Watcher {
+    client: Client,
+    /// The last count it heard (its join reply's, then `visitors_count`s).
+    count: u64,
+}
+
+async fn watcher(node: &ServerProcess, hash: PageHash) -> Watcher {
+    let mut client = client(node, Vsn::V2).await;
+    let reply = client.join(&want(hash)).await;
+    let count = reply.payload["response"]["count"].as_u64().expect("the join reply carries the count");
+    Watcher { client, count }
+}
+
+/// Waits (up to `patience`) for the page's count to be `n`; returns when it was.
+async fn count_reaches(watcher: &mut Watcher, n: u64, patience: Duration) -> Instant {
+    let deadline = Instant::now() + patience;
+    while watcher.count != n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watcher.client.next_within(left).await {
+            Some(m) if m.event == "visitors_count" => watcher.count = m.payload["count"].as_u64().unwrap(),
+            Some(_) => {}
+            None => panic!("the count stayed {} and not {n} for {patience:?}", watcher.count),
+        }
+    }
+    Instant::now()
+}
+
+/// A visitor on `node` asks for the page; returns the text and how long it took.
+async fn visit(node: &ServerProcess, hash: PageHash, vsn: Vsn) -> (String, Duration) {
+    let started = Instant::now();
+    let mut v = client(node, vsn).await;
+    v.join_ok(&want(hash)).await;
+    v.request(hash).await;
+    let text = v.content(hash).await;
+    (text, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_visitor_on_one_node_is_served_by_a_host_on_another_in_either_serializer() {
+    let redis = RedisServer::start().await.unwrap();
+    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+    for (host_vsn, visitor_vsn) in [(Vsn::V1, Vsn::V2), (Vsn::V2, Vsn::V1)] {
+        let text = format!("hosted on A in {host_vsn:?}, read on B in {visitor_vsn:?} — é 😀");
+        let hash = PageHash::of(&text);
+        let mut h = client(&a, host_vsn).await;
+        h.join_ok(&have(hash)).await;
+        let mut seen_on_b = watcher(&b, hash).await;
+        count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+        let mut v = client(&b, visitor_vsn).await;
+        v.join_ok(&want(hash)).await;
+        v.request(hash).await;
+        h.asked(hash).await;
+        h.answer(hash, &text).await;
+        assert_eq!(v.content(hash).await, text);
+    }
+    let metrics = scrape(b.addr).await.unwrap();
+    assert_eq!(metrics["ep2p_cross_node_asks_total"], 2.0);
+    assert!(metrics["ep2p_backplane_published_total"] >= 2.0);
+    assert!(scrape(a.addr).await.unwrap()["ep2p_backplane_received_total"] >= 2.0);
+}
+
+#[tokio::test]
+async fn every_node_shows_the_sites_count_after_joins_leaves_and_dropped_sockets() {
+    let redis = RedisServer::start().await.unwrap();
+    let nodes = [node(&redis, &[]).await, node(&redis, &[]).await, node(&redis, &[]).await];
+    let hash = PageHash::of("counted everywhere");
+    let mut watchers = Vec::new();
+    for n in &nodes {
+        watchers.push(watcher(n, hash).await);
+    }
+    let mut on_a = Vec::new();
+    for _ in 0..2 {
+        let mut c = client(&nodes[0], Vsn::V2).await;
+        c.join_ok(&have(hash)).await;
+        on_a.push(c);
+    }
+    let _on_b = host(&nodes[1], "counted everywhere").await;
+    let on_c = host(&nodes[2], "counted everywhere").await;
+    for w in &mut watchers {
+        count_reaches(w, 4, PATIENCE).await;
+    }
+    // A host leaves on A, and a socket on C just drops.
+    on_a[0].leave(&have(hash)).await;
+    drop(on_c);
+    for w in &mut watchers {
+        count_reaches(w, 2, PATIENCE).await;
+    }
+    // The server-rendered page of every node shows it too.
+    for n in &nodes {
+        let page = http_get(&n.url(&format!("/{hash}"))).await;
+        assert!(page.body.contains(">2 hosts<"), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn a_silent_host_on_one_node_does_not_keep_a_visitor_on_another_from_a_host_on_a_third() {
+    let redis = RedisServer::start().await.unwrap();
+    let (a, b, c) = (node(&redis, &[]).await, node(&redis, &[]).await, node(&redis, &[]).await);
+    let text = "found on the third node";
+    let hash = PageHash::of(text);
+    let mut silent = client(&a, Vsn::V2).await;
+    silent.join_ok(&have(hash)).await;
+    let _good = host(&c, text).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 2, PATIENCE).await;
+    for _ in 0..3 {
+        let (got, took) = visit(&b, hash, Vsn::V2).await;
+        assert_eq!(got, text);
+        // One deadline at most (1 s), well before the visitor's own 2 s retry.
+        assert!(took < Duration::from_millis(1800), "served after {took:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_asks_fail_over() {
+    let redis = RedisServer::start().await.unwrap();
+    // Deadlines far away: only the node's death can make the ask move on.
+    let slow = ["--request-timeout", "60s"];
+    let (a, b, c) = (node(&redis, &slow).await, node(&redis, &slow).await, node(&redis, &slow).await);
+    let text = "outlives a node";
+    let hash = PageHash::of(text);
+    let mut silent_on_a = client(&a, Vsn::V2).await;
+    silent_on_a.join_ok(&have(hash)).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+    // A visitor on B; B asks A, whose host never answers.
+    let mut visitor = client(&b, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    silent_on_a.asked(hash).await;
+    let _honest_on_c = host(&c, text).await;
+    let mut seen_on_c = watcher(&c, hash).await;
+    count_reaches(&mut seen_on_b, 2, PATIENCE).await;
+    count_reaches(&mut seen_on_c, 2, PATIENCE).await;
+    let killed = Instant::now();
+    a.kill().await;
+    let on_b = count_reaches(&mut seen_on_b, 1, Duration::from_secs(3)).await;
+    let on_c = count_reaches(&mut seen_on_c, 1, Duration::from_secs(3)).await;
+    assert!(on_b.max(on_c) - killed <= Duration::from_secs(3));
+    // The ask that was waiting on A went to C.
+    assert_eq!(visitor.content(hash).await, text);
+    assert!(killed.elapsed() < Duration::from_secs(5), "failed over after {:?}", killed.elapsed());
+}
+
+#[tokio::test]
+async fn redis_down_then_back_local_serving_never_stops_and_the_site_comes_back() {
+    let mut redis = RedisServer::start().await.unwrap();
+    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+    let text = "kept through an outage";
+    let hash = PageHash::of(text);
+    let _host_on_a = host(&a, text).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+    assert_eq!(visit(&b, hash, Vsn::V2).await.0, text);
+
+    redis.kill().await;
+    // B no longer counts A's host, and A serves its own visitors as before.
+    count_reaches(&mut seen_on_b, 0, PATIENCE).await;
+    for _ in 0..3 {
+        assert_eq!(visit(&a, hash, Vsn::V2).await.0, text);
+    }
+    assert_eq!(seen_on_b.client.heartbeat().await.status(), Some("ok"), "no socket is dropped for it");
+    until("A says the backplane is down", PATIENCE, || async {
+        scrape(a.addr).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&0.0))
+    })
+    .await;
+
+    redis.restart().await.unwrap();
+    // Within seconds the nodes find each other again and re-register A's host.
+    count_reaches(&mut seen_on_b, 1, Duration::from_secs(10)).await;
+    assert_eq!(visit(&b, hash, Vsn::V2).await.0, text);
+    assert!(scrape(a.addr).await.unwrap()["ep2p_backplane_reconnects_total"] >= 1.0);
+}
+
+#[tokio::test]
+async fn redis_never_holds_a_page() {
+    let redis = RedisServer::start().await.unwrap();
+    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+    let text = "SECRET-CLUSTER-PAGE: nothing of this may stay in Redis";
+    let hash = PageHash::of(text);
+    let _host = host(&a, text).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+    for vsn in [Vsn::V1, Vsn::V2] {
+        assert_eq!(visit(&b, hash, vsn).await.0, text);
+    }
+    let everything = redis.dump().await.unwrap();
+    assert!(!everything.is_empty(), "the nodes' liveness keys are there");
+    for (key, value) in &everything {
+        assert!(key.starts_with("ep2p:alive:"), "an unexpected key {key}");
+        assert!(!key.contains("SECRET") && !value.contains("SECRET"), "{key} = {value}");
+    }
+}
