@@ -4,12 +4,15 @@
 # npm, Debian); nothing downloads a binary or a browser from anywhere else.
 #
 #   scripts/setup.sh           toolchain for building and serving
+#   scripts/setup.sh --redis   also redis-server (scripts/cluster.sh)
 #   scripts/setup.sh --tests   also Chromium, redis-server and the end-to-end test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=false
-[[ "${1:-}" == "--tests" ]] && with_tests=true
+with_redis=false
+[[ "${1:-}" == "--tests" ]] && with_tests=true && with_redis=true
+[[ "${1:-}" == "--redis" ]] && with_redis=true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -57,16 +60,19 @@ if $with_tests; then
     say "installing Debian's Chromium"
     apt_install chromium
   fi
-  # The cluster tests start their own Redis (no persistence, a free loopback port).
-  if ! command -v redis-server >/dev/null; then
-    say "installing Debian's redis-server"
-    apt_install redis-server
-  fi
+
   lock_stamp=end2end/node_modules/.package-lock.json
   if [[ ! -f $lock_stamp || end2end/package-lock.json -nt $lock_stamp ]]; then
     say "installing the end-to-end test packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-fund --no-audit)
   fi
+fi
+
+# The cluster's tests and scripts/cluster.sh start their own Redis (no
+# persistence, loopback); installing it starts none.
+if $with_redis && ! command -v redis-server >/dev/null; then
+  say "installing Debian's redis-server"
+  apt_install redis-server
 fi
 
 say "toolchain ready: $(cargo leptos --version), wasm-bindgen $wasm_bindgen_version, $(wasm-opt --version)"

@@ -14,6 +14,7 @@
 
 mod attacks;
 mod baseline;
+mod cluster;
 mod soak;
 
 use clap::{Args, Parser, Subcommand};
@@ -115,6 +116,8 @@ enum Scenario {
     Soak,
     /// 7: each attack alone, and what it achieves (not in --smoke).
     Attacks,
+    /// 8: three nodes on Redis against one node.
+    Cluster,
 }
 
 /// The numbers of a run.
@@ -326,6 +329,18 @@ async fn run(args: RunArgs) -> Result<()> {
         soak_failures = result.failures;
         let _ = writeln!(report, "{}", soak::report(&plan.soak, &result));
     }
+    // 8: a site of three nodes.
+    if wanted(Scenario::Cluster) {
+        let (hosts, visitors) = if args.smoke { (2, 10) } else { (10, 200) };
+        let results = cluster::cluster(&args.server, hosts, visitors).await?;
+        let failures: usize = results.iter().map(|r| r.failures).sum();
+        targeted_failures += failures;
+        let _ = writeln!(
+            report,
+            "### 8. Three nodes on one Redis, against one node\n\n{hosts} hosts of a 1 KiB page, {visitors} visitors one by one.\n\n{}",
+            cluster::table(&results)
+        );
+    }
     // 7: each attack alone.
     if wanted(Scenario::Attacks) && !args.smoke {
         let figures = attacks::attacks(&args.server).await?;
@@ -359,27 +374,25 @@ fn machine_memory() -> String {
 /// A server process under test: the relay or a minimal baseline.
 type Server = ServerProcess;
 
+/// The relay's per-socket limits and caps, lifted for load.
+const LIFTED: [&str; 12] = [
+    "--requests-per-second",
+    "1000000",
+    "--frames-per-second",
+    "1000000",
+    "--outbound-queue",
+    "4096",
+    "--heartbeat-timeout",
+    "600s",
+    "--max-connections",
+    "100000",
+    "--max-connections-per-address",
+    "100000",
+];
+
 /// The release relay with the given policy and limits lifted for load.
 async fn relay(binary: &PathBuf, policy: Policy) -> Result<Server> {
-    relay_with(
-        binary,
-        policy,
-        &[
-            "--requests-per-second",
-            "1000000",
-            "--frames-per-second",
-            "1000000",
-            "--outbound-queue",
-            "4096",
-            "--heartbeat-timeout",
-            "600s",
-            "--max-connections",
-            "100000",
-            "--max-connections-per-address",
-            "100000",
-        ],
-    )
-    .await
+    relay_with(binary, policy, &LIFTED).await
 }
 
 /// The release relay with the given policy and flags, its defaults otherwise.
