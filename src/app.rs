@@ -3,6 +3,7 @@
 
 use crate::machine::{Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
+use crate::sealed;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -33,9 +34,23 @@ impl SiteInfo {
     }
 }
 
-/// The page text this tab created or received, kept in memory only.
+/// A page this tab just created, kept in memory only.
+#[derive(Clone)]
+pub struct Created {
+    pub hash: PageHash,
+    /// What hosts hold: the text itself, or its encrypted form.
+    pub wire: String,
+    /// What the author wrote.
+    pub text: String,
+}
+
+/// The page this tab created last, handed from the homepage to the page view.
 #[derive(Clone, Copy)]
-pub struct LocalPage(pub RwSignal<Option<(PageHash, String)>>);
+pub struct LocalPage(pub RwSignal<Option<Created>>);
+
+/// Where the browser remembers the Encrypt checkbox.
+#[cfg(feature = "hydrate")]
+const ENCRYPT_SETTING: &str = "ep2p.encrypt";
 
 pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
     view! {
@@ -118,32 +133,57 @@ fn set_page_policy() {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DraftError {
     Empty,
-    TooLarge { bytes: usize, limit: usize },
+    /// `bytes` of page (encrypted, if `encrypted`) against the `limit`;
+    /// `over` bytes of text to cut.
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+        over: usize,
+        encrypted: bool,
+    },
+    /// This browser has no Web Crypto here (not a secure context).
+    NoEncryption,
 }
 
 impl DraftError {
     pub fn message(self) -> String {
         match self {
             Self::Empty => "Write something first: an empty page cannot be shared.".into(),
-            Self::TooLarge { bytes, limit } => format!(
-                "This text is {}; a page can hold at most {}. Shorten it by {}.",
+            Self::TooLarge { bytes, limit, over, encrypted } => format!(
+                "{} {}; a page can hold at most {}. Shorten it by {}.",
+                if encrypted { "Encrypted, this text weighs" } else { "This text is" },
                 count_of(bytes, "byte"),
                 count_of(limit, "byte"),
-                count_of(bytes - limit, "byte")
+                count_of(over, "byte")
             ),
+            Self::NoEncryption => "This browser cannot encrypt here: encryption needs a secure connection \
+                                   (HTTPS). Untick Encrypt to share the page unencrypted."
+                .into(),
         }
     }
 }
 
-/// Checks a draft before it becomes a page.
-pub fn check_draft(text: &str, limit: usize) -> Result<PageHash, DraftError> {
+/// Bytes a draft weighs as a page: its UTF-8, or its encrypted wire text.
+pub fn page_bytes(text: &str, encrypted: bool) -> usize {
+    if encrypted {
+        sealed::wire_len(text.len())
+    } else {
+        text.len()
+    }
+}
+
+/// Checks a draft before it becomes a page. The limit is on what hosts
+/// hold and the relay forwards: the encrypted wire text when encrypted.
+pub fn check_draft(text: &str, limit: usize, encrypted: bool) -> Result<(), DraftError> {
     if text.trim().is_empty() {
         return Err(DraftError::Empty);
     }
-    if text.len() > limit {
-        return Err(DraftError::TooLarge { bytes: text.len(), limit });
+    let bytes = page_bytes(text, encrypted);
+    if bytes > limit {
+        let fits = if encrypted { sealed::longest_text(limit) } else { limit };
+        return Err(DraftError::TooLarge { bytes, limit, over: text.len() - fits, encrypted });
     }
-    Ok(PageHash::of(text))
+    Ok(())
 }
 
 /// `1048576` → `1,048,576`.
@@ -165,19 +205,45 @@ fn HomePage() -> impl IntoView {
     let local = expect_context::<LocalPage>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<DraftError>);
-    let bytes = Memo::new(move |_| text.with(String::len));
+    let encrypt = RwSignal::new(false);
+    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, encrypt.get())));
     let over = move || bytes.get() > site.content_limit;
     let navigate = use_navigate();
 
+    #[cfg(feature = "hydrate")]
+    remember_encrypt(encrypt);
+
     let create = move || {
         let draft = text.get_untracked();
-        match check_draft(&draft, site.content_limit) {
-            Err(e) => error.set(Some(e)),
-            Ok(hash) => {
-                error.set(None);
-                local.0.set(Some((hash, draft)));
-                navigate(&format!("/{hash}"), NavigateOptions::default());
-            }
+        let encrypted = encrypt.get_untracked();
+        if let Err(e) = check_draft(&draft, site.content_limit, encrypted) {
+            error.set(Some(e));
+            return;
+        }
+        error.set(None);
+        let navigate = navigate.clone();
+        let publish = move |wire: String, key: Option<sealed::Key>| {
+            let hash = PageHash::of(&wire);
+            local.0.set(Some(Created { hash, wire, text: draft }));
+            let fragment = key.map(|key| format!("#{key}")).unwrap_or_default();
+            navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
+        };
+        if encrypted {
+            // Web Crypto answers with a promise; there is no server to render for.
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async move {
+                let plain = text.get_untracked();
+                let sealed = match crate::crypto::new_key() {
+                    Ok(key) => crate::crypto::seal(&key, &plain).await.map(|wire| (wire, key)),
+                    Err(e) => Err(e),
+                };
+                match sealed {
+                    Ok((wire, key)) => publish(wire, Some(key)),
+                    Err(_) => error.set(Some(DraftError::NoEncryption)),
+                }
+            });
+        } else {
+            publish(text.get_untracked(), None);
         }
     };
     let create_on_key = create.clone();
@@ -215,19 +281,55 @@ fn HomePage() -> impl IntoView {
                 }
             ></textarea>
             <div class="composer-bar">
+                <label class="encrypt" title="The key goes in the link after #, which browsers never send to a server">
+                    <input
+                        type="checkbox"
+                        data-testid="encrypt"
+                        aria-describedby="encrypt-note"
+                        prop:checked=move || encrypt.get()
+                        on:change=move |ev| {
+                            encrypt.set(event_target_checked(&ev));
+                            error.set(None);
+                        }
+                    />
+                    "Encrypt"
+                </label>
                 <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
                     {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
+                    {move || encrypt.get().then_some(" encrypted")}
                 </span>
                 <span class="shortcut" aria-hidden="true">"Ctrl + Enter"</span>
                 <button type="button" class="primary" on:click=move |_| create()>
                     "Create page"
                 </button>
             </div>
+            <p id="encrypt-note" class="encrypt-note" hidden=move || !encrypt.get()>
+                "Encrypted in your browser. The key is the part of the link after “#”: browsers never send it, so the
+                server and anyone watching it see only ciphertext. Whoever has the whole link can read the page."
+            </p>
             <p id="draft-error" class="draft-error" role="alert" data-testid="draft-error">
                 {move || error.get().map(DraftError::message)}
             </p>
         </section>
     }
+}
+
+/// Keeps the Encrypt checkbox as the browser last left it. The saved choice
+/// is applied once the page is hydrated (the server rendered it unticked).
+#[cfg(feature = "hydrate")]
+fn remember_encrypt(encrypt: RwSignal<bool>) {
+    let storage = leptos::prelude::window().local_storage().ok().flatten();
+    Effect::new(move |restored: Option<()>| {
+        let Some(storage) = &storage else { return };
+        if restored.is_none() {
+            encrypt.track();
+            if let Ok(Some(saved)) = storage.get_item(ENCRYPT_SETTING) {
+                encrypt.set(saved == "on");
+            }
+            return;
+        }
+        let _ = storage.set_item(ENCRYPT_SETTING, if encrypt.get() { "on" } else { "off" });
+    });
 }
 
 /// `/<hash>`: a page if the segment is a hash, the 404 page otherwise.
@@ -277,21 +379,68 @@ pub const NOBODY_HOSTING: &str =
     "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; \
      if someone who has it comes back, it appears here.";
 
+/// Why an encrypted page's text is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// The link has nothing after `#`.
+    NoKey,
+    /// The link's key is not this page's (or is not a key at all).
+    WrongKey,
+    /// The page claims to be encrypted but cannot be read as such.
+    Malformed,
+    /// No Web Crypto here: the page was not served over HTTPS.
+    NoDecryption,
+}
+
+impl Locked {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NoKey => {
+                "This page is encrypted, and the link you opened has no key: the part after “#” is missing. \
+                 Ask whoever shared it for the whole link."
+            }
+            Self::WrongKey => {
+                "This page is encrypted, and the link you opened has a different key: it does not open this \
+                 page. Ask whoever shared it for the whole link."
+            }
+            Self::Malformed => "This page says it is encrypted, but it is not in a form this app can read.",
+            Self::NoDecryption => {
+                "This page is encrypted, and this browser cannot decrypt it here: decryption needs a secure \
+                 connection (HTTPS)."
+            }
+        }
+    }
+
+    /// Why `error` kept a page shut.
+    pub fn of(error: sealed::SealedError) -> Self {
+        use sealed::SealedError::*;
+        match error {
+            BadKey | WrongKey => Self::WrongKey,
+            NotSealed | Malformed | NotText => Self::Malformed,
+        }
+    }
+}
+
 #[component]
 fn PageView(hash: PageHash) -> impl IntoView {
     let local = expect_context::<LocalPage>();
-    let created = local
-        .0
-        .with_untracked(|page| page.as_ref().filter(|(h, _)| *h == hash).map(|(_, text)| text.clone()));
+    let created = local.0.with_untracked(|page| page.as_ref().filter(|c| c.hash == hash).cloned());
     let snapshot = RwSignal::new(Snapshot::initial(created.is_some()));
-    let text = RwSignal::new(created);
+    // What hosts hold (verified against the hash), and what it says.
+    let wire = RwSignal::new(created.as_ref().map(|c| c.wire.clone()));
+    let text = RwSignal::new(created.map(|c| c.text));
+    let locked = RwSignal::new(None::<Locked>);
+    let encrypted = move || wire.with(|w| w.as_deref().is_some_and(sealed::is_sealed));
     // Blocking: the host count is in the first HTML, readable without JavaScript.
     let health = Resource::new_blocking(move || hash.to_string(), page_health);
     let copied = RwSignal::new(false);
     let short = hash.to_string()[..12].to_string();
 
     #[cfg(feature = "hydrate")]
-    connect_page(hash, snapshot, text);
+    {
+        connect_page(hash, snapshot, wire);
+        read_page(wire, text, locked);
+    }
 
     let hosts = move || {
         let live = snapshot.with(|s| s.hosts);
@@ -301,6 +450,7 @@ fn PageView(hash: PageHash) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let window = leptos::prelude::window();
+            // The whole link: an encrypted page's key is its fragment.
             if let Ok(href) = window.location().href() {
                 let _ = window.navigator().clipboard().write_text(&href);
                 copied.set(true);
@@ -324,6 +474,14 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     }}
                 </Suspense>
                 <code class="page-hash" title=hash.to_string()>{short}"…"</code>
+                <Show when=encrypted>
+                    <span class="sealed-badge" data-testid="encrypted" title="Encrypted in the author's browser; the key is in the link after #">
+                        <svg class="lock" viewBox="0 0 16 16" aria-hidden="true">
+                            <path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7zm2 0h4V5a2 2 0 0 0-4 0z"/>
+                        </svg>
+                        "Encrypted"
+                    </span>
+                </Show>
                 <div class="actions">
                     <button type="button" on:click=copy_link data-testid="copy-link">
                         {move || if copied.get() { "Link copied" } else { "Copy link" }}
@@ -344,6 +502,12 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     {move || format!("Discarded {} that did not match this page's hash.", count_of(snapshot.with(|s| s.rejected as usize), "copy"))}
                 </p>
             </Show>
+            {move || locked.get().map(|why| view! {
+                <div class="locked" role="alert" data-testid="locked" data-why=format!("{why:?}").to_lowercase()>
+                    <p><strong>{why.message()}</strong></p>
+                    <p>"Your browser still checked the page against its address and hosts it, unreadable, so you help keep it alive."</p>
+                </div>
+            })}
             {move || text.get().map(|text| view! { <div class="page-text" data-testid="page-text">{text}</div> })}
         </article>
     }
@@ -353,19 +517,19 @@ fn PageView(hash: PageHash) -> impl IntoView {
 /// the view signals in step with the machine, prompts before the last host
 /// closes the tab, and disconnects when the view goes away.
 #[cfg(feature = "hydrate")]
-fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, text: RwSignal<Option<String>>) {
+fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, wire: RwSignal<Option<String>>) {
     use crate::socket::Driver;
     let driver = StoredValue::new_local(None::<Driver>);
     Effect::new(move |started: Option<()>| {
         if started.is_some() {
             return;
         }
-        let initial = text.get_untracked();
+        let initial = wire.get_untracked();
         let started = Driver::start(hash, initial, move |machine| {
             snapshot.set(machine.snapshot());
-            if text.with_untracked(Option::is_none) {
+            if wire.with_untracked(Option::is_none) {
                 if let Some(content) = machine.content() {
-                    text.set(Some(content.to_string()));
+                    wire.set(Some(content.to_string()));
                 }
             }
         });
@@ -382,6 +546,56 @@ fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, text: RwSignal<Opt
         driver.update_value(|d| {
             if let Some(d) = d.take() {
                 d.stop();
+            }
+        });
+    });
+}
+
+/// Shows the verified page: as it is, or decrypted with the key in the
+/// link's fragment (again whenever the fragment changes), or, without the
+/// right key, why not.
+#[cfg(feature = "hydrate")]
+fn read_page(
+    wire: RwSignal<Option<String>>,
+    text: RwSignal<Option<String>>,
+    locked: RwSignal<Option<Locked>>,
+) {
+    use crate::crypto::{self, CryptoError};
+    let fragment = leptos_router::hooks::use_location().hash;
+    // Only the newest decryption may show its result.
+    let latest = StoredValue::new(0u64);
+    let show = move |result: Result<String, Locked>| match result {
+        Ok(page) => {
+            locked.set(None);
+            if text.with_untracked(|t| t.as_deref() != Some(&page)) {
+                text.set(Some(page));
+            }
+        }
+        Err(why) => {
+            text.set(None);
+            locked.set(Some(why));
+        }
+    };
+    Effect::new(move |_| {
+        let Some(page) = wire.get() else { return };
+        let fragment = fragment.get();
+        latest.update_value(|n| *n += 1);
+        if !sealed::is_sealed(&page) {
+            return show(Ok(page));
+        }
+        let key = match sealed::Key::from_fragment(&fragment) {
+            Ok(Some(key)) => key,
+            Ok(None) => return show(Err(Locked::NoKey)),
+            Err(e) => return show(Err(Locked::of(e))),
+        };
+        let this = latest.get_value();
+        leptos::task::spawn_local(async move {
+            let result = crypto::open(&key, &page).await.map_err(|e| match e {
+                CryptoError::Unavailable => Locked::NoDecryption,
+                CryptoError::Sealed(e) => Locked::of(e),
+            });
+            if latest.get_value() == this {
+                show(result);
             }
         });
     });
@@ -412,14 +626,32 @@ mod tests {
 
     #[test]
     fn drafts_are_checked_in_bytes_of_utf8() {
-        assert_eq!(check_draft("", 10), Err(DraftError::Empty));
-        assert_eq!(check_draft(" \n\t", 10), Err(DraftError::Empty));
-        assert_eq!(check_draft("abc", 3), Ok(PageHash::of("abc")));
+        assert_eq!(check_draft("", 10, false), Err(DraftError::Empty));
+        assert_eq!(check_draft(" \n\t", 10, true), Err(DraftError::Empty));
+        assert_eq!(check_draft("abc", 3, false), Ok(()));
         // Four emoji are 16 bytes.
-        assert_eq!(check_draft("😀😀😀😀", 15), Err(DraftError::TooLarge { bytes: 16, limit: 15 }));
-        let message = DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576 }.message();
+        let too_large = DraftError::TooLarge { bytes: 16, limit: 15, over: 1, encrypted: false };
+        assert_eq!(check_draft("😀😀😀😀", 15, false), Err(too_large));
+        let message =
+            DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576, over: 1, encrypted: false }.message();
         assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
         assert!(message.contains("by 1 byte."), "{message}");
+    }
+
+    #[test]
+    fn an_encrypted_draft_is_weighed_as_the_page_it_will_be() {
+        // "abc" encrypted: ep2p1: + base64url of 12 + 3 + 16 bytes.
+        assert_eq!(page_bytes("abc", true), 6 + 42);
+        assert_eq!(page_bytes("abc", false), 3);
+        assert_eq!(check_draft("abc", 48, true), Ok(()));
+        let error = check_draft("abcd", 48, true).unwrap_err();
+        assert_eq!(error, DraftError::TooLarge { bytes: 49, limit: 48, over: 1, encrypted: true });
+        assert!(error.message().starts_with("Encrypted, this text weighs 49 bytes"), "{}", error.message());
+        // A text that fits in the clear can be too large encrypted.
+        let text = "x".repeat(1000);
+        assert_eq!(check_draft(&text, 1000, false), Ok(()));
+        assert!(matches!(check_draft(&text, 1000, true), Err(DraftError::TooLarge { over: 283, .. })));
+        assert_eq!(check_draft(&"x".repeat(1000 - 283), 1000, true), Ok(()));
     }
 
     #[test]

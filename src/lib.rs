@@ -10,6 +10,7 @@
 //!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
+//! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
 //!   the listen address and the relay's settings.
 //! * `server` (ssr) — the site's router: the relay's routes (the relay is
@@ -19,8 +20,10 @@
 //! it, and serves them with `ep2p_relay::serve`.
 
 pub mod app;
-pub use ep2p_core::{machine, protocol};
+pub use ep2p_core::{machine, protocol, sealed};
 
+#[cfg(feature = "hydrate")]
+pub mod crypto;
 #[cfg(feature = "hydrate")]
 pub mod socket;
 

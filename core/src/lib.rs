@@ -1,11 +1,14 @@
-//! What every Ephemeral P2P program shares: the wire protocol and the
-//! visitor's state machine. No I/O, no cfg gates, no web-sys: the server,
-//! the browser (WASM) and the native tools (mirror, load generator) all
-//! build it, and its tests run natively.
+//! What every Ephemeral P2P program shares: the wire protocol, the
+//! visitor's state machine and the encrypted pages' format. No I/O, no
+//! web-sys: the server, the browser (WASM) and the native tools (mirror,
+//! load generator) all build it, and its tests run natively. One feature:
+//! `aes` adds native AES-GCM for the tools (the browser has Web Crypto).
 //!
 //! * [`protocol`] — page hashes, topics, Phoenix Channels frames (V1 objects
 //!   and V2 arrays) and this app's events.
 //! * [`machine`] — a visitor on one page: `step(event) -> commands`.
+//! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
 
 pub mod machine;
 pub mod protocol;
+pub mod sealed;

@@ -11,6 +11,7 @@ mod store;
 use clap::{Parser, Subcommand};
 use ep2p_core::machine::{Phase, Snapshot};
 use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::sealed::{self, Key, SealedError};
 use peer::Report;
 use std::collections::HashMap;
 use std::io;
@@ -39,6 +40,20 @@ enum MirrorError {
     NothingToHost(PathBuf),
     #[error("cannot listen for SIGTERM: {0}")]
     Signal(io::Error),
+    #[error("{0:?}: the part after # is not a page key (43 base64url characters)")]
+    BadKey(String),
+    #[error("{0}: {1}")]
+    Unreadable(PageHash, SealedError),
+    #[error(
+        "{0} is encrypted and the link has no key (the part after #); the page cannot be read without it"
+    )]
+    NoKey(PageHash),
+    #[error("nobody is hosting {0} right now")]
+    NobodyHosting(PageHash),
+    #[error("{0}: no host sent the page within {1:?}")]
+    GaveUp(PageHash, std::time::Duration),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(io::Error),
 }
 
 impl MirrorError {
@@ -57,9 +72,10 @@ impl MirrorError {
                   and runs until Ctrl-C or SIGTERM."
 )]
 struct Cli {
-    /// The Ephemeral P2P server: an http, https, ws or wss URL.
-    #[arg(long, env = "EP2P_SERVER", default_value = "http://127.0.0.1:3000")]
-    server: String,
+    /// The Ephemeral P2P server: an http, https, ws or wss URL [default:
+    /// http://127.0.0.1:3000, or for `get` the link's own site].
+    #[arg(long, env = "EP2P_SERVER")]
+    server: Option<String>,
     /// The folder of kept pages [default: <data dir>/ephemeral-p2p/pages].
     #[arg(long, env = "EP2P_MIRROR_DIR")]
     dir: Option<PathBuf>,
@@ -71,14 +87,28 @@ struct Cli {
 enum Cmd {
     /// Host each file's text as a page (kept in the folder) and print its link.
     Host {
+        /// Encrypt each file with a fresh key: the printed link (its part
+        /// after #) is the only way to read it; the key is kept nowhere.
+        #[arg(long)]
+        encrypt: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Fetch each page from its hosts, verify it, keep it in the folder and host it.
+    /// An encrypted page is kept and hosted encrypted: the link's key is not needed, nor kept.
     Keep {
         /// Page hashes or links (https://example.org/<hash>).
         #[arg(required = true)]
         pages: Vec<String>,
+    },
+    /// Fetch a page once, verify it and print its text to stdout (decrypted
+    /// with the link's key when it has one), then leave without hosting it.
+    Get {
+        /// A link (https://example.org/<hash>#<key>) or a page hash.
+        page: String,
+        /// How long to wait for a host to send the page.
+        #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
     },
     /// Host everything in the folder.
     Run,
@@ -137,6 +167,21 @@ impl Endpoints {
     }
 }
 
+/// Where the relay is when nothing says: this machine's default port.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:3000";
+
+/// A link's key, if it has one after `#`.
+fn key_arg(text: &str) -> Result<Option<Key>, MirrorError> {
+    let fragment = text.split_once('#').map_or("", |(_, fragment)| fragment);
+    Key::from_fragment(fragment).map_err(|_| MirrorError::BadKey(text.to_string()))
+}
+
+/// The site a link points at (`https://example.org/<hash>` → `https://example.org`).
+fn site_of(link: &str) -> Option<String> {
+    let url = Url::parse(link).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+}
+
 /// A hash, or a link whose last path segment is one.
 fn page_arg(text: &str) -> Result<PageHash, MirrorError> {
     let bad = || MirrorError::BadPage(text.to_string());
@@ -161,12 +206,17 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), MirrorError> {
-    let endpoints = Endpoints::parse(&cli.server)?;
+    if let Cmd::Get { page, wait } = &cli.command {
+        let server = cli.server.clone().or_else(|| site_of(page));
+        let endpoints = Endpoints::parse(server.as_deref().unwrap_or(DEFAULT_SERVER))?;
+        return get(&endpoints, page, *wait).await;
+    }
+    let endpoints = Endpoints::parse(cli.server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let dir = cli.dir.unwrap_or_else(Store::default_dir);
     let store = Store::open(&dir).map_err(|source| MirrorError::File { path: dir.clone(), source })?;
     let io = MirrorError::folder(&store);
     match cli.command {
-        Cmd::Host { files } => {
+        Cmd::Host { files, encrypt } => {
             for file in files {
                 let bytes = std::fs::read(&file)
                     .map_err(|source| MirrorError::File { path: file.clone(), source })?;
@@ -174,8 +224,14 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
                 if text.trim().is_empty() {
                     return Err(MirrorError::EmptyFile(file));
                 }
-                let hash = store.save(&text).map_err(io)?;
-                println!("link {hash} {}", endpoints.link(hash));
+                if encrypt {
+                    let key = Key::generate();
+                    let hash = store.save(&sealed::seal(&key, &text)).map_err(io)?;
+                    println!("link {hash} {}#{key}", endpoints.link(hash));
+                } else {
+                    let hash = store.save(&text).map_err(io)?;
+                    println!("link {hash} {}", endpoints.link(hash));
+                }
             }
         }
         Cmd::Keep { pages } => {
@@ -186,11 +242,16 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
             }
         }
         Cmd::Run => {}
+        Cmd::Get { .. } => unreachable!("get runs without the folder"),
         Cmd::List => {
             let store::Listing { pages, skipped } = store.pages().map_err(io)?;
             for (hash, text) in &pages {
-                let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-                let preview: String = first_line.chars().take(60).collect();
+                let preview: String = if sealed::is_sealed(text) {
+                    "(encrypted)".into()
+                } else {
+                    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                    first_line.chars().take(60).collect()
+                };
                 println!("kept    {hash} {:>9} bytes  {preview}", text.len());
             }
             for hash in store.wanted().map_err(io)? {
@@ -276,6 +337,26 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
     Ok(())
 }
 
+/// `get`: fetches one page like a visitor, never joins its hosts, prints
+/// the (decrypted) text.
+async fn get(endpoints: &Endpoints, page: &str, wait: std::time::Duration) -> Result<(), MirrorError> {
+    use std::io::Write;
+    let hash = page_arg(page)?;
+    let key = key_arg(page)?;
+    let wire = match tokio::time::timeout(wait, peer::fetch(endpoints.relay.clone(), hash)).await {
+        Ok(Some(wire)) => wire,
+        Ok(None) => return Err(MirrorError::NobodyHosting(hash)),
+        Err(_) => return Err(MirrorError::GaveUp(hash, wait)),
+    };
+    let text = match (sealed::is_sealed(&wire), key) {
+        (false, _) => wire,
+        (true, None) => return Err(MirrorError::NoKey(hash)),
+        (true, Some(key)) => sealed::open(&key, &wire).map_err(|e| MirrorError::Unreadable(hash, e))?,
+    };
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(MirrorError::Stdout)
+}
+
 /// One line per change: the hash, a one-word state, then words for people.
 fn status_line(hash: PageHash, s: &Snapshot) -> String {
     let hosts = match s.hosts {
@@ -328,5 +409,19 @@ mod tests {
         assert_eq!(page_arg(&format!("http://h:3000/{hash}/?utm=1#top")).unwrap(), hash);
         assert!(page_arg("https://p2p.example/").is_err());
         assert!(page_arg(&hash.to_string().to_uppercase()).is_err());
+    }
+
+    #[test]
+    fn a_links_key_is_its_fragment_and_its_site_is_its_origin() {
+        let key = Key::generate();
+        let hash = PageHash::of("x");
+        let link = format!("https://p2p.example:8443/{hash}#{key}");
+        assert_eq!(key_arg(&link).unwrap(), Some(key));
+        assert_eq!(page_arg(&link).unwrap(), hash);
+        assert_eq!(key_arg(&format!("https://p2p.example/{hash}")).unwrap(), None);
+        assert_eq!(key_arg(&hash.to_string()).unwrap(), None);
+        assert!(matches!(key_arg(&format!("https://p2p.example/{hash}#top")), Err(MirrorError::BadKey(_))));
+        assert_eq!(site_of(&link).as_deref(), Some("https://p2p.example:8443"));
+        assert_eq!(site_of(&hash.to_string()), None);
     }
 }

@@ -3,7 +3,7 @@
 //! verifying, hosting, heartbeats and reconnecting with back-off and jitter
 //! all live in the machine; this file only carries out its commands.
 
-use ep2p_core::machine::{Command, Event, Snapshot, Timer, Visitor};
+use ep2p_core::machine::{Command, Event, Phase, Snapshot, Timer, Visitor};
 use ep2p_core::protocol::PageHash;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, VecDeque};
@@ -35,8 +35,28 @@ pub async fn run(
     hash: PageHash,
     content: Option<String>,
     reports: mpsc::UnboundedSender<Report>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
+    drive(relay, hash, content, Some(reports), shutdown).await;
+}
+
+/// Fetches one page as a visitor and leaves before hosting it: the verified
+/// text, or `None` once the relay says nobody hosts it.
+pub async fn fetch(relay: String, hash: PageHash) -> Option<String> {
+    let (_never, shutdown) = watch::channel(false);
+    drive(relay, hash, None, None, shutdown).await
+}
+
+/// The machine's loop. Without `reports` it only fetches: it stops before
+/// carrying out anything the verified page makes the machine do (joining
+/// its hosts), and returns the page.
+async fn drive(
+    relay: String,
+    hash: PageHash,
+    content: Option<String>,
+    reports: Option<mpsc::UnboundedSender<Report>>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<String> {
     let fetching = content.is_none();
     let (mut machine, commands) = Visitor::new(hash, content, rand::random());
     let mut pending: VecDeque<Command> = commands.into();
@@ -49,6 +69,16 @@ pub async fn run(
     loop {
         // Carry out every command, feeding back the events they cause.
         loop {
+            if reports.is_none() {
+                let done = match machine.content() {
+                    Some(text) => Some(Some(text.to_string())),
+                    None => (machine.snapshot().phase == Phase::NobodyHosting).then_some(None),
+                };
+                if let Some(result) = done {
+                    close(&mut socket, "fetched").await;
+                    return result;
+                }
+            }
             let Some(command) = pending.pop_front() else {
                 match events.pop_front() {
                     Some(event) => {
@@ -93,26 +123,25 @@ pub async fn run(
             }
         }
 
-        if !fetched {
-            if let Some(text) = machine.content() {
-                fetched = true;
-                let _ = reports.send(Report::Fetched(hash, text.to_string()));
+        if let Some(reports) = &reports {
+            if !fetched {
+                if let Some(text) = machine.content() {
+                    fetched = true;
+                    let _ = reports.send(Report::Fetched(hash, text.to_string()));
+                }
             }
-        }
-        let snapshot = machine.snapshot();
-        if last != Some(snapshot) {
-            last = Some(snapshot);
-            let _ = reports.send(Report::Status(hash, snapshot));
+            let snapshot = machine.snapshot();
+            if last != Some(snapshot) {
+                last = Some(snapshot);
+                let _ = reports.send(Report::Status(hash, snapshot));
+            }
         }
 
         let next_timer = timers.iter().min_by_key(|(_, at)| **at).map(|(t, at)| (*t, *at));
         let event = tokio::select! {
             _ = stopping(&mut shutdown) => {
-                if let Some(mut ws) = socket.take() {
-                    let frame = CloseFrame { code: CloseCode::Normal, reason: "mirror stopping".into() };
-                    let _ = ws.close(Some(frame)).await;
-                }
-                return;
+                close(&mut socket, "mirror stopping").await;
+                return None;
             }
             inbound = next_message(&mut socket) => match inbound {
                 Some(text) => Event::Frame(text),
@@ -127,6 +156,14 @@ pub async fn run(
             }
         };
         pending.extend(machine.step(event));
+    }
+}
+
+/// Leaves normally (code 1000), so the relay drops this socket at once.
+async fn close(socket: &mut Option<Socket>, reason: &'static str) {
+    if let Some(mut ws) = socket.take() {
+        let frame = CloseFrame { code: CloseCode::Normal, reason: reason.into() };
+        let _ = ws.close(Some(frame)).await;
     }
 }
 

@@ -3,6 +3,7 @@
 //! relay's, never keeping a lie, and waiting for pages nobody hosts.
 
 use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::sealed::{self, Key};
 use ep2p_testkit::*;
 use serde_json::json;
 use std::path::Path;
@@ -200,4 +201,110 @@ async fn list_and_drop_manage_the_folder() {
     assert!(String::from_utf8(gone.stderr).unwrap().contains("is not in"));
     let bad = run(&["keep", "not-a-hash"]);
     assert!(String::from_utf8(bad.stderr).unwrap().contains("neither a page hash"));
+}
+
+/// `ep2p-mirror get …`: its exit status, stdout and stderr.
+async fn get(server: &TestServer, args: &[&str]) -> (bool, String, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+        .arg("--server")
+        .arg(format!("http://{}", server.addr))
+        .arg("get")
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(PATIENCE * 3, run).await.expect("get finishes").unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+#[tokio::test]
+async fn host_encrypt_prints_a_link_with_its_key_and_hosts_only_ciphertext() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Encrypted on the Pi 🔒\nsecond line\n";
+    let file = dir.path().join("secret.txt");
+    std::fs::write(&file, text).unwrap();
+    let pages = dir.path().join("pages");
+    let mut mirror = Mirror::spawn(&server, &pages, &["host", "--encrypt", file.to_str().unwrap()]);
+    let line = mirror.says("link ").await;
+    let link = line.rsplit(' ').next().unwrap().to_string();
+    let (path, fragment) = link.split_once('#').expect("the link carries its key");
+    let key = Key::from_fragment(fragment).unwrap().expect("a key");
+    let hash = PageHash::parse(path.rsplit('/').next().unwrap()).unwrap();
+    mirror.says(&format!("{hash} hosting (1 host)")).await;
+
+    // What hosts hold, the relay forwards and the folder keeps is ciphertext
+    // whose hash is the page's; the key is nowhere in the folder.
+    let wire = fetch(&server, hash).await;
+    assert!(sealed::is_sealed(&wire) && !wire.contains("Encrypted on the Pi"), "{wire}");
+    assert_eq!(PageHash::of(&wire), hash);
+    assert_eq!(sealed::open(&key, &wire).unwrap(), text);
+    let kept =
+        std::fs::read_dir(&pages).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap());
+    for content in kept {
+        assert!(!content.contains(fragment) && !content.contains("Encrypted on the Pi"), "{content}");
+    }
+    let mut list = std::process::Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"));
+    let list = String::from_utf8(list.arg("--dir").arg(&pages).arg("list").output().unwrap().stdout).unwrap();
+    assert!(list.contains(&format!("kept    {hash}")) && list.contains("(encrypted)"), "{list}");
+
+    // get: the text with the key, a clear refusal without it or with another.
+    let (ok, out, _) = get(&server, &[&link]).await;
+    assert!(ok);
+    assert_eq!(out, text);
+    let (ok, out, err) = get(&server, &[path]).await;
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("is encrypted and the link has no key"), "{err}");
+    let other = format!("{path}#{}", Key::generate());
+    let (ok, out, err) = get(&server, &[&other]).await;
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("the key does not open this page"), "{err}");
+    let (ok, _, err) = get(&server, &[&format!("{path}#not-a-key")]).await;
+    assert!(!ok && err.contains("not a page key"), "{err}");
+    // get never hosts: the mirror is still the only host.
+    assert_eq!(server.relay.hub().health(hash).hosts, 1);
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn keep_of_an_encrypted_link_hosts_it_without_the_key() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = Key::generate();
+    let text = "only the link's holders read this";
+    let wire = sealed::seal(&key, text);
+    let hash = PageHash::of(&wire);
+    let original = Host::spawn(&server, &wire).await;
+    let link = format!("http://{}/{hash}#{key}", server.addr);
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["keep", &link]);
+    mirror.says(&format!("saved {hash}")).await;
+    mirror.says(&format!("{hash} hosting")).await;
+    let kept = std::fs::read_to_string(dir.path().join(format!("{hash}.txt"))).unwrap();
+    assert_eq!(kept, wire, "kept encrypted, as fetched");
+    let folder: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    for path in &folder {
+        assert!(!std::fs::read_to_string(path).unwrap().contains(&key.to_string()), "{path:?} holds the key");
+    }
+
+    // The author leaves; the mirror keeps the page readable for the link's holders.
+    drop(original);
+    mirror.says(&format!("{hash} hosting (1 host)")).await;
+    let (ok, out, _) = get(&server, &[&link]).await;
+    assert!(ok);
+    assert_eq!(out, text);
+    mirror.interrupt().await;
+}
+
+#[tokio::test]
+async fn get_says_when_nobody_hosts_a_page() {
+    let server = TestServer::default().await;
+    let hash = PageHash::of("gone");
+    let (ok, out, err) = get(&server, &[&hash.to_string()]).await;
+    assert!(!ok && out.is_empty());
+    assert!(err.contains(&format!("nobody is hosting {hash}")), "{err}");
+    let text = "plain and simple\n";
+    let _host = Host::spawn(&server, text).await;
+    let (ok, out, _) = get(&server, &[&PageHash::of(text).to_string()]).await;
+    assert!(ok);
+    assert_eq!(out, text);
 }

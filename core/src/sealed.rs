@@ -1,0 +1,272 @@
+//! End-to-end encrypted pages (SPEC §9): the wire format and the link's key.
+//!
+//! An encrypted page's wire text — what hosts hold, the relay forwards and
+//! the page hash is taken of — is `ep2p1:` followed by base64url without
+//! padding of a 96-bit nonce and the AES-256-GCM ciphertext of the UTF-8
+//! text with its 128-bit tag. The key is 256 bits, written in base64url
+//! without padding after the link's `#`, which browsers never send.
+//!
+//! This module is the format, once, for every program: the browser parses
+//! and builds wire texts and keys here and runs AES-GCM in Web Crypto; the
+//! native tools run it with RustCrypto's `aes-gcm` (feature `aes`). Both are
+//! held to the vectors in `core/vectors/sealed.json`, which a third
+//! implementation made (OpenSSL, through Python's `cryptography`).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use std::fmt;
+
+/// What every encrypted page's wire text starts with (format version 1).
+pub const PREFIX: &str = "ep2p1:";
+/// Bytes of AES-GCM nonce at the start of the sealed bytes.
+pub const NONCE_LEN: usize = 12;
+/// Bytes of GCM tag at the end of the sealed bytes.
+pub const TAG_LEN: usize = 16;
+/// Bytes of key.
+pub const KEY_LEN: usize = 32;
+
+/// A page key, as the link's fragment carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key([u8; KEY_LEN]);
+
+impl Key {
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
+    /// Reads a link's fragment, with or without its `#`: `Ok(None)` when
+    /// the link has none, an error when it has something that is not a key.
+    pub fn from_fragment(fragment: &str) -> Result<Option<Self>, SealedError> {
+        let text = fragment.strip_prefix('#').unwrap_or(fragment);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| SealedError::BadKey)?;
+        let bytes = <[u8; KEY_LEN]>::try_from(bytes).map_err(|_| SealedError::BadKey)?;
+        Ok(Some(Self(bytes)))
+    }
+}
+
+/// The fragment: base64url, no padding, no `#`.
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&URL_SAFE_NO_PAD.encode(self.0))
+    }
+}
+
+/// Never printed by accident: a key in a log is a page in the clear.
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key(…)")
+    }
+}
+
+/// Why a wire text or a key cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SealedError {
+    #[error("the page is not encrypted")]
+    NotSealed,
+    #[error("the page starts like an encrypted page but is not one")]
+    Malformed,
+    #[error("the link's key is not a page key (43 base64url characters after #)")]
+    BadKey,
+    #[error("the key does not open this page: it was encrypted with another one")]
+    WrongKey,
+    #[error("the decrypted page is not UTF-8 text")]
+    NotText,
+}
+
+/// Whether a wire text claims to be encrypted (it may still be malformed).
+pub fn is_sealed(wire: &str) -> bool {
+    wire.starts_with(PREFIX)
+}
+
+/// An encrypted page's wire text, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub nonce: [u8; NONCE_LEN],
+    /// The ciphertext followed by the tag.
+    pub ciphertext: Vec<u8>,
+}
+
+impl Sealed {
+    pub fn parse(wire: &str) -> Result<Self, SealedError> {
+        let body = wire.strip_prefix(PREFIX).ok_or(SealedError::NotSealed)?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| SealedError::Malformed)?;
+        if bytes.len() < NONCE_LEN + TAG_LEN {
+            return Err(SealedError::Malformed);
+        }
+        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+        let nonce = nonce.try_into().map_err(|_| SealedError::Malformed)?;
+        Ok(Self { nonce, ciphertext: ciphertext.to_vec() })
+    }
+
+    /// The wire text: `ep2p1:` + base64url(nonce ‖ ciphertext ‖ tag).
+    pub fn to_wire(&self) -> String {
+        let mut bytes = Vec::with_capacity(NONCE_LEN + self.ciphertext.len());
+        bytes.extend_from_slice(&self.nonce);
+        bytes.extend_from_slice(&self.ciphertext);
+        let mut wire = String::with_capacity(wire_len(self.ciphertext.len() - TAG_LEN));
+        wire.push_str(PREFIX);
+        URL_SAFE_NO_PAD.encode_string(bytes, &mut wire);
+        wire
+    }
+}
+
+/// Bytes of wire text an encrypted page of `text_len` bytes of UTF-8 weighs.
+pub fn wire_len(text_len: usize) -> usize {
+    let sealed = NONCE_LEN + text_len + TAG_LEN;
+    PREFIX.len() + (sealed * 4).div_ceil(3)
+}
+
+/// The longest text whose encrypted page fits in `limit` bytes of wire text.
+pub fn longest_text(limit: usize) -> usize {
+    let base64 = limit.saturating_sub(PREFIX.len());
+    (base64 * 3 / 4).saturating_sub(NONCE_LEN + TAG_LEN)
+}
+
+/// A nonce written in base64url (16 characters), as the known-answer
+/// vectors give it.
+pub fn parse_nonce(text: &str) -> Result<[u8; NONCE_LEN], SealedError> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| SealedError::Malformed)?;
+    bytes.try_into().map_err(|_| SealedError::Malformed)
+}
+
+/// Turns decrypted bytes into the page's text.
+pub fn text_of(plain: Vec<u8>) -> Result<String, SealedError> {
+    String::from_utf8(plain).map_err(|_| SealedError::NotText)
+}
+
+/// AES-256-GCM natively, with RustCrypto's `aes-gcm`.
+#[cfg(any(test, feature = "aes"))]
+mod native {
+    use super::*;
+    use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
+    use aes_gcm::{Aes256Gcm, Nonce};
+
+    impl Key {
+        /// A fresh random key from the operating system.
+        pub fn generate() -> Self {
+            Self(Aes256Gcm::generate_key(OsRng).into())
+        }
+    }
+
+    /// Encrypts `text` under `key` with a fresh random nonce.
+    pub fn seal(key: &Key, text: &str) -> String {
+        seal_with_nonce(key, Aes256Gcm::generate_nonce(&mut OsRng).into(), text)
+    }
+
+    /// Encrypts `text` under `key` with this nonce. Only the known-answer
+    /// tests choose nonces: a nonce must never be used twice with one key.
+    pub fn seal_with_nonce(key: &Key, nonce: [u8; NONCE_LEN], text: &str) -> String {
+        let cipher = Aes256Gcm::new(key.as_bytes().into());
+        let ciphertext = cipher
+            .encrypt(Nonce::from_slice(&nonce), text.as_bytes())
+            .expect("AES-GCM encrypts any text shorter than 64 GiB");
+        Sealed { nonce, ciphertext }.to_wire()
+    }
+
+    /// Decrypts an encrypted page's wire text.
+    pub fn open(key: &Key, wire: &str) -> Result<String, SealedError> {
+        let sealed = Sealed::parse(wire)?;
+        let cipher = Aes256Gcm::new(key.as_bytes().into());
+        let plain = cipher
+            .decrypt(Nonce::from_slice(&sealed.nonce), sealed.ciphertext.as_slice())
+            .map_err(|_| SealedError::WrongKey)?;
+        text_of(plain)
+    }
+}
+
+#[cfg(any(test, feature = "aes"))]
+pub use native::{open, seal, seal_with_nonce};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One entry of `core/vectors/sealed.json`.
+    #[derive(serde::Deserialize)]
+    struct Vector {
+        key: String,
+        nonce: String,
+        text: String,
+        wire: String,
+    }
+
+    fn vectors() -> Vec<Vector> {
+        serde_json::from_str(include_str!("../vectors/sealed.json")).unwrap()
+    }
+
+    #[test]
+    fn keys_are_43_base64url_characters_in_the_fragment() {
+        let key = Key::from_bytes([0xfb; KEY_LEN]);
+        let text = key.to_string();
+        assert_eq!(text.len(), 43);
+        assert!(!text.contains(['+', '/', '=']), "{text}");
+        assert_eq!(Key::from_fragment(&format!("#{text}")), Ok(Some(key.clone())));
+        assert_eq!(Key::from_fragment(&text), Ok(Some(key)));
+        assert_eq!(Key::from_fragment(""), Ok(None));
+        assert_eq!(Key::from_fragment("#"), Ok(None));
+        for bad in ["#top", "#AAAA", &format!("#{text}="), &format!("#{}B", &text[..42]), &"A".repeat(44)] {
+            assert_eq!(Key::from_fragment(bad), Err(SealedError::BadKey), "{bad}");
+        }
+        assert_eq!(format!("{:?}", Key::from_bytes([1; KEY_LEN])), "Key(…)");
+    }
+
+    #[test]
+    fn wire_texts_are_taken_apart_strictly() {
+        let sealed = Sealed { nonce: [7; NONCE_LEN], ciphertext: vec![9; TAG_LEN + 3] };
+        let wire = sealed.to_wire();
+        assert!(is_sealed(&wire) && wire.starts_with("ep2p1:"));
+        assert_eq!(Sealed::parse(&wire), Ok(sealed));
+        assert_eq!(Sealed::parse("hello"), Err(SealedError::NotSealed));
+        let short = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0; NONCE_LEN + TAG_LEN - 1]));
+        for bad in [format!("{wire}="), format!("{wire}!"), PREFIX.to_string(), short, wire.replace(':', ";")]
+        {
+            assert!(Sealed::parse(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_wire_length_is_known_before_encrypting() {
+        for n in [0, 1, 2, 3, 4, 100, 1000, 65_535] {
+            let sealed = Sealed { nonce: [0; NONCE_LEN], ciphertext: vec![0; n + TAG_LEN] };
+            assert_eq!(sealed.to_wire().len(), wire_len(n), "{n}");
+        }
+        for limit in [44, 45, 46, 47, 100, 1000, 1024 * 1024] {
+            let n = longest_text(limit);
+            assert!(wire_len(n) <= limit && wire_len(n + 1) > limit, "{limit}: {n}");
+        }
+        assert_eq!(longest_text(10), 0);
+    }
+
+    #[test]
+    fn known_answers_seal_and_open() {
+        let vectors = vectors();
+        assert!(vectors.len() >= 4);
+        for v in vectors {
+            let key = Key::from_fragment(&v.key).unwrap().unwrap();
+            let nonce = parse_nonce(&v.nonce).unwrap();
+            assert_eq!(seal_with_nonce(&key, nonce, &v.text), v.wire, "{:?}", v.text);
+            assert_eq!(open(&key, &v.wire).as_deref(), Ok(v.text.as_str()));
+            assert_eq!(v.wire.len(), wire_len(v.text.len()));
+        }
+    }
+
+    #[test]
+    fn a_wrong_key_or_a_changed_byte_opens_nothing() {
+        let key = Key::generate();
+        let wire = seal(&key, "meet at noon");
+        assert_ne!(wire, seal(&key, "meet at noon"), "every page gets a fresh nonce");
+        assert_eq!(open(&key, &wire).as_deref(), Ok("meet at noon"));
+        assert_eq!(open(&Key::generate(), &wire), Err(SealedError::WrongKey));
+        let mut sealed = Sealed::parse(&wire).unwrap();
+        sealed.ciphertext[0] ^= 1;
+        assert_eq!(open(&key, &sealed.to_wire()), Err(SealedError::WrongKey));
+        assert_eq!(open(&key, "meet at noon"), Err(SealedError::NotSealed));
+    }
+}

@@ -1,0 +1,129 @@
+//! Encrypted pages in the browser: AES-256-GCM in Web Crypto (hardware AES,
+//! nothing added to the WASM), in the format `ep2p_core::sealed` defines.
+//! Keys and text stay in this tab: nothing here talks to the network.
+
+use crate::sealed::{self, Key, Sealed, SealedError, KEY_LEN, NONCE_LEN};
+use js_sys::{Array, Object, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AesGcmParams, Crypto, CryptoKey, SubtleCrypto};
+
+/// Why Web Crypto could not do what was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CryptoError {
+    /// No `crypto.subtle`: the page is not in a secure context (HTTPS or localhost).
+    Unavailable,
+    /// The page could not be opened (wrong key, malformed, not text).
+    Sealed(SealedError),
+}
+
+impl From<SealedError> for CryptoError {
+    fn from(e: SealedError) -> Self {
+        Self::Sealed(e)
+    }
+}
+
+fn crypto() -> Result<Crypto, CryptoError> {
+    let window = leptos::prelude::window();
+    if !window.is_secure_context() {
+        return Err(CryptoError::Unavailable);
+    }
+    window.crypto().map_err(|_| CryptoError::Unavailable)
+}
+
+/// Whether this page can encrypt and decrypt at all.
+pub fn available() -> bool {
+    crypto().is_ok()
+}
+
+fn random<const N: usize>() -> Result<[u8; N], CryptoError> {
+    let mut bytes = [0; N];
+    crypto()?.get_random_values_with_u8_array(&mut bytes).map_err(|_| CryptoError::Unavailable)?;
+    Ok(bytes)
+}
+
+/// A fresh 256-bit key from the browser's CSPRNG.
+pub fn new_key() -> Result<Key, CryptoError> {
+    random::<KEY_LEN>().map(Key::from_bytes)
+}
+
+async fn import(subtle: &SubtleCrypto, key: &Key, usage: &str) -> Result<CryptoKey, CryptoError> {
+    let algorithm = Object::new();
+    js_sys::Reflect::set(&algorithm, &"name".into(), &"AES-GCM".into())
+        .map_err(|_| CryptoError::Unavailable)?;
+    let usages = Array::of1(&JsValue::from_str(usage));
+    let raw = Uint8Array::from(key.as_bytes().as_slice());
+    let promise = subtle
+        .import_key_with_object("raw", &raw, &algorithm, false, &usages)
+        .map_err(|_| CryptoError::Unavailable)?;
+    let imported = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
+    imported.dyn_into().map_err(|_| CryptoError::Unavailable)
+}
+
+fn params(nonce: &[u8; NONCE_LEN]) -> AesGcmParams {
+    AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(nonce.as_slice()))
+}
+
+/// Encrypts a page's text under `key` with a fresh random nonce.
+pub async fn seal(key: &Key, text: &str) -> Result<String, CryptoError> {
+    seal_with_nonce(key, random()?, text).await
+}
+
+/// Encrypts with a given nonce: the known-answer tests choose it, nobody else.
+pub async fn seal_with_nonce(key: &Key, nonce: [u8; NONCE_LEN], text: &str) -> Result<String, CryptoError> {
+    let subtle = crypto()?.subtle();
+    let imported = import(&subtle, key, "encrypt").await?;
+    let promise = subtle
+        .encrypt_with_object_and_u8_array(&params(&nonce), &imported, text.as_bytes())
+        .map_err(|_| CryptoError::Unavailable)?;
+    let buffer = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
+    let ciphertext = Uint8Array::new(&buffer).to_vec();
+    Ok(Sealed { nonce, ciphertext }.to_wire())
+}
+
+/// Decrypts an encrypted page's wire text.
+pub async fn open(key: &Key, wire: &str) -> Result<String, CryptoError> {
+    let sealed = Sealed::parse(wire)?;
+    let subtle = crypto()?.subtle();
+    let imported = import(&subtle, key, "decrypt").await?;
+    let promise = subtle
+        .decrypt_with_object_and_u8_array(&params(&sealed.nonce), &imported, &sealed.ciphertext)
+        .map_err(|_| CryptoError::Unavailable)?;
+    // Web Crypto rejects with an OperationError when the tag does not match.
+    let buffer = JsFuture::from(promise).await.map_err(|_| SealedError::WrongKey)?;
+    Ok(sealed::text_of(Uint8Array::new(&buffer).to_vec())?)
+}
+
+fn js_error(e: CryptoError) -> wasm_bindgen::JsError {
+    match e {
+        CryptoError::Unavailable => {
+            wasm_bindgen::JsError::new("Web Crypto is unavailable (not a secure context)")
+        }
+        CryptoError::Sealed(e) => wasm_bindgen::JsError::new(&e.to_string()),
+    }
+}
+
+fn key_arg(fragment: &str) -> Result<Key, wasm_bindgen::JsError> {
+    match Key::from_fragment(fragment) {
+        Ok(Some(key)) => Ok(key),
+        Ok(None) => Err(wasm_bindgen::JsError::new("no key")),
+        Err(e) => Err(js_error(e.into())),
+    }
+}
+
+/// The app's encryption, for the known-answer tests that hold this and
+/// the native implementation to one format: `sealPage(text, key, nonce)`
+/// with the key and nonce in base64url.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = sealPage)]
+pub async fn seal_page(text: String, key: String, nonce: String) -> Result<String, wasm_bindgen::JsError> {
+    let key = key_arg(&key)?;
+    let nonce = sealed::parse_nonce(&nonce)
+        .map_err(|_| wasm_bindgen::JsError::new("the nonce is not 16 base64url characters"))?;
+    seal_with_nonce(&key, nonce, &text).await.map_err(js_error)
+}
+
+/// The app's decryption, for the same tests: `openPage(wire, key)`.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = openPage)]
+pub async fn open_page(wire: String, key: String) -> Result<String, wasm_bindgen::JsError> {
+    open(&key_arg(&key)?, &wire).await.map_err(js_error)
+}
