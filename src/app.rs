@@ -483,6 +483,11 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     </span>
                 </Show>
                 <div class="actions">
+                    // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
+                    <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
+                        title="The page as plain text over HTTP, fetched from its hosts by the server">
+                        "Raw"
+                    </a>
                     <button type="button" on:click=copy_link data-testid="copy-link">
                         {move || if copied.get() { "Link copied" } else { "Copy link" }}
                     </button>

@@ -68,3 +68,18 @@ async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_
     assert_eq!(metrics.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
     assert!(metrics.body.contains("ep2p_connections "), "{}", metrics.body);
 }
+
+#[tokio::test]
+async fn the_site_serves_a_page_as_plain_text_beside_its_html() {
+    let server = site().await;
+    let text = "# A note\nread with curl ✓\n";
+    let hash = PageHash::of(text);
+    let _host = Host::spawn(&server, text).await;
+    let raw = http_get(&server.url(&format!("/{hash}/raw"))).await;
+    assert_eq!((raw.status, raw.body.as_str()), (200, text));
+    assert_eq!(raw.header("content-security-policy"), Some("sandbox"));
+    // The HTML page is still the app's.
+    let page = http_get(&server.url(&format!("/{hash}"))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+}

@@ -373,3 +373,17 @@ test.describe('the always-on mirror', () => {
     await v.context.close();
   });
 });
+
+test.describe('reading without the app', () => {
+  test('Raw opens the page as plain text from the server, in a new tab, and the page lives on', async ({ page }) => {
+    const text = unique('Plain text for curl ✓\nline two');
+    const hash = await create(page, text);
+    const [raw] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('raw-link').click()]);
+    await raw.waitForLoadState();
+    expect(raw.url()).toMatch(new RegExp(`/${hash}/raw$`));
+    await expect(raw.locator('pre')).toHaveText(text, { useInnerText: true });
+    // The author's tab still hosts the page.
+    await expect(page.getByTestId('health')).toHaveText('1 host');
+    await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
+  });
+});

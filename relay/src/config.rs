@@ -47,6 +47,12 @@ pub struct Limits {
     pub max_connections: usize,
     /// WebSockets open at once from one address (an IPv6 client's /64).
     pub max_connections_per_address: usize,
+    /// `GET /<hash>/raw` requests per second from one address (bursts of twice that).
+    pub raw_per_second: u32,
+    /// How long `/<hash>/raw` waits for a host's answer.
+    pub raw_wait: Duration,
+    /// `/<hash>/raw` requests waiting for hosts at once, in all.
+    pub max_raw_in_flight: usize,
 }
 
 impl Limits {
@@ -76,6 +82,10 @@ impl Default for Limits {
             // Enough for a busy office or a mobile carrier's NAT, far from
             // enough for one client to fill the relay.
             max_connections_per_address: 256,
+            // A person or a script reading pages, not a crawler.
+            raw_per_second: 5,
+            raw_wait: Duration::from_secs(3),
+            max_raw_in_flight: 1024,
         }
     }
 }

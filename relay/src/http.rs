@@ -40,6 +40,7 @@ impl Relay {
             .route(SOCKET_PATH, get(relay_socket))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/metrics", get(metrics))
+            .route("/{hash}/raw", get(crate::raw::raw_page))
             .with_state(self.clone())
     }
 }

@@ -25,6 +25,8 @@
 //! * [`meter`] — reads frame headers as bytes arrive: per-socket message
 //!   size limits and the time a message has been in progress.
 //! * [`metrics`] — every counter and gauge, declared once.
+//! * [`raw`] — a page over plain HTTP (`/<hash>/raw`): fetched as a
+//!   visitor would, verified, answered, forgotten.
 //! * [`http`] — the routes, the upgrade (serializer, origin, connection
 //!   caps), [`serve`] (header read timeout, client addresses, graceful
 //!   shutdown), the log filter.
@@ -40,6 +42,7 @@ pub mod hub;
 pub mod limits;
 pub mod meter;
 pub mod metrics;
+pub mod raw;
 pub mod relay;
 pub mod socket;
 

@@ -17,6 +17,11 @@ impl Bucket {
         Self { tokens: 2.0 * f64::from(rate), rate: f64::from(rate), last: now }
     }
 
+    /// When a token was last taken or refused.
+    pub fn last(&self) -> Instant {
+        self.last
+    }
+
     /// Takes a token if there is one; refills for the time since the last call.
     pub fn take(&mut self, now: Instant) -> bool {
         let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;

@@ -130,6 +130,8 @@ metrics! {
     cross_node_asks: Counter,
     /// Verified pages sent to visitors.
     deliveries: Counter,
+    /// Pages answered over plain HTTP (/<hash>/raw).
+    raw_served: Counter,
     /// Hosts asked after another timed out, left or lied.
     failovers: Counter,
     /// content frames whose hash did not match.

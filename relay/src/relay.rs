@@ -8,6 +8,7 @@ use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
 use crate::hub::{is_remote, ConnId, Effect, Effects, Hub};
 use crate::metrics::{Metrics, Reject};
+use crate::raw::RawState;
 use dashmap::DashMap;
 use ep2p_core::protocol::{Health, PageHash, Topic};
 use std::net::IpAddr;
@@ -114,6 +115,8 @@ struct Inner {
     sockets: TaskTracker,
     /// The other nodes of the site, with `redis_url` (set once, at start).
     cluster: OnceLock<Cluster>,
+    /// `/<hash>/raw`'s rate limits and requests in flight.
+    raw: RawState,
 }
 
 /// A relay handle that does not keep the relay alive (the cluster's task holds one).
@@ -179,6 +182,7 @@ impl Relay {
             shutdown: watch::channel(false).0,
             sockets: TaskTracker::new(),
             cluster: OnceLock::new(),
+            raw: RawState::default(),
         }))
     }
 
@@ -244,6 +248,26 @@ impl Relay {
             relay: self.clone(),
             _admission: admission,
         }
+    }
+
+    /// A visitor inside the relay (`/<hash>/raw`): frames for it arrive on
+    /// the returned queue. It is no socket: it counts against no cap.
+    pub(crate) fn register_internal(&self, address: IpAddr) -> (ConnId, mpsc::Receiver<Outbound>) {
+        let conn = self.0.next_conn.fetch_add(1, Relaxed);
+        let (tx, rx) = mpsc::channel(64);
+        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: Arc::new(Notify::new()) });
+        self.0.hub.connect(conn, address);
+        (conn, rx)
+    }
+
+    /// Removes an internal visitor (after it left its page).
+    pub(crate) fn unregister_internal(&self, conn: ConnId) {
+        self.0.conns.remove(&conn);
+        self.0.hub.forget(conn);
+    }
+
+    pub(crate) fn raw_state(&self) -> &RawState {
+        &self.0.raw
     }
 
     /// Open sockets.

@@ -20,6 +20,7 @@ mod redis;
 
 pub use process::ServerProcess;
 pub use redis::RedisServer;
+pub use reqwest;
 
 use axum::Router;
 use ep2p_core::machine::{Command, Event, Timer, Visitor};
@@ -638,6 +639,17 @@ impl HttpResponse {
 /// `GET url`, whole.
 pub async fn http_get(url: &str) -> HttpResponse {
     http_get_with(url, &[]).await
+}
+
+/// `method url` from the `source` address (one of 127.0.0.0/8, or the
+/// default), whole.
+pub async fn http_from(method: reqwest::Method, url: &str, source: Option<IpAddr>) -> HttpResponse {
+    let client = reqwest::Client::builder().local_address(source).build().expect("an HTTP client");
+    let response = client.request(method, url).send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    HttpResponse { status, headers, body }
 }
 
 /// `GET url` with extra request headers, whole.
