@@ -349,6 +349,22 @@ pub async fn page_health(hash: String) -> Result<Health, ServerFnError> {
     Ok(expect_context::<ep2p_relay::Relay>().health(hash))
 }
 
+/// The page's text for the first response, from its hosts through the
+/// relay as a visitor would get it (verified, never counted as a host, not
+/// kept), if one answers within the first-response wait; `None` otherwise
+/// (the browser then asks itself). Within the client address's rate for
+/// plain-text reads.
+#[server]
+pub async fn page_text(hash: String) -> Result<Option<String>, ServerFnError> {
+    use axum::extract::ConnectInfo;
+    let hash = PageHash::parse(&hash).map_err(ServerFnError::new)?;
+    let relay = expect_context::<ep2p_relay::Relay>();
+    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await.ok();
+    let address = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |ConnectInfo(addr)| addr.ip());
+    let wait = relay.limits().first_response_wait;
+    Ok(relay.fetch_for(address, hash, wait).await.ok())
+}
+
 /// "1 host", "3 hosts", "1,200 bytes".
 pub fn count_of(n: usize, noun: &str) -> String {
     match n {
@@ -425,7 +441,8 @@ impl Locked {
 fn PageView(hash: PageHash) -> impl IntoView {
     let local = expect_context::<LocalPage>();
     let created = local.0.with_untracked(|page| page.as_ref().filter(|c| c.hash == hash).cloned());
-    let snapshot = RwSignal::new(Snapshot::initial(created.is_some()));
+    let created_here = created.is_some();
+    let snapshot = RwSignal::new(Snapshot::initial(created_here));
     // What hosts hold (verified against the hash), and what it says.
     let wire = RwSignal::new(created.as_ref().map(|c| c.wire.clone()));
     let text = RwSignal::new(created.map(|c| c.text));
@@ -433,13 +450,39 @@ fn PageView(hash: PageHash) -> impl IntoView {
     let encrypted = move || wire.with(|w| w.as_deref().is_some_and(sealed::is_sealed));
     // Blocking: the host count is in the first HTML, readable without JavaScript.
     let health = Resource::new_blocking(move || hash.to_string(), page_health);
+    // The text in the first response, when a host answers in time; streamed
+    // in order, so it is in the HTML for readers without JavaScript too.
+    let offered = Resource::new(
+        move || hash.to_string(),
+        move |hash| async move {
+            if created_here {
+                Ok(None)
+            } else {
+                page_text(hash).await
+            }
+        },
+    );
+    // What the first response may show: plain text that hashes to the page.
+    let offered_text = move || {
+        offered.get().and_then(Result::ok).flatten().filter(|t| !sealed::is_sealed(t) && hash.matches(t))
+    };
     let copied = RwSignal::new(false);
     let short = hash.to_string()[..12].to_string();
 
+    let text_node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     {
-        connect_page(hash, snapshot, wire);
+        connect_page(hash, snapshot, wire, offered);
         read_page(wire, text, locked);
+        // HTML parsing turns CR LF into LF (and NUL into U+FFFD) in the text the
+        // server rendered; once the machine has verified the page, the DOM
+        // holds it exactly.
+        Effect::new(move |_| {
+            let (Some(node), Some(page)) = (text_node.get(), text.get()) else { return };
+            if node.text_content().as_deref() != Some(page.as_str()) {
+                node.set_text_content(Some(&page));
+            }
+        });
     }
 
     let hosts = move || {
@@ -461,6 +504,10 @@ fn PageView(hash: PageHash) -> impl IntoView {
 
     view! {
         <Title text=format!("Page {short}")/>
+        // Link previews stay neutral: never the page's text, which only its readers have.
+        <Meta name="robots" content="noindex, nofollow"/>
+        <Meta property="og:title" content="A page on Ephemeral P2P"/>
+        <Meta property="og:description" content="It lives only in the browsers of the people reading it. Open the link to read it."/>
         <article class="page" data-hash=hash.to_string()>
             <div class="page-bar">
                 <Suspense fallback=|| view! { <span class="health">"…"</span> }>
@@ -513,7 +560,14 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     <p>"Your browser still checked the page against its address and hosts it, unreadable, so you help keep it alive."</p>
                 </div>
             })}
-            {move || text.get().map(|text| view! { <div class="page-text" data-testid="page-text">{text}</div> })}
+            <Suspense fallback=|| ()>
+                {move || {
+                    // The verified text, or until the machine has it, what the server sent.
+                    text.get().or_else(offered_text).map(|text| view! {
+                        <div class="page-text" data-testid="page-text" node_ref=text_node>{text}</div>
+                    })
+                }}
+            </Suspense>
         </article>
     }
 }
@@ -522,15 +576,23 @@ fn PageView(hash: PageHash) -> impl IntoView {
 /// the view signals in step with the machine, prompts before the last host
 /// closes the tab, and disconnects when the view goes away.
 #[cfg(feature = "hydrate")]
-fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, wire: RwSignal<Option<String>>) {
+fn connect_page(
+    hash: PageHash,
+    snapshot: RwSignal<Snapshot>,
+    wire: RwSignal<Option<String>>,
+    offered: Resource<Result<Option<String>, ServerFnError>>,
+) {
     use crate::socket::Driver;
     let driver = StoredValue::new_local(None::<Driver>);
-    Effect::new(move |started: Option<()>| {
-        if started.is_some() {
-            return;
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
         }
+        // Wait for the first response's answer (already here when hydrating).
+        let Some(offer) = offered.get() else { return false };
         let initial = wire.get_untracked();
-        let started = Driver::start(hash, initial, move |machine| {
+        let offer = offer.ok().flatten().filter(|_| initial.is_none());
+        let started = Driver::start(hash, initial, offer, move |machine| {
             snapshot.set(machine.snapshot());
             if wire.with_untracked(Option::is_none) {
                 if let Some(content) = machine.content() {
@@ -539,6 +601,7 @@ fn connect_page(hash: PageHash, snapshot: RwSignal<Snapshot>, wire: RwSignal<Opt
             }
         });
         driver.set_value(Some(started));
+        true
     });
     let prompt = window_event_listener(leptos::ev::beforeunload, move |event| {
         if snapshot.with_untracked(|s| s.last_host) {

@@ -69,6 +69,12 @@ pub struct Cli {
     /// An HTTP client gets this long to send a request's head.
     #[arg(long, env = "EP2P_HEADER_READ_TIMEOUT", value_parser = parse_duration)]
     pub header_read_timeout: Option<Duration>,
+    /// How long rendering /<hash> waits for a host's text (then the browser asks).
+    #[arg(long, env = "EP2P_FIRST_RESPONSE_WAIT", value_parser = parse_duration)]
+    pub first_response_wait: Option<Duration>,
+    /// Plain-text page reads (/<hash>/raw and first responses) per second per client address.
+    #[arg(long, env = "EP2P_RAW_PER_SECOND")]
+    pub raw_per_second: Option<u32>,
     /// WebSockets open at once, in all (more get 503).
     #[arg(long, env = "EP2P_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -100,6 +106,8 @@ struct FileSettings {
     outbound_queue: Option<usize>,
     message_timeout: Option<String>,
     header_read_timeout: Option<String>,
+    first_response_wait: Option<String>,
+    raw_per_second: Option<u32>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
@@ -168,6 +176,7 @@ impl Settings {
         let file_window = duration("count_window", file.count_window)?;
         let file_message = duration("message_timeout", file.message_timeout)?;
         let file_header = duration("header_read_timeout", file.header_read_timeout)?;
+        let file_first = duration("first_response_wait", file.first_response_wait)?;
         let site_addr = leptos_site_addr
             .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
             .transpose()?;
@@ -210,6 +219,14 @@ impl Settings {
                         .header_read_timeout
                         .or(file_header)
                         .unwrap_or(limits.header_read_timeout),
+                    first_response_wait: cli
+                        .first_response_wait
+                        .or(file_first)
+                        .unwrap_or(limits.first_response_wait),
+                    raw_per_second: cli
+                        .raw_per_second
+                        .or(file.raw_per_second)
+                        .unwrap_or(limits.raw_per_second),
                     max_connections: cli
                         .max_connections
                         .or(file.max_connections)

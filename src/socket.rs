@@ -47,10 +47,19 @@ struct Inner {
 pub struct Driver(Rc<Inner>);
 
 impl Driver {
-    /// Starts visiting (or, with `content`, hosting) a page.
-    pub fn start(hash: PageHash, content: Option<String>, on_change: impl Fn(&Visitor) + 'static) -> Self {
+    /// Starts visiting (or, with `content`, hosting) a page; `offered` is
+    /// the text the server's first response carried, checked by the machine.
+    pub fn start(
+        hash: PageHash,
+        content: Option<String>,
+        offered: Option<String>,
+        on_change: impl Fn(&Visitor) + 'static,
+    ) -> Self {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let (machine, commands) = Visitor::new(hash, content, seed);
+        let (mut machine, mut commands) = Visitor::new(hash, content, seed);
+        if let Some(text) = offered {
+            commands.extend(machine.step(Event::Offered(text)));
+        }
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
             socket: RefCell::new(None),

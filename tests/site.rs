@@ -83,3 +83,39 @@ async fn the_site_serves_a_page_as_plain_text_beside_its_html() {
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
 }
+
+#[tokio::test]
+async fn the_first_response_carries_the_text_a_host_sent_and_never_counts_as_a_host() {
+    let server = site().await;
+    let text = "In the first response, for readers without JavaScript";
+    let hash = PageHash::of(text);
+    let _host = Host::spawn(&server, text).await;
+    let page = http_get(&server.url(&format!("/{hash}"))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&format!(r#"class="page-text">{text}</div>"#)), "{}", page.body);
+    assert!(page.body.contains(">1 host<"));
+    // Neutral previews: the text is in the body, never in the head's metadata.
+    let head = page.body.split("</head>").next().unwrap();
+    assert!(!head.contains("readers without JavaScript"), "{head}");
+    assert!(head.contains(r#"name="robots" content="noindex, nofollow""#), "{head}");
+    assert_eq!(server.relay.health(hash).hosts, 1);
+    assert_eq!(server.relay.connections(), 1, "the render's visitor is gone");
+}
+
+#[tokio::test]
+async fn a_silent_host_delays_the_first_response_by_the_wait_at_most_and_it_comes_without_text() {
+    let server = site().await;
+    let hash = PageHash::of("hosted by someone who never answers");
+    let mut silent = ep2p_testkit::Client::connect(&server, ep2p_core::protocol::Vsn::V2).await;
+    silent.join_ok(&ep2p_testkit::have(hash)).await;
+    let started = std::time::Instant::now();
+    let page = http_get(&server.url(&format!("/{hash}"))).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains(r#"data-testid="page-text""#));
+    assert!(page.body.contains(">1 host<"));
+    // 250 ms of waiting, far less than the relay's 1 s deadline.
+    assert!(started.elapsed() < std::time::Duration::from_millis(900), "{:?}", started.elapsed());
+    // Nobody hosting: no wait at all, no text.
+    let nobody = http_get(&server.url(&format!("/{}", PageHash::of("nobody has it")))).await;
+    assert!(!nobody.body.contains(r#"data-testid="page-text""#));
+}

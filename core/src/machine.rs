@@ -66,6 +66,10 @@ pub enum Event {
     Frame(String),
     /// A timer fired.
     Timer(Timer),
+    /// The page's text as the server put it in the first response, not yet
+    /// checked: kept and hosted if it hashes to the page, discarded (and
+    /// the peers asked as usual) if not.
+    Offered(String),
 }
 
 /// What the glue must do.
@@ -241,8 +245,29 @@ impl Visitor {
             Event::Closed => self.closed(&mut out),
             Event::Frame(text) => self.frame(&text, &mut out),
             Event::Timer(timer) => self.timer(timer, &mut out),
+            Event::Offered(text) => self.received(text, &mut out),
         }
         out
+    }
+
+    /// Text that claims to be the page, from a frame or from the server's
+    /// first response: kept and hosted if its hash is right, else counted
+    /// as rejected and never shown.
+    fn received(&mut self, text: String, out: &mut Vec<Command>) {
+        if self.content.is_some() {
+            return;
+        }
+        if !self.hash.matches(&text) {
+            // Never shown: the relay, a host or the server lied.
+            self.rejected += 1;
+            return;
+        }
+        self.content = Some(text);
+        // Not yet connected: the next `Opened` joins `have:H` directly.
+        if self.connection == Connection::Open {
+            self.leave_want(out);
+            self.join(Topic::Have(self.hash), out);
+        }
     }
 
     fn make_ref(&mut self) -> Ref {
@@ -404,14 +429,7 @@ impl Visitor {
                 let Ok(content) = frame.payload_as::<Content>() else {
                     return;
                 };
-                if !self.hash.matches(&content.content) {
-                    // Never shown: the relay or a host lied.
-                    self.rejected += 1;
-                    return;
-                }
-                self.content = Some(content.content.into_owned());
-                self.leave_want(out);
-                self.join(Topic::Have(self.hash), out);
+                self.received(content.content.into_owned(), out);
             }
             event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
                 if let Some(text) = &self.content {
@@ -622,6 +640,40 @@ mod tests {
         assert_eq!(v.phase(), Phase::Waiting);
         // Still asking.
         assert_eq!(events(&v.step(Event::Timer(Timer::Retry))).len(), 1);
+    }
+
+    #[test]
+    fn text_from_the_first_response_that_checks_out_is_hosted_without_asking() {
+        let (mut v, _) = Visitor::new(hash(), None, 3);
+        assert!(v.step(Event::Offered(TEXT.into())).is_empty(), "nothing to send before the socket opens");
+        assert_eq!(v.content(), Some(TEXT));
+        assert!(v.snapshot().has_content);
+        let opened = v.step(Event::Opened);
+        assert_eq!(events(&opened), vec![format!("phx_join have:{}", hash())], "no want, no request");
+        v.step(ok("1", "1", Topic::Have(hash())));
+        assert_eq!(v.phase(), Phase::Hosting);
+        // Offered while already waiting on want:H: leaves it and hosts.
+        let mut w = waiting();
+        let got = w.step(Event::Offered(TEXT.into()));
+        assert_eq!(
+            events(&got),
+            vec![format!("phx_leave want:{}", hash()), format!("phx_join have:{}", hash())]
+        );
+    }
+
+    #[test]
+    fn text_from_the_first_response_that_does_not_check_out_is_discarded_and_the_peers_asked() {
+        let (mut v, _) = Visitor::new(hash(), None, 3);
+        assert!(v.step(Event::Offered("a forged page".into())).is_empty());
+        assert_eq!(v.content(), None);
+        assert_eq!(v.rejected(), 1);
+        let opened = v.step(Event::Opened);
+        assert_eq!(events(&opened), vec![format!("phx_join want:{}", hash())]);
+        let joined = v.step(ok("1", "1", Topic::Want(hash())));
+        assert_eq!(events(&joined), vec![format!("content_request want:{}", hash())]);
+        // The true page still arrives from a peer.
+        v.step(content(TEXT));
+        assert_eq!(v.content(), Some(TEXT));
     }
 
     #[test]

@@ -47,12 +47,16 @@ pub struct Limits {
     pub max_connections: usize,
     /// WebSockets open at once from one address (an IPv6 client's /64).
     pub max_connections_per_address: usize,
-    /// `GET /<hash>/raw` requests per second from one address (bursts of twice that).
+    /// `GET /<hash>/raw` requests and first responses with a page's text,
+    /// per second from one address (bursts of twice that).
     pub raw_per_second: u32,
     /// How long `/<hash>/raw` waits for a host's answer.
     pub raw_wait: Duration,
-    /// `/<hash>/raw` requests waiting for hosts at once, in all.
+    /// `/<hash>/raw` requests (and first responses) waiting for hosts at once, in all.
     pub max_raw_in_flight: usize,
+    /// How long the server rendering `/<hash>` waits for a host's text
+    /// before it sends the page without it (the browser then asks).
+    pub first_response_wait: Duration,
 }
 
 impl Limits {
@@ -86,6 +90,7 @@ impl Default for Limits {
             raw_per_second: 5,
             raw_wait: Duration::from_secs(3),
             max_raw_in_flight: 1024,
+            first_response_wait: Duration::from_millis(250),
         }
     }
 }

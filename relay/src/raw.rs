@@ -39,6 +39,10 @@ pub enum FetchError {
     NobodyHosting,
     /// Hosts exist, but none sent the page in time.
     NoAnswer,
+    /// The client's address is past its rate.
+    Limited,
+    /// Too many fetches are waiting at once.
+    Busy,
 }
 
 impl RawState {
@@ -66,6 +70,31 @@ impl Drop for Visit<'_> {
 }
 
 impl Relay {
+    /// Fetches a page for a client at `address` (`/<hash>/raw`, the first
+    /// response of `/<hash>`), within that address's rate and the relay's
+    /// cap on fetches in flight.
+    pub async fn fetch_for(
+        &self,
+        address: IpAddr,
+        hash: PageHash,
+        patience: Duration,
+    ) -> Result<String, FetchError> {
+        let limits = self.limits();
+        let address = crate::relay::address_of(address);
+        let state = self.raw_state();
+        if !state.admit(address, limits.raw_per_second, now()) {
+            self.metrics().reject(crate::metrics::Reject::RateLimited);
+            return Err(FetchError::Limited);
+        }
+        if state.in_flight.fetch_add(1, Relaxed) >= limits.max_raw_in_flight {
+            state.in_flight.fetch_sub(1, Relaxed);
+            return Err(FetchError::Busy);
+        }
+        let fetched = self.fetch(hash, address, patience).await;
+        state.in_flight.fetch_sub(1, Relaxed);
+        fetched
+    }
+
     /// Fetches a page as a visitor would, waiting at most `patience` for a
     /// host's verified answer. Nothing of it is kept.
     pub async fn fetch(
@@ -112,28 +141,13 @@ pub(crate) async fn raw_page(
             "Not a page address: a page is / followed by 64 lowercase hex digits.\n",
         );
     };
-    let limits = relay.limits();
-    let address = crate::relay::address_of(peer.ip());
-    let state = relay.raw_state();
-    if !state.admit(address, limits.raw_per_second, now()) {
-        relay.metrics().reject(crate::metrics::Reject::RateLimited);
-        let mut response = plain(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many raw requests from your address; try again in a second.\n",
-        );
+    let wait = relay.limits().raw_wait;
+    let retry_later = |status, body: &str| {
+        let mut response = plain(status, body);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
-    }
-    if state.in_flight.fetch_add(1, Relaxed) >= limits.max_raw_in_flight {
-        state.in_flight.fetch_sub(1, Relaxed);
-        let mut response =
-            plain(StatusCode::SERVICE_UNAVAILABLE, "Too many raw requests at once; try again in a second.\n");
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
-    }
-    let fetched = relay.fetch(hash, address, limits.raw_wait).await;
-    state.in_flight.fetch_sub(1, Relaxed);
-    match fetched {
+        response
+    };
+    match relay.fetch_for(peer.ip(), hash, wait).await {
         Ok(text) => {
             relay.metrics().raw_served.inc();
             plain(StatusCode::OK, text)
@@ -142,9 +156,16 @@ pub(crate) async fn raw_page(
             StatusCode::NOT_FOUND,
             "Nobody is hosting this page right now: pages vanish when their last visitor leaves.\n",
         ),
-        Err(FetchError::NoAnswer) => plain(
-            StatusCode::NOT_FOUND,
-            format!("No host sent this page within {} s.\n", limits.raw_wait.as_secs_f32()),
+        Err(FetchError::NoAnswer) => {
+            plain(StatusCode::NOT_FOUND, format!("No host sent this page within {} s.\n", wait.as_secs_f32()))
+        }
+        Err(FetchError::Limited) => retry_later(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many raw requests from your address; try again in a second.\n",
+        ),
+        Err(FetchError::Busy) => retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many raw requests at once; try again in a second.\n",
         ),
     }
 }
