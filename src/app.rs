@@ -1,6 +1,7 @@
 //! The pages: the HTML shell, the routes, the homepage and the page view.
 //! Rendered on the server, hydrated in the browser.
 
+use crate::link::Fragment;
 use crate::machine::{Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use crate::sealed;
@@ -48,9 +49,11 @@ pub struct Created {
 #[derive(Clone, Copy)]
 pub struct LocalPage(pub RwSignal<Option<Created>>);
 
-/// Where the browser remembers the Encrypt checkbox.
+/// Where the browser remembers the homepage's checkboxes.
 #[cfg(feature = "hydrate")]
 const ENCRYPT_SETTING: &str = "ep2p.encrypt";
+#[cfg(feature = "hydrate")]
+const MARKDOWN_SETTING: &str = "ep2p.markdown";
 
 pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
     view! {
@@ -206,12 +209,16 @@ fn HomePage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<DraftError>);
     let encrypt = RwSignal::new(false);
+    let markdown = RwSignal::new(false);
     let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, encrypt.get())));
     let over = move || bytes.get() > site.content_limit;
     let navigate = use_navigate();
 
     #[cfg(feature = "hydrate")]
-    remember_encrypt(encrypt);
+    {
+        remember(ENCRYPT_SETTING, encrypt);
+        remember(MARKDOWN_SETTING, markdown);
+    }
 
     let create = move || {
         let draft = text.get_untracked();
@@ -222,10 +229,12 @@ fn HomePage() -> impl IntoView {
         }
         error.set(None);
         let navigate = navigate.clone();
+        let as_markdown = markdown.get_untracked();
         let publish = move |wire: String, key: Option<sealed::Key>| {
             let hash = PageHash::of(&wire);
             local.0.set(Some(Created { hash, wire, text: draft }));
-            let fragment = key.map(|key| format!("#{key}")).unwrap_or_default();
+            let fragment = Fragment { key, markdown: as_markdown }.to_string();
+            let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
             navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
         };
         if encrypted {
@@ -294,6 +303,15 @@ fn HomePage() -> impl IntoView {
                     />
                     "Encrypt"
                 </label>
+                <label class="encrypt" title="Readers see headings, lists, tables and links; they can switch to the plain text">
+                    <input
+                        type="checkbox"
+                        data-testid="markdown"
+                        prop:checked=move || markdown.get()
+                        on:change=move |ev| markdown.set(event_target_checked(&ev))
+                    />
+                    "Markdown"
+                </label>
                 <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
                     {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
                     {move || encrypt.get().then_some(" encrypted")}
@@ -314,21 +332,21 @@ fn HomePage() -> impl IntoView {
     }
 }
 
-/// Keeps the Encrypt checkbox as the browser last left it. The saved choice
+/// Keeps a homepage checkbox as the browser last left it. The saved choice
 /// is applied once the page is hydrated (the server rendered it unticked).
 #[cfg(feature = "hydrate")]
-fn remember_encrypt(encrypt: RwSignal<bool>) {
+fn remember(setting: &'static str, checked: RwSignal<bool>) {
     let storage = leptos::prelude::window().local_storage().ok().flatten();
     Effect::new(move |restored: Option<()>| {
         let Some(storage) = &storage else { return };
         if restored.is_none() {
-            encrypt.track();
-            if let Ok(Some(saved)) = storage.get_item(ENCRYPT_SETTING) {
-                encrypt.set(saved == "on");
+            checked.track();
+            if let Ok(Some(saved)) = storage.get_item(setting) {
+                checked.set(saved == "on");
             }
             return;
         }
-        let _ = storage.set_item(ENCRYPT_SETTING, if encrypt.get() { "on" } else { "off" });
+        let _ = storage.set_item(setting, if checked.get() { "on" } else { "off" });
     });
 }
 
@@ -447,6 +465,10 @@ fn PageView(hash: PageHash) -> impl IntoView {
     let wire = RwSignal::new(created.as_ref().map(|c| c.wire.clone()));
     let text = RwSignal::new(created.map(|c| c.text));
     let locked = RwSignal::new(None::<Locked>);
+    // Markdown is rendered in the browser only, once hydrated: the server
+    // and the first paint show the text as it is.
+    let as_markdown = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
     let encrypted = move || wire.with(|w| w.as_deref().is_some_and(sealed::is_sealed));
     // Blocking: the host count is in the first HTML, readable without JavaScript.
     let health = Resource::new_blocking(move || hash.to_string(), page_health);
@@ -474,6 +496,9 @@ fn PageView(hash: PageHash) -> impl IntoView {
     {
         connect_page(hash, snapshot, wire, offered);
         read_page(wire, text, locked);
+        Effect::new(move |_| hydrated.set(true));
+        let fragment = leptos_router::hooks::use_location().hash;
+        Effect::new(move |_| as_markdown.set(Fragment::parse(&fragment.get()).is_ok_and(|f| f.markdown)));
         // HTML parsing turns CR LF into LF (and NUL into U+FFFD) in the text the
         // server rendered; once the machine has verified the page, the DOM
         // holds it exactly.
@@ -488,6 +513,25 @@ fn PageView(hash: PageHash) -> impl IntoView {
     let hosts = move || {
         let live = snapshot.with(|s| s.hosts);
         live.or_else(|| health.get().and_then(Result::ok).map(|h| h.hosts))
+    };
+    // Switching views rewrites the link's fragment in place (the key stays),
+    // so Copy link shares the view the reader chose.
+    let show_markdown = move |on: bool| {
+        as_markdown.set(on);
+        #[cfg(feature = "hydrate")]
+        {
+            let window = leptos::prelude::window();
+            let current = window.location().hash().unwrap_or_default();
+            if let Ok(mut fragment) = Fragment::parse(&current) {
+                fragment.markdown = on;
+                let fragment = fragment.to_string();
+                let url =
+                    if fragment.is_empty() { format!("/{hash}") } else { format!("/{hash}#{fragment}") };
+                if let Ok(history) = window.history() {
+                    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                }
+            }
+        }
     };
     let copy_link = move |_| {
         #[cfg(feature = "hydrate")]
@@ -530,6 +574,12 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     </span>
                 </Show>
                 <div class="actions">
+                    <div class="views" role="group" aria-label="Show the page as">
+                        <button type="button" data-testid="view-text" aria-pressed=move || (!as_markdown.get()).to_string()
+                            on:click=move |_| show_markdown(false)>"Text"</button>
+                        <button type="button" data-testid="view-markdown" aria-pressed=move || as_markdown.get().to_string()
+                            on:click=move |_| show_markdown(true)>"Markdown"</button>
+                    </div>
                     // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
                     <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
                         title="The page as plain text over HTTP, fetched from its hosts by the server">
@@ -563,13 +613,38 @@ fn PageView(hash: PageHash) -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || {
                     // The verified text, or until the machine has it, what the server sent.
-                    text.get().or_else(offered_text).map(|text| view! {
-                        <div class="page-text" data-testid="page-text" node_ref=text_node>{text}</div>
+                    let page = text.get().or_else(offered_text)?;
+                    Some(if as_markdown.get() && hydrated.get() && text.with(Option::is_some) {
+                        let html = crate::markdown::render(&page);
+                        view! {
+                            <div class="page-text markdown" data-testid="page-markdown" inner_html=html
+                                on:click=follow_anchor></div>
+                        }.into_any()
+                    } else {
+                        view! { <div class="page-text" data-testid="page-text" node_ref=text_node>{page}</div> }.into_any()
                     })
                 }}
             </Suspense>
         </article>
     }
+}
+
+/// A heading's anchor in a Markdown page scrolls to it without touching the
+/// link's fragment, which holds the page's key and view.
+fn follow_anchor(event: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let Some(anchor) = target.and_then(|t| t.closest("a.anchor").ok().flatten()) else { return };
+        event.prevent_default();
+        let id = anchor.get_attribute("href").unwrap_or_default();
+        if let Some(heading) = leptos::prelude::document().get_element_by_id(id.trim_start_matches('#')) {
+            heading.scroll_into_view();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
 }
 
 /// Starts the page's relay connection once the page is interactive, keeps
@@ -651,7 +726,7 @@ fn read_page(
         if !sealed::is_sealed(&page) {
             return show(Ok(page));
         }
-        let key = match sealed::Key::from_fragment(&fragment) {
+        let key = match Fragment::parse(&fragment).map(|f| f.key) {
             Ok(Some(key)) => key,
             Ok(None) => return show(Err(Locked::NoKey)),
             Err(e) => return show(Err(Locked::of(e))),

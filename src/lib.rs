@@ -9,6 +9,7 @@
 //!   the wire protocol and the visitor's state machine, plain Rust shared
 //!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
+//! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
@@ -20,7 +21,8 @@
 //! it, and serves them with `ep2p_relay::serve`.
 
 pub mod app;
-pub use ep2p_core::{machine, protocol, sealed};
+pub mod markdown;
+pub use ep2p_core::{link, machine, protocol, sealed};
 
 #[cfg(feature = "hydrate")]
 pub mod crypto;

@@ -8,7 +8,9 @@
 //!   and V2 arrays) and this app's events.
 //! * [`machine`] — a visitor on one page: `step(event) -> commands`.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
+//! * [`link`] — what a link carries after `#`: the key and the view.
 
+pub mod link;
 pub mod machine;
 pub mod protocol;
 pub mod sealed;

@@ -70,3 +70,79 @@ test.describe('the text in the first response', () => {
     await author.close();
   });
 });
+
+test.describe('Markdown', () => {
+  test('a Markdown page shows its formatting, keeps HTML and javascript: links inert, and the reader can switch views', async ({ browser, server }) => {
+    const text = unique(
+      [
+        '# Meeting notes',
+        '',
+        'We agreed on **three things** and ~~nothing else~~.',
+        '',
+        '| who | what |',
+        '|-----|------|',
+        '| Ana | slides |',
+        '',
+        '- [x] book the room',
+        '- [ ] send the invite',
+        '',
+        'Inline <img src=x onerror="window.__pwned = 1"> and <b>bold?</b>',
+        '',
+        '[a trap](javascript:window.__pwned=2) and [the agenda](https://example.org/agenda)',
+        '',
+        '```',
+        'a very long line of code '.repeat(20),
+        '```',
+      ].join('\n'),
+    );
+    const author = await browser.newContext({ baseURL: server.url });
+    const a = await author.newPage();
+    watchErrors(a);
+    await a.goto('/');
+    await hydrated(a);
+    await a.getByLabel('Markdown').check();
+    await a.getByLabel('Page text').fill(text);
+    await a.getByRole('button', { name: 'Create page' }).click();
+    const hash = pageHash(text);
+    await expect(a).toHaveURL(`/${hash}#md`);
+    await expect(a.getByTestId('page-markdown').getByRole('heading', { name: 'Meeting notes' })).toBeVisible();
+
+    const reader = await browser.newContext({ baseURL: server.url });
+    const b = await reader.newPage();
+    watchErrors(b);
+    await b.goto(`/${hash}#md`);
+    const md = b.getByTestId('page-markdown');
+    await expect(md.getByRole('heading', { level: 1, name: 'Meeting notes' })).toBeVisible();
+    await expect(md.locator('strong')).toHaveText('three things');
+    await expect(md.locator('del')).toHaveText('nothing else');
+    await expect(md.getByRole('cell', { name: 'slides' })).toBeVisible();
+    await expect(md.locator('input[type=checkbox]')).toHaveCount(2);
+    // Inline HTML is text; nothing from the page ran or was fetched.
+    await expect(md).toContainText('<img src=x onerror="window.__pwned = 1">');
+    await expect(md.locator('img, b, script')).toHaveCount(0);
+    await expect(md.getByRole('link', { name: 'a trap' })).toHaveCount(0);
+    await expect(md).toContainText('a trap');
+    const agenda = md.getByRole('link', { name: 'the agenda' });
+    await expect(agenda).toHaveAttribute('href', 'https://example.org/agenda');
+    await expect(agenda).toHaveAttribute('rel', 'noopener noreferrer nofollow');
+    // A heading's anchor scrolls without touching the fragment.
+    await md.locator('a.anchor').first().click();
+    expect(new URL(b.url()).hash).toBe('#md');
+    // Long code scrolls inside its block instead of widening the page.
+    const widths = await md.locator('pre').evaluate((pre) => ({ scroll: pre.scrollWidth, client: pre.clientWidth }));
+    expect(widths.scroll).toBeGreaterThan(widths.client);
+    expect(await b.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await b.screenshot({ path: screenshotPath('markdown'), fullPage: true });
+
+    // Switch to the text as written, and back; the link follows the view.
+    await b.getByTestId('view-text').click();
+    await expect(b.getByTestId('page-text')).toHaveText(text, { useInnerText: true });
+    await expect(b.getByTestId('page-markdown')).toHaveCount(0);
+    expect(new URL(b.url()).hash).toBe('');
+    await b.getByTestId('view-markdown').click();
+    await expect(md.getByRole('heading', { name: 'Meeting notes' })).toBeVisible();
+    expect(new URL(b.url()).hash).toBe('#md');
+    await reader.close();
+    await author.close();
+  });
+});

@@ -9,6 +9,7 @@ mod peer;
 mod store;
 
 use clap::{Parser, Subcommand};
+use ep2p_core::link::Fragment;
 use ep2p_core::machine::{Phase, Snapshot};
 use ep2p_core::protocol::{PageHash, Vsn};
 use ep2p_core::sealed::{self, Key, SealedError};
@@ -173,7 +174,7 @@ const DEFAULT_SERVER: &str = "http://127.0.0.1:3000";
 /// A link's key, if it has one after `#`.
 fn key_arg(text: &str) -> Result<Option<Key>, MirrorError> {
     let fragment = text.split_once('#').map_or("", |(_, fragment)| fragment);
-    Key::from_fragment(fragment).map_err(|_| MirrorError::BadKey(text.to_string()))
+    Fragment::parse(fragment).map(|f| f.key).map_err(|_| MirrorError::BadKey(text.to_string()))
 }
 
 /// The site a link points at (`https://example.org/<hash>` → `https://example.org`).
