@@ -9,6 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release
+cargo leptos build --release --precompress
 cargo build --release -p ep2p-bench
 exec target/release/ep2p-bench --markdown target/bench.md "$@"

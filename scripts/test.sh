@@ -19,7 +19,7 @@ say "clippy (hydrate, wasm32)"
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 say "release build (server + WASM)"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 say "Rust unit and integration tests"
 cargo test --workspace --features ssr
@@ -32,3 +32,6 @@ target/release/ep2p-bench --smoke
 
 say "Playwright end-to-end tests (Debian's Chromium)"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
+
+say "open-link measurement, one visit each (so the harness cannot rot; figures: BENCHMARKS.md §9)"
+(cd end2end && RUNS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test -c measure.config.ts)

@@ -6,7 +6,7 @@ use crate::machine::{Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use crate::sealed;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::{path, NavigateOptions, SsrMode};
@@ -65,6 +65,7 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name=LIMIT_META content=site.content_limit.to_string()/>
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -83,7 +84,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(LocalPage(RwSignal::new(None)));
     view! {
-        <Stylesheet id="leptos" href="/pkg/ephemeral_p2p.css"/>
         <Title formatter=|page: String| {
             if page.is_empty() { "Ephemeral P2P".to_string() } else { format!("{page} · Ephemeral P2P") }
         }/>

@@ -29,6 +29,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     leptos_options.site_addr = settings.addr;
+    // A release build with hashed file names (`hash-files` in Cargo.toml)
+    // leaves their names beside the binary: use them, whoever started us.
+    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.to_path_buf()))
+    {
+        if dir.join(&*leptos_options.hash_file).is_file() {
+            leptos_options.hash_files = true;
+        }
+    }
 
     let listener = match tokio::net::TcpListener::bind(settings.addr).await {
         Ok(listener) => listener,

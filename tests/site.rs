@@ -119,3 +119,42 @@ async fn a_silent_host_delays_the_first_response_by_the_wait_at_most_and_it_come
     let nobody = http_get(&server.url(&format!("/{}", PageHash::of("nobody has it")))).await;
     assert!(!nobody.body.contains(r#"data-testid="page-text""#));
 }
+
+#[tokio::test]
+async fn the_apps_files_are_served_precompressed_and_hashed_ones_cached_for_a_year() {
+    let root = tempfile::tempdir().unwrap();
+    let pkg = root.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let wasm = "ephemeral_p2p.0123abcd.wasm";
+    std::fs::write(pkg.join(wasm), b"the plain bytes").unwrap();
+    std::fs::write(pkg.join(format!("{wasm}.br")), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join(format!("{wasm}.gz")), b"gzip bytes").unwrap();
+    let site_root = root.path().to_str().unwrap().to_string();
+    for hashed in [true, false] {
+        let site_root = site_root.clone();
+        let server =
+            TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay| {
+                let options = LeptosOptions::builder()
+                    .output_name("ephemeral_p2p")
+                    .site_root(site_root)
+                    .hash_files(hashed)
+                    .build();
+                ephemeral_p2p::server::site(relay, options)
+            })
+            .await;
+        let url = server.url(&format!("/pkg/{wasm}"));
+        let br = ep2p_testkit::http_get_with(&url, &[("accept-encoding", "br, gzip")]).await;
+        assert_eq!((br.status, br.header("content-encoding")), (200, Some("br")));
+        let gz = ep2p_testkit::http_get_with(&url, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(gz.header("content-encoding"), Some("gzip"));
+        let plain = ep2p_testkit::http_get_with(&url, &[("accept-encoding", "identity")]).await;
+        assert_eq!((plain.header("content-encoding"), plain.body.as_str()), (None, "the plain bytes"));
+        let cache = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+        for response in [&br, &gz, &plain] {
+            assert_eq!(response.header("cache-control"), Some(cache), "hashed: {hashed}");
+        }
+        // Pages are never cached that way.
+        let page = http_get(&server.url("/")).await;
+        assert_ne!(page.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    }
+}

@@ -146,3 +146,23 @@ test.describe('Markdown', () => {
     await author.close();
   });
 });
+
+test.describe('a site that opens fast', () => {
+  test('the app is served brotli-compressed under hashed names, cached for a year', async ({ page }) => {
+    const responses: import('@playwright/test').Response[] = [];
+    page.on('response', (r) => {
+      if (/\/pkg\/.+\.(wasm|js|css)$/.test(new URL(r.url()).pathname)) responses.push(r);
+    });
+    await page.goto('/');
+    await hydrated(page);
+    const kinds = responses.map((r) => new URL(r.url()).pathname.split('.').pop()).sort();
+    expect(kinds).toEqual(['css', 'js', 'wasm']);
+    for (const response of responses) {
+      const name = new URL(response.url()).pathname;
+      expect(name, 'a hashed name').toMatch(/^\/pkg\/ephemeral_p2p\.[\w-]{16,}\.(wasm|js|css)$/);
+      const headers = await response.allHeaders();
+      expect(headers['content-encoding'], name).toBe('br');
+      expect(headers['cache-control'], name).toBe('public, max-age=31536000, immutable');
+    }
+  });
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config';
+
+// Measurements, not tests: `npx playwright test -c measure.config.ts`
+// (scripts/bench.sh runs it). They print their figures and write them to
+// target/open-link.md; they assert only that each visit saw the text.
+export default defineConfig({
+  ...base,
+  testDir: './measure',
+  timeout: 600_000,
+});
