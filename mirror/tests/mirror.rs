@@ -239,6 +239,9 @@ async fn host_encrypt_prints_a_link_with_its_key_and_hosts_only_ciphertext() {
     assert!(sealed::is_sealed(&wire) && !wire.contains("Encrypted on the Pi"), "{wire}");
     assert_eq!(PageHash::of(&wire), hash);
     assert_eq!(sealed::open(&key, &wire).unwrap(), text);
+    // Over plain HTTP too, an encrypted page is its ciphertext.
+    let raw = http_get(&format!("http://{}/{hash}/raw", server.addr)).await;
+    assert_eq!((raw.status, raw.body.as_str()), (200, wire.as_str()));
     let kept =
         std::fs::read_dir(&pages).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap());
     for content in kept {
