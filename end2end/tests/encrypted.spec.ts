@@ -1,10 +1,10 @@
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, hydrated, pageHash, screenshotPath, watchErrors } from './fixtures';
+import { test, expect, hydrated, pageHash, screenshotPath, unique, visitor } from './fixtures';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,10 +14,6 @@ const vectors: Vector[] = JSON.parse(readFileSync(path.join(root, 'core', 'vecto
 
 /** Where an encrypted page's link points: `/<64 hex>#<43 base64url>`. */
 const ENCRYPTED_LINK = /\/([0-9a-f]{64})#([A-Za-z0-9_-]{43})$/;
-
-function unique(label: string): string {
-  return `${label} — ${Math.random().toString(36).slice(2)}`;
-}
 
 /** A fresh page key, as a link's fragment carries it. */
 function randomKey(): string {
@@ -37,13 +33,6 @@ function recordRequests(page: Page, requests: string[]): void {
   page.on('request', (request) => {
     requests.push(`${request.url()} ${request.postData() ?? ''} ${request.headers()['referer'] ?? ''}`);
   });
-}
-
-async function visitor(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  watchErrors(page);
-  return { context, page };
 }
 
 /** Writes `text` on the homepage with Encrypt ticked and creates the page;

@@ -1,4 +1,5 @@
 import { test as base, expect } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -126,4 +127,38 @@ export function screenshotPath(name: string): string {
   const dir = path.join(root, 'end2end', 'screenshots');
   mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
+}
+
+/** A unique page text per call, so tests never share pages. */
+export function unique(label: string): string {
+  return `${label} — ${Math.random().toString(36).slice(2)}`;
+}
+
+/** Opens a new visitor (its own browser context, like another person). */
+export async function visitor(browser: Browser, baseURL: string, options = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, ...options });
+  const page = await context.newPage();
+  watchErrors(page);
+  return { context, page };
+}
+
+/** Creates a page from the homepage and waits until this tab hosts it.
+ * Long texts are pasted (one input event) rather than typed. */
+export async function create(page: Page, text: string): Promise<string> {
+  await page.goto('/');
+  await hydrated(page);
+  const input = page.getByLabel('Page text');
+  if (text.length > 10_000) {
+    await input.evaluate((el, value) => {
+      (el as HTMLTextAreaElement).value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+  } else {
+    await input.fill(text);
+  }
+  await page.getByRole('button', { name: 'Create page' }).click();
+  const hash = pageHash(text);
+  await expect(page).toHaveURL(`/${hash}`);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
+  return hash;
 }

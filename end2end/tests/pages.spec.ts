@@ -1,45 +1,11 @@
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { test, expect, hydrated, pageHash, Server, screenshotPath, watchErrors } from './fixtures';
+import { test, expect, create, hydrated, pageHash, Server, screenshotPath, unique, visitor, watchErrors } from './fixtures';
 
 const NOBODY = 'Nobody is hosting this page right now.';
-
-/** A unique page text per call, so tests never share pages. */
-function unique(label: string): string {
-  return `${label} — ${Math.random().toString(36).slice(2)}`;
-}
-
-/** Opens a new visitor (its own browser context, like another person). */
-async function visitor(browser: Browser, baseURL: string, options = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL, ...options });
-  const page = await context.newPage();
-  watchErrors(page);
-  return { context, page };
-}
-
-/** Creates a page from the homepage and waits until this tab hosts it.
- * Long texts are pasted (one input event) rather than typed. */
-async function create(page: Page, text: string): Promise<string> {
-  await page.goto('/');
-  await hydrated(page);
-  const input = page.getByLabel('Page text');
-  if (text.length > 10_000) {
-    await input.evaluate((el, value) => {
-      (el as HTMLTextAreaElement).value = value;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    }, text);
-  } else {
-    await input.fill(text);
-  }
-  await page.getByRole('button', { name: 'Create page' }).click();
-  const hash = pageHash(text);
-  await expect(page).toHaveURL(`/${hash}`);
-  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
-  return hash;
-}
 
 /** Opens a page's link and waits for its text. */
 async function open(page: Page, hash: string): Promise<void> {

@@ -1,21 +1,5 @@
-import type { Page, Route } from '@playwright/test';
-import { test, expect, hydrated, pageHash, screenshotPath, watchErrors } from './fixtures';
-
-function unique(label: string): string {
-  return `${label} — ${Math.random().toString(36).slice(2)}`;
-}
-
-/** Creates a page from the homepage in `page` and waits until it hosts it. */
-async function create(page: Page, text: string): Promise<string> {
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Page text').fill(text);
-  await page.getByRole('button', { name: 'Create page' }).click();
-  const hash = pageHash(text);
-  await expect(page).toHaveURL(`/${hash}`);
-  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
-  return hash;
-}
+import type { Route } from '@playwright/test';
+import { test, expect, create, hydrated, pageHash, screenshotPath, unique, watchErrors } from './fixtures';
 
 test.describe('the text in the first response', () => {
   test('a reader without JavaScript sees the text', async ({ browser, server }) => {
