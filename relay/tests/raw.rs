@@ -74,6 +74,7 @@ async fn raw_answers_404_with_a_reason_when_nobody_hosts_or_the_address_is_no_pa
     assert!(response.body.starts_with("Nobody is hosting this page right now"), "{}", response.body);
     assert_eq!(response.body.lines().count(), 1);
     assert_plain_headers(&response);
+    assert_eq!(server.metric("ep2p_pages").await, 0, "asking for a page nobody has leaves nothing behind");
     for bad in ["abc", &hash.to_string().to_uppercase(), &format!("{hash}0")] {
         let response = http_get(&raw_url(&server, bad)).await;
         assert_eq!(response.status, 404, "{bad}");
