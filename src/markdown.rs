@@ -20,13 +20,32 @@ use std::collections::HashMap;
 /// The `rel` of every link out of a page.
 pub const LINK_REL: &str = "noopener noreferrer nofollow";
 
+/// A kept link or image, open until its end.
+struct Anchor {
+    /// For an image: its address, shown when it has no alt text.
+    fallback: Option<String>,
+    /// Where its children begin in the events being written.
+    children_at: usize,
+}
+
+/// Where events go: the open heading's, or the page's.
+fn target<'a, 'e>(
+    heading: &'a mut Option<(HeadingLevel, Vec<Event<'e>>)>,
+    events: &'a mut Vec<Event<'e>>,
+) -> &'a mut Vec<Event<'e>> {
+    match heading {
+        Some((_, inner)) => inner,
+        None => events,
+    }
+}
+
 /// Renders a page's Markdown to HTML that is safe to insert as is.
 pub fn render(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut out = String::with_capacity(text.len() * 3 / 2);
     let mut slugs = Slugs::default();
-    // Whether each open link or image was kept (so its end is written too).
-    let mut open: Vec<bool> = Vec::new();
+    // Each open link or image: `None` when its destination was dropped.
+    let mut open: Vec<Option<Anchor>> = Vec::new();
     // A heading's events, held until its end gives it an id.
     let mut heading: Option<(HeadingLevel, Vec<Event>)> = None;
     let mut events = Vec::new();
@@ -38,24 +57,32 @@ pub fn render(text: &str) -> String {
             }
             Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::CodeBlock),
             Event::Start(Tag::Link { link_type, dest_url, title, .. }) => {
+                let children_at = target(&mut heading, &mut events).len() + 1;
                 let kept = safe_href(link_type, &dest_url);
-                open.push(kept.is_some());
+                open.push(kept.as_ref().map(|_| Anchor { fallback: None, children_at }));
                 match kept {
                     Some(href) => Event::Html(anchor(&href, &title, "").into()),
                     None => continue,
                 }
             }
             Event::Start(Tag::Image { link_type, dest_url, title, .. }) => {
+                let children_at = target(&mut heading, &mut events).len() + 1;
                 let kept = safe_href(link_type, &dest_url);
-                open.push(kept.is_some());
+                open.push(kept.as_ref().map(|href| Anchor { fallback: Some(href.clone()), children_at }));
                 match kept {
-                    // The address stands in for an empty alt text.
                     Some(href) => Event::Html(anchor(&href, &title, "image").into()),
                     None => continue,
                 }
             }
             Event::End(TagEnd::Link | TagEnd::Image) => match open.pop() {
-                Some(true) => Event::Html("</a>".into()),
+                Some(Some(Anchor { fallback, children_at })) => {
+                    let target = target(&mut heading, &mut events);
+                    // The address stands in for an empty alt text.
+                    if let Some(href) = fallback.filter(|_| target.len() == children_at) {
+                        target.push(Event::Text(href.into()));
+                    }
+                    Event::Html("</a>".into())
+                }
                 _ => continue,
             },
             Event::Start(Tag::Heading { level, .. }) => {
@@ -70,32 +97,9 @@ pub fn render(text: &str) -> String {
             }
             other => other,
         };
-        match &mut heading {
-            Some((_, inner)) => inner.push(event),
-            None => events.push(event),
-        }
+        target(&mut heading, &mut events).push(event);
     }
-    pulldown_cmark::html::push_html(&mut out, fill_empty_images(events).into_iter());
-    out
-}
-
-/// An image link with no alt text shows its address instead.
-fn fill_empty_images(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
-    let mut out = Vec::with_capacity(events.len());
-    let mut iter = events.into_iter().peekable();
-    while let Some(event) = iter.next() {
-        if let Event::Html(html) = &event {
-            if let Some(href) = html.strip_prefix("<a class=\"image\" href=\"") {
-                let href = href.split('"').next().unwrap_or_default().to_string();
-                out.push(event);
-                if matches!(iter.peek(), Some(Event::Html(end)) if end.as_ref() == "</a>") {
-                    out.push(Event::Text(unescape_attr(&href).into()));
-                }
-                continue;
-            }
-        }
-        out.push(event);
-    }
+    pulldown_cmark::html::push_html(&mut out, events.into_iter());
     out
 }
 
@@ -142,14 +146,6 @@ fn escape_attr(text: &str) -> String {
         }
     }
     out
-}
-
-fn unescape_attr(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// Heading ids: `h-` and the heading's words, numbered when repeated.

@@ -82,8 +82,7 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.relay.0.conns.remove(&self.conn);
-        self.relay.0.hub.forget(self.conn);
+        self.relay.remove_conn(self.conn);
     }
 }
 
@@ -234,11 +233,7 @@ impl Relay {
     /// Adds an admitted socket; it stays until the returned registration
     /// is dropped.
     pub fn register(&self, admission: Admission) -> Registration {
-        let conn = self.0.next_conn.fetch_add(1, Relaxed);
-        let (tx, rx) = mpsc::channel(self.0.config.limits.outbound_queue);
-        let overflow = Arc::new(Notify::new());
-        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
-        self.0.hub.connect(conn, admission.address);
+        let (conn, rx, overflow) = self.add_conn(admission.address, self.0.config.limits.outbound_queue);
         self.0.metrics.connections_accepted.inc();
         Registration {
             conn,
@@ -253,15 +248,27 @@ impl Relay {
     /// A visitor inside the relay (`/<hash>/raw`): frames for it arrive on
     /// the returned queue. It is no socket: it counts against no cap.
     pub(crate) fn register_internal(&self, address: IpAddr) -> (ConnId, mpsc::Receiver<Outbound>) {
-        let conn = self.0.next_conn.fetch_add(1, Relaxed);
-        let (tx, rx) = mpsc::channel(64);
-        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: Arc::new(Notify::new()) });
-        self.0.hub.connect(conn, address);
+        let (conn, rx, _overflow) = self.add_conn(address, 64);
         (conn, rx)
     }
 
     /// Removes an internal visitor (after it left its page).
     pub(crate) fn unregister_internal(&self, conn: ConnId) {
+        self.remove_conn(conn);
+    }
+
+    /// A new connection id with a queue of `queue` frames, known to the hub.
+    fn add_conn(&self, address: IpAddr, queue: usize) -> (ConnId, mpsc::Receiver<Outbound>, Arc<Notify>) {
+        let conn = self.0.next_conn.fetch_add(1, Relaxed);
+        let (tx, rx) = mpsc::channel(queue);
+        let overflow = Arc::new(Notify::new());
+        self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
+        self.0.hub.connect(conn, address);
+        (conn, rx, overflow)
+    }
+
+    /// Forgets a connection (after it left every page).
+    fn remove_conn(&self, conn: ConnId) {
         self.0.conns.remove(&conn);
         self.0.hub.forget(conn);
     }

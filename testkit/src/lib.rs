@@ -645,20 +645,21 @@ pub async fn http_get(url: &str) -> HttpResponse {
 /// default), whole.
 pub async fn http_from(method: reqwest::Method, url: &str, source: Option<IpAddr>) -> HttpResponse {
     let client = reqwest::Client::builder().local_address(source).build().expect("an HTTP client");
-    let response = client.request(method, url).send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.text().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    HttpResponse { status, headers, body }
+    read_response(client.request(method, url), url).await
 }
 
 /// `GET url` with extra request headers, whole.
 pub async fn http_get_with(url: &str, headers: &[(&str, &str)]) -> HttpResponse {
     let request =
         headers.iter().fold(reqwest::Client::new().get(url), |r, (name, value)| r.header(*name, *value));
-    let response = request.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    read_response(request, url).await
+}
+
+/// Sends `request` and reads its whole answer; any failure is the test's.
+async fn read_response(request: reqwest::RequestBuilder, url: &str) -> HttpResponse {
+    let response = request.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.text().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let body = response.text().await.unwrap_or_else(|e| panic!("{url}: {e}"));
     HttpResponse { status, headers, body }
 }
