@@ -8,8 +8,10 @@
 //!   and V2 arrays) and this app's events.
 //! * [`machine`] — a visitor on one page: `step(event) -> commands`.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
+//! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
 //! * [`link`] — what a link carries after `#`: the key and the view.
 
+pub mod chat;
 pub mod link;
 pub mod machine;
 pub mod protocol;

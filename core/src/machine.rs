@@ -7,8 +7,9 @@
 //! a counter, join_ref = the join's ref, a heartbeat every 30 s, frames
 //! whose join_ref is stale are dropped.
 
+use crate::chat::{self, Chat, History, Message, MessageId};
 use crate::protocol::{
-    self, event, Content, ContentRequest, Empty, Frame, PageHash, Ref, Refs, Status, Topic, Vsn,
+    self, event, Content, ContentRequest, Empty, Frame, PageHash, Reason, Ref, Refs, Status, Topic, Vsn,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -70,6 +71,8 @@ pub enum Event {
     /// checked: kept and hosted if it hashes to the page, discarded (and
     /// the peers asked as usual) if not.
     Offered(String),
+    /// This tab says something in the page's chat (only a host can).
+    Say(Message),
 }
 
 /// What the glue must do.
@@ -143,13 +146,32 @@ pub struct Snapshot {
     pub last_host: bool,
     /// Copies of the page discarded because their hash was wrong.
     pub rejected: u32,
+    /// Grows whenever the chat (or its notice) changes: the view re-reads
+    /// [`Visitor::chat`] when it does.
+    pub chat_version: u64,
 }
 
 impl Snapshot {
     /// Before the machine has run (server rendering, first paint).
     pub fn initial(has_content: bool) -> Self {
-        Self { phase: Phase::Connecting, hosts: None, has_content, last_host: false, rejected: 0 }
+        Self {
+            phase: Phase::Connecting,
+            hosts: None,
+            has_content,
+            last_host: false,
+            rejected: 0,
+            chat_version: 0,
+        }
     }
+}
+
+/// Why a message this tab said did not reach the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSent {
+    /// The message, taken back out of the chat.
+    pub message: Message,
+    /// The relay's reason (e.g. `rate_limited`), or why it was never sent.
+    pub reason: String,
 }
 
 /// One visitor on one page.
@@ -172,6 +194,15 @@ pub struct Visitor {
     rejected: u32,
     backoff: Backoff,
     rng: SmallRng,
+    /// The page's chat, once this tab hosts it.
+    chat: Chat,
+    chat_version: u64,
+    /// Messages said here whose `chat` push awaits the relay's reply, by ref.
+    unconfirmed: Vec<(Ref, MessageId)>,
+    /// The last message that could not be sent, and why.
+    not_sent: Option<NotSent>,
+    /// The wall clock, in ms since the epoch, as the glue last set it.
+    now_ms: u64,
 }
 
 impl Visitor {
@@ -192,6 +223,11 @@ impl Visitor {
             rejected: 0,
             backoff: Backoff::default(),
             rng: SmallRng::seed_from_u64(seed),
+            chat: Chat::default(),
+            chat_version: 0,
+            unconfirmed: Vec::new(),
+            not_sent: None,
+            now_ms: 0,
         };
         (visitor, vec![Command::Connect])
     }
@@ -212,6 +248,34 @@ impl Visitor {
         self.rejected
     }
 
+    /// The page's chat as this tab holds it.
+    pub fn chat(&self) -> &Chat {
+        &self.chat
+    }
+
+    /// The last message this tab could not send, and why.
+    pub fn not_sent(&self) -> Option<&NotSent> {
+        self.not_sent.as_ref()
+    }
+
+    /// Sets the wall clock (ms since the epoch) the chat's date checks use;
+    /// the glue calls it before each step.
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
+    }
+
+    /// Messages kept from an earlier run (a mirror's folder), merged in.
+    pub fn restore_chat(&mut self, messages: impl IntoIterator<Item = Message>) {
+        if self.chat.merge(messages, self.now_ms) > 0 {
+            self.chat_version += 1;
+        }
+    }
+
+    /// True when this tab hosts the page and may chat.
+    pub fn may_chat(&self) -> bool {
+        self.phase() == Phase::Hosting
+    }
+
     pub fn phase(&self) -> Phase {
         match (self.connection, &self.content) {
             (Connection::Retrying { .. }, _) => Phase::Reconnecting,
@@ -229,6 +293,7 @@ impl Visitor {
             has_content: self.content.is_some(),
             last_host: self.is_last_host(),
             rejected: self.rejected,
+            chat_version: self.chat_version,
         }
     }
 
@@ -246,8 +311,94 @@ impl Visitor {
             Event::Frame(text) => self.frame(&text, &mut out),
             Event::Timer(timer) => self.timer(timer, &mut out),
             Event::Offered(text) => self.received(text, &mut out),
+            Event::Say(message) => self.say(message, &mut out),
         }
         out
+    }
+
+    /// Says a message: into this tab's chat at once, and to the other
+    /// hosts through the relay. Refused here when this tab is no host.
+    fn say(&mut self, message: Message, out: &mut Vec<Command>) {
+        let Channel::Joined(join_ref) = self.have.clone() else {
+            self.refused(message, "only hosts of the page can chat: wait until this tab has the page");
+            return;
+        };
+        if let Err(error) = message.check_date(self.now_ms) {
+            self.refused(message, &error.to_string());
+            return;
+        }
+        let msg_ref = self.make_ref();
+        self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT, &message);
+        self.unconfirmed.push((msg_ref, message.id()));
+        if self.chat.insert(message, self.now_ms) {
+            self.chat_version += 1;
+        }
+    }
+
+    fn refused(&mut self, message: Message, reason: &str) {
+        self.not_sent = Some(NotSent { message, reason: reason.to_owned() });
+        self.chat_version += 1;
+    }
+
+    /// Asks the other hosts for the chat so far (merged when it comes).
+    fn ask_history(&mut self, join_ref: &Ref, out: &mut Vec<Command>) {
+        let msg_ref = self.make_ref();
+        self.send(
+            out,
+            Some(join_ref),
+            Some(&msg_ref),
+            Topic::Have(self.hash),
+            event::CHAT_HISTORY,
+            &Empty {},
+        );
+    }
+
+    /// `chat_history` on `have:H`: the relay passes an answer (merged), or
+    /// asks this host for its messages (answered).
+    fn history(&mut self, current: &Ref, frame: &Frame<'_>, out: &mut Vec<Command>) {
+        let Ok(history) = frame.payload_as::<History>() else { return };
+        match history.messages {
+            Some(messages) => {
+                if self.chat.merge(messages, self.now_ms) > 0 {
+                    self.chat_version += 1;
+                }
+            }
+            None => {
+                let msg_ref = self.make_ref();
+                let answer = History { messages: Some(self.chat.history(chat::HISTORY_BYTES)) };
+                self.send(
+                    out,
+                    Some(current),
+                    Some(&msg_ref),
+                    Topic::Have(self.hash),
+                    event::CHAT_HISTORY,
+                    &answer,
+                );
+            }
+        }
+    }
+
+    /// A message from another host, checked before it is kept.
+    fn chat_message(&mut self, frame: &Frame<'_>) {
+        let Ok(message) = chat::read_message(frame.payload.get()) else { return };
+        if self.chat.insert(message, self.now_ms) {
+            self.chat_version += 1;
+        }
+    }
+
+    /// The relay refused a message this tab said: it is taken back out.
+    fn chat_reply(&mut self, msg_ref: &Ref, frame: &Frame<'_>) {
+        let Some(at) = self.unconfirmed.iter().position(|(r, _)| r == msg_ref) else { return };
+        let (_, id) = self.unconfirmed.swap_remove(at);
+        let Some(reply) = frame.reply() else { return };
+        if reply.status == Status::Ok {
+            return;
+        }
+        let reason = serde_json::from_str::<Reason>(reply.response.get())
+            .map_or_else(|_| "refused by the relay".to_owned(), |r| r.reason.into_owned());
+        if let Some(message) = self.chat.remove(id) {
+            self.refused(message, &reason);
+        }
     }
 
     /// Text that claims to be the page, from a frame or from the server's
@@ -348,6 +499,8 @@ impl Visitor {
         self.want = Channel::Left;
         self.have = Channel::Left;
         self.heartbeat = None;
+        // Replies to this connection's pushes will never come.
+        self.unconfirmed.clear();
         self.attempts += 1;
         let nominal = self.backoff.nominal(self.attempts);
         let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
@@ -416,7 +569,15 @@ impl Visitor {
             return;
         }
         match frame.event.as_ref() {
+            event::REPLY
+                if frame.msg_ref.as_ref().is_some_and(|r| self.unconfirmed.iter().any(|(u, _)| u == r)) =>
+            {
+                let msg_ref = frame.msg_ref.clone().expect("checked");
+                self.chat_reply(&msg_ref, &frame);
+            }
             event::REPLY => self.reply(topic, &current, &frame, out),
+            event::CHAT if matches!(topic, Topic::Have(_)) => self.chat_message(&frame),
+            event::CHAT_HISTORY if matches!(topic, Topic::Have(_)) => self.history(&current, &frame, out),
             event::VISITORS_COUNT => {
                 if let Ok(count) = frame.payload_as::<protocol::VisitorsCount>() {
                     self.hosts_counted(count.count, out);
@@ -481,7 +642,12 @@ impl Visitor {
             self.hosts = Some(count.count);
         }
         match topic {
-            Topic::Have(_) => self.have = Channel::Joined(current.clone()),
+            Topic::Have(_) => {
+                self.have = Channel::Joined(current.clone());
+                // Whatever was said before this tab hosted the page (or while
+                // it was offline) comes from one other host.
+                self.ask_history(current, out);
+            }
             _ => {
                 self.want = Channel::Joined(current.clone());
                 self.request(out);
@@ -877,5 +1043,113 @@ mod tests {
         assert_eq!(b.nominal(3), Duration::from_secs(1));
         assert_eq!(b.nominal(7), Duration::from_secs(10));
         assert_eq!(b.nominal(1000), Duration::from_secs(10));
+    }
+
+    const NOW: u64 = 1_800_000_000_000;
+
+    fn chat_frame(message: &Message) -> Event {
+        server(None, None, Topic::Have(hash()), event::CHAT, &serde_json::to_string(message).unwrap())
+    }
+
+    #[test]
+    fn a_new_host_asks_for_the_history_and_merges_the_answer() {
+        let (mut v, _) = Visitor::new(hash(), Some(TEXT.into()), 7);
+        v.set_now(NOW);
+        v.step(Event::Opened);
+        let joined = v.step(ok("1", "1", Topic::Have(hash())));
+        let asked = sent(&joined);
+        assert_eq!(events(&joined), vec![format!("chat_history have:{}", hash())]);
+        assert_eq!((asked[0].join_ref.clone(), asked[0].payload.as_str()), (Some(Ref::from("1")), "{}"));
+        let before = v.snapshot().chat_version;
+        let old = [
+            Message::plain(NOW - 5000, "Ada", "first").unwrap(),
+            Message::plain(NOW - 4000, "Bob", "second").unwrap(),
+        ];
+        let answer = serde_json::to_string(&History { messages: Some(old.to_vec()) }).unwrap();
+        assert!(v.step(server(None, None, Topic::Have(hash()), event::CHAT_HISTORY, &answer)).is_empty());
+        let texts: Vec<_> = v.chat().iter().map(|m| m.at()).collect();
+        assert_eq!(texts, vec![NOW - 5000, NOW - 4000]);
+        assert!(v.snapshot().chat_version > before);
+        // The same history again changes nothing.
+        let version = v.snapshot().chat_version;
+        v.step(server(None, None, Topic::Have(hash()), event::CHAT_HISTORY, &answer));
+        assert_eq!(v.snapshot().chat_version, version);
+    }
+
+    #[test]
+    fn a_host_asked_for_the_history_answers_with_its_messages() {
+        let mut v = hosting();
+        v.set_now(NOW);
+        let m = Message::plain(NOW, "Ada", "hello").unwrap();
+        v.step(chat_frame(&m));
+        let asked = v.step(server(None, None, Topic::Have(hash()), event::CHAT_HISTORY, "{}"));
+        let frames = sent(&asked);
+        assert_eq!(frames.len(), 1);
+        assert_eq!(
+            (frames[0].event.as_str(), frames[0].join_ref.clone()),
+            ("chat_history", Some(Ref::from("1")))
+        );
+        let answer: History = serde_json::from_str(&frames[0].payload).unwrap();
+        assert_eq!(answer.messages, Some(vec![m]));
+    }
+
+    #[test]
+    fn saying_something_sends_it_keeps_it_and_takes_it_back_if_the_relay_refuses() {
+        let mut v = hosting();
+        v.set_now(NOW);
+        let m = Message::plain(NOW, "Ada", "hi <b>there</b>").unwrap();
+        let said = v.step(Event::Say(m.clone()));
+        let frames = sent(&said);
+        assert_eq!(frames.len(), 1);
+        assert_eq!((frames[0].event.as_str(), frames[0].topic.clone()), ("chat", format!("have:{}", hash())));
+        assert_eq!(chat::read_message(&frames[0].payload).unwrap(), m);
+        assert_eq!(v.chat().len(), 1, "shown at once");
+        let Ref::Text(r) = frames[0].msg_ref.clone().unwrap() else { panic!() };
+        v.step(server(
+            Some("1"),
+            Some(&r),
+            Topic::Have(hash()),
+            event::REPLY,
+            r#"{"status":"ok","response":{}}"#,
+        ));
+        assert_eq!(v.chat().len(), 1);
+        assert!(v.not_sent().is_none());
+
+        let n = Message::plain(NOW + 1, "Ada", "again").unwrap();
+        let said = v.step(Event::Say(n.clone()));
+        let Ref::Text(r) = sent(&said)[0].msg_ref.clone().unwrap() else { panic!() };
+        v.step(server(
+            Some("1"),
+            Some(&r),
+            Topic::Have(hash()),
+            event::REPLY,
+            r#"{"status":"error","response":{"reason":"rate_limited"}}"#,
+        ));
+        assert_eq!(v.chat().iter().cloned().collect::<Vec<_>>(), vec![m], "the refused one is taken back");
+        assert_eq!(v.not_sent(), Some(&NotSent { message: n, reason: "rate_limited".into() }));
+    }
+
+    #[test]
+    fn only_a_host_chats_and_only_checked_messages_are_kept() {
+        let mut w = waiting();
+        w.set_now(NOW);
+        let m = Message::plain(NOW, "Ada", "hi").unwrap();
+        assert!(w.step(Event::Say(m.clone())).is_empty(), "a visitor still waiting sends nothing");
+        assert!(w.not_sent().is_some());
+        assert!(w.chat().is_empty());
+        // Chat on want:H is no business of a visitor.
+        w.step(server(None, None, Topic::Want(hash()), event::CHAT, &serde_json::to_string(&m).unwrap()));
+        assert!(w.chat().is_empty());
+
+        let mut v = hosting();
+        v.set_now(NOW);
+        let mut forged = serde_json::to_value(&m).unwrap();
+        forged["text"] = "changed".into();
+        v.step(server(None, None, Topic::Have(hash()), event::CHAT, &forged.to_string()));
+        v.step(chat_frame(&Message::plain(NOW + 61_000, "Ada", "from the future").unwrap()));
+        assert!(v.chat().is_empty());
+        v.step(chat_frame(&m));
+        v.step(chat_frame(&m));
+        assert_eq!(v.chat().len(), 1, "duplicates dropped");
     }
 }

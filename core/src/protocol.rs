@@ -40,6 +40,18 @@ pub mod event {
     pub const CONTENT: &str = "content";
     /// Relay → everyone on `have:H` and `want:H`: the number of hosts.
     pub const VISITORS_COUNT: &str = "visitors_count";
+    /// Host → relay → every other host of the page, on `have:H`: one chat message.
+    pub const CHAT: &str = "chat";
+    /// On `have:H`: a new host asks for the chat's history (`{}`), the relay
+    /// asks one host (`{}`), the host answers (`{"messages": […]}`) and the
+    /// relay passes the answer to whoever asked.
+    pub const CHAT_HISTORY: &str = "chat_history";
+
+    /// Events whose frames may be larger than the control frame limit: a
+    /// page, and a chat's history.
+    pub fn may_be_large(event: &str) -> bool {
+        event == CONTENT || event == CHAT_HISTORY
+    }
 }
 
 /// Why the protocol refused something. The `Display` text is what a client
@@ -355,7 +367,7 @@ impl<'a> Frame<'a> {
     }
 
     /// [`Frame::decode`] for a frame that may be larger than `limit` bytes
-    /// only if it is `content`. A V2 frame over it is refused as soon as its
+    /// only if it is `content` or `chat_history` ([`event::may_be_large`]). A V2 frame over it is refused as soon as its
     /// event is read, before its payload is looked at; a V1 object (whose
     /// keys come in any order) once it is read.
     pub fn decode_within(vsn: Vsn, text: &'a str, limit: usize) -> Result<Self, ProtocolError> {
@@ -368,7 +380,7 @@ impl<'a> Frame<'a> {
             Vsn::V1 => {
                 let malformed = |e: serde_json::Error| ProtocolError::Malformed(e.to_string());
                 let v1: V1Frame<'a> = serde_json::from_str(text).map_err(malformed)?;
-                if large && v1.event != event::CONTENT {
+                if large && !event::may_be_large(&v1.event) {
                     return Err(ProtocolError::TooBig);
                 }
                 Frame {
@@ -524,8 +536,8 @@ pub struct ContentFrame<'a> {
 impl<'a> ContentFrame<'a> {
     /// Declines (before reading the payload) anything whose event is not `content`.
     pub fn decode_v2(text: &'a str) -> Option<Self> {
-        let (join_ref, msg_ref, topic, _, content) = read_v2(text, true, Extras::Refuse).ok()?;
-        Some(Self { join_ref, msg_ref, topic, content })
+        let (join_ref, msg_ref, topic, event, content) = read_v2(text, true, Extras::Refuse).ok()?;
+        (event == event::CONTENT).then_some(Self { join_ref, msg_ref, topic, content })
     }
 }
 
@@ -539,8 +551,8 @@ enum Extras {
 }
 
 /// Reads a V2 array item by item: no item is kept that is not needed, and a
-/// `large` frame whose event is not `content` is refused before its payload
-/// is read. `P` is how the payload is read.
+/// `large` frame whose event may not be large is refused before its
+/// payload is read. `P` is how the payload is read.
 struct V2Visitor<'c, P> {
     large: bool,
     extras: Extras,
@@ -552,7 +564,7 @@ struct V2Visitor<'c, P> {
 /// What [`V2Visitor`] reads: join_ref, ref, topic, event, payload.
 type V2Items<'a, P> = (Option<Ref>, Option<Ref>, Cow<'a, str>, Cow<'a, str>, P);
 
-/// Reads one V2 frame; `large`: refuse it unless its event is `content`.
+/// Reads one V2 frame; `large`: refuse it unless its event may be large.
 fn read_v2<'a, P: Deserialize<'a>>(
     text: &'a str,
     large: bool,
@@ -582,7 +594,7 @@ impl<'de, P: Deserialize<'de>> serde::de::Visitor<'de> for V2Visitor<'_, P> {
         let msg_ref = seq.next_element::<Option<Ref>>()?.ok_or_else(|| missing(1))?;
         let Text(topic) = seq.next_element()?.ok_or_else(|| missing(2))?;
         let Text(event) = seq.next_element()?.ok_or_else(|| missing(3))?;
-        if self.large && event != event::CONTENT {
+        if self.large && !event::may_be_large(&event) {
             self.too_big.set(true);
             return Err(A::Error::custom("frame too big"));
         }

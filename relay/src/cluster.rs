@@ -9,6 +9,10 @@
 //! hosts is asked (coalesced with its own visitors), and the verified page
 //! goes back to the asking node, which checks it again.
 //!
+//! Chat messages go to every node on `ep2p:all` (each passes them to its
+//! own hosts); a chat history is asked of another node like a page, when
+//! no other host of this node can answer.
+//!
 //! Redis holds no page: the only keys are the nodes' liveness keys
 //! (`ep2p:node:<id>`, expiring after [`LIVENESS_TTL`]); page text crosses
 //! Redis only inside pub/sub messages. A node whose key expires (killed,
@@ -24,7 +28,8 @@
 
 use crate::frame::SharedFrame;
 use crate::hub::{self, Answer};
-use crate::relay::{now, Relay, WeakRelay};
+use crate::relay::{now, wall_ms, Relay, WeakRelay};
+use ep2p_core::chat;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -73,6 +78,22 @@ enum Message<'a> {
         #[serde(borrow)]
         content: &'a RawValue,
     },
+    /// A chat message a host of `from` said on `page`: for every node's hosts.
+    Chat {
+        from: u64,
+        page: PageHash,
+        #[serde(borrow)]
+        message: &'a RawValue,
+    },
+    /// `from` asks the receiver for the page's chat history, for its hosts.
+    HistoryAsk { from: u64, page: PageHash },
+    /// The chat history `from` was asked for (a JSON array of messages).
+    History {
+        from: u64,
+        page: PageHash,
+        #[serde(borrow)]
+        messages: &'a RawValue,
+    },
     /// `from` is shutting down: it hosts nothing any more.
     Bye { from: u64 },
 }
@@ -83,6 +104,9 @@ enum Outgoing {
     Ask { to: u64, page: PageHash },
     Deliver { to: u64, page: PageHash, frame: Arc<SharedFrame> },
     Count { page: PageHash, count: usize },
+    Chat { page: PageHash, frame: Arc<SharedFrame> },
+    AskHistory { to: u64, page: PageHash },
+    History { to: u64, page: PageHash, frame: Arc<SharedFrame> },
     Bye,
 }
 
@@ -139,6 +163,21 @@ impl Cluster {
     /// This node now counts `count` hosts of its own for the page.
     pub(crate) fn count(&self, page: PageHash, count: usize, relay: &Relay) {
         self.send(Outgoing::Count { page, count }, relay);
+    }
+
+    /// Passes a chat message said here to every other node.
+    pub(crate) fn chat(&self, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
+        self.send(Outgoing::Chat { page, frame }, relay);
+    }
+
+    /// Asks node `to` (a [`hub::remote`] id) for a page's chat history.
+    pub(crate) fn ask_history(&self, to: hub::ConnId, page: PageHash, relay: &Relay) {
+        self.send(Outgoing::AskHistory { to: to & !hub::REMOTE, page }, relay);
+    }
+
+    /// Sends node `to` the chat history it asked for.
+    pub(crate) fn history(&self, to: hub::ConnId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
+        self.send(Outgoing::History { to: to & !hub::REMOTE, page, frame }, relay);
     }
 
     /// Tells the others this node is going (a node that cannot is dropped
@@ -274,6 +313,20 @@ impl Session {
                         .await;
                 }
             }
+            Outgoing::Chat { page, frame } => {
+                if let Some(message) = frame.chat_literal() {
+                    self.publish(ALL, &Message::Chat { from: node, page, message }, site).await;
+                }
+            }
+            Outgoing::AskHistory { to, page } => {
+                self.publish(&node_channel(to), &Message::HistoryAsk { from: node, page }, site).await;
+            }
+            Outgoing::History { to, page, frame } => {
+                if let Some(messages) = frame.chat_literal() {
+                    self.publish(&node_channel(to), &Message::History { from: node, page, messages }, site)
+                        .await;
+                }
+            }
             Outgoing::Count { page, count } => {
                 let last = site.published.get(&page).copied().unwrap_or(0);
                 if last != count {
@@ -341,6 +394,22 @@ impl Session {
                     Answer::Forged
                 };
                 relay.apply(hub.content(hub::remote(from), page, answer, now()));
+            }
+            Message::Chat { from, page, message } if from != site.node => {
+                // Checked again: Redis and the other node are not trusted either.
+                let checked = chat::read_message(message.get()).and_then(|m| m.check_date(wall_ms()));
+                if checked.is_ok() && hub.host_sockets(page) > 0 {
+                    relay.chat(hub::remote(from), page, SharedFrame::chat(page, message));
+                }
+            }
+            Message::HistoryAsk { from, page } if from != site.node => {
+                relay.apply(hub.history_request(hub::remote(from), page, now()));
+            }
+            Message::History { from, page, messages } if from != site.node => {
+                let answer = chat::check_history(messages, wall_ms())
+                    .ok()
+                    .map(|_| SharedFrame::history(page, messages));
+                relay.apply(hub.history_answer(hub::remote(from), page, answer, now()));
             }
             Message::Bye { from } => site.forget(from),
             _ => {}

@@ -60,10 +60,11 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The largest WebSocket message accepted: a `content` frame whose text
-    /// is at the limit, even if JSON escapes every byte (`\u0000`, 6 bytes).
+    /// The largest WebSocket message accepted from a host: a `content`
+    /// frame whose text is at the limit, even if JSON escapes every byte
+    /// (`\u0000`, 6 bytes), or a chat history at its limit.
     pub fn max_message(&self) -> usize {
-        self.content_limit * 6 + self.control_frame_limit
+        (self.content_limit * 6).max(ep2p_core::chat::HISTORY_BYTES) + self.control_frame_limit
     }
 }
 

@@ -16,6 +16,16 @@ enum Payload {
     Content(Box<RawValue>),
     /// `visitors_count`: the page's hosts.
     Count(usize),
+    /// `chat` to hosts: one message's JSON object as its sender wrote it, checked.
+    Chat(Box<RawValue>),
+    /// `chat_history` to the hosts that asked: the messages' JSON array, checked.
+    History(Box<RawValue>),
+}
+
+/// `chat_history`'s answer as the relay writes it.
+#[derive(serde::Serialize)]
+struct RelayedHistory<'a> {
+    messages: &'a RawValue,
 }
 
 /// One frame for many sockets.
@@ -43,6 +53,22 @@ impl SharedFrame {
         Self::new(topic, Payload::Count(count))
     }
 
+    /// `chat` on `have:H`: a checked message, forwarded verbatim.
+    pub fn chat(hash: PageHash, message: &RawValue) -> Arc<Self> {
+        Self::new(Topic::Have(hash), Payload::Chat(message.to_owned()))
+    }
+
+    /// `chat_history` on `have:H` with a host's checked messages.
+    pub fn history(hash: PageHash, messages: &RawValue) -> Arc<Self> {
+        Self::new(Topic::Have(hash), Payload::History(messages.to_owned()))
+    }
+
+    /// `chat_history` with no messages: nobody else had any.
+    pub fn empty_history(hash: PageHash) -> Arc<Self> {
+        let empty: &RawValue = serde_json::from_str("[]").expect("an empty array is JSON");
+        Self::history(hash, empty)
+    }
+
     pub fn topic(&self) -> Topic {
         self.topic
     }
@@ -52,15 +78,23 @@ impl SharedFrame {
     pub fn content_literal(&self) -> Option<&RawValue> {
         match &self.payload {
             Payload::Content(literal) => Some(literal),
-            Payload::Count(_) => None,
+            _ => None,
         }
     }
 
-    /// Bytes of page text (as JSON) this frame carries; 0 for counts.
+    /// A `chat` frame's message, or a `chat_history` frame's messages, as JSON.
+    pub fn chat_literal(&self) -> Option<&RawValue> {
+        match &self.payload {
+            Payload::Chat(json) | Payload::History(json) => Some(json),
+            _ => None,
+        }
+    }
+
+    /// Bytes of page text (as JSON) this frame carries; 0 for anything else.
     pub fn content_len(&self) -> usize {
         match &self.payload {
             Payload::Content(literal) => literal.get().len(),
-            Payload::Count(_) => 0,
+            _ => 0,
         }
     }
 
@@ -84,6 +118,15 @@ impl SharedFrame {
                     event::VISITORS_COUNT,
                     &VisitorsCount { count: *count },
                 ),
+                Payload::Chat(message) => protocol::encode(vsn, None, None, &topic, event::CHAT, message),
+                Payload::History(messages) => protocol::encode(
+                    vsn,
+                    None,
+                    None,
+                    &topic,
+                    event::CHAT_HISTORY,
+                    &RelayedHistory { messages },
+                ),
             };
             text.into()
         })
@@ -98,6 +141,9 @@ impl PartialEq for SharedFrame {
             && match (&self.payload, &other.payload) {
                 (Payload::Content(a), Payload::Content(b)) => a.get() == b.get(),
                 (Payload::Count(a), Payload::Count(b)) => a == b,
+                (Payload::Chat(a), Payload::Chat(b)) | (Payload::History(a), Payload::History(b)) => {
+                    a.get() == b.get()
+                }
                 _ => false,
             }
     }
@@ -125,6 +171,26 @@ mod tests {
             )
         );
         assert_eq!(frame.content_len(), literal.get().len());
+    }
+
+    #[test]
+    fn chat_and_history_go_to_hosts_verbatim() {
+        let hash = PageHash::of("x");
+        let message: Box<RawValue> =
+            serde_json::from_str(r#"{"id":"i","at":1,"nick":"n","text":"<b>"}"#).unwrap();
+        let frame = SharedFrame::chat(hash, &message);
+        assert_eq!(
+            frame.bytes(Vsn::V2).as_str(),
+            format!(r#"[null,null,"have:{hash}","chat",{{"id":"i","at":1,"nick":"n","text":"<b>"}}]"#)
+        );
+        assert_eq!(
+            SharedFrame::empty_history(hash).bytes(Vsn::V1).as_str(),
+            format!(
+                r#"{{"topic":"have:{hash}","event":"chat_history","payload":{{"messages":[]}},"ref":null}}"#
+            )
+        );
+        assert_eq!(frame.chat_literal().unwrap().get(), message.get());
+        assert_eq!(frame.content_len(), 0);
     }
 
     #[test]

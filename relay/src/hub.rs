@@ -121,6 +121,12 @@ pub enum Effect {
     /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
     /// end of a count window).
     WakeAt { hash: PageHash, at: Instant },
+    /// Push `chat_history` (`{}`) to this host on `have:H`: it is asked for
+    /// the page's chat.
+    AskHistory { host: ConnId, hash: PageHash },
+    /// Send this `chat_history` answer (on `have:H`) to the hosts (or
+    /// nodes) that asked for it.
+    History { frame: Arc<SharedFrame>, to: Vec<ConnId> },
 }
 
 /// A host's answer to `content_request`, as the socket found it.
@@ -142,6 +148,20 @@ struct InFlight {
     /// When the next host is asked if this one has not answered.
     deadline: Instant,
     /// Hosts already asked for this request.
+    tried: Vec<ConnId>,
+}
+
+/// A chat history asked for, under every policy routed like a targeted
+/// request: one host at a time, coalesced, failover at the deadline. The
+/// askers are hosts of the page themselves (or other nodes): never asked.
+#[derive(Debug)]
+struct HistoryAsk {
+    /// Who waits for the answer.
+    askers: Vec<ConnId>,
+    /// The host asked last.
+    host: ConnId,
+    deadline: Instant,
+    /// Hosts already asked.
     tried: Vec<ConnId>,
 }
 
@@ -272,6 +292,8 @@ struct Page {
     /// host that joins is asked at once.
     asking: usize,
     in_flight: Option<InFlight>,
+    /// The chat history asked for, if any.
+    history: Option<HistoryAsk>,
     counts: CountWindow,
     /// The earliest [`Effect::WakeAt`] still to come: one wake-up serves
     /// every deadline up to it, so a busy page does not set a timer per
@@ -289,6 +311,7 @@ impl Page {
             visitors: IndexMap::new(),
             asking: 0,
             in_flight: None,
+            history: None,
             counts: CountWindow::default(),
             wake_at: None,
         }
@@ -486,6 +509,7 @@ impl Hub {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
                 self.fail_over(page, hash, now, tried, &mut fx);
             }
+            self.history_gone(page, hash, host, now, &mut fx);
         });
         fx
     }
@@ -625,6 +649,10 @@ impl Hub {
                 self.demote(page, hash, host, now, &mut fx);
                 self.fail_over(page, hash, now, tried, &mut fx);
             }
+            if page.history.as_ref().is_some_and(|h| h.deadline <= now) {
+                self.metrics.history_failovers.inc();
+                self.ask_history_next(page, hash, now, &mut fx);
+            }
             let window_end = page.counts.sent.map(|(at, _)| at + self.config.count_window);
             if page.counts.wake_pending && window_end.is_none_or(|end| end <= now) {
                 page.counts.wake_pending = false;
@@ -633,12 +661,124 @@ impl Hub {
             // Whatever is not due yet gets the next wake-up.
             let count_due = window_end.filter(|_| page.counts.wake_pending);
             let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
-            let next = in_flight.into_iter().chain(count_due).chain(page.hosts.next_probe()).min();
+            let history = page.history.as_ref().map(|h| h.deadline);
+            let next =
+                in_flight.into_iter().chain(history).chain(count_due).chain(page.hosts.next_probe()).min();
             if let Some(at) = next {
                 schedule(page, hash, at, &mut fx);
             }
         });
         fx
+    }
+
+    /// Every host socket of a page (silent ones included): who a chat
+    /// message goes to.
+    pub fn host_ids(&self, hash: PageHash) -> Vec<ConnId> {
+        self.pages.get(&hash).map_or_else(Vec::new, |page| page.hosts.all())
+    }
+
+    /// A host of the page (or, [`is_remote`], another node for its hosts)
+    /// asks for the chat's history: one other host is asked, or the
+    /// request joins the one in flight. With nobody else to ask, the
+    /// asker gets an empty history at once.
+    pub fn history_request(&self, asker: ConnId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        let mut known = false;
+        self.with_page(hash, |page| {
+            if !is_remote(asker) && !page.hosts.contains(asker) {
+                return;
+            }
+            known = true;
+            self.metrics.history_requests.inc();
+            if let Some(ask) = &mut page.history {
+                if !ask.askers.contains(&asker) {
+                    ask.askers.push(asker);
+                }
+                return;
+            }
+            page.history =
+                Some(HistoryAsk { askers: vec![asker], host: asker, deadline: now, tried: Vec::new() });
+            self.ask_history_next(page, hash, now, &mut fx);
+        });
+        if !known && is_remote(asker) {
+            // Another node asks for a page nobody here hosts any more.
+            fx.push(Effect::History { frame: SharedFrame::empty_history(hash), to: vec![asker] });
+        }
+        fx
+    }
+
+    /// A host's answer to `chat_history`: `Some` (checked by the caller)
+    /// goes to everyone who asked; `None` (refused) asks the next host.
+    /// An answer nobody asked this host for is dropped.
+    pub fn history_answer(
+        &self,
+        host: ConnId,
+        hash: PageHash,
+        answer: Option<Arc<SharedFrame>>,
+        now: Instant,
+    ) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            if page.history.as_ref().is_none_or(|ask| ask.host != host) {
+                return;
+            }
+            match answer {
+                Some(frame) => {
+                    let ask = page.history.take().expect("checked above");
+                    self.metrics.history_served.inc_by(ask.askers.len() as u64);
+                    fx.push(Effect::History { frame, to: ask.askers });
+                }
+                None => {
+                    self.metrics.history_failovers.inc();
+                    self.ask_history_next(page, hash, now, &mut fx);
+                }
+            }
+        });
+        fx
+    }
+
+    /// `conn` (a host or another node) is gone from the page: it waits for
+    /// no history any more, and a history asked of it is asked elsewhere.
+    fn history_gone(&self, page: &mut Page, hash: PageHash, conn: ConnId, now: Instant, fx: &mut Effects) {
+        let Some(ask) = &mut page.history else { return };
+        ask.askers.retain(|asker| *asker != conn);
+        if ask.askers.is_empty() {
+            page.history = None;
+        } else if ask.host == conn {
+            self.metrics.history_failovers.inc();
+            self.ask_history_next(page, hash, now, fx);
+        }
+    }
+
+    /// Asks the next host for the history: a proven one, else a fresh one,
+    /// else (for this node's own hosts) another node, else a slow one —
+    /// never an asker, never one already tried. With nobody left, the
+    /// askers get an empty history: nobody else has one.
+    fn ask_history_next(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
+        let Some(ask) = page.history.as_mut() else { return };
+        let rng = &mut page.rng;
+        let skip = |host: &ConnId| ask.askers.contains(host) || ask.tried.contains(host);
+        let crossing = ask.askers.iter().any(|asker| !is_remote(*asker));
+        let hosts = &page.hosts;
+        let remote = &page.remote;
+        let picked = other(&hosts.proven, &skip, rng)
+            .or_else(|| other(&hosts.fresh, &skip, rng))
+            .or_else(|| crossing.then(|| other(&remote.ready, &skip, rng)).flatten())
+            .or_else(|| other(&hosts.slow, &skip, rng))
+            .or_else(|| other(&hosts.probed, &skip, rng))
+            .or_else(|| crossing.then(|| other(&remote.late, &skip, rng)).flatten());
+        let Some(host) = picked else {
+            let ask = page.history.take().expect("checked above");
+            fx.push(Effect::History { frame: SharedFrame::empty_history(hash), to: ask.askers });
+            return;
+        };
+        ask.host = host;
+        ask.tried.push(host);
+        ask.deadline = now + self.config.request_timeout;
+        self.metrics.history_asks.inc();
+        fx.push(Effect::AskHistory { host, hash });
+        let deadline = ask.deadline;
+        schedule(page, hash, deadline, fx);
     }
 
     /// A page's health as anyone may see it: the hosts its count shows
@@ -657,6 +797,9 @@ impl Hub {
             page.remote.set(node, count);
             if page.counted() != counted {
                 self.count_changed(page, hash, now, fx);
+            }
+            if count == 0 {
+                self.history_gone(page, hash, node, now, fx);
             }
             if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == node) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
@@ -875,6 +1018,22 @@ fn either(a: &IndexMap<ConnId, IpAddr>, b: &IndexMap<ConnId, IpAddr>, rng: &mut 
     let i = rng.gen_range(0..n);
     let (set, i) = if i < a.len() { (a, i) } else { (b, i - a.len()) };
     set.get_index(i).map(|(host, _)| *host)
+}
+
+/// A member of `set` that `skip` does not rule out, from a random start.
+/// The ones ruled out (askers and hosts tried) are few, so this stops early.
+fn other<V>(
+    set: &IndexMap<ConnId, V>,
+    skip: &impl Fn(&ConnId) -> bool,
+    rng: &mut SmallRng,
+) -> Option<ConnId> {
+    if set.is_empty() {
+        return None;
+    }
+    let start = rng.gen_range(0..set.len());
+    (0..set.len())
+        .map(|i| *set.get_index((start + i) % set.len()).expect("in range").0)
+        .find(|host| !skip(host))
 }
 
 /// A slow host not tried for this request: from a random start, the first
@@ -1452,6 +1611,109 @@ mod tests {
             assert_eq!(delivered(&hub.content(host, h, good(h), now)).len(), 2);
         }
     }
+
+    fn history_asks(fx: &Effects) -> Vec<ConnId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::AskHistory { host, .. } => Some(*host),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Who a history went to, and whether it was the empty one.
+    fn histories(fx: &Effects) -> Vec<(Vec<ConnId>, bool)> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::History { frame, to } => {
+                    Some((to.clone(), frame.chat_literal().is_some_and(|m| m.get() == "[]")))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn some_history(h: PageHash) -> Option<Arc<SharedFrame>> {
+        let messages = serde_json::value::to_raw_value(&["m"]).unwrap();
+        Some(SharedFrame::history(h, &messages))
+    }
+
+    #[test]
+    fn a_history_is_asked_of_one_other_host_and_goes_only_to_who_asked() {
+        for policy in Policy::ALL {
+            let (hub, h, now) = hosted(policy, 5, 2);
+            let fx = hub.history_request(3, h, now);
+            let asked = history_asks(&fx);
+            assert_eq!(asked.len(), 1, "{policy}");
+            assert_ne!(asked[0], 3, "never the asker");
+            assert!(fx.contains(&Effect::WakeAt { hash: h, at: now + Duration::from_secs(1) }));
+            // A second new host joins the request in flight.
+            assert!(hub.history_request(4, h, now).is_empty());
+            assert!(
+                hub.history_answer(asked[0] % 5 + 1, h, some_history(h), now).is_empty()
+                    || asked[0] % 5 + 1 == asked[0]
+            );
+            let fx = hub.history_answer(asked[0], h, some_history(h), now);
+            assert_eq!(histories(&fx), vec![(vec![3, 4], false)]);
+            assert!(delivered(&fx).is_empty() && asks(&fx).is_empty(), "no visitor, no page request");
+            // The request is over: a late second answer goes nowhere.
+            assert!(hub.history_answer(asked[0], h, some_history(h), now).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_history_asked_of_a_silent_leaving_or_lying_host_is_asked_of_the_next() {
+        let (hub, h, now) = hosted(Policy::Targeted, 4, 0);
+        let first = history_asks(&hub.history_request(1, h, now))[0];
+        assert!(history_asks(&hub.wake(h, now + Duration::from_millis(999))).is_empty());
+        let second = history_asks(&hub.wake(h, now + Duration::from_secs(1)));
+        assert_eq!(second.len(), 1);
+        assert!(second[0] != first && second[0] != 1);
+        let third = history_asks(&hub.leave_host(second[0], h, now + Duration::from_secs(1)));
+        assert_eq!(third.len(), 1);
+        assert!(![1, first, second[0]].contains(&third[0]));
+        // A refused answer (malformed, from the future…) moves on too; with
+        // nobody left the asker gets an empty history at once.
+        let fx = hub.history_answer(third[0], h, None, now + Duration::from_secs(1));
+        assert_eq!(histories(&fx), vec![(vec![1], true)]);
+        assert_eq!(hub.metrics().history_failovers.get(), 3);
+    }
+
+    #[test]
+    fn the_only_host_gets_an_empty_history_and_askers_who_leave_are_forgotten() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 0);
+        assert_eq!(histories(&hub.history_request(1, h, now)), vec![(vec![1], true)]);
+        // Only hosts ask: a visitor's request is ignored.
+        hub.join_visitor(50, h);
+        assert!(hub.history_request(50, h, now).is_empty());
+        // An asker that leaves waits for nothing; the last one cancels the request.
+        hub.join_host(2, h, now);
+        let asked = history_asks(&hub.history_request(2, h, now));
+        assert_eq!(asked, vec![1]);
+        hub.leave_host(2, h, now);
+        assert!(hub.history_answer(1, h, some_history(h), now).is_empty());
+        // Another node asking for a page nobody hosts here gets an empty history.
+        let node = remote(9);
+        assert_eq!(histories(&hub.history_request(node, page(7), now)), vec![(vec![node], true)]);
+    }
+
+    #[test]
+    fn another_node_is_asked_for_the_history_only_when_no_host_here_can_answer() {
+        let (hub, h, now) = hosted(Policy::Targeted, 1, 0);
+        let node = remote(5);
+        hub.set_remote(node, h, 3, now);
+        assert_eq!(history_asks(&hub.history_request(1, h, now)), vec![node]);
+        assert_eq!(histories(&hub.history_answer(node, h, some_history(h), now)), vec![(vec![1], false)]);
+        // A node that disappears fails the request over (to nobody: empty).
+        assert_eq!(history_asks(&hub.history_request(1, h, now)), vec![node]);
+        assert_eq!(histories(&hub.set_remote(node, h, 0, now)), vec![(vec![1], true)]);
+        // Another node's request is served by hosts here, never sent on.
+        hub.join_host(2, h, now);
+        let asker = remote(6);
+        hub.set_remote(remote(7), h, 1, now);
+        let asked = history_asks(&hub.history_request(asker, h, now));
+        assert!(asked == vec![1] || asked == vec![2], "{asked:?}");
+    }
 }
 
 /// The hub driven by arbitrary bytes, checked against a plain model after
@@ -1471,6 +1733,8 @@ pub mod sequences {
         remote: BTreeMap<PageHash, BTreeMap<ConnId, usize>>,
         /// Other nodes that have asked for a page.
         remote_askers: BTreeMap<PageHash, BTreeSet<ConnId>>,
+        /// Hosts (and nodes) waiting for a page's chat history.
+        history_askers: BTreeMap<PageHash, BTreeSet<ConnId>>,
     }
 
     impl Model {
@@ -1504,13 +1768,14 @@ pub mod sequences {
             let page = pages[usize::from(op[2] % 3)];
             now += Duration::from_millis(u64::from(op[2] / 3) * 5);
             let mut verified = true;
-            let effects = match op[0] % 10 {
+            let effects = match op[0] % 12 {
                 0 => {
                     model.hosts.entry(page).or_default().insert(conn);
                     hub.join_host(conn, page, now)
                 }
                 1 => {
                     model.hosts.entry(page).or_default().remove(&conn);
+                    model.history_askers.entry(page).or_default().remove(&conn);
                     hub.leave_host(conn, page, now)
                 }
                 2 => {
@@ -1532,6 +1797,7 @@ pub mod sequences {
                     verified = op[0] & 0x80 == 0;
                     if !verified {
                         model.hosts.entry(page).or_default().remove(&conn);
+                        model.history_askers.entry(page).or_default().remove(&conn);
                     }
                     let answer = if verified { good(page) } else { Answer::Forged };
                     hub.content(conn, page, answer, now)
@@ -1544,10 +1810,29 @@ pub mod sequences {
                     let nodes = model.remote.entry(page).or_default();
                     if count == 0 {
                         nodes.remove(&node);
+                        // A node that counts nothing waits for no history here.
+                        model.history_askers.entry(page).or_default().remove(&node);
                     } else {
                         nodes.insert(node, count);
                     }
                     hub.set_remote(node, page, count, now)
+                }
+                10 => {
+                    // A host (or, with the top bit, another node) asks for the chat.
+                    let asker = if op[0] & 0x80 != 0 { remote(u64::from(op[1] % 3) + 1) } else { conn };
+                    if is_remote(asker) || Model::has(&model.hosts, &page, &asker) {
+                        model.history_askers.entry(page).or_default().insert(asker);
+                    }
+                    hub.history_request(asker, page, now)
+                }
+                11 => {
+                    // A host answers a history ask (well or not), asked or not.
+                    if !Model::has(&model.hosts, &page, &conn) {
+                        continue;
+                    }
+                    let messages = serde_json::value::to_raw_value(&Vec::<u8>::new()).expect("serializes");
+                    let answer = (op[0] & 0x80 == 0).then(|| SharedFrame::history(page, &messages));
+                    hub.history_answer(conn, page, answer, now)
                 }
                 _ => {
                     // Another node asks for the page (routing across nodes is targeted only).
@@ -1560,11 +1845,11 @@ pub mod sequences {
                     hub.request(node, page, now)
                 }
             };
-            check(&hub, &model, &pages, &effects, verified);
+            check(&hub, &mut model, &pages, &effects, verified);
         }
     }
 
-    fn check(hub: &Hub, model: &Model, pages: &[PageHash], effects: &Effects, verified: bool) {
+    fn check(hub: &Hub, model: &mut Model, pages: &[PageHash], effects: &Effects, verified: bool) {
         for &page in pages {
             let hosts = model.hosts.get(&page).map_or(0, BTreeSet::len);
             let waiting = model.visitors.get(&page).map_or(0, BTreeSet::len);
@@ -1610,6 +1895,25 @@ pub mod sequences {
                     assert!(*local <= expected.len(), "silent hosts are not counted");
                     assert!(*count <= expected.len() + model.remote_sum(hash));
                     assert!(visitors.iter().all(|v| Model::has(&model.visitors, hash, v)));
+                }
+                Effect::AskHistory { host, hash } => {
+                    let askers = model.history_askers.get(hash);
+                    assert!(askers.is_none_or(|a| !a.contains(host)), "asked an asker for the history");
+                    if is_remote(*host) {
+                        let count = model.remote.get(hash).and_then(|nodes| nodes.get(host));
+                        assert!(count.is_some_and(|c| *c > 0), "asked a node that hosts nothing");
+                    } else {
+                        assert!(Model::has(&model.hosts, hash, host), "asked a non-host for the history");
+                    }
+                }
+                Effect::History { frame, to } => {
+                    let hash = frame.topic().page().expect("histories go to have:H");
+                    assert!(!to.is_empty());
+                    let askers = model.history_askers.entry(hash).or_default();
+                    for asker in to {
+                        assert!(askers.remove(asker), "a history for someone who did not ask");
+                        assert!(is_remote(*asker) || Model::has(&model.hosts, &hash, asker));
+                    }
                 }
                 Effect::WakeAt { .. } => {}
             }

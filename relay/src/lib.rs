@@ -50,4 +50,4 @@ pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, serve};
 pub use hub::{HubConfig, Policy};
 pub use metrics::Reject;
-pub use relay::{Relay, StartError};
+pub use relay::{wall_ms, Relay, StartError};

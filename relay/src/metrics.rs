@@ -48,8 +48,10 @@ reasons! {
     UnknownEvent => "unknown_event",
     /// A join past the per-socket topic limit.
     TooManyTopics => "too_many_topics",
-    /// Past a request or frame rate limit.
+    /// Past a request, chat or frame rate limit.
     RateLimited => "rate_limited",
+    /// A chat message dated more than a minute ahead of the relay's clock.
+    FutureDated => "future_dated",
     /// A frame or page over its size limit.
     TooBig => "too_big",
     /// A binary frame.
@@ -138,6 +140,18 @@ metrics! {
     bad_hashes: Counter,
     /// Verified content nobody was waiting for.
     unsolicited: Counter,
+    /// Chat messages passed on to a page's other hosts.
+    chat_messages: Counter,
+    /// Chat message frames sent to hosts (a message to n other hosts is n).
+    chat_deliveries: Counter,
+    /// chat_history requests from hosts (and other nodes).
+    history_requests: Counter,
+    /// chat_history requests sent to hosts.
+    history_asks: Counter,
+    /// Hosts asked for a chat history after another timed out, left or was refused.
+    history_failovers: Counter,
+    /// Chat histories delivered to hosts that asked.
+    history_served: Counter,
     /// Bytes of page text (as JSON) sent to visitors.
     bytes_relayed: Counter,
     /// Text frames received.

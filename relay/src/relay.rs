@@ -26,6 +26,8 @@ pub enum Outbound {
     /// `content_request` for this socket's `have:H` channel, stamped with
     /// the channel's `join_ref` by the socket task.
     Ask(PageHash),
+    /// `chat_history` (`{}`) for this socket's `have:H` channel, likewise.
+    AskHistory(PageHash),
 }
 
 /// How the relay reaches one socket's task.
@@ -143,6 +145,13 @@ pub struct Relay(Arc<Inner>);
 /// the hub's deadlines too.
 pub fn now() -> Instant {
     tokio::time::Instant::now().into_std()
+}
+
+/// The wall clock in ms since the Unix epoch: chat messages are dated with it.
+pub fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis().min(u128::from(u64::MAX)) as u64)
 }
 
 impl Relay {
@@ -334,6 +343,23 @@ impl Relay {
                         self.send(visitor, Outbound::Shared(to_visitors.clone()));
                     }
                 }
+                Effect::AskHistory { host, hash } if is_remote(host) => {
+                    if let Some(cluster) = self.cluster() {
+                        cluster.ask_history(host, hash, self);
+                    }
+                }
+                Effect::AskHistory { host, hash } => self.send(host, Outbound::AskHistory(hash)),
+                Effect::History { frame, to } => {
+                    for asker in to {
+                        match (is_remote(asker), self.cluster(), frame.topic().page()) {
+                            (true, Some(cluster), Some(hash)) => {
+                                cluster.history(asker, hash, frame.clone(), self)
+                            }
+                            (true, _, _) => {}
+                            (false, _, _) => self.send(asker, Outbound::Shared(frame.clone())),
+                        }
+                    }
+                }
                 Effect::WakeAt { hash, at } => {
                     let relay = self.clone();
                     tokio::spawn(async move {
@@ -342,6 +368,25 @@ impl Relay {
                         relay.apply(effects);
                     });
                 }
+            }
+        }
+    }
+
+    /// Passes a checked chat message from `from` (a host, or another node)
+    /// to every other host of the page here and, when it comes from a host
+    /// here, to the site's other nodes. Nothing is kept.
+    pub fn chat(&self, from: ConnId, hash: PageHash, frame: Arc<SharedFrame>) {
+        let hosts = self.0.hub.host_ids(hash);
+        let mut sent = 0;
+        for host in hosts.into_iter().filter(|host| *host != from) {
+            self.send(host, Outbound::Shared(frame.clone()));
+            sent += 1;
+        }
+        self.0.metrics.chat_messages.inc();
+        self.0.metrics.chat_deliveries.inc_by(sent);
+        if !is_remote(from) {
+            if let Some(cluster) = self.cluster() {
+                cluster.chat(hash, frame, self);
             }
         }
     }

@@ -8,7 +8,8 @@ use crate::hub::{Answer, ConnId};
 use crate::limits::Bucket;
 use crate::meter::{MessageTooBig, Meter};
 use crate::metrics::Reject;
-use crate::relay::{now, Admission, Outbound, Relay};
+use crate::relay::{now, wall_ms, Admission, Outbound, Relay};
+use ep2p_core::chat::{self, ChatError, RawHistory};
 use ep2p_core::protocol::{
     self, event, ContentFrame, ContentRequest, Empty, Frame, PageHash, ProtocolError, RawContent, Reason,
     Ref, Reply, Status, Topic, VisitorsCount, Vsn,
@@ -78,6 +79,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
         relay: relay.clone(),
         channels: HashMap::new(),
         requests: Bucket::new(limits.requests_per_second, now()),
+        chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
         frames: Bucket::new(limits.frames_per_second, now()),
         out: Vec::new(),
         quiet_until: None,
@@ -207,8 +209,10 @@ struct Session {
     relay: Relay,
     /// Joined topics and the join_ref each was joined with.
     channels: HashMap<Topic, Option<Ref>>,
-    /// `content_request`s allowed.
+    /// `content_request`s (and `chat_history` requests) allowed.
     requests: Bucket,
+    /// `chat` messages allowed.
+    chats: Bucket,
     /// Frames of any kind allowed.
     frames: Bucket,
     /// Frames to write before reading again.
@@ -301,14 +305,18 @@ impl Session {
     fn queue_outbound(&mut self, frame: Outbound) {
         match frame {
             Outbound::Shared(shared) => self.out.push(shared.bytes(self.vsn)),
-            Outbound::Ask(hash) => {
-                let topic = Topic::Have(hash);
-                // The host may have left since the ask was queued.
-                if let Some(join_ref) = self.channels.get(&topic).cloned() {
-                    let topic = topic.to_string();
-                    self.push(join_ref.as_ref(), None, &topic, event::CONTENT_REQUEST, &Empty {});
-                }
-            }
+            Outbound::Ask(hash) => self.ask(hash, event::CONTENT_REQUEST),
+            Outbound::AskHistory(hash) => self.ask(hash, event::CHAT_HISTORY),
+        }
+    }
+
+    /// Asks this host for the page (or its chat): `{}` on its `have:H`.
+    fn ask(&mut self, hash: PageHash, event: &str) {
+        let topic = Topic::Have(hash);
+        // The host may have left since the ask was queued.
+        if let Some(join_ref) = self.channels.get(&topic).cloned() {
+            let topic = topic.to_string();
+            self.push(join_ref.as_ref(), None, &topic, event, &Empty {});
         }
     }
 
@@ -516,6 +524,19 @@ impl Session {
                 self.relay.apply(effects);
                 Ok(())
             }
+            (Topic::Have(hash), event::CHAT) => {
+                self.chat(hash, join_ref, frame);
+                Ok(())
+            }
+            (Topic::Have(hash), event::CHAT_HISTORY) => {
+                self.chat_history(hash, join_ref, frame);
+                Ok(())
+            }
+            (Topic::Want(hash), event::CHAT | event::CHAT_HISTORY) => {
+                let reason = format!("only hosts chat: join have:{hash} once you have the page");
+                self.refuse(Reject::UnknownEvent, join_ref, frame, &reason);
+                Ok(())
+            }
             (Topic::Have(hash), event::CONTENT) => match frame.payload_as::<RawContent>() {
                 Ok(content) => {
                     self.content(hash, join_ref.cloned(), frame.msg_ref.as_ref(), &frame.topic, content)
@@ -530,6 +551,59 @@ impl Session {
                 Ok(())
             }
         }
+    }
+
+    /// A host says something: checked, within the socket's chat rate, then
+    /// passed to every other host of the page (on every node). The relay
+    /// keeps nothing; the sender gets an ok reply.
+    fn chat(&mut self, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+        if !self.chats.take(now()) {
+            self.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+            return;
+        }
+        let checked = chat::read_message(frame.payload.get()).and_then(|m| m.check_date(wall_ms()));
+        if let Err(error) = checked {
+            self.refuse(chat_reject(&error), join_ref, frame, &error.to_string());
+            return;
+        }
+        self.relay.chat(self.conn, hash, SharedFrame::chat(hash, frame.payload));
+        self.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
+    }
+
+    /// `chat_history` from a host: without messages, it asks for the
+    /// history (routed to one other host); with them, it answers an ask
+    /// (checked, then passed to whoever asked; refused, the next host is asked).
+    fn chat_history(&mut self, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+        let history: RawHistory = match frame.payload_as() {
+            Ok(history) => history,
+            Err(error) => {
+                self.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+                return;
+            }
+        };
+        let Some(messages) = history.messages else {
+            if !self.requests.take(now()) {
+                self.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+                return;
+            }
+            let effects = self.relay.hub().history_request(self.conn, hash, now());
+            self.relay.apply(effects);
+            return;
+        };
+        let checked = if messages.get().len() > chat::HISTORY_BYTES {
+            Err(ChatError::Malformed("history over 1 MiB".into()))
+        } else {
+            chat::check_history(messages, wall_ms())
+        };
+        let answer = match checked {
+            Ok(_) => Some(SharedFrame::history(hash, messages)),
+            Err(error) => {
+                self.refuse(chat_reject(&error), join_ref, frame, &error.to_string());
+                None
+            }
+        };
+        let effects = self.relay.hub().history_answer(self.conn, hash, answer, now());
+        self.relay.apply(effects);
     }
 
     /// A host's answer: checked against its hash before anyone sees it.
@@ -573,5 +647,14 @@ impl Session {
             self.relay.apply(effects);
         }
         Ok(())
+    }
+}
+
+/// How a refused chat message is counted.
+fn chat_reject(error: &ChatError) -> Reject {
+    match error {
+        ChatError::Future => Reject::FutureDated,
+        ChatError::TooLong | ChatError::TooMany => Reject::TooBig,
+        _ => Reject::Malformed,
     }
 }

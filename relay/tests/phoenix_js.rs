@@ -1,7 +1,8 @@
 //! The official `phoenix` JS client (Node, `ws` transport) plays the original
 //! app's browser code against our relay: it hosts a page a Rust client
-//! fetches, and fetches a page a Rust client hosts.
+//! fetches, fetches a page a Rust client hosts, and chats with Rust hosts.
 
+use ep2p_core::chat::{self, Message};
 use ep2p_core::protocol::{PageHash, Vsn};
 use ep2p_testkit::*;
 use serde_json::Value;
@@ -54,6 +55,14 @@ impl JsClient {
             .unwrap_or_else(|_| panic!("no {event} from the JS client"))
     }
 
+    /// Writes one line to the client's stdin (in chat mode: says it).
+    async fn line(&mut self, text: &str) {
+        use tokio::io::AsyncWriteExt;
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        stdin.write_all(format!("{text}\n").as_bytes()).await.unwrap();
+        stdin.flush().await.unwrap();
+    }
+
     async fn stop(mut self) {
         drop(self.child.stdin.take());
         let status = tokio::time::timeout(PATIENCE, self.child.wait()).await;
@@ -101,5 +110,48 @@ async fn the_official_js_client_fetches_a_page_a_rust_client_hosts_and_then_serv
     visitor.request(hash).await;
     assert_eq!(visitor.content(hash).await, text);
     js.expect("served").await;
+    js.stop().await;
+}
+
+#[tokio::test]
+async fn the_official_js_client_chats_with_rust_hosts_and_serves_the_history() {
+    let server = TestServer::default().await;
+    let text = "a page to talk about";
+    let hash = PageHash::of(text);
+    let mut js = JsClient::spawn(&server, "chat", text);
+    js.expect("hosting").await;
+    assert_eq!(js.expect("history").await["messages"], serde_json::json!([]), "alone: an empty history");
+
+    let mut rust = Client::connect(&server, Vsn::V2).await;
+    rust.join_ok(&have(hash)).await;
+    rust.push(&have(hash), "chat_history", serde_json::json!({})).await;
+    js.expect("history_asked").await;
+    assert_eq!(rust.event(&have(hash), "chat_history").await.payload["messages"], serde_json::json!([]));
+
+    // Rust → JS.
+    let hello = Message::plain(ep2p_relay::wall_ms(), "Rust", "hello \"phoenix\" <b>😀</b>").unwrap();
+    let reply = rust.call(&have(hash), "chat", serde_json::to_value(&hello).unwrap()).await;
+    assert_eq!(reply.status(), Some("ok"));
+    assert_eq!(js.expect("chat").await["message"], serde_json::to_value(&hello).unwrap());
+
+    // JS → Rust: its id, made with JSON.stringify, is the one our code makes.
+    let said = "from phoenix.js: \"quotes\", tabs\tand ünïcödé 中文 😀";
+    js.line(said).await;
+    js.expect("sent").await;
+    let got = rust.event(&have(hash), "chat").await;
+    let from_js = chat::read_message(&got.payload.to_string()).expect("the JS client's message checks out");
+    assert_eq!(from_js.body(), &chat::Body::Plain { nick: "phoenix.js".into(), text: said.into() });
+
+    // A newcomer gets both, from the JS client (the only other host).
+    drop(rust);
+    eventually("the Rust host is gone", || server.relay.hub().health(hash).hosts == 1).await;
+    let mut newcomer = Client::connect(&server, Vsn::V1).await;
+    newcomer.join_ok(&have(hash)).await;
+    newcomer.push(&have(hash), "chat_history", serde_json::json!({})).await;
+    let history = newcomer.event(&have(hash), "chat_history").await;
+    let messages: Vec<Message> = serde_json::from_value(history.payload["messages"].clone()).unwrap();
+    let mut expected = vec![hello, from_js];
+    expected.sort_by_key(Message::key);
+    assert_eq!(messages, expected);
     js.stop().await;
 }
