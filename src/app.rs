@@ -1,8 +1,10 @@
 //! The pages: the HTML shell, the routes, the homepage and the page view.
 //! Rendered on the server, hydrated in the browser.
 
+use crate::chat::Message;
+use crate::chat_panel::ChatPanel;
 use crate::link::Fragment;
-use crate::machine::{Phase, Snapshot};
+use crate::machine::{NotSent, Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use crate::sealed;
 use leptos::prelude::*;
@@ -491,13 +493,36 @@ fn PageView(hash: PageHash) -> impl IntoView {
     let copied = RwSignal::new(false);
     let short = hash.to_string()[..12].to_string();
 
+    // The page's chat, as this tab's machine holds it.
+    let chat_messages = RwSignal::new(Vec::<Message>::new());
+    let not_sent = RwSignal::new(None::<NotSent>);
+    let fragment = leptos_router::hooks::use_location().hash;
+    // The link's key, once it has opened this encrypted page: the chat's key too.
+    let chat_key = Signal::derive(move || {
+        (encrypted() && locked.with(Option::is_none) && text.with(Option::is_some))
+            .then(|| Fragment::parse(&fragment.get()).ok().and_then(|f| f.key))
+            .flatten()
+    });
+    let can_send = Signal::derive(move || snapshot.with(|s| s.phase == Phase::Hosting));
+
     let text_node = NodeRef::<leptos::html::Div>::new();
+    #[cfg(not(feature = "hydrate"))]
+    let say = Callback::new(|_: Message| {});
+    #[cfg(feature = "hydrate")]
+    let say = {
+        let driver = connect_page(hash, snapshot, wire, offered, chat_messages, not_sent);
+        Callback::new(move |message: Message| {
+            driver.with_value(|d| {
+                if let Some(d) = d {
+                    d.say(message);
+                }
+            })
+        })
+    };
     #[cfg(feature = "hydrate")]
     {
-        connect_page(hash, snapshot, wire, offered);
         read_page(wire, text, locked);
         Effect::new(move |_| hydrated.set(true));
-        let fragment = leptos_router::hooks::use_location().hash;
         Effect::new(move |_| as_markdown.set(Fragment::parse(&fragment.get()).is_ok_and(|f| f.markdown)));
         // HTML parsing turns CR LF into LF (and NUL into U+FFFD) in the text the
         // server rendered; once the machine has verified the page, the DOM
@@ -626,6 +651,9 @@ fn PageView(hash: PageHash) -> impl IntoView {
                 }}
             </Suspense>
         </article>
+        <Show when=move || snapshot.with(|s| s.has_content)>
+            <ChatPanel messages=chat_messages not_sent can_send encrypted=Signal::derive(encrypted) key=chat_key say/>
+        </Show>
     }
 }
 
@@ -656,7 +684,9 @@ fn connect_page(
     snapshot: RwSignal<Snapshot>,
     wire: RwSignal<Option<String>>,
     offered: Resource<Result<Option<String>, ServerFnError>>,
-) {
+    chat: RwSignal<Vec<Message>>,
+    not_sent: RwSignal<Option<NotSent>>,
+) -> StoredValue<Option<crate::socket::Driver>, LocalStorage> {
     use crate::socket::Driver;
     let driver = StoredValue::new_local(None::<Driver>);
     Effect::new(move |started: Option<bool>| {
@@ -668,7 +698,12 @@ fn connect_page(
         let initial = wire.get_untracked();
         let offer = offer.ok().flatten().filter(|_| initial.is_none());
         let started = Driver::start(hash, initial, offer, move |machine| {
-            snapshot.set(machine.snapshot());
+            let now = machine.snapshot();
+            if snapshot.with_untracked(|s| s.chat_version) != now.chat_version {
+                chat.set(machine.chat().iter().cloned().collect());
+                not_sent.set(machine.not_sent().cloned());
+            }
+            snapshot.set(now);
             if wire.with_untracked(Option::is_none) {
                 if let Some(content) = machine.content() {
                     wire.set(Some(content.to_string()));
@@ -692,6 +727,7 @@ fn connect_page(
             }
         });
     });
+    driver
 }
 
 /// Shows the verified page: as it is, or decrypted with the key in the

@@ -5,10 +5,12 @@
 //!
 //! # Layout
 //!
-//! * `protocol`, `machine` — re-exported from the `ep2p-core` crate (`core/`):
+//! * `protocol`, `machine`, `chat`, `sealed`, `link` — re-exported from the `ep2p-core` crate (`core/`):
 //!   the wire protocol and the visitor's state machine, plain Rust shared
 //!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
+//! * `chat_panel` — the chat beside a page: its messages, the box to say
+//!   something, the nickname (messages come and go through the machine).
 //! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
@@ -21,8 +23,9 @@
 //! it, and serves them with `ep2p_relay::serve`.
 
 pub mod app;
+pub mod chat_panel;
 pub mod markdown;
-pub use ep2p_core::{link, machine, protocol, sealed};
+pub use ep2p_core::{chat, link, machine, protocol, sealed};
 
 #[cfg(feature = "hydrate")]
 pub mod crypto;

@@ -2,6 +2,7 @@
 //! machine. It feeds the machine events (open, close, frames, timers) and
 //! carries out its commands; every decision is in `machine.rs`.
 
+use crate::chat::Message;
 use crate::machine::{Command, Event, Timer, Visitor};
 use crate::protocol::PageHash;
 use gloo_timers::callback::Timeout;
@@ -57,6 +58,7 @@ impl Driver {
     ) -> Self {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let (mut machine, mut commands) = Visitor::new(hash, content, seed);
+        machine.set_now(wall_ms());
         if let Some(text) = offered {
             commands.extend(machine.step(Event::Offered(text)));
         }
@@ -71,6 +73,12 @@ impl Driver {
         run(&inner, commands);
         (inner.on_change)(&inner.machine.borrow());
         Self(inner)
+    }
+
+    /// Says a message in the page's chat (the machine refuses it unless
+    /// this tab hosts the page).
+    pub fn say(&self, message: Message) {
+        handle(&self.0, Event::Say(message));
     }
 
     /// Leaves the page: closes the socket normally and stops every timer.
@@ -88,7 +96,11 @@ fn handle(inner: &Rc<Inner>, event: Event) {
     if inner.stopped.get() {
         return;
     }
-    let commands = inner.machine.borrow_mut().step(event);
+    let commands = {
+        let mut machine = inner.machine.borrow_mut();
+        machine.set_now(wall_ms());
+        machine.step(event)
+    };
     run(inner, commands);
     (inner.on_change)(&inner.machine.borrow());
 }
@@ -127,6 +139,11 @@ fn run(inner: &Rc<Inner>, commands: Vec<Command>) {
             }
         }
     }
+}
+
+/// This browser's clock, in ms since the Unix epoch (chat messages are dated with it).
+pub fn wall_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
 }
 
 /// Runs `f` on the next turn of the event loop, outside the current step.

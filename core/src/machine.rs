@@ -319,6 +319,9 @@ impl Visitor {
     /// Says a message: into this tab's chat at once, and to the other
     /// hosts through the relay. Refused here when this tab is no host.
     fn say(&mut self, message: Message, out: &mut Vec<Command>) {
+        if self.not_sent.take().is_some() {
+            self.chat_version += 1;
+        }
         let Channel::Joined(join_ref) = self.have.clone() else {
             self.refused(message, "only hosts of the page can chat: wait until this tab has the page");
             return;

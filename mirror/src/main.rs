@@ -302,7 +302,15 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
     let kept = pages.into_iter().map(|(hash, text)| (hash, Some(text)));
     for (hash, content) in kept.chain(wanted.into_iter().map(|hash| (hash, None))) {
         println!("{hash} {}", endpoints.link(hash));
-        tasks.spawn(peer::run(endpoints.relay.clone(), hash, content, reports.clone(), stopped.clone()));
+        let chat = store.chat(hash);
+        tasks.spawn(peer::run(
+            endpoints.relay.clone(),
+            hash,
+            content,
+            chat,
+            reports.clone(),
+            stopped.clone(),
+        ));
     }
     drop(reports);
 
@@ -319,6 +327,11 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
                     Ok(_) => println!("saved {hash} {} bytes", text.len()),
                     Err(e) => eprintln!("cannot save {hash}: {e}"),
                 },
+                Some(Report::Chat(hash, messages)) => {
+                    if let Err(e) = store.save_chat(hash, &messages) {
+                        eprintln!("cannot keep the chat of {hash}: {e}");
+                    }
+                }
                 Some(Report::Status(hash, snapshot)) => {
                     let key = (snapshot.phase, snapshot.hosts, snapshot.rejected);
                     if last_phase.insert(hash, key) != Some(key) {

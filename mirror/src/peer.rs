@@ -1,8 +1,10 @@
 //! One page, one connection: the same state machine the browser runs
 //! (`ep2p_core::machine`), driven over tokio-tungstenite. Fetching,
 //! verifying, hosting, heartbeats and reconnecting with back-off and jitter
-//! all live in the machine; this file only carries out its commands.
+//! all live in the machine — and so does the page's chat, which the mirror
+//! keeps beside the page; this file only carries out its commands.
 
+use ep2p_core::chat::Message as ChatMessage;
 use ep2p_core::machine::{Command, Event, Phase, Snapshot, Timer, Visitor};
 use ep2p_core::protocol::PageHash;
 use futures_util::{SinkExt, StreamExt};
@@ -26,25 +28,35 @@ pub enum Report {
     Status(PageHash, Snapshot),
     /// Verified text arrived for a page that was being fetched.
     Fetched(PageHash, String),
+    /// The page's chat changed: every message it now holds, in order.
+    Chat(PageHash, Vec<ChatMessage>),
+}
+
+/// The wall clock in ms since the Unix epoch (chat messages are dated with it).
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis().min(u128::from(u64::MAX)) as u64)
 }
 
 /// Runs one page until `shutdown` turns true: fetches it first if `content`
-/// is `None`, then hosts it.
+/// is `None`, then hosts it, with the chat kept from earlier runs.
 pub async fn run(
     relay: String,
     hash: PageHash,
     content: Option<String>,
+    chat: Vec<ChatMessage>,
     reports: mpsc::UnboundedSender<Report>,
     shutdown: watch::Receiver<bool>,
 ) {
-    drive(relay, hash, content, Some(reports), shutdown).await;
+    drive(relay, hash, content, chat, Some(reports), shutdown).await;
 }
 
 /// Fetches one page as a visitor and leaves before hosting it: the verified
 /// text, or `None` once the relay says nobody hosts it.
 pub async fn fetch(relay: String, hash: PageHash) -> Option<String> {
     let (_never, shutdown) = watch::channel(false);
-    drive(relay, hash, None, None, shutdown).await
+    drive(relay, hash, None, Vec::new(), None, shutdown).await
 }
 
 /// The machine's loop. Without `reports` it only fetches: it stops before
@@ -54,11 +66,15 @@ async fn drive(
     relay: String,
     hash: PageHash,
     content: Option<String>,
+    chat: Vec<ChatMessage>,
     reports: Option<mpsc::UnboundedSender<Report>>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Option<String> {
     let fetching = content.is_none();
     let (mut machine, commands) = Visitor::new(hash, content, rand::random());
+    machine.set_now(wall_ms());
+    machine.restore_chat(chat);
+    let mut chat_version = machine.snapshot().chat_version;
     let mut pending: VecDeque<Command> = commands.into();
     let mut events: VecDeque<Event> = VecDeque::new();
     let mut socket: Option<Socket> = None;
@@ -82,6 +98,7 @@ async fn drive(
             let Some(command) = pending.pop_front() else {
                 match events.pop_front() {
                     Some(event) => {
+                        machine.set_now(wall_ms());
                         pending.extend(machine.step(event));
                         continue;
                     }
@@ -131,6 +148,10 @@ async fn drive(
                 }
             }
             let snapshot = machine.snapshot();
+            if snapshot.chat_version != chat_version {
+                chat_version = snapshot.chat_version;
+                let _ = reports.send(Report::Chat(hash, machine.chat().iter().cloned().collect()));
+            }
             if last != Some(snapshot) {
                 last = Some(snapshot);
                 let _ = reports.send(Report::Status(hash, snapshot));
@@ -155,6 +176,7 @@ async fn drive(
                 Event::Timer(timer)
             }
         };
+        machine.set_now(wall_ms());
         pending.extend(machine.step(event));
     }
 }

@@ -1,8 +1,11 @@
-//! The mirror's folder: one `<hash>.txt` per page it keeps, and an empty
-//! `<hash>.wanted` for each page it is still waiting to fetch. Text is
+//! The mirror's folder: one `<hash>.txt` per page it keeps, its chat in
+//! `<hash>.chat.json` (a JSON array of messages, each checked again when
+//! read), and an empty `<hash>.wanted` for each page it is still waiting
+//! to fetch. Text is
 //! checked against its hash when saved and again when read back, so the
 //! mirror never serves a page whose address does not match it.
 
+use ep2p_core::chat::Message;
 use ep2p_core::protocol::PageHash;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,25 @@ impl Store {
         self.dir.join(format!("{hash}.wanted"))
     }
 
+    fn chat_path(&self, hash: PageHash) -> PathBuf {
+        self.dir.join(format!("{hash}.chat.json"))
+    }
+
+    /// Keeps a page's chat (replacing what was kept; written whole, then renamed).
+    pub fn save_chat(&self, hash: PageHash, messages: &[Message]) -> io::Result<()> {
+        let tmp = self.dir.join(format!(".{hash}.chat.tmp"));
+        std::fs::write(&tmp, serde_json::to_vec(messages).map_err(io::Error::other)?)?;
+        std::fs::rename(&tmp, self.chat_path(hash))
+    }
+
+    /// A page's kept chat: every message that still checks out (none if
+    /// there is no file or it cannot be read as one).
+    pub fn chat(&self, hash: PageHash) -> Vec<Message> {
+        let Ok(bytes) = std::fs::read(self.chat_path(hash)) else { return Vec::new() };
+        let Ok(items) = serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) else { return Vec::new() };
+        items.into_iter().filter_map(|item| serde_json::from_value(item).ok()).collect()
+    }
+
     /// Saves a page under its hash (written to a temporary file, then
     /// renamed, so a crash never leaves half a page) and forgets that it
     /// was wanted.
@@ -77,7 +99,7 @@ impl Store {
     /// Forgets a page (kept or wanted); false if it was neither.
     pub fn drop_page(&self, hash: PageHash) -> io::Result<bool> {
         let mut found = false;
-        for path in [self.page_path(hash), self.wanted_path(hash)] {
+        for path in [self.page_path(hash), self.wanted_path(hash), self.chat_path(hash)] {
             match std::fs::remove_file(path) {
                 Ok(()) => found = true,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}

@@ -311,3 +311,48 @@ async fn get_says_when_nobody_hosts_a_page() {
     assert!(ok);
     assert_eq!(out, text);
 }
+
+#[tokio::test]
+async fn a_mirrored_page_keeps_its_chat_in_its_folder_and_serves_the_history_after_a_restart() {
+    use ep2p_core::chat::Message;
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "a page people talk about";
+    let hash = PageHash::of(text);
+    let file = dir.path().join("page.txt");
+    std::fs::write(&file, text).unwrap();
+    let mut mirror = Mirror::spawn(&server, &dir.path().join("pages"), &["host", file.to_str().unwrap()]);
+    mirror.says(&format!("{hash} hosting")).await;
+
+    // Two people say something; the mirror, a host, hears both and keeps them.
+    let mut reader = Client::connect(&server, Vsn::V2).await;
+    reader.join_ok(&have(hash)).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let said: Vec<Message> = ["first!", "second, with <b>markup</b> and 😀"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Message::plain(now + i as u64, "Reader", t).unwrap())
+        .collect();
+    for m in &said {
+        let reply = reader.call(&have(hash), "chat", serde_json::to_value(m).unwrap()).await;
+        assert_eq!(reply.status(), Some("ok"));
+    }
+    let chat_file = dir.path().join("pages").join(format!("{hash}.chat.json"));
+    let kept =
+        || std::fs::read(&chat_file).ok().and_then(|b| serde_json::from_slice::<Vec<Message>>(&b).ok());
+    eventually("the mirror keeps the chat in its folder", || kept().as_ref() == Some(&said)).await;
+    drop(reader);
+
+    // Restarted with nobody else around, it still has the conversation.
+    mirror.interrupt().await;
+    eventually("everyone left", || server.relay.hub().health(hash).hosts == 0).await;
+    let mut again = Mirror::spawn(&server, &dir.path().join("pages"), &["run"]);
+    again.says(&format!("{hash} hosting")).await;
+    let mut newcomer = Client::connect(&server, Vsn::V1).await;
+    newcomer.join_ok(&have(hash)).await;
+    newcomer.push(&have(hash), "chat_history", json!({})).await;
+    let history = newcomer.event(&have(hash), "chat_history").await;
+    let messages: Vec<Message> = serde_json::from_value(history.payload["messages"].clone()).unwrap();
+    assert_eq!(messages, said);
+    again.interrupt().await;
+}

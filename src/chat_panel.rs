@@ -1,0 +1,373 @@
+//! The chat beside a page (SPEC §11). The messages are the ones this tab's
+//! machine holds (merged from the other hosts, in the same order
+//! everywhere); this panel shows them — decrypted with the link's key on an
+//! encrypted page — and hands what the reader says back to the machine.
+//! Messages are shown as text, never as HTML.
+
+use crate::chat::{self, Body, Message};
+use crate::machine::NotSent;
+use crate::sealed::Key;
+use leptos::prelude::*;
+
+/// Where the browser remembers the reader's nickname.
+#[cfg(feature = "hydrate")]
+const NICK_SETTING: &str = "ep2p.nick";
+
+/// Below this width the panel starts collapsed and counts unread messages.
+#[cfg(feature = "hydrate")]
+const PHONE_WIDTH: f64 = 640.0;
+
+/// One message as the panel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Shown {
+    id: String,
+    at: u64,
+    /// `None` while an encrypted message is being decrypted, or when it
+    /// cannot be (no key, another key).
+    said: Option<(String, String)>,
+}
+
+/// What the relay's reasons mean to a person.
+pub fn not_sent_text(reason: &str) -> String {
+    match reason {
+        "rate_limited" => {
+            "You are sending messages too fast: at most 5 every 10 seconds. Wait a moment and send it again."
+                .into()
+        }
+        reason => format!("Not sent: {reason}."),
+    }
+}
+
+/// A nickname to start with: two words and a number, like "Calm Heron 27".
+pub fn random_nick(mut pick: impl FnMut(usize) -> usize) -> String {
+    const FIRST: [&str; 16] = [
+        "Calm", "Brave", "Quiet", "Bright", "Swift", "Gentle", "Clever", "Lucky", "Merry", "Bold", "Kind",
+        "Sunny", "Witty", "Noble", "Eager", "Jolly",
+    ];
+    const SECOND: [&str; 16] = [
+        "Heron", "Otter", "Fox", "Lynx", "Finch", "Badger", "Panda", "Raven", "Koala", "Marten", "Robin",
+        "Seal", "Tiger", "Wren", "Yak", "Owl",
+    ];
+    let first = FIRST[pick(FIRST.len())];
+    let second = SECOND[pick(SECOND.len())];
+    format!("{first} {second} {}", 10 + pick(90))
+}
+
+/// "14:05" in the reader's time zone.
+#[cfg(feature = "hydrate")]
+fn clock(at: u64) -> (String, String) {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    let short = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+    (short, String::from(date.to_iso_string()))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn clock(_at: u64) -> (String, String) {
+    (String::new(), String::new())
+}
+
+/// The chat panel. `messages` and `not_sent` follow the machine; `key` is
+/// the link's key when it opens this (encrypted) page; `say` hands a
+/// message to the machine.
+#[component]
+pub fn ChatPanel(
+    messages: RwSignal<Vec<Message>>,
+    not_sent: RwSignal<Option<NotSent>>,
+    /// This tab hosts the page now (connected), so it may send.
+    can_send: Signal<bool>,
+    encrypted: Signal<bool>,
+    key: Signal<Option<Key>>,
+    say: Callback<Message>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let nick = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let open = RwSignal::new(true);
+    let unread = RwSignal::new(0usize);
+    // Decrypted encrypted messages by id; bumped when one is done.
+    let opened = StoredValue::new(std::collections::HashMap::<String, Option<(String, String)>>::new());
+    let decrypted = RwSignal::new(0u64);
+    let log = NodeRef::<leptos::html::Ol>::new();
+    // The reader is at the bottom of the log (so new messages scroll into view).
+    let at_bottom = StoredValue::new(true);
+
+    let shown = Memo::new(move |_| {
+        decrypted.track();
+        messages.with(|all| {
+            all.iter()
+                .map(|m| Shown {
+                    id: m.id().to_string(),
+                    at: m.at(),
+                    said: match m.body() {
+                        Body::Plain { nick, text } => Some((nick.clone(), text.clone())),
+                        Body::Sealed(_) => {
+                            opened.with_value(|o| o.get(&m.id().to_string()).cloned().flatten())
+                        }
+                    },
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
+    #[cfg(feature = "hydrate")]
+    {
+        // The nickname: remembered, or a new random one (after hydration).
+        Effect::new(move |_| {
+            let storage = window().local_storage().ok().flatten();
+            let saved = storage.as_ref().and_then(|s| s.get_item(NICK_SETTING).ok().flatten());
+            let chosen = saved
+                .filter(|n| chat::check_nick(n).is_ok())
+                .unwrap_or_else(|| random_nick(|n| (js_sys::Math::random() * n as f64) as usize % n));
+            if let Some(storage) = storage {
+                let _ = storage.set_item(NICK_SETTING, &chosen);
+            }
+            nick.set(chosen);
+        });
+        if window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < PHONE_WIDTH) {
+            open.set(false);
+        }
+        // Encrypted messages are opened with the link's key, once each.
+        Effect::new(move |_| {
+            let Some(key) = key.get() else { return };
+            messages.with(|all| {
+                for m in all {
+                    let Body::Sealed(wire) = m.body() else { continue };
+                    let id = m.id().to_string();
+                    if opened.with_value(|o| o.contains_key(&id)) {
+                        continue;
+                    }
+                    opened.update_value(|o| {
+                        o.insert(id.clone(), None);
+                    });
+                    let (key, wire) = (key.clone(), wire.clone());
+                    leptos::task::spawn_local(async move {
+                        let plain = crate::crypto::open(&key, &wire).await.ok();
+                        let said = plain.and_then(|p| chat::open_plaintext(&p).ok());
+                        opened.update_value(|o| {
+                            o.insert(id, said);
+                        });
+                        decrypted.update(|n| *n += 1);
+                    });
+                }
+            });
+        });
+        // New messages scroll into view unless the reader scrolled up; a
+        // collapsed panel counts them instead.
+        Effect::new(move |before: Option<usize>| {
+            let count = shown.with(Vec::len);
+            if let Some(before) = before {
+                if !open.get_untracked() && count > before {
+                    unread.update(|n| *n += count - before);
+                }
+            }
+            if at_bottom.get_value() {
+                if let Some(log) = log.get() {
+                    log.set_scroll_top(log.scroll_height());
+                }
+            }
+            count
+        });
+        // A message the relay refused comes back to the box.
+        Effect::new(move |_| {
+            if let Some(refused) = not_sent.get() {
+                if let Body::Plain { text, .. } = refused.message.body() {
+                    if draft.with_untracked(String::is_empty) {
+                        draft.set(text.clone());
+                    }
+                }
+                problem.set(Some(not_sent_text(&refused.reason)));
+            }
+        });
+    }
+
+    let send = move || {
+        let text = draft.get_untracked();
+        let who = nick.get_untracked();
+        if let Err(error) = chat::check_nick(&who) {
+            problem.set(Some(format!("Nickname: {error}.")));
+            return;
+        }
+        if let Err(error) = chat::check_text(&text) {
+            problem.set(Some(match error {
+                chat::ChatError::Empty => "Write something first.".into(),
+                error => format!("{}.", capitalized(&error.to_string())),
+            }));
+            return;
+        }
+        problem.set(None);
+        not_sent.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let at = crate::socket::wall_ms();
+            if encrypted.get_untracked() {
+                let Some(key) = key.get_untracked() else { return };
+                draft.set(String::new());
+                leptos::task::spawn_local(async move {
+                    let plain = chat::sealed_plaintext(&who, &text);
+                    match crate::crypto::seal(&key, &plain).await.map(|wire| Message::sealed(at, wire)) {
+                        Ok(Ok(message)) => say.run(message),
+                        _ => problem.set(Some("This browser could not encrypt the message.".into())),
+                    }
+                });
+            } else if let Ok(message) = Message::plain(at, &who, &text) {
+                draft.set(String::new());
+                say.run(message);
+            }
+            at_bottom.set_value(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (at_bottom, say, text, who);
+    };
+
+    let on_key = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
+            send();
+        }
+    };
+    let on_scroll = move |_| {
+        if let Some(log) = log.get_untracked() {
+            let slack = log.scroll_height() - log.scroll_top() - log.client_height();
+            at_bottom.set_value(slack < 40);
+        }
+    };
+    let save_nick = move |_| {
+        let chosen = nick.get_untracked().trim().to_string();
+        if chat::check_nick(&chosen).is_err() {
+            problem.set(Some("A nickname is 1 to 40 characters, on one line.".into()));
+            return;
+        }
+        problem.set(None);
+        nick.set(chosen.clone());
+        #[cfg(feature = "hydrate")]
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            let _ = storage.set_item(NICK_SETTING, &chosen);
+        }
+    };
+    let toggle = move |_| {
+        open.update(|o| *o = !*o);
+        if open.get_untracked() {
+            unread.set(0);
+        }
+    };
+    let readable = move || !encrypted.get() || key.with(Option::is_some);
+    let chars = move || draft.with(|d| d.chars().count());
+
+    view! {
+        <section class="chat" aria-label="Chat" data-testid="chat" class:collapsed=move || !open.get()>
+            <header class="chat-head">
+                <h2>"Chat"</h2>
+                <span class="chat-note">"Held only by this page's hosts: it vanishes with the page."</span>
+                <button type="button" class="chat-toggle" data-testid="chat-toggle" aria-expanded=move || open.get().to_string()
+                    on:click=toggle>
+                    {move || if open.get() { "Hide" } else { "Show" }}
+                    <Show when=move || { unread.get() > 0 }>
+                        <span class="unread" data-testid="chat-unread" aria-label=move || format!("{} unread", unread.get())>
+                            {move || unread.get()}
+                        </span>
+                    </Show>
+                </button>
+            </header>
+            <div class="chat-body" hidden=move || !open.get()>
+                <Show when=move || { encrypted.get() && !readable() }>
+                    <p class="chat-locked" data-testid="chat-locked">
+                        {move || match messages.with(Vec::len) {
+                            0 => "This page's conversation is encrypted with the page: without the key in the link you cannot read it or join it.".to_string(),
+                            n => format!(
+                                "There is a conversation here ({}), encrypted with the page: without the key in the link you cannot read it or join it.",
+                                crate::app::count_of(n, "message")
+                            ),
+                        }}
+                    </p>
+                </Show>
+                <ol class="chat-log" role="log" aria-live="polite" aria-label="Messages" data-testid="chat-log"
+                    node_ref=log on:scroll=on_scroll hidden=move || !readable()>
+                    <For each=move || shown.get() key=|m| (m.id.clone(), m.said.is_some()) let(m)>
+                        {
+                            let (short, iso) = clock(m.at);
+                            match m.said {
+                                Some((who, text)) => view! {
+                                    <li class="chat-message" data-testid="chat-message">
+                                        <span class="chat-nick">{who}</span>
+                                        <time datetime=iso>{short}</time>
+                                        <p class="chat-text">{text}</p>
+                                    </li>
+                                }.into_any(),
+                                None => view! {
+                                    <li class="chat-message unreadable" data-testid="chat-message">
+                                        <time datetime=iso>{short}</time>
+                                        <p class="chat-text">"(a message this browser cannot decrypt)"</p>
+                                    </li>
+                                }.into_any(),
+                            }
+                        }
+                    </For>
+                </ol>
+                <Show when=move || { readable() && shown.with(Vec::is_empty) }>
+                    <p class="chat-empty" data-testid="chat-empty">"No messages yet. Say hello to the other readers."</p>
+                </Show>
+                <form class="chat-form" hidden=move || !readable() on:submit=move |event| { event.prevent_default(); send(); }>
+                    <div class="chat-nick-row">
+                        <label for="chat-nick">"Nickname"</label>
+                        <input id="chat-nick" type="text" maxlength="40" autocomplete="nickname" data-testid="chat-nick"
+                            prop:value=move || nick.get()
+                            on:input=move |event| nick.set(event_target_value(&event))
+                            on:change=save_nick/>
+                    </div>
+                    <label for="chat-draft">"Message"</label>
+                    <textarea id="chat-draft" rows="2" data-testid="chat-draft"
+                        placeholder="Enter sends, Shift+Enter starts a new line"
+                        prop:value=move || draft.get()
+                        on:input=move |event| draft.set(event_target_value(&event))
+                        on:keydown=on_key></textarea>
+                    <div class="chat-actions">
+                        <span class="chat-count" class:over=move || { chars() > chat::MAX_TEXT }>
+                            {move || format!("{} / {}", crate::app::group_digits(chars()), crate::app::group_digits(chat::MAX_TEXT))}
+                        </span>
+                        <button type="submit" class="primary" data-testid="chat-send" disabled=move || !can_send.get()
+                            title=move || if can_send.get() { "" } else { "Connecting to the relay…" }>
+                            "Send"
+                        </button>
+                    </div>
+                    {move || problem.get().map(|p| view! { <p class="chat-problem" role="alert" data-testid="chat-problem">{p}</p> })}
+                </form>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_nicknames_are_valid_and_vary() {
+        let mut n = 0;
+        let nicks: std::collections::HashSet<String> = (0..50)
+            .map(|_| {
+                random_nick(|len| {
+                    n += 7;
+                    n % len
+                })
+            })
+            .collect();
+        assert!(nicks.len() > 10);
+        assert!(nicks.iter().all(|nick| chat::check_nick(nick).is_ok()), "{nicks:?}");
+    }
+
+    #[test]
+    fn refusals_read_as_sentences() {
+        assert!(not_sent_text("rate_limited").contains("5 every 10 seconds"));
+        assert_eq!(
+            not_sent_text("message over 2,000 characters"),
+            "Not sent: message over 2,000 characters."
+        );
+        assert_eq!(capitalized("message over"), "Message over");
+    }
+}
