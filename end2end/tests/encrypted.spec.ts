@@ -4,7 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, hydrated, pageHash, screenshotPath, unique, visitor } from './fixtures';
+import {
+  test,
+  expect,
+  createEncrypted,
+  ENCRYPTED_LINK,
+  hydrated,
+  pageHash,
+  recordFrames,
+  screenshotPath,
+  unique,
+  visitor,
+} from './fixtures';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -12,20 +23,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 type Vector = { key: string; nonce: string; text: string; wire: string };
 const vectors: Vector[] = JSON.parse(readFileSync(path.join(root, 'core', 'vectors', 'sealed.json'), 'utf8'));
 
-/** Where an encrypted page's link points: `/<64 hex>#<43 base64url>`. */
-const ENCRYPTED_LINK = /\/([0-9a-f]{64})#([A-Za-z0-9_-]{43})$/;
-
 /** A fresh page key, as a link's fragment carries it. */
 function randomKey(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/** Every WebSocket frame a page sends or receives, as text. */
-function recordFrames(page: Page, frames: string[]): void {
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (frame) => frames.push(String(frame.payload)));
-    ws.on('framereceived', (frame) => frames.push(String(frame.payload)));
-  });
 }
 
 /** Every request URL and body a page makes. */
@@ -33,20 +33,6 @@ function recordRequests(page: Page, requests: string[]): void {
   page.on('request', (request) => {
     requests.push(`${request.url()} ${request.postData() ?? ''} ${request.headers()['referer'] ?? ''}`);
   });
-}
-
-/** Writes `text` on the homepage with Encrypt ticked and creates the page;
- * returns the link's hash and key. */
-async function createEncrypted(page: Page, text: string): Promise<{ hash: string; key: string }> {
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Encrypt').check();
-  await page.getByLabel('Page text').fill(text);
-  await page.getByRole('button', { name: 'Create page' }).click();
-  await expect(page).toHaveURL(ENCRYPTED_LINK);
-  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
-  const [, hash, key] = ENCRYPTED_LINK.exec(page.url())!;
-  return { hash, key };
 }
 
 /** The app's WASM module as the hydration script loaded it (one instance). */

@@ -162,3 +162,28 @@ export async function create(page: Page, text: string): Promise<string> {
   await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
   return hash;
 }
+
+/** Every WebSocket frame a page sends or receives, as text. */
+export function recordFrames(page: Page, frames: string[]): void {
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (frame) => frames.push(String(frame.payload)));
+    ws.on('framereceived', (frame) => frames.push(String(frame.payload)));
+  });
+}
+
+/** Where an encrypted page's link points: `/<64 hex>#<43 base64url>`. */
+export const ENCRYPTED_LINK = /\/([0-9a-f]{64})#([A-Za-z0-9_-]{43})$/;
+
+/** Writes `text` on the homepage with Encrypt ticked and creates the page;
+ * returns the link's hash and key. */
+export async function createEncrypted(page: Page, text: string): Promise<{ hash: string; key: string }> {
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByLabel('Encrypt').check();
+  await page.getByLabel('Page text').fill(text);
+  await page.getByRole('button', { name: 'Create page' }).click();
+  await expect(page).toHaveURL(ENCRYPTED_LINK);
+  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
+  const [, hash, key] = ENCRYPTED_LINK.exec(page.url())!;
+  return { hash, key };
+}
