@@ -241,3 +241,47 @@ async fn redis_never_holds_a_page() {
         assert!(!key.contains("SECRET") && !value.contains("SECRET"), "{key} = {value}");
     }
 }
+
+#[tokio::test]
+async fn chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes() {
+    use ep2p_core::chat::Message;
+    let redis = RedisServer::start().await.unwrap();
+    let a = node(&redis, &[]).await;
+    let b = node(&redis, &[]).await;
+    let hash = PageHash::of("talked about on two nodes");
+    let mut on_a = client(&a, Vsn::V2).await;
+    on_a.join_ok(&have(hash)).await;
+    let mut watcher = watcher(&b, hash).await;
+    count_reaches(&mut watcher, 1, PATIENCE).await;
+
+    // A newcomer on B, with no other host on B, gets the history from A's host.
+    let mut on_b = client(&b, Vsn::V1).await;
+    on_b.join_ok(&have(hash)).await;
+    on_b.push(&have(hash), "chat_history", serde_json::json!({})).await;
+    let ask = on_a.event(&have(hash), "chat_history").await;
+    assert_eq!(ask.payload, serde_json::json!({}));
+    let earlier = Message::plain(ep2p_relay::wall_ms() - 1000, "Ada", "said before B came").unwrap();
+    on_a.push(&have(hash), "chat_history", serde_json::json!({ "messages": [earlier] })).await;
+    let history = on_b.event(&have(hash), "chat_history").await;
+    assert_eq!(history.payload, serde_json::json!({ "messages": [earlier] }));
+
+    // Live messages go both ways, once each, and to no waiting visitor.
+    let live = Message::plain(ep2p_relay::wall_ms(), "Ada", "hello from node A").unwrap();
+    let reply = on_a.call(&have(hash), "chat", serde_json::to_value(&live).unwrap()).await;
+    assert_eq!(reply.status(), Some("ok"));
+    assert_eq!(on_b.event(&have(hash), "chat").await.payload, serde_json::to_value(&live).unwrap());
+    let back = Message::plain(ep2p_relay::wall_ms(), "Bob", "hello from node B").unwrap();
+    assert_eq!(
+        on_b.call(&have(hash), "chat", serde_json::to_value(&back).unwrap()).await.status(),
+        Some("ok")
+    );
+    assert_eq!(on_a.event(&have(hash), "chat").await.payload, serde_json::to_value(&back).unwrap());
+    let later = on_a.drain(Duration::from_millis(300)).await;
+    assert!(!later.iter().any(|m| m.event == "chat"), "each message once, never echoed");
+    assert!(!watcher.client.drain(Duration::from_millis(300)).await.iter().any(|m| m.event == "chat"));
+
+    // Redis carried the messages in transit only: it keeps no key but the nodes'.
+    let dump = redis.dump().await.unwrap();
+    assert!(dump.iter().all(|(k, _)| k.starts_with("ep2p:alive:")), "{dump:?}");
+    assert!(!format!("{dump:?}").contains("hello from"));
+}

@@ -7,13 +7,16 @@
 //! connections: server memory per connection and connect rate, against the
 //! minimal server; (4) verified deliveries per second against the minimal
 //! frame-forwarding server, and against the same server hashing what it
-//! forwards; (5) host-count frames under churn.
+//! forwards; (5) host-count frames under churn; (6) a soak of visitors and
+//! attacks; (7) each attack alone; (8) three nodes on Redis; (10) a page's
+//! chat at 100 hosts.
 //!
 //! Clients come from `ep2p-testkit`: its Phoenix client, its host, and its
 //! visitor, which runs the browser's own state machine (`ep2p_core::machine`).
 
 mod attacks;
 mod baseline;
+mod chat;
 mod cluster;
 mod soak;
 
@@ -118,6 +121,8 @@ enum Scenario {
     Attacks,
     /// 8: three nodes on Redis against one node.
     Cluster,
+    /// 10: a page's chat at 100 hosts: what one message costs.
+    Chat,
 }
 
 /// The numbers of a run.
@@ -339,6 +344,18 @@ async fn run(args: RunArgs) -> Result<()> {
             report,
             "### 8. Three nodes on one Redis, against one node\n\n{hosts} hosts of a 1 KiB page, {visitors} visitors one by one.\n\n{}",
             cluster::table(&results)
+        );
+    }
+    // 10: a page's chat.
+    if wanted(Scenario::Chat) {
+        let result = chat::chat(&args.server, if args.smoke { 10 } else { 100 }).await?;
+        targeted_failures += result.lost;
+        let _ = writeln!(
+            report,
+            "### 10. A page's chat: every host says one message
+
+{}",
+            chat::table(&result)
         );
     }
     // 7: each attack alone.

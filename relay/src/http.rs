@@ -74,6 +74,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Frames are small and written in batches (one flush per batch):
+        // Nagle's algorithm would only hold a frame back until the client's
+        // delayed ACK (40 ms) whenever a previous one is unacknowledged.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
         let app = app.clone();
         let service = TowerToHyperService::new(tower::service_fn(move |mut request: hyper::Request<_>| {
             request.extensions_mut().insert(ConnectInfo(peer));
