@@ -636,6 +636,12 @@ pub fn read_everything(text: &str) {
         let _ = frame.reply();
         let _ = frame.payload_as::<ContentRequest>().map(|request| request.names(PageHash::of("")));
         let _ = frame.payload_as::<VisitorsCount>();
+        if let Ok(message) = crate::chat::read_message(frame.payload.get()) {
+            let _ = message.check_date(0);
+        }
+        if let Ok(crate::chat::RawHistory { messages: Some(messages) }) = frame.payload_as() {
+            let _ = crate::chat::check_history(messages, u64::MAX);
+        }
         if let Ok(raw) = frame.payload_as::<RawContent>() {
             if let Ok(text) = raw.text() {
                 let _ = PageHash::of(&text);
@@ -896,6 +902,7 @@ mod tests {
             r#"["3","4","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","content",{"content":"a\u00e9\n😀","hash":"x"}]"#,
             r#"{"topic":"want:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","event":"content_request","payload":{"hash":"h"},"ref":"1","join_ref":null}"#,
             r#"[null,"5","phoenix","phx_reply",{"status":"ok","response":{"count":3}}]"#,
+            r#"["1","7","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","chat_history",{"messages":[{"id":"3b9ee4b0a1b0c6d8a0e1e0b4c55a8cf5f2b8b9d1e6c1a0f7d3e2b1c0a9f8e7d6","at":17,"nick":"n","text":"t\u00e9"},{"id":"00","at":1,"sealed":"ep2p1:AAAA"}]}]"#,
         ];
         let alphabet: &[u8] = b"[]{}\",:0123456789abcdefnulltrue\\u\n \xff\xc3";
         let mut rng = SmallRng::seed_from_u64(7);

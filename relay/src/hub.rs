@@ -737,6 +737,12 @@ impl Hub {
         fx
     }
 
+    /// True while `host` is the one asked for the page's chat history: only
+    /// then is its answer worth reading.
+    pub fn history_asked_of(&self, host: ConnId, hash: PageHash) -> bool {
+        self.pages.get(&hash).is_some_and(|page| page.history.as_ref().is_some_and(|ask| ask.host == host))
+    }
+
     /// `conn` (a host or another node) is gone from the page: it waits for
     /// no history any more, and a history asked of it is asked elsewhere.
     fn history_gone(&self, page: &mut Page, hash: PageHash, conn: ConnId, now: Instant, fx: &mut Effects) {

@@ -155,6 +155,24 @@ async fn a_host_that_sends_a_bad_history_or_none_is_passed_over() {
 }
 
 #[tokio::test]
+async fn a_history_nobody_asked_for_goes_nowhere() {
+    let server = TestServer::default().await;
+    let hash = PageHash::of("unsolicited");
+    let mut pusher = host(&server, hash, Vsn::V2).await;
+    let mut other = host(&server, hash, Vsn::V2).await;
+    let junk = vec![message("Spam", "nobody asked"); 3];
+    for _ in 0..20 {
+        pusher.push(&have(hash), "chat_history", json!({ "messages": junk })).await;
+    }
+    pusher.barrier().await;
+    assert!(other.drain(QUIET).await.iter().all(|m| m.event != "chat_history"));
+    assert_eq!(server.metric("ep2p_history_served_total").await, 0);
+    // The pusher is still a host in good standing, and is asked when it should be.
+    other.push(&have(hash), "chat_history", json!({})).await;
+    assert_eq!(pusher.event(&have(hash), "chat_history").await.payload, json!({}));
+}
+
+#[tokio::test]
 async fn a_chat_flood_is_rate_limited_without_touching_the_page_or_the_other_hosts() {
     let server = TestServer::default().await;
     let text = "a page under a chat flood";
