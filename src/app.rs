@@ -7,6 +7,7 @@ use crate::link::Fragment;
 use crate::machine::{NotSent, Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use crate::sealed;
+use crate::your_pages::{YourPages, YourPagesList};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -67,6 +68,10 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name=LIMIT_META content=site.content_limit.to_string()/>
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg"/>
+                <link rel="manifest" href="/assets/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/assets/icon-192.png"/>
+                <meta name="theme-color" content="#f7f7f5" media="(prefers-color-scheme: light)"/>
+                <meta name="theme-color" content="#121214" media="(prefers-color-scheme: dark)"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -85,6 +90,10 @@ pub fn App() -> impl IntoView {
     set_page_policy();
     provide_meta_context();
     provide_context(LocalPage(RwSignal::new(None)));
+    let pages = YourPages::new();
+    provide_context(pages);
+    #[cfg(feature = "hydrate")]
+    crate::your_pages::start(pages);
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { "Ephemeral P2P".to_string() } else { format!("{page} · Ephemeral P2P") }
@@ -127,7 +136,8 @@ fn set_page_policy() {
     };
     let policy = format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+         img-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'"
     );
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
@@ -331,6 +341,7 @@ fn HomePage() -> impl IntoView {
                 {move || error.get().map(DraftError::message)}
             </p>
         </section>
+        <YourPagesList/>
     }
 }
 
@@ -492,6 +503,10 @@ fn PageView(hash: PageHash) -> impl IntoView {
     };
     let copied = RwSignal::new(false);
     let short = hash.to_string()[..12].to_string();
+    let pages = expect_context::<YourPages>();
+    // The share panel, with the link it was opened for (QR code and share sheet).
+    let sharing = RwSignal::new(None::<String>);
+    let share_sheet = RwSignal::new(false);
 
     // The page's chat, as this tab's machine holds it.
     let chat_messages = RwSignal::new(Vec::<Message>::new());
@@ -524,6 +539,42 @@ fn PageView(hash: PageHash) -> impl IntoView {
         read_page(wire, text, locked);
         Effect::new(move |_| hydrated.set(true));
         Effect::new(move |_| as_markdown.set(Fragment::parse(&fragment.get()).is_ok_and(|f| f.markdown)));
+        // "Your pages": this page, once this tab has it (again when its title is learned).
+        let recorded = StoredValue::new(None::<String>);
+        Effect::new(move |_| {
+            let title = match (text.get(), locked.get()) {
+                (Some(page), _) => crate::library::title_of(&page),
+                (None, Some(_)) => "An encrypted page".to_string(),
+                _ => return,
+            };
+            if recorded.get_value().as_deref() == Some(title.as_str()) {
+                return;
+            }
+            recorded.set_value(Some(title.clone()));
+            pages.record(crate::library::Entry {
+                hash: hash.to_string(),
+                title,
+                fragment: fragment.get_untracked().trim_start_matches('#').to_string(),
+                at: crate::socket::wall_ms(),
+                created: created_here,
+                kept: false,
+            });
+        });
+        // While this tab's page view hosts the page, the keeper need not.
+        Effect::new(move |_| {
+            let hosting = snapshot.with(|s| s.phase == Phase::Hosting);
+            if hosting {
+                pages.viewing.set(Some(hash));
+            } else if pages.viewing.get_untracked() == Some(hash) {
+                pages.viewing.set(None);
+            }
+        });
+        on_cleanup(move || {
+            if pages.viewing.get_untracked() == Some(hash) {
+                pages.viewing.set(None);
+            }
+        });
+        share_sheet.set(crate::share::has_share_sheet());
         // HTML parsing turns CR LF into LF (and NUL into U+FFFD) in the text the
         // server rendered; once the machine has verified the page, the DOM
         // holds it exactly.
@@ -557,6 +608,24 @@ fn PageView(hash: PageHash) -> impl IntoView {
                 }
             }
         }
+    };
+    let toggle_share = move |_| {
+        let open = sharing.with_untracked(Option::is_none);
+        #[cfg(feature = "hydrate")]
+        let link = open.then(|| leptos::prelude::window().location().href().ok()).flatten();
+        #[cfg(not(feature = "hydrate"))]
+        let link = open.then(String::new);
+        sharing.set(link);
+    };
+    let open_share_sheet = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(link) = sharing.get_untracked() {
+            crate::share::share_sheet(&link, &format!("Page {}", &hash.to_string()[..12]));
+        }
+    };
+    let keep_copy = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        pages.keep(hash, if on { wire.get_untracked() } else { None });
     };
     let copy_link = move |_| {
         #[cfg(feature = "hydrate")]
@@ -613,11 +682,43 @@ fn PageView(hash: PageHash) -> impl IntoView {
                     <button type="button" on:click=copy_link data-testid="copy-link">
                         {move || if copied.get() { "Link copied" } else { "Copy link" }}
                     </button>
+                    <button type="button" on:click=toggle_share data-testid="share" aria-expanded=move || sharing.with(Option::is_some).to_string()
+                        aria-controls="share-panel">"Share"</button>
                 </div>
             </div>
             <p class="status" role="status" aria-live="polite" data-testid="status" data-phase=move || format!("{:?}", snapshot.with(|s| s.phase)).to_lowercase()>
                 {move || snapshot.with(status_text)}
             </p>
+            {move || sharing.get().map(|link| {
+                let qr = crate::share::qr_svg(&link);
+                view! {
+                    <div id="share-panel" class="share-panel" data-testid="share-panel">
+                        {match qr {
+                            Some(svg) => view! {
+                                <div class="qr" role="img" aria-label="QR code of this page's link" data-testid="qr" inner_html=svg></div>
+                            }.into_any(),
+                            None => view! { <p>"This link is too long for a QR code."</p> }.into_any(),
+                        }}
+                        <div class="share-text">
+                            <p>"Scan it to open this page on another device. The code holds the whole link"
+                                {move || encrypted().then_some(", key included: share it only with people who may read the page")}
+                                "."</p>
+                            <Show when=move || share_sheet.get()>
+                                <button type="button" class="primary" data-testid="share-sheet" on:click=open_share_sheet>"Share…"</button>
+                            </Show>
+                        </div>
+                    </div>
+                }.into_any()
+            })}
+            <Show when=move || snapshot.with(|s| s.has_content)>
+                <label class="keep-copy" title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
+                    <input type="checkbox" data-testid="keep-copy" prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
+                    "Keep a copy in this browser"
+                    <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
+                        <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
+                    </Show>
+                </label>
+            </Show>
             <Show when=move || snapshot.with(|s| s.last_host)>
                 <p class="warning" role="alert" data-testid="last-host-warning">
                     <strong>"You are the only host."</strong>
@@ -686,9 +787,9 @@ fn connect_page(
     offered: Resource<Result<Option<String>, ServerFnError>>,
     chat: RwSignal<Vec<Message>>,
     not_sent: RwSignal<Option<NotSent>>,
-) -> StoredValue<Option<crate::socket::Driver>, LocalStorage> {
+) -> StoredValue<Option<crate::socket::Driver<crate::machine::Visitor>>, LocalStorage> {
     use crate::socket::Driver;
-    let driver = StoredValue::new_local(None::<Driver>);
+    let driver = StoredValue::new_local(None::<Driver<crate::machine::Visitor>>);
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
             return true;

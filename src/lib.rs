@@ -12,6 +12,11 @@
 //! * `chat_panel` — the chat beside a page: its messages, the box to say
 //!   something, the nickname (messages come and go through the machine).
 //! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
+//! * `library`, `your_pages` — "Your pages": the list (pure, in
+//!   `localStorage`), its live counts and kept copies (the keeper socket),
+//!   and the homepage's list.
+//! * `share` — a link's QR code (SVG) and the system share sheet.
+//! * `copies` (hydrate) — kept pages' texts in IndexedDB.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
@@ -24,9 +29,14 @@
 
 pub mod app;
 pub mod chat_panel;
+pub mod library;
 pub mod markdown;
-pub use ep2p_core::{chat, link, machine, protocol, sealed};
+pub mod share;
+pub mod your_pages;
+pub use ep2p_core::{chat, keeper, link, machine, protocol, sealed};
 
+#[cfg(feature = "hydrate")]
+pub mod copies;
 #[cfg(feature = "hydrate")]
 pub mod crypto;
 #[cfg(feature = "hydrate")]
@@ -50,5 +60,11 @@ pub fn hydrate() {
     // Tests (and curious people) can tell when the page became interactive.
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
+    }
+    // The app shell offline (public pages never: they come from peers).
+    // Only where service workers exist (secure contexts).
+    let navigator = leptos::prelude::window().navigator();
+    if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        let _ = navigator.service_worker().register("/sw.js");
     }
 }

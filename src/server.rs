@@ -13,6 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// the relay (for a page's host count) and the site's limits as context.
 pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
     let hashed = leptos_options.hash_files;
+    let leptos_options_for_worker = leptos_options.clone();
     let site = SiteInfo { content_limit: relay.limits().content_limit };
     let context = {
         let relay = relay.clone();
@@ -31,9 +32,29 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
             move |options| shell(options, site),
         ))
         .with_state(leptos_options);
+    let worker = service_worker(&leptos_options_for_worker);
+    let worker = Router::new().route(
+        "/sw.js",
+        axum::routing::get(move || {
+            let worker = worker.clone();
+            async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        // Browsers check for a new worker on every visit.
+                        (header::CACHE_CONTROL, "no-cache"),
+                        // The worker's own policy: it fetches the shell from this origin, nothing else.
+                        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; connect-src 'self'"),
+                    ],
+                    worker,
+                )
+            }
+        }),
+    );
     relay
         .router()
         .merge(pages)
+        .merge(worker)
         .layer(axum::middleware::map_response_with_state(hashed, cache_static))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, static_header("nosniff")))
         // A page's address is its identity: never leak it to another site.
@@ -45,6 +66,58 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
             header::CONTENT_SECURITY_POLICY,
             static_header("default-src 'none'; frame-ancestors 'none'"),
         ))
+}
+
+/// The service worker (`src/service_worker.js`) with this release's shell:
+/// the homepage, the app's script, WASM and stylesheet under their current
+/// names, the icons and the manifest. Its version is the files' hashes, so
+/// a new release is a new worker, which replaces the old one and its cache.
+fn service_worker(options: &LeptosOptions) -> String {
+    let hashes: std::collections::HashMap<String, String> = options
+        .hash_files
+        .then(|| {
+            let exe = std::env::current_exe().ok()?;
+            std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
+        })
+        .flatten()
+        .map(|text| {
+            text.lines()
+                .filter_map(|line| line.split_once(": "))
+                .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
+    let file = |kind: &str| match hashes.get(kind) {
+        Some(hash) => format!("/{pkg}/{name}.{hash}.{kind}"),
+        None => format!("/{pkg}/{name}.{kind}"),
+    };
+    let shell = [
+        "/".to_owned(),
+        file("js"),
+        file("wasm"),
+        file("css"),
+        "/assets/manifest.webmanifest".to_owned(),
+        "/assets/favicon.svg".to_owned(),
+        "/assets/icon.svg".to_owned(),
+        "/assets/icon-192.png".to_owned(),
+        "/assets/icon-512.png".to_owned(),
+    ];
+    let version = if hashes.is_empty() {
+        // Unhashed (development) files change without changing names: a new
+        // worker for every server start.
+        let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        format!("dev-{}", started.as_millis())
+    } else {
+        ["js", "wasm", "css"]
+            .iter()
+            .filter_map(|kind| hashes.get(*kind).cloned())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    include_str!("service_worker.js")
+        .replace("__VERSION__", &version)
+        .replace("__SHELL__", &serde_json::to_string(&shell).expect("strings serialize"))
 }
 
 /// The app's files under `/pkg/`: with hashed names (a new name for every

@@ -1,9 +1,11 @@
-//! Browser glue: one WebSocket to the relay, driven by the visitor's state
-//! machine. It feeds the machine events (open, close, frames, timers) and
-//! carries out its commands; every decision is in `machine.rs`.
+//! Browser glue: one WebSocket to the relay, driven by a state machine of
+//! core's — a page's visitor (`machine.rs`), or the keeper of "Your pages"
+//! (`keeper.rs`). It feeds the machine events (open, close, frames,
+//! timers) and carries out its commands; every decision is in the machine.
 
 use crate::chat::Message;
-use crate::machine::{Command, Event, Timer, Visitor};
+use crate::keeper::Keeper;
+use crate::machine::{Command, Event, Machine, Timer, Visitor};
 use crate::protocol::PageHash;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
@@ -33,21 +35,66 @@ impl Live {
     }
 }
 
-struct Inner {
-    machine: RefCell<Visitor>,
+struct Inner<M> {
+    machine: RefCell<M>,
     socket: RefCell<Option<Live>>,
     /// Tells the current socket's callbacks from a previous socket's.
     generation: Cell<u64>,
     timers: RefCell<HashMap<Timer, Timeout>>,
     stopped: Cell<bool>,
     /// Called after every step, with the machine, for the view to update.
-    on_change: Box<dyn Fn(&Visitor)>,
+    on_change: Box<dyn Fn(&M)>,
 }
 
-/// A page's connection to the relay, alive until [`Driver::stop`].
-pub struct Driver(Rc<Inner>);
+/// A machine's connection to the relay, alive until [`Driver::stop`].
+pub struct Driver<M>(Rc<Inner<M>>);
 
-impl Driver {
+impl<M: Machine + 'static> Driver<M> {
+    /// Runs `machine` from its first `commands`.
+    fn run_machine(machine: M, commands: Vec<Command>, on_change: impl Fn(&M) + 'static) -> Self {
+        let inner = Rc::new(Inner {
+            machine: RefCell::new(machine),
+            socket: RefCell::new(None),
+            generation: Cell::new(0),
+            timers: RefCell::new(HashMap::new()),
+            stopped: Cell::new(false),
+            on_change: Box::new(on_change),
+        });
+        run(&inner, commands);
+        (inner.on_change)(&inner.machine.borrow());
+        Self(inner)
+    }
+
+    /// Leaves: closes the socket normally and stops every timer.
+    pub fn stop(&self) {
+        self.0.stopped.set(true);
+        self.0.timers.borrow_mut().clear();
+        if let Some(live) = self.0.socket.borrow_mut().take() {
+            live.close(1000, "left the page");
+        }
+    }
+}
+
+impl Driver<Keeper> {
+    /// The keeper of "Your pages", connecting at once.
+    pub fn keeper(on_change: impl Fn(&Keeper) + 'static) -> Self {
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        let (machine, commands) = Keeper::new(seed);
+        Self::run_machine(machine, commands, on_change)
+    }
+
+    /// Follows `listed` pages' counts and hosts the `kept` ones.
+    pub fn set_pages(&self, listed: Vec<PageHash>, kept: Vec<(PageHash, String)>) {
+        if self.0.stopped.get() {
+            return;
+        }
+        let commands = self.0.machine.borrow_mut().set_pages(listed, kept);
+        run(&self.0, commands);
+        (self.0.on_change)(&self.0.machine.borrow());
+    }
+}
+
+impl Driver<Visitor> {
     /// Starts visiting (or, with `content`, hosting) a page; `offered` is
     /// the text the server's first response carried, checked by the machine.
     pub fn start(
@@ -62,17 +109,7 @@ impl Driver {
         if let Some(text) = offered {
             commands.extend(machine.step(Event::Offered(text)));
         }
-        let inner = Rc::new(Inner {
-            machine: RefCell::new(machine),
-            socket: RefCell::new(None),
-            generation: Cell::new(0),
-            timers: RefCell::new(HashMap::new()),
-            stopped: Cell::new(false),
-            on_change: Box::new(on_change),
-        });
-        run(&inner, commands);
-        (inner.on_change)(&inner.machine.borrow());
-        Self(inner)
+        Self::run_machine(machine, commands, on_change)
     }
 
     /// Says a message in the page's chat (the machine refuses it unless
@@ -80,19 +117,10 @@ impl Driver {
     pub fn say(&self, message: Message) {
         handle(&self.0, Event::Say(message));
     }
-
-    /// Leaves the page: closes the socket normally and stops every timer.
-    pub fn stop(&self) {
-        self.0.stopped.set(true);
-        self.0.timers.borrow_mut().clear();
-        if let Some(live) = self.0.socket.borrow_mut().take() {
-            live.close(1000, "left the page");
-        }
-    }
 }
 
 /// Feeds one event to the machine and carries out what it says.
-fn handle(inner: &Rc<Inner>, event: Event) {
+fn handle<M: Machine + 'static>(inner: &Rc<Inner<M>>, event: Event) {
     if inner.stopped.get() {
         return;
     }
@@ -105,7 +133,7 @@ fn handle(inner: &Rc<Inner>, event: Event) {
     (inner.on_change)(&inner.machine.borrow());
 }
 
-fn run(inner: &Rc<Inner>, commands: Vec<Command>) {
+fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
     for command in commands {
         match command {
             Command::Connect => connect(inner),
@@ -162,7 +190,7 @@ fn relay_url() -> String {
     format!("{scheme}://{host}{}", crate::protocol::Vsn::V2.socket_path())
 }
 
-fn connect(inner: &Rc<Inner>) {
+fn connect<M: Machine + 'static>(inner: &Rc<Inner<M>>) {
     if let Some(old) = inner.socket.borrow_mut().take() {
         old.close(4000, "reconnecting");
     }
@@ -177,7 +205,7 @@ fn connect(inner: &Rc<Inner>) {
         }
     };
     // Events from an older socket of this page are ignored.
-    let weak: Weak<Inner> = Rc::downgrade(inner);
+    let weak: Weak<Inner<M>> = Rc::downgrade(inner);
     let deliver = Rc::new(move |event: Event| {
         if let Some(inner) = weak.upgrade() {
             if inner.generation.get() == generation {

@@ -9,9 +9,12 @@
 //! * [`machine`] — a visitor on one page: `step(event) -> commands`.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
+//! * [`keeper`] — one socket for "Your pages": watches their counts, hosts
+//!   the kept ones.
 //! * [`link`] — what a link carries after `#`: the key and the view.
 
 pub mod chat;
+pub mod keeper;
 pub mod link;
 pub mod machine;
 pub mod protocol;

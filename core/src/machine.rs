@@ -45,6 +45,25 @@ impl Backoff {
     }
 }
 
+/// What the browser glue (and the mirror) drives: events in, commands out,
+/// with the wall clock set before each step.
+pub trait Machine {
+    /// Sets the wall clock (ms since the epoch) the next step sees.
+    fn set_now(&mut self, now_ms: u64);
+    /// Advances the machine by one event.
+    fn step(&mut self, event: Event) -> Vec<Command>;
+}
+
+impl Machine for Visitor {
+    fn set_now(&mut self, now_ms: u64) {
+        Visitor::set_now(self, now_ms);
+    }
+
+    fn step(&mut self, event: Event) -> Vec<Command> {
+        Visitor::step(self, event)
+    }
+}
+
 /// Timers the machine arms; arming one again replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
@@ -562,7 +581,9 @@ impl Visitor {
         }
         let channel = match topic {
             Topic::Have(_) => &self.have,
-            _ => &self.want,
+            Topic::Want(_) => &self.want,
+            // A visitor watches nothing.
+            Topic::Phoenix | Topic::Watch(_) => return,
         };
         let Some(current) = channel.join_ref().cloned() else {
             return;

@@ -38,7 +38,7 @@ pub mod event {
     pub const CONTENT_REQUEST: &str = "content_request";
     /// Host → relay on `have:H`; relay → visitors on `want:H`.
     pub const CONTENT: &str = "content";
-    /// Relay → everyone on `have:H` and `want:H`: the number of hosts.
+    /// Relay → everyone on `have:H`, `want:H` and `watch:H`: the number of hosts.
     pub const VISITORS_COUNT: &str = "visitors_count";
     /// Host → relay → every other host of the page, on `have:H`: one chat message.
     pub const CHAT: &str = "chat";
@@ -158,6 +158,9 @@ pub enum Topic {
     Have(PageHash),
     /// Visitors waiting for a page: they send `content_request` and receive `content`.
     Want(PageHash),
+    /// Someone following a page's host count ("Your pages"): they receive
+    /// `visitors_count` and nothing else, and are neither host nor visitor.
+    Watch(PageHash),
 }
 
 impl Topic {
@@ -168,6 +171,7 @@ impl Topic {
         match text.split_once(':') {
             Some(("have", hash)) => Ok(Self::Have(PageHash::parse(hash)?)),
             Some(("want", hash)) => Ok(Self::Want(PageHash::parse(hash)?)),
+            Some(("watch", hash)) => Ok(Self::Watch(PageHash::parse(hash)?)),
             _ => Err(ProtocolError::UnmatchedTopic),
         }
     }
@@ -176,7 +180,7 @@ impl Topic {
     pub fn page(&self) -> Option<PageHash> {
         match self {
             Self::Phoenix => None,
-            Self::Have(hash) | Self::Want(hash) => Some(*hash),
+            Self::Have(hash) | Self::Want(hash) | Self::Watch(hash) => Some(*hash),
         }
     }
 }
@@ -193,6 +197,7 @@ impl fmt::Display for Topic {
             Self::Phoenix => f.write_str(PHOENIX_TOPIC),
             Self::Have(hash) => write!(f, "have:{hash}"),
             Self::Want(hash) => write!(f, "want:{hash}"),
+            Self::Watch(hash) => write!(f, "watch:{hash}"),
         }
     }
 }
@@ -694,6 +699,9 @@ mod tests {
         assert_eq!(Topic::parse(&format!("have:{ABC}")), Ok(Topic::Have(hash)));
         assert_eq!(Topic::parse(&format!("want:{ABC}")), Ok(Topic::Want(hash)));
         assert_eq!(Topic::Want(hash).to_string(), format!("want:{ABC}"));
+        assert_eq!(Topic::parse(&format!("watch:{ABC}")), Ok(Topic::Watch(hash)));
+        assert_eq!(Topic::Watch(hash).to_string(), format!("watch:{ABC}"));
+        assert_eq!(Topic::parse("watch:nope"), Err(ProtocolError::InvalidHash));
         assert_eq!(Topic::parse("room:lobby"), Err(ProtocolError::UnmatchedTopic));
         assert_eq!(Topic::parse("have"), Err(ProtocolError::UnmatchedTopic));
         assert_eq!(Topic::parse("have:abc"), Err(ProtocolError::InvalidHash));

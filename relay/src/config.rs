@@ -27,8 +27,10 @@ pub struct Limits {
     pub content_limit: usize,
     /// Largest frame that is not `content`.
     pub control_frame_limit: usize,
-    /// Topics one socket may join.
+    /// `have:` and `want:` topics one socket may join.
     pub max_topics: usize,
+    /// `watch:` topics one socket may join (a browser's "Your pages").
+    pub max_watched: usize,
     /// `content_request`s per second (bursts of twice that).
     pub requests_per_second: u32,
     /// Frames of any kind per second (bursts of twice that).
@@ -74,6 +76,7 @@ impl Default for Limits {
             content_limit: 1024 * 1024,
             control_frame_limit: 16 * 1024,
             max_topics: 100,
+            max_watched: 200,
             requests_per_second: 20,
             frames_per_second: 1000,
             outbound_queue: 256,

@@ -114,10 +114,17 @@ pub enum Effect {
     Ask { host: ConnId, hash: PageHash },
     /// Send this verified `content` frame (on `want:H`) to these visitors.
     Deliver { frame: Arc<SharedFrame>, visitors: Vec<ConnId> },
-    /// Push `visitors_count` to the hosts (on `have:H`) and visitors (on
-    /// `want:H`); `local` is the part of `count` this node's own hosts make
-    /// (what it tells the other nodes).
-    Count { hash: PageHash, hosts: Vec<ConnId>, visitors: Vec<ConnId>, count: usize, local: usize },
+    /// Push `visitors_count` to the hosts (on `have:H`), visitors (on
+    /// `want:H`) and watchers (on `watch:H`); `local` is the part of `count`
+    /// this node's own hosts make (what it tells the other nodes).
+    Count {
+        hash: PageHash,
+        hosts: Vec<ConnId>,
+        visitors: Vec<ConnId>,
+        watchers: Vec<ConnId>,
+        count: usize,
+        local: usize,
+    },
     /// Call [`Hub::wake`] for this page at `at` (a failover deadline or the
     /// end of a count window).
     WakeAt { hash: PageHash, at: Instant },
@@ -294,6 +301,8 @@ struct Page {
     in_flight: Option<InFlight>,
     /// The chat history asked for, if any.
     history: Option<HistoryAsk>,
+    /// Sockets on `watch:H`: told the count, nothing else.
+    watchers: indexmap::IndexSet<ConnId>,
     counts: CountWindow,
     /// The earliest [`Effect::WakeAt`] still to come: one wake-up serves
     /// every deadline up to it, so a busy page does not set a timer per
@@ -312,13 +321,17 @@ impl Page {
             asking: 0,
             in_flight: None,
             history: None,
+            watchers: indexmap::IndexSet::new(),
             counts: CountWindow::default(),
             wake_at: None,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.hosts.len() == 0 && self.visitors.is_empty() && self.remote.is_empty()
+        self.hosts.len() == 0
+            && self.visitors.is_empty()
+            && self.remote.is_empty()
+            && self.watchers.is_empty()
     }
 
     /// The page's count: its hosts here not known or suspected to be
@@ -525,6 +538,23 @@ impl Hub {
             None => {}
             Some(was) => page.set_asking(visitor, false, was),
         }
+    }
+
+    /// A socket joined `watch:H`: it hears the page's count (in its join
+    /// reply, then `visitors_count`) and is neither host nor visitor.
+    pub fn join_watcher(&self, watcher: ConnId, hash: PageHash) {
+        if self.page_entry(hash).watchers.insert(watcher) {
+            self.metrics.watchers.inc();
+        }
+    }
+
+    /// A socket left `watch:H` (or disconnected).
+    pub fn leave_watcher(&self, watcher: ConnId, hash: PageHash) {
+        self.with_page(hash, |page| {
+            if page.watchers.swap_remove(&watcher) {
+                self.metrics.watchers.dec();
+            }
+        });
     }
 
     /// A socket left `want:H` (served, gave up, or disconnected). The
@@ -994,6 +1024,7 @@ impl Hub {
             hash,
             hosts: page.hosts.all(),
             visitors: page.visitors.keys().copied().filter(|v| !is_remote(*v)).collect(),
+            watchers: page.watchers.iter().copied().collect(),
             count,
             local: page.hosts.counted(),
         });
@@ -1277,7 +1308,14 @@ mod tests {
         let first = hub.join_host(1, h, t0);
         assert_eq!(
             first[0],
-            Effect::Count { hash: h, hosts: vec![1], visitors: vec![100], count: 1, local: 1 }
+            Effect::Count {
+                hash: h,
+                hosts: vec![1],
+                visitors: vec![100],
+                watchers: vec![],
+                count: 1,
+                local: 1
+            }
         );
         // A burst of churn inside the window: one wake, no counts yet.
         let mut fx = Vec::new();
@@ -1893,7 +1931,8 @@ pub mod sequences {
                         assert!(Model::has(known, hash, v), "delivered to a socket not on want");
                     }
                 }
-                Effect::Count { hash, hosts, visitors, count, local } => {
+                Effect::Count { hash, hosts, visitors, watchers, count, local } => {
+                    assert!(watchers.is_empty(), "nobody watches in this model");
                     let expected: Vec<_> = model.hosts.get(hash).into_iter().flatten().copied().collect();
                     let mut sent = hosts.clone();
                     sent.sort();

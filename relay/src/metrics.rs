@@ -114,12 +114,14 @@ metrics! {
     connections: Gauge,
     /// WebSocket connections accepted.
     connections_accepted: Counter,
-    /// Pages with a host or a waiting visitor here, or hosts on another node of the site.
+    /// Pages with a host, a waiting visitor or a watcher here, or hosts on another node of the site.
     pages: Gauge,
     /// Host channels (have:H) over all pages.
     hosts: Gauge,
     /// Visitor channels (want:H) over all pages.
     waiting_visitors: Gauge,
+    /// Watch channels (watch:H, "Your pages") over all pages.
+    watchers: Gauge,
     /// content_request frames from visitors.
     requests: Counter,
     /// Requests served by one already in flight.

@@ -330,17 +330,22 @@ impl Relay {
                         }
                     }
                 }
-                Effect::Count { hash, hosts, visitors, count, local } => {
+                Effect::Count { hash, hosts, visitors, watchers, count, local } => {
                     if let Some(cluster) = self.cluster() {
                         cluster.count(hash, local, self);
                     }
-                    let to_hosts = SharedFrame::count(Topic::Have(hash), count);
-                    let to_visitors = SharedFrame::count(Topic::Want(hash), count);
-                    for host in hosts {
-                        self.send(host, Outbound::Shared(to_hosts.clone()));
-                    }
-                    for visitor in visitors {
-                        self.send(visitor, Outbound::Shared(to_visitors.clone()));
+                    for (topic, sockets) in [
+                        (Topic::Have(hash), hosts),
+                        (Topic::Want(hash), visitors),
+                        (Topic::Watch(hash), watchers),
+                    ] {
+                        if sockets.is_empty() {
+                            continue;
+                        }
+                        let frame = SharedFrame::count(topic, count);
+                        for socket in sockets {
+                            self.send(socket, Outbound::Shared(frame.clone()));
+                        }
                     }
                 }
                 Effect::AskHistory { host, hash } if is_remote(host) => {

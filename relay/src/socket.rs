@@ -247,6 +247,11 @@ impl Session {
         None
     }
 
+    /// `watch:` topics this socket has joined.
+    fn watched(&self) -> usize {
+        self.channels.keys().filter(|topic| matches!(topic, Topic::Watch(_))).count()
+    }
+
     /// True when this socket has joined some `have:` topic.
     fn hosts_a_page(&self) -> bool {
         self.channels.keys().any(|topic| matches!(topic, Topic::Have(_)))
@@ -432,8 +437,15 @@ impl Session {
     fn join(&mut self, topic: Topic, frame: &Frame<'_>) {
         let join_ref = frame.join_ref.clone();
         let previous = self.channels.get(&topic).cloned();
-        if previous.is_none() && self.channels.len() >= self.relay.limits().max_topics {
-            self.refuse(Reject::TooManyTopics, join_ref.as_ref(), frame, "too many channels joined");
+        let watch = matches!(topic, Topic::Watch(_));
+        let (held, most) = if watch {
+            (self.watched(), self.relay.limits().max_watched)
+        } else {
+            (self.channels.len() - self.watched(), self.relay.limits().max_topics)
+        };
+        if previous.is_none() && held >= most {
+            let reason = if watch { "too many pages watched" } else { "too many channels joined" };
+            self.refuse(Reject::TooManyTopics, join_ref.as_ref(), frame, reason);
             return;
         }
         self.channels.insert(topic, join_ref.clone());
@@ -441,6 +453,10 @@ impl Session {
         let hash = topic.page().expect("the phoenix topic is refused before");
         let effects = match topic {
             Topic::Have(_) => hub.join_host(self.conn, hash, now()),
+            Topic::Watch(_) => {
+                hub.join_watcher(self.conn, hash);
+                Vec::new()
+            }
             _ => {
                 hub.join_visitor(self.conn, hash);
                 Vec::new()
@@ -487,6 +503,7 @@ impl Session {
         match topic {
             Topic::Have(hash) => self.relay.apply(hub.leave_host(self.conn, hash, now())),
             Topic::Want(hash) => hub.leave_visitor(self.conn, hash),
+            Topic::Watch(hash) => hub.leave_watcher(self.conn, hash),
             Topic::Phoenix => {}
         }
     }
@@ -530,6 +547,10 @@ impl Session {
             }
             (Topic::Have(hash), event::CHAT_HISTORY) => {
                 self.chat_history(hash, join_ref, frame);
+                Ok(())
+            }
+            (Topic::Watch(_), _) => {
+                self.refuse(Reject::UnknownEvent, join_ref, frame, "a watch only receives the host count");
                 Ok(())
             }
             (Topic::Want(hash), event::CHAT | event::CHAT_HISTORY) => {
