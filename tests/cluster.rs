@@ -285,3 +285,28 @@ async fn chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes() {
     assert!(dump.iter().all(|(k, _)| k.starts_with("ep2p:alive:")), "{dump:?}");
     assert!(!format!("{dump:?}").contains("hello from"));
 }
+
+#[tokio::test]
+async fn a_watch_on_one_node_follows_hosts_on_another() {
+    let redis = RedisServer::start().await.unwrap();
+    let a = node(&redis, &[]).await;
+    let b = node(&redis, &[]).await;
+    let text = "watched from another node";
+    let hash = PageHash::of(text);
+    let mut watcher = client(&b, Vsn::V2).await;
+    let topic = ep2p_core::protocol::Topic::Watch(hash).to_string();
+    let reply = watcher.join(&topic).await;
+    assert_eq!(reply.payload["response"]["count"], 0);
+    let host = host(&a, text).await;
+    watcher
+        .wait_for("count 1", |m| m.topic == topic && m.event == "visitors_count" && m.payload["count"] == 1)
+        .await;
+    // Gone within one count window: the count that says so still reaches B
+    // (the node that hosts nothing else knows of no other node).
+    drop(host);
+    watcher
+        .wait_for("count 0", |m| m.topic == topic && m.event == "visitors_count" && m.payload["count"] == 0)
+        .await;
+    let heard = watcher.drain(Duration::from_millis(300)).await;
+    assert!(heard.iter().all(|m| m.event == "visitors_count"));
+}

@@ -158,3 +158,59 @@ async fn the_apps_files_are_served_precompressed_and_hashed_ones_cached_for_a_ye
         assert_ne!(page.header("cache-control"), Some("public, max-age=31536000, immutable"));
     }
 }
+
+#[tokio::test]
+async fn the_service_worker_lists_the_shell_the_site_serves_and_nothing_of_any_page() {
+    // The repository's public/ files as the site root (as cargo-leptos copies them).
+    let root = tempfile::tempdir().unwrap();
+    let assets = root.path().join("assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/public/assets")).unwrap() {
+        let file = file.unwrap().path();
+        std::fs::copy(&file, assets.join(file.file_name().unwrap())).unwrap();
+    }
+    let pkg = root.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    for kind in ["js", "wasm", "css"] {
+        std::fs::write(pkg.join(format!("ephemeral_p2p.{kind}")), kind).unwrap();
+    }
+    let site_root = root.path().to_str().unwrap().to_string();
+    let server =
+        TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay| {
+            let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_root(site_root).build();
+            ephemeral_p2p::server::site(relay, options)
+        })
+        .await;
+    let worker = http_get(&server.url("/sw.js")).await;
+    assert_eq!(worker.status, 200);
+    assert_eq!(worker.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        worker.header("cache-control"),
+        Some("no-cache"),
+        "browsers look for a new release on every visit"
+    );
+    assert_eq!(worker.header("content-security-policy"), Some("default-src 'none'; connect-src 'self'"));
+    let line = worker.body.lines().find(|l| l.starts_with("const SHELL = ")).expect("the shell's list");
+    let shell: Vec<String> =
+        serde_json::from_str(line.trim_start_matches("const SHELL = ").trim_end_matches(';')).unwrap();
+    assert!(shell.contains(&"/".to_string()) && shell.contains(&"/assets/manifest.webmanifest".to_string()));
+    for path in &shell {
+        let file = http_get(&server.url(path)).await;
+        assert_eq!(file.status, 200, "{path} is in the shell, so the site serves it");
+    }
+    assert!(
+        shell.iter().all(|p| p == "/" || p.starts_with("/pkg/") || p.starts_with("/assets/")),
+        "{shell:?}"
+    );
+    assert!(!worker.body.contains("/raw"), "pages are never cached");
+    // The manifest names its icons, and every page links it.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&http_get(&server.url("/assets/manifest.webmanifest")).await.body).unwrap();
+    for icon in manifest["icons"].as_array().unwrap() {
+        assert!(shell.contains(&icon["src"].as_str().unwrap().to_string()), "{icon}");
+    }
+    assert!(http_get(&server.url("/"))
+        .await
+        .body
+        .contains(r#"<link rel="manifest" href="/assets/manifest.webmanifest""#));
+}

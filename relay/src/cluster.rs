@@ -435,18 +435,17 @@ impl Session {
             self.announce(site).await;
         }
         let others: Vec<u64> = site.nodes.keys().copied().collect();
-        if others.is_empty() {
-            return;
-        }
-        let mut exists = redis::pipe();
-        for node in &others {
-            exists.cmd("EXISTS").arg(liveness_key(*node));
-        }
-        if let Ok(found) = exists.query_async::<Vec<bool>>(&mut self.manager).await {
-            for (node, alive) in others.into_iter().zip(found) {
-                if !alive {
-                    tracing::info!(node = format!("{node:x}"), "a relay node is gone");
-                    site.forget(node);
+        if !others.is_empty() {
+            let mut exists = redis::pipe();
+            for node in &others {
+                exists.cmd("EXISTS").arg(liveness_key(*node));
+            }
+            if let Ok(found) = exists.query_async::<Vec<bool>>(&mut self.manager).await {
+                for (node, alive) in others.into_iter().zip(found) {
+                    if !alive {
+                        tracing::info!(node = format!("{node:x}"), "a relay node is gone");
+                        site.forget(node);
+                    }
                 }
             }
         }
