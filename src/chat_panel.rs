@@ -91,10 +91,24 @@ pub fn ChatPanel(
     // The reader is at the bottom of the log (so new messages scroll into view).
     let at_bottom = StoredValue::new(true);
 
+    // On an encrypted page only encrypted messages belong: a readable one
+    // was sent by someone without the page's key, and is not shown.
+    let hidden = Memo::new(move |_| {
+        encrypted.get() && messages.with(|all| all.iter().any(|m| matches!(m.body(), Body::Plain { .. })))
+    });
+    let hidden_count = move || {
+        if encrypted.get() {
+            messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count())
+        } else {
+            0
+        }
+    };
     let shown = Memo::new(move |_| {
         decrypted.track();
+        let sealed_only = encrypted.get();
         messages.with(|all| {
             all.iter()
+                .filter(|m| !(sealed_only && matches!(m.body(), Body::Plain { .. })))
                 .map(|m| Shown {
                     id: m.id().to_string(),
                     at: m.at(),
@@ -271,7 +285,7 @@ pub fn ChatPanel(
             <div class="chat-body" hidden=move || !open.get()>
                 <Show when=move || { encrypted.get() && !readable() }>
                     <p class="chat-locked" data-testid="chat-locked">
-                        {move || match messages.with(Vec::len) {
+                        {move || match messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Sealed(_))).count()) {
                             0 => "This page's conversation is encrypted with the page: without the key in the link you cannot read it or join it.".to_string(),
                             n => format!(
                                 "There is a conversation here ({}), encrypted with the page: without the key in the link you cannot read it or join it.",
@@ -303,6 +317,15 @@ pub fn ChatPanel(
                         }
                     </For>
                 </ol>
+                <Show when=move || { readable() && hidden.get() }>
+                    <p class="chat-empty" data-testid="chat-hidden">
+                        {move || format!(
+                            "{} sent without this page's key {} not shown.",
+                            crate::app::count_of(hidden_count(), "message"),
+                            if hidden_count() == 1 { "is" } else { "are" }
+                        )}
+                    </p>
+                </Show>
                 <Show when=move || { readable() && shown.with(Vec::is_empty) }>
                     <p class="chat-empty" data-testid="chat-empty">"No messages yet. Say hello to the other readers."</p>
                 </Show>

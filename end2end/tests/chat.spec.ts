@@ -203,7 +203,7 @@ test.describe('chat beside a page', () => {
     await expect(page.getByTestId('chat-message')).toHaveCount(5);
   });
 
-  test('on an encrypted page the chat is encrypted too; without the key there is only a notice', async ({ browser, baseURL }) => {
+  test('on an encrypted page the chat is encrypted too; without the key there is only a notice', async ({ browser, baseURL, server }) => {
     const frames: string[] = [];
     const a = await visitor(browser, baseURL!);
     recordFrames(a.page, frames);
@@ -217,6 +217,10 @@ test.describe('chat beside a page', () => {
     const said = 'meet at the usual place 🕵️';
     await sayWithEnter(a.page, said);
     await expect(b.page.getByTestId('chat-message')).toHaveCount(1);
+    expect(await shown(b.page)).toEqual([`Secret Agent: ${said}`]);
+    // Someone without the key (anyone may host the ciphertext) writes in the clear: not shown.
+    await nodeHostSays(server.socketUrl, hash, 'Intruder', ['I cannot read this page, but read me']);
+    await expect(b.page.getByTestId('chat-hidden')).toHaveText("1 message sent without this page's key is not shown.");
     expect(await shown(b.page)).toEqual([`Secret Agent: ${said}`]);
 
     const c = await visitor(browser, baseURL!);
