@@ -6,13 +6,8 @@
 //! same glue: events in, commands out.
 
 use crate::chat::{self, Chat, History};
-use crate::machine::{Backoff, Command, Connection, Event, Machine, Timer, HEARTBEAT_EVERY};
-use crate::protocol::{
-    self, event, Content, Empty, Frame, PageHash, Ref, Refs, Status, Topic, VisitorsCount, Vsn,
-};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use crate::machine::{send, Command, Event, Link, Machine, Timer};
+use crate::protocol::{self, event, Content, Empty, Frame, PageHash, Ref, Status, Topic, VisitorsCount, Vsn};
 use std::collections::{BTreeMap, HashMap};
 
 /// A page kept in this browser: its text (as hosts hold it) and the chat
@@ -46,12 +41,7 @@ pub struct Keeper {
     /// Listed pages whose copy this browser keeps and hosts.
     kept: BTreeMap<PageHash, Kept>,
     channels: HashMap<Topic, Join>,
-    connection: Connection,
-    heartbeat: Option<Ref>,
-    refs: Refs,
-    attempts: u32,
-    backoff: Backoff,
-    rng: SmallRng,
+    link: Link,
     now_ms: u64,
     /// Grows whenever a count changes.
     version: u64,
@@ -64,12 +54,7 @@ impl Keeper {
             counts: BTreeMap::new(),
             kept: BTreeMap::new(),
             channels: HashMap::new(),
-            connection: Connection::Connecting,
-            heartbeat: None,
-            refs: Refs::default(),
-            attempts: 0,
-            backoff: Backoff::default(),
-            rng: SmallRng::seed_from_u64(seed),
+            link: Link::new(seed),
             now_ms: 0,
             version: 0,
         };
@@ -130,7 +115,7 @@ impl Keeper {
         for topic in before.iter().filter(|t| !after.contains(t)) {
             self.leave(*topic, &mut out);
         }
-        if self.connection == Connection::Open {
+        if self.link.is_open() {
             let missing: Vec<Topic> = after.into_iter().filter(|t| !self.channels.contains_key(t)).collect();
             for topic in missing {
                 self.join(topic, &mut out);
@@ -139,40 +124,25 @@ impl Keeper {
         out
     }
 
-    fn send(
-        &self,
-        out: &mut Vec<Command>,
-        join_ref: Option<&Ref>,
-        msg_ref: Option<&Ref>,
-        topic: Topic,
-        event: &str,
-        payload: &impl Serialize,
-    ) {
-        let text = protocol::encode(Vsn::V2, join_ref, msg_ref, &topic.to_string(), event, payload);
-        out.push(Command::Send(text));
-    }
-
     fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
-        let join_ref = self.refs.make_ref();
-        self.send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
+        let join_ref = self.link.make_ref();
+        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
         self.channels.insert(topic, Join::Joining(join_ref));
     }
 
     fn leave(&mut self, topic: Topic, out: &mut Vec<Command>) {
         if let Some(join) = self.channels.remove(&topic) {
-            if self.connection == Connection::Open {
-                let msg_ref = self.refs.make_ref();
+            if self.link.is_open() {
+                let msg_ref = self.link.make_ref();
                 let join_ref = join.join_ref().clone();
-                self.send(out, Some(&join_ref), Some(&msg_ref), topic, event::LEAVE, &Empty {});
+                send(out, Some(&join_ref), Some(&msg_ref), topic, event::LEAVE, &Empty {});
             }
         }
     }
 
     fn opened(&mut self, out: &mut Vec<Command>) {
-        self.connection = Connection::Open;
-        self.heartbeat = None;
+        self.link.opened(out);
         self.channels.clear();
-        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
         let topics: Vec<Topic> = self.counts.keys().map(|h| self.topic(*h)).collect();
         for topic in topics {
             self.join(topic, out);
@@ -180,36 +150,18 @@ impl Keeper {
     }
 
     fn closed(&mut self, out: &mut Vec<Command>) {
-        if matches!(self.connection, Connection::Retrying { .. }) {
+        if self.link.is_retrying() {
             return;
         }
         self.channels.clear();
-        self.heartbeat = None;
-        self.attempts += 1;
-        let nominal = self.backoff.nominal(self.attempts);
-        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
-        self.connection = Connection::Retrying { attempt: self.attempts, delay };
-        out.push(Command::Cancel(Timer::Heartbeat));
-        out.push(Command::Schedule(Timer::Reconnect, delay));
+        self.link.closed(out);
     }
 
     fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
         match timer {
-            Timer::Heartbeat if self.connection == Connection::Open => {
-                if self.heartbeat.is_some() {
-                    out.push(Command::Disconnect);
-                    return;
-                }
-                let msg_ref = self.refs.make_ref();
-                self.send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, &Empty {});
-                self.heartbeat = Some(msg_ref);
-                out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
-            }
-            Timer::Reconnect if matches!(self.connection, Connection::Retrying { .. }) => {
-                self.connection = Connection::Connecting;
-                out.push(Command::Connect);
-            }
-            _ => {}
+            Timer::Heartbeat => self.link.heartbeat_due(out),
+            Timer::Reconnect => self.link.reconnect_due(out),
+            Timer::Retry => {}
         }
     }
 
@@ -225,9 +177,7 @@ impl Keeper {
     fn frame(&mut self, text: &str, out: &mut Vec<Command>) {
         let Ok(frame) = Frame::decode(Vsn::V2, text) else { return };
         if frame.topic == protocol::PHOENIX_TOPIC {
-            if frame.event == event::REPLY && frame.msg_ref.is_some() && frame.msg_ref == self.heartbeat {
-                self.heartbeat = None;
-            }
+            self.link.phoenix(&frame);
             return;
         }
         let Ok(topic) = Topic::parse(&frame.topic) else { return };
@@ -244,14 +194,14 @@ impl Keeper {
                     // Refused (too many channels, say): not retried on this connection.
                     return;
                 }
-                self.attempts = 0;
+                self.link.joined();
                 self.channels.insert(topic, Join::Joined(current.clone()));
                 if let Ok(count) = serde_json::from_str::<VisitorsCount>(reply.response.get()) {
                     self.counted(hash, count.count);
                 }
                 if matches!(topic, Topic::Have(_)) {
-                    let msg_ref = self.refs.make_ref();
-                    self.send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &Empty {});
+                    let msg_ref = self.link.make_ref();
+                    send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &Empty {});
                 }
             }
             event::VISITORS_COUNT => {
@@ -261,10 +211,10 @@ impl Keeper {
             }
             event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
                 if let Some(kept) = self.kept.get(&hash) {
-                    let msg_ref = self.refs.make_ref();
+                    let msg_ref = self.link.make_ref();
                     let payload =
                         Content { content: kept.text.as_str().into(), hash: Some(hash.to_string()) };
-                    self.send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
+                    send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
                 }
             }
             event::CHAT if matches!(topic, Topic::Have(_)) => {
@@ -285,8 +235,8 @@ impl Keeper {
                     }
                     None => {
                         let answer = History { messages: Some(kept.chat.history(chat::HISTORY_BYTES)) };
-                        let msg_ref = self.refs.make_ref();
-                        self.send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &answer);
+                        let msg_ref = self.link.make_ref();
+                        send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &answer);
                     }
                 }
             }
@@ -338,23 +288,7 @@ mod tests {
             .collect()
     }
 
-    fn frame(
-        join_ref: Option<&str>,
-        msg_ref: Option<&str>,
-        topic: Topic,
-        event: &str,
-        payload: &str,
-    ) -> Event {
-        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
-        Event::Frame(protocol::encode(
-            Vsn::V2,
-            join_ref.map(Ref::from).as_ref(),
-            msg_ref.map(Ref::from).as_ref(),
-            &topic.to_string(),
-            event,
-            payload,
-        ))
-    }
+    use crate::machine::test_frames::server as frame;
 
     /// The join ref the keeper used for `topic`.
     fn join_ref_of(commands: &[Command], topic: Topic) -> String {

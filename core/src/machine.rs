@@ -121,6 +121,119 @@ pub enum Connection {
     },
 }
 
+/// One socket's life, as every machine here lives it: the connection's
+/// state, the refs it hands out, a heartbeat every 30 s (a missing reply by
+/// the next one means the connection is dead), and reconnecting with
+/// growing, jittered delays.
+#[derive(Debug)]
+pub(crate) struct Link {
+    connection: Connection,
+    /// Ref of the heartbeat awaiting its reply.
+    heartbeat: Option<Ref>,
+    refs: Refs,
+    /// Failed connection attempts since the last successful join.
+    attempts: u32,
+    backoff: Backoff,
+    rng: SmallRng,
+}
+
+impl Link {
+    /// Connecting; `seed` drives the reconnect jitter.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            connection: Connection::Connecting,
+            heartbeat: None,
+            refs: Refs::default(),
+            attempts: 0,
+            backoff: Backoff::default(),
+            rng: SmallRng::seed_from_u64(seed),
+        }
+    }
+
+    pub(crate) fn connection(&self) -> Connection {
+        self.connection
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.connection == Connection::Open
+    }
+
+    pub(crate) fn is_retrying(&self) -> bool {
+        matches!(self.connection, Connection::Retrying { .. })
+    }
+
+    pub(crate) fn make_ref(&mut self) -> Ref {
+        self.refs.make_ref()
+    }
+
+    /// The socket opened: heartbeats start.
+    pub(crate) fn opened(&mut self, out: &mut Vec<Command>) {
+        self.connection = Connection::Open;
+        self.heartbeat = None;
+        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
+    }
+
+    /// The socket closed (the caller checked it was not known already):
+    /// heartbeats stop and a reconnect is scheduled, later each time.
+    pub(crate) fn closed(&mut self, out: &mut Vec<Command>) {
+        self.heartbeat = None;
+        self.attempts += 1;
+        let nominal = self.backoff.nominal(self.attempts);
+        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
+        self.connection = Connection::Retrying { attempt: self.attempts, delay };
+        out.push(Command::Cancel(Timer::Heartbeat));
+        out.push(Command::Schedule(Timer::Reconnect, delay));
+    }
+
+    /// A join was accepted: the back-off starts over.
+    pub(crate) fn joined(&mut self) {
+        self.attempts = 0;
+    }
+
+    /// The heartbeat timer: a heartbeat, or, if the last one went
+    /// unanswered, the end of a dead connection.
+    pub(crate) fn heartbeat_due(&mut self, out: &mut Vec<Command>) {
+        if !self.is_open() {
+            return;
+        }
+        if self.heartbeat.is_some() {
+            out.push(Command::Disconnect);
+            return;
+        }
+        let msg_ref = self.make_ref();
+        send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, &Empty {});
+        self.heartbeat = Some(msg_ref);
+        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
+    }
+
+    /// The reconnect timer: connect again.
+    pub(crate) fn reconnect_due(&mut self, out: &mut Vec<Command>) {
+        if self.is_retrying() {
+            self.connection = Connection::Connecting;
+            out.push(Command::Connect);
+        }
+    }
+
+    /// A frame on the `phoenix` topic: the heartbeat's reply, perhaps.
+    pub(crate) fn phoenix(&mut self, frame: &Frame<'_>) {
+        if frame.event == event::REPLY && frame.msg_ref.is_some() && frame.msg_ref == self.heartbeat {
+            self.heartbeat = None;
+        }
+    }
+}
+
+/// Queues one V2 frame to send.
+pub(crate) fn send(
+    out: &mut Vec<Command>,
+    join_ref: Option<&Ref>,
+    msg_ref: Option<&Ref>,
+    topic: Topic,
+    event: &str,
+    payload: &impl Serialize,
+) {
+    out.push(Command::Send(protocol::encode(Vsn::V2, join_ref, msg_ref, &topic.to_string(), event, payload)));
+}
+
 /// A channel's state on the current connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Channel {
@@ -199,20 +312,13 @@ pub struct Visitor {
     hash: PageHash,
     /// The page's text, once this tab has it (created here, or received and verified).
     content: Option<String>,
-    connection: Connection,
+    link: Link,
     want: Channel,
     have: Channel,
     /// The last host count the relay sent.
     hosts: Option<usize>,
-    /// Ref of the heartbeat awaiting its reply.
-    heartbeat: Option<Ref>,
-    refs: Refs,
-    /// Failed connection attempts since the last successful join.
-    attempts: u32,
     /// Content frames that did not match the hash and were discarded.
     rejected: u32,
-    backoff: Backoff,
-    rng: SmallRng,
     /// The page's chat, once this tab hosts it.
     chat: Chat,
     chat_version: u64,
@@ -232,16 +338,11 @@ impl Visitor {
         let visitor = Self {
             hash,
             content,
-            connection: Connection::Connecting,
+            link: Link::new(seed),
             want: Channel::Left,
             have: Channel::Left,
             hosts: None,
-            heartbeat: None,
-            refs: Refs::default(),
-            attempts: 0,
             rejected: 0,
-            backoff: Backoff::default(),
-            rng: SmallRng::seed_from_u64(seed),
             chat: Chat::default(),
             chat_version: 0,
             unconfirmed: Vec::new(),
@@ -260,7 +361,7 @@ impl Visitor {
     }
 
     pub fn connection(&self) -> Connection {
-        self.connection
+        self.link.connection()
     }
 
     pub fn rejected(&self) -> u32 {
@@ -296,7 +397,7 @@ impl Visitor {
     }
 
     pub fn phase(&self) -> Phase {
-        match (self.connection, &self.content) {
+        match (self.link.connection(), &self.content) {
             (Connection::Retrying { .. }, _) => Phase::Reconnecting,
             (_, Some(_)) if matches!(self.have, Channel::Joined(_)) => Phase::Hosting,
             (Connection::Open, None) if self.hosts == Some(0) => Phase::NobodyHosting,
@@ -350,7 +451,7 @@ impl Visitor {
             return;
         }
         let msg_ref = self.make_ref();
-        self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT, &message);
+        send(out, Some(&join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT, &message);
         self.unconfirmed.push((msg_ref, message.id()));
         if self.chat.insert(message, self.now_ms) {
             self.chat_version += 1;
@@ -365,14 +466,7 @@ impl Visitor {
     /// Asks the other hosts for the chat so far (merged when it comes).
     fn ask_history(&mut self, join_ref: &Ref, out: &mut Vec<Command>) {
         let msg_ref = self.make_ref();
-        self.send(
-            out,
-            Some(join_ref),
-            Some(&msg_ref),
-            Topic::Have(self.hash),
-            event::CHAT_HISTORY,
-            &Empty {},
-        );
+        send(out, Some(join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT_HISTORY, &Empty {});
     }
 
     /// `chat_history` on `have:H`: the relay passes an answer (merged), or
@@ -388,7 +482,7 @@ impl Visitor {
             None => {
                 let msg_ref = self.make_ref();
                 let answer = History { messages: Some(self.chat.history(chat::HISTORY_BYTES)) };
-                self.send(
+                send(
                     out,
                     Some(current),
                     Some(&msg_ref),
@@ -437,38 +531,19 @@ impl Visitor {
         }
         self.content = Some(text);
         // Not yet connected: the next `Opened` joins `have:H` directly.
-        if self.connection == Connection::Open {
+        if self.link.is_open() {
             self.leave_want(out);
             self.join(Topic::Have(self.hash), out);
         }
     }
 
     fn make_ref(&mut self) -> Ref {
-        self.refs.make_ref()
-    }
-
-    fn send(
-        &self,
-        out: &mut Vec<Command>,
-        join_ref: Option<&Ref>,
-        msg_ref: Option<&Ref>,
-        topic: Topic,
-        event: &str,
-        payload: &impl Serialize,
-    ) {
-        out.push(Command::Send(protocol::encode(
-            Vsn::V2,
-            join_ref,
-            msg_ref,
-            &topic.to_string(),
-            event,
-            payload,
-        )));
+        self.link.make_ref()
     }
 
     fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
         let join_ref = self.make_ref();
-        self.send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
+        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
         let channel = Channel::Joining(join_ref);
         match topic {
             Topic::Have(_) => self.have = channel,
@@ -479,7 +554,7 @@ impl Visitor {
     fn leave_want(&mut self, out: &mut Vec<Command>) {
         if let Some(join_ref) = self.want.join_ref().cloned() {
             let msg_ref = self.make_ref();
-            self.send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, &Empty {});
+            send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, &Empty {});
         }
         self.want = Channel::Left;
         out.push(Command::Cancel(Timer::Retry));
@@ -491,21 +566,12 @@ impl Visitor {
         };
         let msg_ref = self.make_ref();
         let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
-        self.send(
-            out,
-            Some(&join_ref),
-            Some(&msg_ref),
-            Topic::Want(self.hash),
-            event::CONTENT_REQUEST,
-            &payload,
-        );
+        send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::CONTENT_REQUEST, &payload);
         out.push(Command::Schedule(Timer::Retry, RETRY_EVERY));
     }
 
     fn opened(&mut self, out: &mut Vec<Command>) {
-        self.connection = Connection::Open;
-        self.heartbeat = None;
-        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
+        self.link.opened(out);
         // A new connection is fresh server state: join again.
         let topic = match self.content {
             Some(_) => Topic::Have(self.hash),
@@ -515,50 +581,26 @@ impl Visitor {
     }
 
     fn closed(&mut self, out: &mut Vec<Command>) {
-        if matches!(self.connection, Connection::Retrying { .. }) {
+        if self.link.is_retrying() {
             return;
         }
         self.want = Channel::Left;
         self.have = Channel::Left;
-        self.heartbeat = None;
         // Replies to this connection's pushes will never come.
         self.unconfirmed.clear();
-        self.attempts += 1;
-        let nominal = self.backoff.nominal(self.attempts);
-        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
-        self.connection = Connection::Retrying { attempt: self.attempts, delay };
         out.push(Command::Cancel(Timer::Retry));
-        out.push(Command::Cancel(Timer::Heartbeat));
-        out.push(Command::Schedule(Timer::Reconnect, delay));
+        self.link.closed(out);
     }
 
     fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
         match timer {
             Timer::Retry => {
-                if self.content.is_none() && self.connection == Connection::Open {
+                if self.content.is_none() && self.link.is_open() {
                     self.request(out);
                 }
             }
-            Timer::Heartbeat => {
-                if self.connection != Connection::Open {
-                    return;
-                }
-                if self.heartbeat.is_some() {
-                    // The last heartbeat went unanswered: the connection is dead.
-                    out.push(Command::Disconnect);
-                    return;
-                }
-                let msg_ref = self.make_ref();
-                self.send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, &Empty {});
-                self.heartbeat = Some(msg_ref);
-                out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
-            }
-            Timer::Reconnect => {
-                if matches!(self.connection, Connection::Retrying { .. }) {
-                    self.connection = Connection::Connecting;
-                    out.push(Command::Connect);
-                }
-            }
+            Timer::Heartbeat => self.link.heartbeat_due(out),
+            Timer::Reconnect => self.link.reconnect_due(out),
         }
     }
 
@@ -568,9 +610,7 @@ impl Visitor {
             return;
         };
         if frame.topic == protocol::PHOENIX_TOPIC {
-            if frame.event == event::REPLY && frame.msg_ref.is_some() && frame.msg_ref == self.heartbeat {
-                self.heartbeat = None;
-            }
+            self.link.phoenix(&frame);
             return;
         }
         let Ok(topic) = Topic::parse(&frame.topic) else {
@@ -618,9 +658,9 @@ impl Visitor {
             }
             event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
                 if let Some(text) = &self.content {
-                    let msg_ref = self.refs.make_ref();
+                    let msg_ref = self.link.make_ref();
                     let payload = Content { content: text.into(), hash: Some(self.hash.to_string()) };
-                    self.send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
+                    send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
                 }
             }
             event::CLOSE | event::ERROR => {
@@ -660,7 +700,7 @@ impl Visitor {
             out.push(Command::Disconnect);
             return;
         }
-        self.attempts = 0;
+        self.link.joined();
         // The join reply carries the page's host count.
         if let Ok(count) = serde_json::from_str::<protocol::VisitorsCount>(reply.response.get()) {
             self.hosts = Some(count.count);
@@ -677,6 +717,31 @@ impl Visitor {
                 self.request(out);
             }
         }
+    }
+}
+
+/// Frames as the relay sends them, for the machines' tests.
+#[cfg(test)]
+pub(crate) mod test_frames {
+    use super::*;
+
+    /// A frame from the relay; `payload` is the JSON object's text.
+    pub(crate) fn server(
+        join_ref: Option<&str>,
+        msg_ref: Option<&str>,
+        topic: Topic,
+        event: &str,
+        payload: &str,
+    ) -> Event {
+        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
+        Event::Frame(protocol::encode(
+            Vsn::V2,
+            join_ref.map(Ref::from).as_ref(),
+            msg_ref.map(Ref::from).as_ref(),
+            &topic.to_string(),
+            event,
+            payload,
+        ))
     }
 }
 
@@ -723,24 +788,7 @@ mod tests {
         sent(commands).into_iter().map(|s| format!("{} {}", s.event, s.topic)).collect()
     }
 
-    /// A frame from the relay; `payload` is the JSON object's text.
-    fn server(
-        join_ref: Option<&str>,
-        msg_ref: Option<&str>,
-        topic: Topic,
-        event: &str,
-        payload: &str,
-    ) -> Event {
-        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
-        Event::Frame(protocol::encode(
-            Vsn::V2,
-            join_ref.map(Ref::from).as_ref(),
-            msg_ref.map(Ref::from).as_ref(),
-            &topic.to_string(),
-            event,
-            payload,
-        ))
-    }
+    use super::test_frames::server;
 
     fn ok(join_ref: &str, msg_ref: &str, topic: Topic) -> Event {
         server(Some(join_ref), Some(msg_ref), topic, event::REPLY, r#"{"status":"ok","response":{}}"#)
