@@ -94,15 +94,12 @@ pub fn ChatPanel(
     // On an encrypted page only encrypted messages belong: a readable one
     // was sent by someone without the page's key, and is not shown.
     let hidden = Memo::new(move |_| {
-        encrypted.get() && messages.with(|all| all.iter().any(|m| matches!(m.body(), Body::Plain { .. })))
-    });
-    let hidden_count = move || {
         if encrypted.get() {
             messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count())
         } else {
             0
         }
-    };
+    });
     let shown = Memo::new(move |_| {
         decrypted.track();
         let sealed_only = encrypted.get();
@@ -317,12 +314,12 @@ pub fn ChatPanel(
                         }
                     </For>
                 </ol>
-                <Show when=move || { readable() && hidden.get() }>
+                <Show when=move || { readable() && hidden.get() > 0 }>
                     <p class="chat-empty" data-testid="chat-hidden">
                         {move || format!(
                             "{} sent without this page's key {} not shown.",
-                            crate::app::count_of(hidden_count(), "message"),
-                            if hidden_count() == 1 { "is" } else { "are" }
+                            crate::app::count_of(hidden.get(), "message"),
+                            if hidden.get() == 1 { "is" } else { "are" }
                         )}
                     </p>
                 </Show>

@@ -195,7 +195,12 @@ pub fn start(pages: YourPages) {
         });
         keeper.update_value(|driver| {
             let driver = driver.get_or_insert_with(|| {
+                // Counts are read again only when one changed, not on every frame.
+                let seen = std::cell::Cell::new(None::<u64>);
                 Driver::keeper(move |machine| {
+                    if seen.replace(Some(machine.version())) == Some(machine.version()) {
+                        return;
+                    }
                     let counts: HashMap<String, usize> = pages.library.with_untracked(|l| {
                         l.pages().filter_map(|h| Some((h.to_string(), machine.count(h)?))).collect()
                     });

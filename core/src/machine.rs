@@ -391,11 +391,6 @@ impl Visitor {
         }
     }
 
-    /// True when this tab hosts the page and may chat.
-    pub fn may_chat(&self) -> bool {
-        self.phase() == Phase::Hosting
-    }
-
     pub fn phase(&self) -> Phase {
         match (self.link.connection(), &self.content) {
             (Connection::Retrying { .. }, _) => Phase::Reconnecting,

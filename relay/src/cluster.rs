@@ -101,12 +101,28 @@ enum Message<'a> {
 /// What the relay hands the cluster to send.
 #[derive(Debug)]
 enum Outgoing {
-    Ask { to: u64, page: PageHash },
-    Deliver { to: u64, page: PageHash, frame: Arc<SharedFrame> },
-    Count { page: PageHash, count: usize },
-    Chat { page: PageHash, frame: Arc<SharedFrame> },
-    AskHistory { to: u64, page: PageHash },
-    History { to: u64, page: PageHash, frame: Arc<SharedFrame> },
+    Ask {
+        to: u64,
+        page: PageHash,
+    },
+    /// A page, or a chat history, that node `to` asked for.
+    Deliver {
+        to: u64,
+        page: PageHash,
+        frame: Arc<SharedFrame>,
+    },
+    Count {
+        page: PageHash,
+        count: usize,
+    },
+    Chat {
+        page: PageHash,
+        frame: Arc<SharedFrame>,
+    },
+    AskHistory {
+        to: u64,
+        page: PageHash,
+    },
     Bye,
 }
 
@@ -155,7 +171,7 @@ impl Cluster {
         self.send(Outgoing::Ask { to: to & !hub::REMOTE, page }, relay);
     }
 
-    /// Sends node `to` the verified page it asked for.
+    /// Sends node `to` what it asked for: a verified page, or a checked chat history.
     pub(crate) fn deliver(&self, to: hub::ConnId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
         self.send(Outgoing::Deliver { to: to & !hub::REMOTE, page, frame }, relay);
     }
@@ -173,11 +189,6 @@ impl Cluster {
     /// Asks node `to` (a [`hub::remote`] id) for a page's chat history.
     pub(crate) fn ask_history(&self, to: hub::ConnId, page: PageHash, relay: &Relay) {
         self.send(Outgoing::AskHistory { to: to & !hub::REMOTE, page }, relay);
-    }
-
-    /// Sends node `to` the chat history it asked for.
-    pub(crate) fn history(&self, to: hub::ConnId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
-        self.send(Outgoing::History { to: to & !hub::REMOTE, page, frame }, relay);
     }
 
     /// Tells the others this node is going (a node that cannot is dropped
@@ -308,10 +319,12 @@ impl Session {
                 self.publish(&node_channel(to), &Message::Ask { from: node, page }, site).await;
             }
             Outgoing::Deliver { to, page, frame } => {
-                if let Some(content) = frame.content_literal() {
-                    self.publish(&node_channel(to), &Message::Content { from: node, page, content }, site)
-                        .await;
-                }
+                let message = match (frame.content_literal(), frame.history_literal()) {
+                    (Some(content), _) => Message::Content { from: node, page, content },
+                    (None, Some(messages)) => Message::History { from: node, page, messages },
+                    (None, None) => return,
+                };
+                self.publish(&node_channel(to), &message, site).await;
             }
             Outgoing::Chat { page, frame } => {
                 if let Some(message) = frame.chat_literal() {
@@ -320,12 +333,6 @@ impl Session {
             }
             Outgoing::AskHistory { to, page } => {
                 self.publish(&node_channel(to), &Message::HistoryAsk { from: node, page }, site).await;
-            }
-            Outgoing::History { to, page, frame } => {
-                if let Some(messages) = frame.chat_literal() {
-                    self.publish(&node_channel(to), &Message::History { from: node, page, messages }, site)
-                        .await;
-                }
             }
             Outgoing::Count { page, count } => {
                 let last = site.published.get(&page).copied().unwrap_or(0);

@@ -82,10 +82,18 @@ impl SharedFrame {
         }
     }
 
-    /// A `chat` frame's message, or a `chat_history` frame's messages, as JSON.
+    /// A `chat` frame's message, as JSON.
     pub fn chat_literal(&self) -> Option<&RawValue> {
         match &self.payload {
-            Payload::Chat(json) | Payload::History(json) => Some(json),
+            Payload::Chat(json) => Some(json),
+            _ => None,
+        }
+    }
+
+    /// A `chat_history` frame's messages, as JSON.
+    pub fn history_literal(&self) -> Option<&RawValue> {
+        match &self.payload {
+            Payload::History(json) => Some(json),
             _ => None,
         }
     }

@@ -1670,7 +1670,7 @@ mod tests {
         fx.iter()
             .filter_map(|e| match e {
                 Effect::History { frame, to } => {
-                    Some((to.clone(), frame.chat_literal().is_some_and(|m| m.get() == "[]")))
+                    Some((to.clone(), frame.history_literal().is_some_and(|m| m.get() == "[]")))
                 }
                 _ => None,
             })

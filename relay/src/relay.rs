@@ -319,16 +319,7 @@ impl Relay {
                 Effect::Deliver { frame, visitors } => {
                     let bytes = frame.content_len() as u64 * visitors.len() as u64;
                     self.0.metrics.bytes_relayed.inc_by(bytes);
-                    let hash = frame.topic().page();
-                    for visitor in visitors {
-                        match (is_remote(visitor), self.cluster(), hash) {
-                            (true, Some(cluster), Some(hash)) => {
-                                cluster.deliver(visitor, hash, frame.clone(), self)
-                            }
-                            (true, _, _) => {}
-                            (false, _, _) => self.send(visitor, Outbound::Shared(frame.clone())),
-                        }
-                    }
+                    self.answer(visitors, &frame);
                 }
                 Effect::Count { hash, hosts, visitors, watchers, count, local } => {
                     if let Some(cluster) = self.cluster() {
@@ -354,17 +345,7 @@ impl Relay {
                     }
                 }
                 Effect::AskHistory { host, hash } => self.send(host, Outbound::AskHistory(hash)),
-                Effect::History { frame, to } => {
-                    for asker in to {
-                        match (is_remote(asker), self.cluster(), frame.topic().page()) {
-                            (true, Some(cluster), Some(hash)) => {
-                                cluster.history(asker, hash, frame.clone(), self)
-                            }
-                            (true, _, _) => {}
-                            (false, _, _) => self.send(asker, Outbound::Shared(frame.clone())),
-                        }
-                    }
-                }
+                Effect::History { frame, to } => self.answer(to, &frame),
                 Effect::WakeAt { hash, at } => {
                     let relay = self.clone();
                     tokio::spawn(async move {
@@ -373,6 +354,18 @@ impl Relay {
                         relay.apply(effects);
                     });
                 }
+            }
+        }
+    }
+
+    /// Sends what was asked for (a page, a chat history) to whoever asked:
+    /// sockets here, or other nodes through the cluster.
+    fn answer(&self, askers: Vec<ConnId>, frame: &Arc<SharedFrame>) {
+        for asker in askers {
+            match (is_remote(asker), self.cluster(), frame.topic().page()) {
+                (true, Some(cluster), Some(hash)) => cluster.deliver(asker, hash, frame.clone(), self),
+                (true, _, _) => {}
+                (false, _, _) => self.send(asker, Outbound::Shared(frame.clone())),
             }
         }
     }
