@@ -5,7 +5,8 @@
 #
 #   scripts/setup.sh           toolchain for building and serving
 #   scripts/setup.sh --redis   also redis-server (scripts/cluster.sh)
-#   scripts/setup.sh --tests   also Chromium, redis-server and the end-to-end test packages
+#   scripts/setup.sh --tests   also Chromium, redis-server, the end-to-end test packages,
+#                              systemd-analyze and promtool (to check ops/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +60,23 @@ if $with_tests; then
   if ! command -v chromium >/dev/null; then
     say "installing Debian's Chromium"
     apt_install chromium
+  fi
+
+  # ops/ is checked with the tools that read it: systemd-analyze for the
+  # service unit, promtool for the alert rules. promtool is taken out of
+  # Debian's prometheus package without installing it (no server runs).
+  if ! command -v systemd-analyze >/dev/null; then
+    say "installing Debian's systemd (for systemd-analyze)"
+    apt_install systemd
+  fi
+  if ! command -v promtool >/dev/null; then
+    say "installing promtool from Debian's prometheus package"
+    if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+    deb_dir=$(mktemp -d) && chmod 0755 "$deb_dir"   # readable by apt's _apt user
+    (cd "$deb_dir" && apt-get download -q prometheus)
+    dpkg-deb --fsys-tarfile "$deb_dir"/prometheus_*.deb | tar -xO ./usr/bin/promtool > "$deb_dir/promtool"
+    as_root install -m 0755 "$deb_dir/promtool" /usr/local/bin/promtool
+    rm -rf "$deb_dir"
   fi
 
   lock_stamp=end2end/node_modules/.package-lock.json

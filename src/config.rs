@@ -6,7 +6,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
-use ep2p_relay::{HubConfig, Limits, Policy, RelayConfig};
+use ep2p_relay::{HubConfig, Limits, LogFormat, Policy, RelayConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,6 +87,14 @@ pub struct Cli {
     /// Be one node of a site whose nodes meet on this Redis (redis://host:port).
     #[arg(long = "redis", env = "EP2P_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Log lines as text for people, or as one JSON object per line for a log shipper.
+    #[arg(
+        long,
+        env = "EP2P_LOG_FORMAT",
+        value_parser = PossibleValuesParser::new(LogFormat::ALL.map(LogFormat::name))
+            .try_map(|name: String| name.parse::<LogFormat>())
+    )]
+    pub log_format: Option<LogFormat>,
 }
 
 /// The `[server]` table of `Leptos.toml`; same names as the flags, with `_`.
@@ -112,6 +120,7 @@ struct FileSettings {
     max_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
     redis_url: Option<String>,
+    log_format: Option<LogFormat>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +133,7 @@ struct SettingsFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub addr: SocketAddr,
+    pub log_format: LogFormat,
     pub relay: RelayConfig,
 }
 
@@ -133,7 +143,7 @@ pub const DEFAULT_ADDR: SocketAddr =
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { addr: DEFAULT_ADDR, relay: RelayConfig::default() }
+        Self { addr: DEFAULT_ADDR, log_format: LogFormat::default(), relay: RelayConfig::default() }
     }
 }
 
@@ -185,6 +195,7 @@ impl Settings {
         let limits = Limits::default();
         Ok(Settings {
             addr: cli.addr.or(site_addr).or(file.addr).unwrap_or(DEFAULT_ADDR),
+            log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             relay: RelayConfig {
                 allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or_default(),
                 metrics_token: cli.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
@@ -290,6 +301,19 @@ mod tests {
         assert_eq!(loaded.relay.limits.content_limit, 20, "the flag wins over the file");
         assert_eq!(loaded.relay.limits.heartbeat_timeout, Duration::from_secs(5));
         assert_eq!(loaded.relay.hub.count_window, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn the_log_format_is_text_unless_the_file_or_a_flag_says_json() {
+        let (_f, cli) = settings("");
+        assert_eq!(Settings::load(cli, true, None).unwrap().log_format, LogFormat::Text);
+        let (_f, cli) = settings("[server]\nlog_format = \"json\"\n");
+        assert_eq!(Settings::load(cli, true, None).unwrap().log_format, LogFormat::Json);
+        let (_f, cli) = settings("[server]\nlog_format = \"xml\"\n");
+        assert!(Settings::load(cli, true, None).is_err(), "an unknown format is refused");
+        let cli = Cli::try_parse_from(["ephemeral_p2p", "--log-format", "json"]).unwrap();
+        assert_eq!(cli.log_format, Some(LogFormat::Json));
+        assert!(Cli::try_parse_from(["ephemeral_p2p", "--log-format", "yaml"]).is_err());
     }
 
     #[test]

@@ -7,9 +7,6 @@ async fn main() -> std::process::ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     use ephemeral_p2p::config::{Cli, Settings};
     use std::process::ExitCode;
-    let rust_log = std::env::var("RUST_LOG").ok();
-    tracing_subscriber::fmt().with_env_filter(ep2p_relay::log_filter(rust_log.as_deref())).init();
-
     let matches = Cli::command().get_matches();
     let explicit_file = matches.value_source("config") != Some(clap::parser::ValueSource::DefaultValue);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -21,6 +18,18 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let logs = ep2p_relay::log_subscriber(
+        settings.log_format,
+        ep2p_relay::log_filter(rust_log.as_deref()),
+        std::io::stdout,
+        std::env::var_os("NO_COLOR").is_none(),
+    );
+    // Also takes in the `log` records of libraries that use it.
+    if let Err(error) = tracing_subscriber::util::SubscriberInitExt::try_init(logs) {
+        eprintln!("ephemeral_p2p: logging: {error}");
+        return ExitCode::from(1);
+    }
     let mut leptos_options = match leptos::prelude::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(error) => {

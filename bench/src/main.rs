@@ -16,6 +16,7 @@
 
 mod attacks;
 mod baseline;
+mod charts;
 mod chat;
 mod cluster;
 mod soak;
@@ -49,6 +50,8 @@ enum BenchError {
     Worker(String),
     #[error("{path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("drawing the charts: {0}")]
+    Chart(#[from] charts::ChartError),
     #[error("{0} visitors were not served under targeted routing (or in the soak)")]
     Unserved(usize),
 }
@@ -100,6 +103,9 @@ struct RunArgs {
     /// Also write the tables as Markdown to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Draw the figures as SVG charts into this folder.
+    #[arg(long, default_value = "target/bench-charts")]
+    charts: PathBuf,
     /// Run only these scenarios (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Scenario>,
@@ -225,6 +231,7 @@ async fn run(args: RunArgs) -> Result<()> {
     );
 
     let wanted = |scenario| args.only.is_empty() || args.only.contains(&scenario);
+    let mut figures = charts::Figures::default();
 
     // 1 and 2: time to content, and what each served visitor costs.
     let mut ttc = String::from(
@@ -242,6 +249,13 @@ async fn run(args: RunArgs) -> Result<()> {
             if policy == Policy::Targeted {
                 targeted_failures += r.failures;
             }
+            figures.ttc.push(charts::TtcPoint {
+                policy: policy.name(),
+                hosts,
+                p50_ms: r.one_by_one.percentile(50.0),
+                p99_ms: r.one_by_one.percentile(99.0),
+                frames_per_visitor: r.frames_per_visitor,
+            });
             let _ = writeln!(
                 ttc,
                 "| {policy} | {hosts} | {} | {} | {} | {:.2} | {:.0} |",
@@ -292,6 +306,12 @@ async fn run(args: RunArgs) -> Result<()> {
         let (ours, bare, hashing) =
             (Throughput::median(ours), Throughput::median(bare), Throughput::median(hashing));
         eprintln!("throughput {size}: ours {ours:?}, minimal {bare:?}, minimal + hash {hashing:?}");
+        figures.throughput.push(charts::ThroughputPoint {
+            size_kib: size as f64 / 1024.0,
+            relay: ours.per_second,
+            minimal: bare.per_second,
+            hashing: hashing.per_second,
+        });
         let _ = writeln!(
             tput,
             "| {} KiB | {:.0} | {:.2} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
@@ -330,8 +350,15 @@ async fn run(args: RunArgs) -> Result<()> {
         let relay = relay_with(&args.server, Policy::Targeted, soak::SOAK_FLAGS).await?;
         let result = soak::soak(&relay, &plan.soak).await?;
         relay.stop().await;
-        eprintln!("soak: {result:?}");
+        eprintln!(
+            "soak: {} served, {} failures, RSS start / peak / end {} / {} / {} KiB",
+            result.served, result.failures, result.rss_start_kib, result.rss_peak_kib, result.rss_end_kib
+        );
         soak_failures = result.failures;
+        figures.soak = Some(charts::SoakMemory {
+            samples: result.memory.iter().map(|&(at, kib)| (at, kib as f64 / 1024.0)).collect(),
+            measured_from: result.measured_from,
+        });
         let _ = writeln!(report, "{}", soak::report(&plan.soak, &result));
     }
     // 8: a site of three nodes.
@@ -369,6 +396,9 @@ async fn run(args: RunArgs) -> Result<()> {
         );
     }
     let _ = writeln!(report, "Total run time: {:.0} s.", started.elapsed().as_secs_f64());
+    for chart in charts::draw(&figures, &args.charts)? {
+        eprintln!("chart: {}", chart.display());
+    }
 
     println!("{report}");
     if let Some(path) = args.markdown {

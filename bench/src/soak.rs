@@ -10,7 +10,7 @@ use ep2p_testkit::{have, open_socket, source_ip, visit, want, Client, Host};
 use futures_util::SinkExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
@@ -43,6 +43,10 @@ pub struct SoakResult {
     pub rss_start_kib: u64,
     pub rss_peak_kib: u64,
     pub rss_end_kib: u64,
+    /// The server's resident memory over the soak: (seconds since it began, KiB).
+    pub memory: Vec<(f64, u64)>,
+    /// When the measured run began (the warm-up ended), in the same seconds.
+    pub measured_from: f64,
     /// Attacks carried out, and how the relay refused them.
     pub attacks: u64,
     pub rejected: Vec<(String, f64)>,
@@ -64,25 +68,41 @@ const WARM_UP: Duration = Duration::from_secs(10);
 
 pub async fn soak(server: &Server, plan: &SoakPlan) -> Result<SoakResult> {
     let rss_boot_kib = server.rss_kib();
-    phase(server, plan, WARM_UP.min(plan.run_for)).await?;
-    let rss_start_kib = server.rss_kib();
-    let peak = Arc::new(AtomicU64::new(rss_start_kib));
+    // The server's memory over the whole soak, warm-up and settling
+    // included: one sample every 250 ms, in seconds since the soak began.
+    let booted = Instant::now();
+    let samples = Arc::new(Mutex::new(vec![(0.0, rss_boot_kib)]));
     let sampling = Arc::new(AtomicBool::new(true));
     let sampler = {
-        let (sampling, peak, pid) = (sampling.clone(), peak.clone(), server.pid);
+        let (sampling, samples, pid) = (sampling.clone(), samples.clone(), server.pid);
         tokio::spawn(async move {
             while sampling.load(Relaxed) {
-                peak.fetch_max(Server::rss_of(pid), Relaxed);
                 tokio::time::sleep(Duration::from_millis(250)).await;
+                let sample = (booted.elapsed().as_secs_f64(), Server::rss_of(pid));
+                samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(sample);
             }
         })
     };
-    let run = phase(server, plan, plan.run_for).await;
+    let warm_up = phase(server, plan, WARM_UP.min(plan.run_for)).await;
+    let rss_start_kib = server.rss_kib();
+    let measured_from = booted.elapsed().as_secs_f64();
+    let run = match warm_up {
+        Ok(_) => phase(server, plan, plan.run_for).await,
+        Err(error) => Err(error),
+    };
+    let rss_end_kib = server.rss_kib();
+    let ended = booted.elapsed().as_secs_f64();
     sampling.store(false, Relaxed);
     let _ = sampler.await;
     let run = run?;
-    let rss_end_kib = server.rss_kib();
-    Ok(SoakResult { rss_boot_kib, rss_start_kib, rss_peak_kib: peak.load(Relaxed), rss_end_kib, ..run })
+    let mut memory = std::mem::take(&mut *samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    memory.push((ended, rss_end_kib));
+    let rss_peak_kib = memory
+        .iter()
+        .filter(|(at, _)| *at >= measured_from)
+        .map(|(_, kib)| *kib)
+        .fold(rss_start_kib, u64::max);
+    Ok(SoakResult { rss_boot_kib, rss_start_kib, rss_peak_kib, rss_end_kib, memory, measured_from, ..run })
 }
 
 /// Hosts on every page, fake hosts on some, every attack in a loop and
@@ -188,6 +208,8 @@ async fn phase(server: &Server, plan: &SoakPlan, run_for: Duration) -> Result<So
         rss_start_kib: 0,
         rss_peak_kib: 0,
         rss_end_kib: 0,
+        memory: Vec::new(),
+        measured_from: 0.0,
         attacks: attacks.load(Relaxed),
         rejected,
     })

@@ -30,7 +30,7 @@ use tower::ServiceExt;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
 /// How long a shutdown waits for connections and sockets to finish closing.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl Relay {
     /// The relay's routes, ready to merge into a site's router. They need
@@ -116,6 +116,55 @@ pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
     filter
         .add_directive("tungstenite=warn".parse().expect("a valid directive"))
         .add_directive("tokio_tungstenite=warn".parse().expect("a valid directive"))
+}
+
+/// How log lines are written: for people, or one JSON object per line for
+/// a log shipper (`{"timestamp", "level", "target", "message", …fields}`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    pub const ALL: [LogFormat; 2] = [LogFormat::Text, LogFormat::Json];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|format| format.name() == text)
+            .ok_or_else(|| format!("{text:?} is not a log format (text or json)"))
+    }
+}
+
+/// The server's log subscriber: `filter` (see [`log_filter`]) in `format`,
+/// written to `writer`; ANSI colours only in text, and only if `ansi`.
+pub fn log_subscriber<W>(
+    format: LogFormat,
+    filter: tracing_subscriber::EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    match format {
+        LogFormat::Text => Box::new(builder.with_ansi(ansi).finish()),
+        LogFormat::Json => Box::new(builder.json().flatten_event(true).with_ansi(false).finish()),
+    }
 }
 
 /// The query of `GET /ws/websocket`.

@@ -298,6 +298,9 @@ struct Page {
     /// How many visitors are asking (the `true`s above). While any are, a
     /// host that joins is asked at once.
     asking: usize,
+    /// When this node's first visitor still waiting asked (none waiting:
+    /// `None`): the page's delivery observes the time to content from it.
+    waiting_since: Option<Instant>,
     in_flight: Option<InFlight>,
     /// The chat history asked for, if any.
     history: Option<HistoryAsk>,
@@ -319,6 +322,7 @@ impl Page {
             asking_local: 0,
             visitors: IndexMap::new(),
             asking: 0,
+            waiting_since: None,
             in_flight: None,
             history: None,
             watchers: indexmap::IndexSet::new(),
@@ -351,6 +355,7 @@ impl Page {
         self.visitors.retain(|visitor, _| !is_remote(*visitor));
         self.asking = 0;
         self.asking_local = 0;
+        self.waiting_since = None;
         served
     }
 
@@ -366,6 +371,9 @@ impl Page {
         } else {
             self.asking -= 1;
             self.asking_local -= local;
+            if self.asking_local == 0 {
+                self.waiting_since = None;
+            }
         }
     }
 
@@ -576,11 +584,15 @@ impl Hub {
         let mut fx = Vec::new();
         self.metrics.requests.inc();
         self.with_page(hash, |page| {
+            let first_local = !is_remote(visitor) && page.asking_local == 0;
             let Some(asking) = page.visitors.get_mut(&visitor) else {
                 return;
             };
             match self.config.policy {
                 Policy::Targeted => {
+                    if first_local && !*asking {
+                        page.waiting_since = Some(now);
+                    }
                     let was = std::mem::replace(asking, true);
                     page.set_asking(visitor, true, was);
                     if page.in_flight.is_some() {
@@ -638,6 +650,7 @@ impl Hub {
             if page.counted() != counted {
                 self.count_changed(page, hash, now, &mut fx);
             }
+            let waited = page.waiting_since.map(|since| now.saturating_duration_since(since));
             let visitors: Vec<ConnId> = match self.config.policy {
                 // Every visitor that asked gets the page, once per request.
                 Policy::Targeted => page.take_asking(),
@@ -650,6 +663,9 @@ impl Hub {
                 return;
             }
             self.metrics.deliveries.inc_by(visitors.len() as u64);
+            if let Some(waited) = waited {
+                self.metrics.time_to_content_seconds.observe(waited.as_secs_f64());
+            }
             fx.push(Effect::Deliver { frame, visitors });
         });
         fx
@@ -1184,6 +1200,38 @@ mod tests {
         // A second answer to the same request is not forwarded again.
         assert!(hub.content(1, h, good(h), now).is_empty());
         assert_eq!(hub.metrics().unsolicited.get(), 1);
+    }
+
+    /// `ep2p_time_to_content_seconds`'s count and sum, as `/metrics` shows them.
+    fn time_to_content(hub: &Hub) -> (String, String) {
+        let text = hub.metrics().render();
+        let value = |name: &str| {
+            let line =
+                text.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("{name}: {text}"));
+            line.rsplit(' ').next().unwrap_or_default().to_string()
+        };
+        (value("ep2p_time_to_content_seconds_count "), value("ep2p_time_to_content_seconds_sum "))
+    }
+
+    #[test]
+    fn time_to_content_is_observed_once_per_answer_from_the_first_request_through_failovers() {
+        let (hub, h, now) = hosted(Policy::Targeted, 2, 3);
+        let first = asks(&hub.request(100, h, now))[0];
+        // Coalesced visitors do not start another clock.
+        assert!(hub.request(101, h, now + Duration::from_millis(500)).is_empty());
+        let second = asks(&hub.wake(h, now + Duration::from_secs(1)))[0];
+        assert_ne!(second, first);
+        let t = now + Duration::from_millis(1250);
+        assert_eq!(delivered(&hub.content(second, h, good(h), t)).len(), 2);
+        assert_eq!(time_to_content(&hub), ("1".to_string(), "1.25".to_string()));
+        // A visitor who gave up takes the clock with them: the next request starts a new one.
+        let t = now + Duration::from_secs(5);
+        hub.request(102, h, t);
+        hub.leave_visitor(102, h);
+        let t = now + Duration::from_secs(10);
+        let host = asks(&hub.request(100, h, t)).first().copied().unwrap_or(second);
+        hub.content(host, h, good(h), t + Duration::from_millis(250));
+        assert_eq!(time_to_content(&hub), ("2".to_string(), "1.5".to_string()));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub mod relay;
 pub mod socket;
 
 pub use config::{Limits, RelayConfig};
-pub use http::{log_filter, serve};
+pub use http::{log_filter, log_subscriber, serve, LogFormat, SHUTDOWN_GRACE};
 pub use hub::{HubConfig, Policy};
 pub use metrics::Reject;
 pub use relay::{wall_ms, Relay, StartError};

@@ -11,6 +11,7 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEn
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::fmt::Write as _;
 
@@ -85,7 +86,7 @@ pub struct RejectLabels {
 /// Declares the metrics: each `/// help` + `name: Type` becomes a public
 /// field and is registered as `ep2p_<name>` (counters get `_total`).
 macro_rules! metrics {
-    ($( #[doc = $help:literal] $field:ident: $kind:ty, )*) => {
+    ($( #[doc = $help:literal] $field:ident: $kind:ty $(= $init:expr)?, )*) => {
         /// The relay's metrics, and the registry `/metrics` renders.
         pub struct Metrics {
             registry: Registry,
@@ -96,7 +97,7 @@ macro_rules! metrics {
             pub fn new() -> Self {
                 let mut registry = Registry::with_prefix("ep2p");
                 $(
-                    let $field = <$kind>::default();
+                    let $field: $kind = metrics!(@init $kind $(, $init)?);
                     // The encoder ends the help with its own full stop.
                     let help = $help.trim().trim_end_matches('.');
                     registry.register(stringify!($field), help, $field.clone());
@@ -107,11 +108,17 @@ macro_rules! metrics {
             }
         }
     };
+    (@init $kind:ty) => { <$kind>::default() };
+    (@init $kind:ty, $init:expr) => { $init };
 }
 
 metrics! {
     /// Open WebSocket connections.
     connections: Gauge,
+    /// WebSockets allowed open at once (--max-connections): more get 503.
+    max_connections: Gauge,
+    /// Resident memory of the server process, in bytes (read at each scrape).
+    resident_memory_bytes: Gauge,
     /// WebSocket connections accepted.
     connections_accepted: Counter,
     /// Pages with a host, a waiting visitor or a watcher here, or hosts on another node of the site.
@@ -134,6 +141,8 @@ metrics! {
     cross_node_asks: Counter,
     /// Verified pages sent to visitors.
     deliveries: Counter,
+    /// Seconds from a visitor's request (none of this node's visitors waiting before) to the verified page's delivery, failovers included (targeted routing).
+    time_to_content_seconds: Histogram = Histogram::new(exponential_buckets(0.001, 2.0, 14)),
     /// Pages answered over plain HTTP (/<hash>/raw).
     raw_served: Counter,
     /// Hosts asked after another timed out, left or lied.
@@ -164,6 +173,8 @@ metrics! {
     bytes_out: Counter,
     /// Refused input, by reason.
     rejected: Family<RejectLabels, Counter>,
+    /// 1 when this node was started with a Redis URL (one node of several), else 0.
+    cluster_enabled: Gauge,
     /// 1 while the Redis backplane answers (0 without --redis).
     backplane_connected: Gauge,
     /// Times the backplane was lost or could not be reached.
@@ -213,6 +224,9 @@ impl Metrics {
     /// The Prometheus text format (0.0.4). Nothing about a page but totals
     /// appears here.
     pub fn render(&self) -> String {
+        if let Some(bytes) = resident_bytes() {
+            self.resident_memory_bytes.set(bytes);
+        }
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
@@ -221,6 +235,14 @@ impl Metrics {
 
     /// The `Content-Type` of [`Metrics::render`]'s output.
     pub const CONTENT_TYPE: &'static str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+}
+
+/// The process's resident set size, from `VmRSS` in `/proc/self/status` (Linux).
+fn resident_bytes() -> Option<i64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 #[cfg(test)]

@@ -179,6 +179,8 @@ impl Relay {
     /// A relay whose host choices follow from `seed` (tests replay them).
     pub fn with_seed(config: RelayConfig, seed: u64) -> Self {
         let metrics = Arc::new(Metrics::new());
+        metrics.max_connections.set(i64::try_from(config.limits.max_connections).unwrap_or(i64::MAX));
+        metrics.cluster_enabled.set(i64::from(config.redis_url.is_some()));
         Self(Arc::new(Inner {
             hub: Hub::new(config.hub.clone(), metrics.clone(), seed),
             config,

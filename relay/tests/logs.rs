@@ -2,6 +2,7 @@
 //! more than a line per socket per interval however much it misbehaves.
 
 use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_relay::LogFormat;
 use ep2p_testkit::*;
 use serde_json::json;
 use std::io::Write;
@@ -22,16 +23,14 @@ impl Write for Captured {
     }
 }
 
-/// Captures, at `level`, everything logged on this test's thread (a
-/// `#[tokio::test]` runs the server's tasks there too) while the guard lives.
-fn capture(level: &str) -> (Captured, tracing::subscriber::DefaultGuard) {
+/// Captures, at `level` and in `format`, everything logged on this test's
+/// thread (a `#[tokio::test]` runs the server's tasks there too) while the
+/// guard lives: the server's own subscriber, writing here.
+fn capture(level: &str, format: LogFormat) -> (Captured, tracing::subscriber::DefaultGuard) {
     let logs = Captured::default();
     let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(ep2p_relay::log_filter(Some(level)))
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .finish();
+    let subscriber =
+        ep2p_relay::log_subscriber(format, ep2p_relay::log_filter(Some(level)), move || sink.clone(), false);
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
@@ -43,7 +42,37 @@ impl Captured {
 
 #[tokio::test]
 async fn no_page_text_reaches_the_logs_or_the_metrics_even_at_trace_level() {
-    let (logs, _guard) = capture("trace");
+    let logs = no_page_text_in(LogFormat::Text).await;
+    assert!(!logs.trim_start().starts_with('{'), "text lines are not JSON: {logs}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_and_hold_no_page_text_either() {
+    let logs = no_page_text_in(LogFormat::Json).await;
+    let mut levels = std::collections::HashSet::new();
+    for line in logs.lines() {
+        let object: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let level = object["level"].as_str().unwrap_or_else(|| panic!("no level: {line}"));
+        assert!(object["timestamp"].is_string(), "no timestamp: {line}");
+        assert!(object["target"].is_string(), "no target: {line}");
+        levels.insert(level.to_string());
+    }
+    // Events' fields sit at the top level, beside the message.
+    let refusal = logs
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|object| object["message"].as_str().is_some_and(|m| m.contains("wrong hash")))
+        .unwrap_or_else(|| panic!("the liar's refusal is logged: {logs}"));
+    assert!(refusal.as_object().unwrap().len() > 4, "fields flattened: {refusal}");
+    assert!(levels.contains("DEBUG") && levels.contains("INFO"), "{levels:?}");
+}
+
+/// Runs every path a page's text can take with logs captured in `format`
+/// at trace level; checks that the text is nowhere in them or in
+/// `/metrics`, and returns the logs.
+async fn no_page_text_in(format: LogFormat) -> String {
+    let (logs, _guard) = capture("trace", format);
 
     let server = TestServer::default().await;
     let secret = "SECRET-PAGE-TEXT correct horse battery staple";
@@ -80,11 +109,12 @@ async fn no_page_text_reaches_the_logs_or_the_metrics_even_at_trace_level() {
         assert!(!metrics.contains(piece), "{piece:?} is in /metrics");
     }
     assert!(logs.contains(&hash.to_string()), "hashes may be logged, and are");
+    logs
 }
 
 #[tokio::test]
 async fn a_flood_of_lies_costs_one_log_line_per_socket_per_interval() {
-    let (logs, _guard) = capture("info");
+    let (logs, _guard) = capture("info", LogFormat::Text);
     let server = TestServer::default().await;
     let text = "the truth";
     let hash = PageHash::of(text);

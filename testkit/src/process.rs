@@ -15,23 +15,27 @@ pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
     pub pid: u32,
+    /// The log line that said where it listens, as written.
+    pub listening_line: String,
     /// Lines it has written to stdout (its log).
     lines: Arc<AtomicU64>,
 }
 
 impl ServerProcess {
-    /// Starts `command` and waits (up to 20 s) for its `listening on http://…` line.
+    /// Starts `command` and waits (up to 20 s) for its `listening on http://…`
+    /// line (text or JSON logs).
     pub async fn spawn(mut command: Command) -> Result<Self> {
         let mut child = command.stdout(Stdio::piped()).stdin(Stdio::null()).kill_on_drop(true).spawn()?;
         let no_address = || Error::Refused("the server did not say where it listens".into());
         let pid = child.id().ok_or_else(no_address)?;
         let stdout = child.stdout.take().ok_or_else(no_address)?;
         let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(20), async {
+        let (addr, listening_line) = tokio::time::timeout(Duration::from_secs(20), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(at) = line.find("listening on http://") {
                     let rest = &line[at + "listening on http://".len()..];
-                    return rest.split_whitespace().next().and_then(|addr| addr.parse::<SocketAddr>().ok());
+                    let addr = rest.split(|c: char| c.is_whitespace() || c == '"').next();
+                    return addr.and_then(|addr| addr.parse::<SocketAddr>().ok()).map(|addr| (addr, line));
                 }
             }
             None
@@ -48,7 +52,7 @@ impl ServerProcess {
                 counter.fetch_add(1, Relaxed);
             }
         });
-        Ok(Self { child, addr, pid, lines: written })
+        Ok(Self { child, addr, pid, listening_line, lines: written })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -92,6 +96,23 @@ impl ServerProcess {
     pub async fn kill(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
+    }
+
+    /// SIGTERM, as systemd stops a service: how long it took to exit, and
+    /// how, or `None` if it was still running after `patience` (then killed).
+    pub async fn terminate(mut self, patience: Duration) -> Option<(Duration, std::process::ExitStatus)> {
+        let asked = std::time::Instant::now();
+        let sent = Command::new("kill").args(["-TERM", &self.pid.to_string()]).status().await;
+        if !sent.is_ok_and(|status| status.success()) {
+            return None;
+        }
+        match tokio::time::timeout(patience, self.child.wait()).await {
+            Ok(Ok(status)) => Some((asked.elapsed(), status)),
+            _ => {
+                self.kill().await;
+                None
+            }
+        }
     }
 
     /// Alias of [`ServerProcess::kill`] for callers that only want it gone.
