@@ -250,6 +250,8 @@ where
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_labels(8)
+        .y_labels(8)
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&|v| tick(*v))
         .label_style((FONT, 13))
@@ -280,10 +282,13 @@ where
         } else {
             chart.draw_series(LineSeries::new(s.points.iter().copied(), style))
         };
-        drawn
-            .map_err(|e| draw_error(path, e))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        // A dashed line's key has a gap in the middle.
+        let gap = if s.dashed { 2 } else { 0 };
+        drawn.map_err(|e| draw_error(path, e))?.label(s.label.clone()).legend(move |(x, y)| {
+            EmptyElement::at((x, y))
+                + PathElement::new([(0, 0), (9 - gap, 0)], colour.stroke_width(2))
+                + PathElement::new([(9 + gap, 0), (18, 0)], colour.stroke_width(2))
+        });
         if s.points.len() < 50 {
             let fill = if s.dashed { colour.mix(0.0).filled() } else { colour.filled() };
             chart
