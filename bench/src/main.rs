@@ -361,6 +361,10 @@ async fn run(args: RunArgs) -> Result<()> {
         });
         let _ = writeln!(report, "{}", soak::report(&plan.soak, &result));
     }
+    // Every charted figure is in: draw them now, whatever the later scenarios do.
+    for chart in charts::draw(&figures, &args.charts)? {
+        eprintln!("chart: {}", chart.display());
+    }
     // 8: a site of three nodes.
     if wanted(Scenario::Cluster) {
         let (hosts, visitors) = if args.smoke { (2, 10) } else { (10, 200) };
@@ -396,9 +400,6 @@ async fn run(args: RunArgs) -> Result<()> {
         );
     }
     let _ = writeln!(report, "Total run time: {:.0} s.", started.elapsed().as_secs_f64());
-    for chart in charts::draw(&figures, &args.charts)? {
-        eprintln!("chart: {}", chart.display());
-    }
 
     println!("{report}");
     if let Some(path) = args.markdown {

@@ -57,6 +57,13 @@ pub struct Admission {
     _task: TaskTrackerToken,
 }
 
+impl Admission {
+    /// The address it counts against (an IPv6 client's /64).
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+}
+
 impl Drop for Admission {
     fn drop(&mut self) {
         let inner = &self.relay.0;

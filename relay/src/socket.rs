@@ -18,6 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Duration;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::WebSocketStream;
@@ -71,10 +72,12 @@ async fn shutdown_requested(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
 
 /// Runs one socket until it closes.
 pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admission: Admission) {
+    let address = admission.address();
     let mut reg = relay.register(admission);
     let limits = relay.limits().clone();
     let mut session = Session {
         conn: reg.conn,
+        address,
         vsn,
         relay: relay.clone(),
         channels: HashMap::new(),
@@ -85,7 +88,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
         quiet_until: None,
         unlogged: 0,
     };
-    tracing::debug!(conn = reg.conn, ?vsn, "socket opened");
+    tracing::debug!(conn = reg.conn, %address, ?vsn, "socket opened");
 
     // Futures that live as long as the socket: made once, not per frame.
     let idle = sleep_until(Instant::now() + limits.heartbeat_timeout.min(limits.message_timeout));
@@ -205,6 +208,9 @@ fn overdue(
 /// The per-socket protocol state.
 struct Session {
     conn: ConnId,
+    /// The client's address (an IPv6 client's /64), for the log lines an
+    /// operator would block it by.
+    address: IpAddr,
     vsn: Vsn,
     relay: Relay,
     /// Joined topics and the join_ref each was joined with.
@@ -664,7 +670,7 @@ impl Session {
         } else {
             // The liar's channel is closed; the hub asks another host.
             if let Some(unlogged) = self.may_log() {
-                tracing::info!(conn = self.conn, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
+                tracing::info!(conn = self.conn, address = %self.address, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
             }
             self.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
             self.channels.remove(&Topic::Have(hash));
