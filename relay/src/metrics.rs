@@ -224,8 +224,8 @@ impl Metrics {
     /// The Prometheus text format (0.0.4). Nothing about a page but totals
     /// appears here.
     pub fn render(&self) -> String {
-        if let Some(bytes) = resident_bytes() {
-            self.resident_memory_bytes.set(bytes);
+        if let Some(kib) = resident_kib("self") {
+            self.resident_memory_bytes.set(i64::try_from(kib.saturating_mul(1024)).unwrap_or(i64::MAX));
         }
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
@@ -237,12 +237,12 @@ impl Metrics {
     pub const CONTENT_TYPE: &'static str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 }
 
-/// The process's resident set size, from `VmRSS` in `/proc/self/status` (Linux).
-fn resident_bytes() -> Option<i64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// Resident memory of a process in KiB, from `VmRSS` in
+/// `/proc/<process>/status` (`"self"` or a pid; Linux); `None` if unreadable.
+pub fn resident_kib(process: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib.saturating_mul(1024))
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

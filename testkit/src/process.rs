@@ -66,14 +66,7 @@ impl ServerProcess {
 
     /// Resident memory of process `pid`, in KiB (0 if it is gone).
     pub fn rss_of(pid: u32) -> u64 {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(0)
+        ep2p_relay::metrics::resident_kib(&pid.to_string()).unwrap_or(0)
     }
 
     /// Lines written to its log so far.
