@@ -91,7 +91,7 @@ fn the_service_unit_is_hardened_sized_for_the_cap_and_scored_as_the_readme_says(
     let cap = ep2p_relay::Limits::default().max_connections;
     assert!(files >= cap + 1024, "LimitNOFILE={files} for {cap} connections");
     // systemd waits for the relay's whole drain before it kills.
-    let stop = ephemeral_p2p::config::parse_duration(directive("TimeoutStopSec")[0]).unwrap();
+    let stop = stop_timeout();
     assert!(stop > ep2p_relay::SHUTDOWN_GRACE, "TimeoutStopSec={stop:?}");
 
     let dir = installed_unit();
@@ -111,25 +111,34 @@ fn the_service_unit_is_hardened_sized_for_the_cap_and_scored_as_the_readme_says(
     assert!(readme.contains(&said), "README.md should say {said:?} (systemd-analyze security)");
 }
 
-/// `KEY=value` lines of a unit's `Environment=` or of an environment file.
-fn assignments<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
-    lines
+/// What systemd hands the server: the unit's `Environment=`, then the
+/// environment file `settings` (comments skipped), each value through
+/// `path` (where the release's files are), and a port of its own.
+fn service_environment(path: impl Fn(&str) -> String, settings: &str) -> BTreeMap<String, String> {
+    let file = settings.lines().filter(|line| !line.trim_start().starts_with('#'));
+    let mut env: BTreeMap<String, String> = directive("Environment")
+        .into_iter()
+        .chain(file)
         .flat_map(str::split_whitespace)
         .filter_map(|pair| pair.split_once('='))
-        .map(|(key, value)| (key.to_string(), value.to_string()))
-        .collect()
+        .map(|(key, value)| (key.to_string(), path(value)))
+        .collect();
+    env.insert("EP2P_ADDR".into(), "127.0.0.1:0".into());
+    env
+}
+
+/// How long systemd waits after SIGTERM before it kills (`TimeoutStopSec`).
+fn stop_timeout() -> std::time::Duration {
+    ephemeral_p2p::config::parse_duration(directive("TimeoutStopSec")[0]).unwrap()
 }
 
 #[tokio::test]
 async fn the_units_environment_alone_runs_the_server_and_sigterm_closes_sockets_with_1001_in_time() {
     // What systemd gives the process: the unit's Environment=, then the
     // example file's settings; nothing else, in an empty working directory.
-    let mut env: BTreeMap<String, String> =
-        assignments(directive("Environment").into_iter()).into_iter().collect();
-    env.extend(assignments(ENV_FILE.lines().filter(|line| !line.trim_start().starts_with('#'))));
+    let mut env = service_environment(str::to_string, ENV_FILE);
     assert_eq!(env.get("EP2P_LOG_FORMAT").map(String::as_str), Some("json"));
     assert_eq!(env.get("LEPTOS_SITE_ROOT").map(String::as_str), Some("/opt/ephemeral-p2p/site"));
-    env.insert("EP2P_ADDR".into(), "127.0.0.1:0".into());
     env.insert("LEPTOS_SITE_ROOT".into(), format!("{ROOT}/target/site"));
     env.insert("EP2P_MAX_CONNECTIONS".into(), "1234".into());
     let cwd = tempfile::tempdir().unwrap();
@@ -148,8 +157,7 @@ async fn the_units_environment_alone_runs_the_server_and_sigterm_closes_sockets_
 
     let mut client = Client::open(server.addr, None).await.unwrap();
     assert_eq!(client.heartbeat().await.status(), Some("ok"));
-    let stop = ephemeral_p2p::config::parse_duration(directive("TimeoutStopSec")[0]).unwrap();
-    let (_, status) = server.terminate(stop).await.expect("stopped before systemd would kill it");
+    let (_, status) = server.terminate(stop_timeout()).await.expect("stopped before systemd would kill it");
     assert!(status.success(), "a clean exit, not a failure systemd would restart: {status}");
     let close = client.closed_with().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 1001, "browsers reconnect elsewhere after going away");
@@ -259,10 +267,7 @@ async fn the_install_script_lays_out_a_release_that_serves_its_own_files_from_th
     // Started as systemd would: the unit's environment (its /opt paths
     // under the stage), then the settings file, in the unit's working directory.
     let staged = |value: &str| value.replace("/opt/", &format!("{}/opt/", stage.path().display()));
-    let mut env: BTreeMap<String, String> =
-        assignments(directive("Environment").into_iter()).into_iter().map(|(k, v)| (k, staged(&v))).collect();
-    env.extend(assignments(std::fs::read_to_string(&settings).unwrap().lines()));
-    env.insert("EP2P_ADDR".into(), "127.0.0.1:0".into());
+    let env = service_environment(staged, &std::fs::read_to_string(&settings).unwrap());
     let mut command = tokio::process::Command::new(staged(directive("ExecStart")[0]));
     command.env_clear().envs(&env).current_dir(staged(directive("WorkingDirectory")[0]));
     let server = ServerProcess::spawn(command).await.expect("the installed server starts");
