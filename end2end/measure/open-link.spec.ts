@@ -8,7 +8,7 @@ import { test, expect, Server, hydrated, pageHash } from '../tests/fixtures';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUNS = Number(process.env.RUNS ?? 20);
 
-/** Chromium's network emulation for the 4G profile of SPEC §10. */
+/** Chromium's network emulation for the 4G profile of docs/product.md §10. */
 const FOUR_G = { offline: false, latency: 85, downloadThroughput: (9e6 / 8), uploadThroughput: (9e6 / 8) };
 
 /** Records, inside the page, when the page's text is first on screen:
