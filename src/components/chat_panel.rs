@@ -1,21 +1,14 @@
-//! The chat beside a page (SPEC §11). The messages are the ones this tab's
+//! The chat beside a page (docs/product.md §11). The messages are the ones this tab's
 //! machine holds (merged from the other hosts, in the same order
 //! everywhere); this panel shows them — decrypted with the link's key on an
 //! encrypted page — and hands what the reader says back to the machine.
 //! Messages are shown as text, never as HTML.
 
 use crate::chat::{self, Body, Message};
+use crate::format::{capitalized, count_of, group_digits};
 use crate::machine::NotSent;
 use crate::sealed::Key;
 use leptos::prelude::*;
-
-/// Where the browser remembers the reader's nickname.
-#[cfg(feature = "hydrate")]
-const NICK_SETTING: &str = "ep2p.nick";
-
-/// Below this width the panel starts collapsed and counts unread messages.
-#[cfg(feature = "hydrate")]
-const PHONE_WIDTH: f64 = 640.0;
 
 /// One message as the panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,14 +46,9 @@ pub fn random_nick(mut pick: impl FnMut(usize) -> usize) -> String {
     format!("{first} {second} {}", 10 + pick(90))
 }
 
-/// "14:05" in the reader's time zone.
+// "14:05" in the reader's time zone; the server renders no message.
 #[cfg(feature = "hydrate")]
-fn clock(at: u64) -> (String, String) {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    let short = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
-    (short, String::from(date.to_iso_string()))
-}
-
+use crate::browser::clock;
 #[cfg(not(feature = "hydrate"))]
 fn clock(_at: u64) -> (String, String) {
     (String::new(), String::new())
@@ -125,16 +113,17 @@ pub fn ChatPanel(
         // The nickname: remembered, or a new random one (after hydration).
         Effect::new(move |_| {
             let storage = window().local_storage().ok().flatten();
-            let saved = storage.as_ref().and_then(|s| s.get_item(NICK_SETTING).ok().flatten());
+            let saved =
+                storage.as_ref().and_then(|s| s.get_item(crate::browser::NICK_SETTING).ok().flatten());
             let chosen = saved
                 .filter(|n| chat::check_nick(n).is_ok())
                 .unwrap_or_else(|| random_nick(|n| (js_sys::Math::random() * n as f64) as usize % n));
             if let Some(storage) = storage {
-                let _ = storage.set_item(NICK_SETTING, &chosen);
+                let _ = storage.set_item(crate::browser::NICK_SETTING, &chosen);
             }
             nick.set(chosen);
         });
-        if window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < PHONE_WIDTH) {
+        if crate::browser::is_phone_width() {
             open.set(false);
         }
         // Encrypted messages are opened with the link's key, once each.
@@ -252,7 +241,7 @@ pub fn ChatPanel(
         nick.set(chosen.clone());
         #[cfg(feature = "hydrate")]
         if let Some(storage) = window().local_storage().ok().flatten() {
-            let _ = storage.set_item(NICK_SETTING, &chosen);
+            let _ = storage.set_item(crate::browser::NICK_SETTING, &chosen);
         }
     };
     let toggle = move |_| {
@@ -286,7 +275,7 @@ pub fn ChatPanel(
                             0 => "This page's conversation is encrypted with the page: without the key in the link you cannot read it or join it.".to_string(),
                             n => format!(
                                 "There is a conversation here ({}), encrypted with the page: without the key in the link you cannot read it or join it.",
-                                crate::app::count_of(n, "message")
+                                count_of(n, "message")
                             ),
                         }}
                     </p>
@@ -318,7 +307,7 @@ pub fn ChatPanel(
                     <p class="chat-empty" data-testid="chat-hidden">
                         {move || format!(
                             "{} sent without this page's key {} not shown.",
-                            crate::app::count_of(hidden.get(), "message"),
+                            count_of(hidden.get(), "message"),
                             if hidden.get() == 1 { "is" } else { "are" }
                         )}
                     </p>
@@ -342,7 +331,7 @@ pub fn ChatPanel(
                         on:keydown=on_key></textarea>
                     <div class="chat-actions">
                         <span class="chat-count" class:over=move || { chars() > chat::MAX_TEXT }>
-                            {move || format!("{} / {}", crate::app::group_digits(chars()), crate::app::group_digits(chat::MAX_TEXT))}
+                            {move || format!("{} / {}", group_digits(chars()), group_digits(chat::MAX_TEXT))}
                         </span>
                         <button type="submit" class="primary" data-testid="chat-send" disabled=move || !can_send.get()
                             title=move || if can_send.get() { "" } else { "Connecting to the relay…" }>
@@ -355,11 +344,6 @@ pub fn ChatPanel(
         </section>
     }
     .into_any()
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]
