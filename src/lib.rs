@@ -37,8 +37,8 @@
 //! Arrows point one way: `app` → `pages` → `components` → `state` →
 //! `library`, with `format`, `markdown` and `server_fns` below the views
 //! that use them; `browser` is called only from the views' browser-only
-//! code and uses `state`, `socket` and `crypto`; `server` mounts `app`.
-//! Nothing points back up.
+//! code and uses `state`, `socket`, `crypto` and `copies`; `server` mounts
+//! `app`. Nothing points back up.
 //!
 //! `main.rs` (ssr) reads the settings, makes the relay and the site around
 //! it, and serves them with `ep2p_relay::serve`.

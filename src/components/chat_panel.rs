@@ -9,6 +9,7 @@ use crate::format::{capitalized, count_of, group_digits};
 use crate::machine::NotSent;
 use crate::sealed::Key;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// One message as the panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,44 @@ pub fn random_nick(mut pick: impl FnMut(usize) -> usize) -> String {
     format!("{first} {second} {}", 10 + pick(90))
 }
 
+/// Why `text` from `nick` cannot be sent, in words; `None` when it can.
+pub fn unsendable(nick: &str, text: &str) -> Option<String> {
+    if let Err(error) = chat::check_nick(nick) {
+        return Some(format!("Nickname: {error}."));
+    }
+    match chat::check_text(text) {
+        Ok(()) => None,
+        Err(chat::ChatError::Empty) => Some("Write something first.".into()),
+        Err(error) => Some(format!("{}.", capitalized(&error.to_string()))),
+    }
+}
+
+/// Readable messages among `all`: on an encrypted page, those sent by
+/// someone without the page's key.
+pub fn plain_count(all: &[Message]) -> usize {
+    all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count()
+}
+
+/// The messages the panel shows: all of them, or on an encrypted page
+/// (`sealed_only`) the encrypted ones, with what `opened` has decrypted.
+fn shown_messages(
+    all: &[Message],
+    sealed_only: bool,
+    opened: &HashMap<String, Option<(String, String)>>,
+) -> Vec<Shown> {
+    all.iter()
+        .filter(|m| !(sealed_only && matches!(m.body(), Body::Plain { .. })))
+        .map(|m| Shown {
+            id: m.id().to_string(),
+            at: m.at(),
+            said: match m.body() {
+                Body::Plain { nick, text } => Some((nick.clone(), text.clone())),
+                Body::Sealed(_) => opened.get(&m.id().to_string()).cloned().flatten(),
+            },
+        })
+        .collect()
+}
+
 // "14:05" in the reader's time zone; the server renders no message.
 #[cfg(feature = "hydrate")]
 use crate::browser::clock;
@@ -73,7 +112,7 @@ pub fn ChatPanel(
     let open = RwSignal::new(true);
     let unread = RwSignal::new(0usize);
     // Decrypted encrypted messages by id; bumped when one is done.
-    let opened = StoredValue::new(std::collections::HashMap::<String, Option<(String, String)>>::new());
+    let opened = StoredValue::new(HashMap::<String, Option<(String, String)>>::new());
     let decrypted = RwSignal::new(0u64);
     let log = NodeRef::<leptos::html::Ol>::new();
     // The reader is at the bottom of the log (so new messages scroll into view).
@@ -81,31 +120,11 @@ pub fn ChatPanel(
 
     // On an encrypted page only encrypted messages belong: a readable one
     // was sent by someone without the page's key, and is not shown.
-    let hidden = Memo::new(move |_| {
-        if encrypted.get() {
-            messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count())
-        } else {
-            0
-        }
-    });
+    let hidden = Memo::new(move |_| if encrypted.get() { messages.with(|all| plain_count(all)) } else { 0 });
     let shown = Memo::new(move |_| {
         decrypted.track();
         let sealed_only = encrypted.get();
-        messages.with(|all| {
-            all.iter()
-                .filter(|m| !(sealed_only && matches!(m.body(), Body::Plain { .. })))
-                .map(|m| Shown {
-                    id: m.id().to_string(),
-                    at: m.at(),
-                    said: match m.body() {
-                        Body::Plain { nick, text } => Some((nick.clone(), text.clone())),
-                        Body::Sealed(_) => {
-                            opened.with_value(|o| o.get(&m.id().to_string()).cloned().flatten())
-                        }
-                    },
-                })
-                .collect::<Vec<_>>()
-        })
+        messages.with(|all| opened.with_value(|opened| shown_messages(all, sealed_only, opened)))
     });
 
     #[cfg(feature = "hydrate")]
@@ -183,15 +202,8 @@ pub fn ChatPanel(
     let send = move || {
         let text = draft.get_untracked();
         let who = nick.get_untracked();
-        if let Err(error) = chat::check_nick(&who) {
-            problem.set(Some(format!("Nickname: {error}.")));
-            return;
-        }
-        if let Err(error) = chat::check_text(&text) {
-            problem.set(Some(match error {
-                chat::ChatError::Empty => "Write something first.".into(),
-                error => format!("{}.", capitalized(&error.to_string())),
-            }));
+        if let Some(why) = unsendable(&who, &text) {
+            problem.set(Some(why));
             return;
         }
         problem.set(None);
@@ -373,5 +385,32 @@ mod tests {
             "Not sent: message over 2,000 characters."
         );
         assert_eq!(capitalized("message over"), "Message over");
+    }
+
+    #[test]
+    fn a_message_is_refused_in_words_before_it_is_sent() {
+        assert_eq!(unsendable("Calm Heron 27", "hello"), None);
+        assert_eq!(unsendable("Calm Heron 27", "  \n"), Some("Write something first.".into()));
+        assert!(unsendable("", "hello").is_some_and(|why| why.starts_with("Nickname: ")));
+        let long = "x".repeat(chat::MAX_TEXT + 1);
+        let why = unsendable("Calm Heron 27", &long).unwrap();
+        assert!(why.starts_with(char::is_uppercase) && why.ends_with('.'), "{why}");
+    }
+
+    #[test]
+    fn an_encrypted_page_shows_only_encrypted_messages_once_opened() {
+        let plain = Message::plain(1, "Calm Heron 27", "in the clear").unwrap();
+        let sealed = Message::sealed(2, format!("ep2p1:{}", "A".repeat(54))).unwrap();
+        let all = [plain.clone(), sealed.clone()];
+        assert_eq!(plain_count(&all), 1);
+        let mut opened = HashMap::new();
+        let shown = shown_messages(&all, false, &opened);
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown[0].said, Some(("Calm Heron 27".into(), "in the clear".into())));
+        assert_eq!(shown[1].said, None, "not decrypted yet");
+        opened.insert(sealed.id().to_string(), Some(("Owl 12".into(), "secret".into())));
+        let shown = shown_messages(&all, true, &opened);
+        assert_eq!(shown.len(), 1, "a readable message on an encrypted page is not shown");
+        assert_eq!((shown[0].at, shown[0].said.clone()), (2, Some(("Owl 12".into(), "secret".into()))));
     }
 }
