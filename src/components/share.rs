@@ -44,11 +44,10 @@ pub fn CopyLink(state: PageState) -> impl IntoView {
 /// Opens and closes the share panel.
 #[component]
 pub fn ShareButton(state: PageState) -> impl IntoView {
+    // Only the browser runs handlers: the server has no link to open it for.
     let toggle_share = move |_| {
         #[cfg(feature = "hydrate")]
         state.toggle_share(crate::browser::location_href);
-        #[cfg(not(feature = "hydrate"))]
-        state.toggle_share(|| Some(String::new()));
     };
     view! {
         <button type="button" on:click=toggle_share data-testid="share" aria-expanded=move || state.sharing.with(Option::is_some).to_string()
