@@ -130,3 +130,44 @@ impl YourPages {
         self.library.with(|l| l.get(&hash.to_string()).is_some_and(|e| e.kept))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(text: &str) -> Entry {
+        Entry {
+            hash: PageHash::of(text).to_string(),
+            title: crate::library::title_of(text),
+            fragment: String::new(),
+            at: 1,
+            created: true,
+            kept: false,
+        }
+    }
+
+    #[test]
+    fn a_kept_page_holds_its_text_until_it_is_let_go_or_forgotten() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let pages = YourPages::new();
+            let (a, b) = (PageHash::of("a"), PageHash::of("b"));
+            pages.record(entry("a"));
+            pages.record(entry("b"));
+            assert!(!pages.is_kept(a));
+            pages.keep(a, Some("a".into()));
+            assert!(pages.is_kept(a));
+            assert_eq!(pages.kept_texts.with_untracked(|t| t.get(&a.to_string()).cloned()), Some("a".into()));
+            pages.keep(a, None);
+            assert!(!pages.is_kept(a) && pages.kept_texts.with_untracked(HashMap::is_empty));
+            pages.keep(b, Some("b".into()));
+            pages.forget(&b.to_string());
+            assert!(!pages.is_kept(b) && pages.kept_texts.with_untracked(HashMap::is_empty));
+            assert_eq!(pages.library.with_untracked(|l| l.entries().len()), 1);
+            pages.keep(a, Some("a".into()));
+            pages.forget_all();
+            assert!(pages.library.with_untracked(|l| l.entries().is_empty()));
+            assert!(pages.kept_texts.with_untracked(HashMap::is_empty));
+        })
+    }
+}
