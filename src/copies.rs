@@ -1,6 +1,6 @@
 //! The copies of pages this browser keeps ("Keep a copy in this browser",
-//! SPEC §12): IndexedDB database `ep2p`, object store `pages`, each page's
-//! wire text (what hosts hold) under its hash. Nothing here talks to the
+//! docs/product.md §12): IndexedDB database `ep2p`, object store `pages`,
+//! each page's wire text (what hosts hold) under its hash. Nothing here talks to the
 //! network; the keeper socket hosts what is kept.
 
 use rexie::{ObjectStore, Rexie, TransactionMode};

@@ -8,33 +8,53 @@
 //! * `protocol`, `machine`, `chat`, `sealed`, `link` — re-exported from the `ep2p-core` crate (`core/`):
 //!   the wire protocol and the visitor's state machine, plain Rust shared
 //!   with the native tools so they need not build Leptos.
-//! * `app` — the Leptos shell, routes and components.
-//! * `chat_panel` — the chat beside a page: its messages, the box to say
-//!   something, the nickname (messages come and go through the machine).
+//! * `app` — the HTML shell and the routes.
+//! * `pages` — what each route shows: the homepage (`home`), a page
+//!   (`page_view`), the 404 (`not_found`).
+//! * `components` — what the pages are made of: the chat beside a page,
+//!   sharing its link, keeping a copy, its status, its text, the list of
+//!   "Your pages".
+//! * `state` — what the views share, as structs of signals changed by plain
+//!   methods: the site's settings, "Your pages", a page view's state.
+//! * `server_fns` — the server functions the page view calls (its host
+//!   count and first text for the first HTML).
+//! * `format` — numbers and times as the pages say them.
+//! * `library` — the list of "Your pages" as plain data (`localStorage`).
 //! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
-//! * `library`, `your_pages` — "Your pages": the list (pure, in
-//!   `localStorage`), its live counts and kept copies (the keeper socket),
-//!   and the homepage's list.
-//! * `share` — a link's QR code (SVG) and the system share sheet.
+//! * `browser` (hydrate) — what the views do with the window, its storage,
+//!   history and clipboard, and the effects only the browser runs: the
+//!   page view's connection and decryption, the keeper of "Your pages".
 //! * `copies` (hydrate) — kept pages' texts in IndexedDB.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
 //!   the listen address and the relay's settings.
+//! * `response` (ssr) — what a page sets on its response while rendered:
+//!   its Content-Security-Policy, a 404's status.
 //! * `server` (ssr) — the site's router: the relay's routes (the relay is
 //!   the `ep2p-relay` crate, `relay/`), the pages, the headers.
+//!
+//! Arrows point one way: `app` → `pages` → `components` → `state` →
+//! `library`, with `format`, `markdown` and `server_fns` below the views
+//! that use them; `browser` is called only from the views' browser-only
+//! code and uses `state`, `socket`, `crypto` and `copies`; `server` mounts
+//! `app`. Nothing points back up.
 //!
 //! `main.rs` (ssr) reads the settings, makes the relay and the site around
 //! it, and serves them with `ep2p_relay::serve`.
 
 pub mod app;
-pub mod chat_panel;
+pub mod components;
+pub mod format;
 pub mod library;
 pub mod markdown;
-pub mod share;
-pub mod your_pages;
+pub mod pages;
+pub mod server_fns;
+pub mod state;
 pub use ep2p_core::{chat, keeper, link, machine, protocol, sealed};
 
+#[cfg(feature = "hydrate")]
+pub mod browser;
 #[cfg(feature = "hydrate")]
 pub mod copies;
 #[cfg(feature = "hydrate")]
@@ -45,6 +65,8 @@ pub mod socket;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
+pub mod response;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 /// The browser's entry point, called by the script cargo-leptos injects.
@@ -52,7 +74,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let site = app::SiteInfo::from_document();
+    let site = browser::site_info();
     leptos::mount::hydrate_body(move || {
         leptos::prelude::provide_context(site);
         leptos::prelude::view! { <app::App/> }

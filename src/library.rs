@@ -1,5 +1,6 @@
-//! "Your pages" (SPEC §12): the pages this browser created or opened, kept
-//! in the browser only (`localStorage`, as JSON) and never sent anywhere.
+//! "Your pages" (docs/product.md §12): the pages this browser created or
+//! opened, kept in the browser only (`localStorage`, as JSON) and never sent
+//! anywhere.
 //! Plain data and rules here, unit-tested natively; the homepage shows it
 //! and the keeper socket follows it.
 
@@ -161,20 +162,6 @@ impl Library {
     }
 }
 
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-pub fn ago(then: u64, now: u64) -> String {
-    let seconds = now.saturating_sub(then) / 1000;
-    match seconds {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", seconds / 60),
-        3600..=86_399 => format!("{} h ago", seconds / 3600),
-        _ => match seconds / 86_400 {
-            1 => "yesterday".into(),
-            days => format!("{days} days ago"),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,16 +245,5 @@ mod tests {
         assert_eq!(e.href(), format!("/{}", e.hash));
         e.fragment = "KEY.md".into();
         assert_eq!(e.href(), format!("/{}#KEY.md", e.hash));
-    }
-
-    #[test]
-    fn times_read_as_people_say_them() {
-        let now = 10 * 86_400_000;
-        assert_eq!(ago(now - 5_000, now), "just now");
-        assert_eq!(ago(now - 5 * 60_000, now), "5 min ago");
-        assert_eq!(ago(now - 3 * 3_600_000, now), "3 h ago");
-        assert_eq!(ago(now - 86_400_000, now), "yesterday");
-        assert_eq!(ago(now - 3 * 86_400_000, now), "3 days ago");
-        assert_eq!(ago(now + 1000, now), "just now", "a clock that went back");
     }
 }

@@ -1,4 +1,4 @@
-//! A page shown as Markdown (SPEC §10): CommonMark with tables,
+//! A page shown as Markdown (docs/product.md §10): CommonMark with tables,
 //! strikethrough and task lists, by `pulldown-cmark`, in the browser only
 //! (the server sends the text as it is). Page text comes from strangers, so
 //! the rendering keeps only what cannot run or fetch anything:

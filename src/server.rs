@@ -1,7 +1,8 @@
 //! The whole site: the relay's routes, the Leptos pages and server
 //! functions, and the headers every response carries.
 
-use crate::app::{shell, App, SiteInfo};
+use crate::app::{shell, App};
+use crate::state::SiteInfo;
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use ep2p_relay::Relay;
@@ -61,7 +62,7 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, static_header("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, static_header("DENY")))
         // Pages set their own policy (with the render's script nonce, see
-        // app.rs); everything else may load nothing and be framed nowhere.
+        // response.rs); everything else may load nothing and be framed nowhere.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             static_header("default-src 'none'; frame-ancestors 'none'"),

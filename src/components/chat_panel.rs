@@ -1,21 +1,15 @@
-//! The chat beside a page (SPEC §11). The messages are the ones this tab's
+//! The chat beside a page (docs/product.md §11). The messages are the ones this tab's
 //! machine holds (merged from the other hosts, in the same order
 //! everywhere); this panel shows them — decrypted with the link's key on an
 //! encrypted page — and hands what the reader says back to the machine.
 //! Messages are shown as text, never as HTML.
 
 use crate::chat::{self, Body, Message};
+use crate::format::{capitalized, count_of, group_digits};
 use crate::machine::NotSent;
 use crate::sealed::Key;
 use leptos::prelude::*;
-
-/// Where the browser remembers the reader's nickname.
-#[cfg(feature = "hydrate")]
-const NICK_SETTING: &str = "ep2p.nick";
-
-/// Below this width the panel starts collapsed and counts unread messages.
-#[cfg(feature = "hydrate")]
-const PHONE_WIDTH: f64 = 640.0;
+use std::collections::HashMap;
 
 /// One message as the panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,14 +47,47 @@ pub fn random_nick(mut pick: impl FnMut(usize) -> usize) -> String {
     format!("{first} {second} {}", 10 + pick(90))
 }
 
-/// "14:05" in the reader's time zone.
-#[cfg(feature = "hydrate")]
-fn clock(at: u64) -> (String, String) {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    let short = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
-    (short, String::from(date.to_iso_string()))
+/// Why `text` from `nick` cannot be sent, in words; `None` when it can.
+pub fn unsendable(nick: &str, text: &str) -> Option<String> {
+    if let Err(error) = chat::check_nick(nick) {
+        return Some(format!("Nickname: {error}."));
+    }
+    match chat::check_text(text) {
+        Ok(()) => None,
+        Err(chat::ChatError::Empty) => Some("Write something first.".into()),
+        Err(error) => Some(format!("{}.", capitalized(&error.to_string()))),
+    }
 }
 
+/// Readable messages among `all`: on an encrypted page, those sent by
+/// someone without the page's key.
+pub fn plain_count(all: &[Message]) -> usize {
+    all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count()
+}
+
+/// The messages the panel shows: all of them, or on an encrypted page
+/// (`sealed_only`) the encrypted ones, with what `opened` has decrypted.
+fn shown_messages(
+    all: &[Message],
+    sealed_only: bool,
+    opened: &HashMap<String, Option<(String, String)>>,
+) -> Vec<Shown> {
+    all.iter()
+        .filter(|m| !(sealed_only && matches!(m.body(), Body::Plain { .. })))
+        .map(|m| Shown {
+            id: m.id().to_string(),
+            at: m.at(),
+            said: match m.body() {
+                Body::Plain { nick, text } => Some((nick.clone(), text.clone())),
+                Body::Sealed(_) => opened.get(&m.id().to_string()).cloned().flatten(),
+            },
+        })
+        .collect()
+}
+
+// "14:05" in the reader's time zone; the server renders no message.
+#[cfg(feature = "hydrate")]
+use crate::browser::clock;
 #[cfg(not(feature = "hydrate"))]
 fn clock(_at: u64) -> (String, String) {
     (String::new(), String::new())
@@ -85,7 +112,7 @@ pub fn ChatPanel(
     let open = RwSignal::new(true);
     let unread = RwSignal::new(0usize);
     // Decrypted encrypted messages by id; bumped when one is done.
-    let opened = StoredValue::new(std::collections::HashMap::<String, Option<(String, String)>>::new());
+    let opened = StoredValue::new(HashMap::<String, Option<(String, String)>>::new());
     let decrypted = RwSignal::new(0u64);
     let log = NodeRef::<leptos::html::Ol>::new();
     // The reader is at the bottom of the log (so new messages scroll into view).
@@ -93,31 +120,11 @@ pub fn ChatPanel(
 
     // On an encrypted page only encrypted messages belong: a readable one
     // was sent by someone without the page's key, and is not shown.
-    let hidden = Memo::new(move |_| {
-        if encrypted.get() {
-            messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Plain { .. })).count())
-        } else {
-            0
-        }
-    });
+    let hidden = Memo::new(move |_| if encrypted.get() { messages.with(|all| plain_count(all)) } else { 0 });
     let shown = Memo::new(move |_| {
         decrypted.track();
         let sealed_only = encrypted.get();
-        messages.with(|all| {
-            all.iter()
-                .filter(|m| !(sealed_only && matches!(m.body(), Body::Plain { .. })))
-                .map(|m| Shown {
-                    id: m.id().to_string(),
-                    at: m.at(),
-                    said: match m.body() {
-                        Body::Plain { nick, text } => Some((nick.clone(), text.clone())),
-                        Body::Sealed(_) => {
-                            opened.with_value(|o| o.get(&m.id().to_string()).cloned().flatten())
-                        }
-                    },
-                })
-                .collect::<Vec<_>>()
-        })
+        messages.with(|all| opened.with_value(|opened| shown_messages(all, sealed_only, opened)))
     });
 
     #[cfg(feature = "hydrate")]
@@ -125,16 +132,17 @@ pub fn ChatPanel(
         // The nickname: remembered, or a new random one (after hydration).
         Effect::new(move |_| {
             let storage = window().local_storage().ok().flatten();
-            let saved = storage.as_ref().and_then(|s| s.get_item(NICK_SETTING).ok().flatten());
+            let saved =
+                storage.as_ref().and_then(|s| s.get_item(crate::browser::NICK_SETTING).ok().flatten());
             let chosen = saved
                 .filter(|n| chat::check_nick(n).is_ok())
                 .unwrap_or_else(|| random_nick(|n| (js_sys::Math::random() * n as f64) as usize % n));
             if let Some(storage) = storage {
-                let _ = storage.set_item(NICK_SETTING, &chosen);
+                let _ = storage.set_item(crate::browser::NICK_SETTING, &chosen);
             }
             nick.set(chosen);
         });
-        if window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < PHONE_WIDTH) {
+        if crate::browser::is_phone_width() {
             open.set(false);
         }
         // Encrypted messages are opened with the link's key, once each.
@@ -194,15 +202,8 @@ pub fn ChatPanel(
     let send = move || {
         let text = draft.get_untracked();
         let who = nick.get_untracked();
-        if let Err(error) = chat::check_nick(&who) {
-            problem.set(Some(format!("Nickname: {error}.")));
-            return;
-        }
-        if let Err(error) = chat::check_text(&text) {
-            problem.set(Some(match error {
-                chat::ChatError::Empty => "Write something first.".into(),
-                error => format!("{}.", capitalized(&error.to_string())),
-            }));
+        if let Some(why) = unsendable(&who, &text) {
+            problem.set(Some(why));
             return;
         }
         problem.set(None);
@@ -252,7 +253,7 @@ pub fn ChatPanel(
         nick.set(chosen.clone());
         #[cfg(feature = "hydrate")]
         if let Some(storage) = window().local_storage().ok().flatten() {
-            let _ = storage.set_item(NICK_SETTING, &chosen);
+            let _ = storage.set_item(crate::browser::NICK_SETTING, &chosen);
         }
     };
     let toggle = move |_| {
@@ -286,7 +287,7 @@ pub fn ChatPanel(
                             0 => "This page's conversation is encrypted with the page: without the key in the link you cannot read it or join it.".to_string(),
                             n => format!(
                                 "There is a conversation here ({}), encrypted with the page: without the key in the link you cannot read it or join it.",
-                                crate::app::count_of(n, "message")
+                                count_of(n, "message")
                             ),
                         }}
                     </p>
@@ -318,7 +319,7 @@ pub fn ChatPanel(
                     <p class="chat-empty" data-testid="chat-hidden">
                         {move || format!(
                             "{} sent without this page's key {} not shown.",
-                            crate::app::count_of(hidden.get(), "message"),
+                            count_of(hidden.get(), "message"),
                             if hidden.get() == 1 { "is" } else { "are" }
                         )}
                     </p>
@@ -342,7 +343,7 @@ pub fn ChatPanel(
                         on:keydown=on_key></textarea>
                     <div class="chat-actions">
                         <span class="chat-count" class:over=move || { chars() > chat::MAX_TEXT }>
-                            {move || format!("{} / {}", crate::app::group_digits(chars()), crate::app::group_digits(chat::MAX_TEXT))}
+                            {move || format!("{} / {}", group_digits(chars()), group_digits(chat::MAX_TEXT))}
                         </span>
                         <button type="submit" class="primary" data-testid="chat-send" disabled=move || !can_send.get()
                             title=move || if can_send.get() { "" } else { "Connecting to the relay…" }>
@@ -355,11 +356,6 @@ pub fn ChatPanel(
         </section>
     }
     .into_any()
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]
@@ -389,5 +385,32 @@ mod tests {
             "Not sent: message over 2,000 characters."
         );
         assert_eq!(capitalized("message over"), "Message over");
+    }
+
+    #[test]
+    fn a_message_is_refused_in_words_before_it_is_sent() {
+        assert_eq!(unsendable("Calm Heron 27", "hello"), None);
+        assert_eq!(unsendable("Calm Heron 27", "  \n"), Some("Write something first.".into()));
+        assert!(unsendable("", "hello").is_some_and(|why| why.starts_with("Nickname: ")));
+        let long = "x".repeat(chat::MAX_TEXT + 1);
+        let why = unsendable("Calm Heron 27", &long).unwrap();
+        assert!(why.starts_with(char::is_uppercase) && why.ends_with('.'), "{why}");
+    }
+
+    #[test]
+    fn an_encrypted_page_shows_only_encrypted_messages_once_opened() {
+        let plain = Message::plain(1, "Calm Heron 27", "in the clear").unwrap();
+        let sealed = Message::sealed(2, format!("ep2p1:{}", "A".repeat(54))).unwrap();
+        let all = [plain.clone(), sealed.clone()];
+        assert_eq!(plain_count(&all), 1);
+        let mut opened = HashMap::new();
+        let shown = shown_messages(&all, false, &opened);
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown[0].said, Some(("Calm Heron 27".into(), "in the clear".into())));
+        assert_eq!(shown[1].said, None, "not decrypted yet");
+        opened.insert(sealed.id().to_string(), Some(("Owl 12".into(), "secret".into())));
+        let shown = shown_messages(&all, true, &opened);
+        assert_eq!(shown.len(), 1, "a readable message on an encrypted page is not shown");
+        assert_eq!((shown[0].at, shown[0].said.clone()), (2, Some(("Owl 12".into(), "secret".into()))));
     }
 }

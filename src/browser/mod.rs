@@ -1,0 +1,127 @@
+//! The browser's side of the views (hydrate only): what they do with the
+//! window, its storage, location, history and clipboard, and the effects
+//! that run only once a page is interactive (`page`: the page view's relay
+//! connection and decryption; `keeper`: "Your pages" and its socket). The
+//! views stay the same in both builds and call in here from the handlers
+//! and effects that only the browser runs.
+
+pub mod keeper;
+pub mod page;
+
+use crate::state::{SiteInfo, LIMIT_META};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Where the browser remembers the homepage's checkboxes.
+pub const ENCRYPT_SETTING: &str = "ep2p.encrypt";
+pub const MARKDOWN_SETTING: &str = "ep2p.markdown";
+/// Where the browser remembers the reader's nickname.
+pub const NICK_SETTING: &str = "ep2p.nick";
+
+/// Below this width the chat panel starts collapsed and counts unread messages.
+const PHONE_WIDTH: f64 = 640.0;
+
+/// Reads what the server wrote into the shell.
+pub fn site_info() -> SiteInfo {
+    let limit = document()
+        .query_selector(&format!("meta[name={LIMIT_META}]"))
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .and_then(|text| text.parse().ok());
+    SiteInfo { content_limit: limit.unwrap_or(1024 * 1024) }
+}
+
+/// Keeps a homepage checkbox as the browser last left it. The saved choice
+/// is applied once the page is hydrated (the server rendered it unticked).
+pub fn remember(setting: &'static str, checked: RwSignal<bool>) {
+    let storage = window().local_storage().ok().flatten();
+    Effect::new(move |restored: Option<()>| {
+        let Some(storage) = &storage else { return };
+        if restored.is_none() {
+            checked.track();
+            if let Ok(Some(saved)) = storage.get_item(setting) {
+                checked.set(saved == "on");
+            }
+            return;
+        }
+        let _ = storage.set_item(setting, if checked.get() { "on" } else { "off" });
+    });
+}
+
+/// The window is as narrow as a phone's.
+pub fn is_phone_width() -> bool {
+    window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < PHONE_WIDTH)
+}
+
+/// The whole link of this tab (an encrypted page's key is its fragment).
+pub fn location_href() -> Option<String> {
+    window().location().href().ok()
+}
+
+/// The link's fragment, `#` included (empty when it has none).
+pub fn location_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+/// Rewrites the link in place, without a new history entry or a navigation.
+pub fn replace_url(url: &str) {
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
+    }
+}
+
+/// Copies the whole link to the clipboard; false if the link could not be read.
+pub fn copy_link() -> bool {
+    let window = window();
+    let Ok(href) = window.location().href() else { return false };
+    let _ = window.navigator().clipboard().write_text(&href);
+    true
+}
+
+/// Opens the system share sheet with the link; false where the browser has none.
+pub fn share_sheet(url: &str, title: &str) -> bool {
+    let navigator = window().navigator();
+    let Ok(share) = js_sys::Reflect::get(&navigator, &"share".into()) else { return false };
+    let Some(share) = share.dyn_ref::<js_sys::Function>() else { return false };
+    let data = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&data, &"url".into(), &url.into());
+    let _ = js_sys::Reflect::set(&data, &"title".into(), &title.into());
+    match share.call1(&navigator, &data) {
+        Ok(promise) => {
+            // Dismissing the sheet rejects the promise: that is no error.
+            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                });
+            }
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Whether this browser has a system share sheet.
+pub fn has_share_sheet() -> bool {
+    let navigator = window().navigator();
+    js_sys::Reflect::get(&navigator, &"share".into()).is_ok_and(|f| f.is_function())
+}
+
+/// A click on a heading's anchor in a Markdown page scrolls to the heading
+/// without touching the link's fragment, which holds the page's key and view.
+pub fn follow_anchor(event: &leptos::ev::MouseEvent) {
+    let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let Some(anchor) = target.and_then(|t| t.closest("a.anchor").ok().flatten()) else { return };
+    event.prevent_default();
+    let id = anchor.get_attribute("href").unwrap_or_default();
+    if let Some(heading) = document().get_element_by_id(id.trim_start_matches('#')) {
+        heading.scroll_into_view();
+    }
+}
+
+/// "14:05" in the reader's time zone, and the time as ISO 8601.
+pub fn clock(at: u64) -> (String, String) {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    let short = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+    (short, String::from(date.to_iso_string()))
+}

@@ -1,0 +1,145 @@
+//! The page view once it is interactive: its relay connection (the visitor
+//! machine, through `socket`), the page's text read with the link's key,
+//! the view the link asks for, the page in "Your pages", and the prompt
+//! before the last host closes the tab.
+
+use crate::chat::Message;
+use crate::crypto::{self, CryptoError};
+use crate::link::Fragment;
+use crate::machine::Visitor;
+use crate::sealed;
+use crate::socket::Driver;
+use crate::state::{Locked, PageState, YourPages};
+use leptos::prelude::*;
+
+/// Starts everything the page view does in the browser, in the order the
+/// view needs it; returns how the chat says something.
+pub fn start(
+    state: PageState,
+    offered: Resource<Result<Option<String>, ServerFnError>>,
+    pages: YourPages,
+    text_node: NodeRef<leptos::html::Div>,
+) -> Callback<Message> {
+    let driver = connect(state, offered);
+    let say = Callback::new(move |message: Message| {
+        driver.with_value(|d| {
+            if let Some(d) = d {
+                d.say(message);
+            }
+        })
+    });
+    read_page(state);
+    let (hash, fragment) = (state.hash, state.fragment);
+    Effect::new(move |_| state.hydrated.set(true));
+    Effect::new(move |_| state.as_markdown.set(Fragment::parse(&fragment.get()).is_ok_and(|f| f.markdown)));
+    // "Your pages": this page, once this tab has it (again when its title is learned).
+    let recorded = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(title) = state.title() else { return };
+        if recorded.get_value().as_deref() == Some(title.as_str()) {
+            return;
+        }
+        recorded.set_value(Some(title.clone()));
+        pages.record(crate::library::Entry {
+            hash: hash.to_string(),
+            title,
+            fragment: fragment.get_untracked().trim_start_matches('#').to_string(),
+            at: crate::socket::wall_ms(),
+            created: state.created_here,
+            kept: false,
+        });
+    });
+    // While this tab's page view hosts the page, the keeper need not.
+    Effect::new(move |_| {
+        if state.hosting() {
+            pages.viewing.set(Some(hash));
+        } else if pages.viewing.get_untracked() == Some(hash) {
+            pages.viewing.set(None);
+        }
+    });
+    on_cleanup(move || {
+        if pages.viewing.get_untracked() == Some(hash) {
+            pages.viewing.set(None);
+        }
+    });
+    state.share_sheet.set(super::has_share_sheet());
+    // HTML parsing turns CR LF into LF (and NUL into U+FFFD) in the text the
+    // server rendered; once the machine has verified the page, the DOM
+    // holds it exactly.
+    Effect::new(move |_| {
+        let (Some(node), Some(page)) = (text_node.get(), state.text.get()) else { return };
+        if node.text_content().as_deref() != Some(page.as_str()) {
+            node.set_text_content(Some(&page));
+        }
+    });
+    say
+}
+
+/// Starts the page's relay connection once the page is interactive, keeps
+/// the view's signals in step with the machine, prompts before the last
+/// host closes the tab, and disconnects when the view goes away.
+fn connect(
+    state: PageState,
+    offered: Resource<Result<Option<String>, ServerFnError>>,
+) -> StoredValue<Option<Driver<Visitor>>, LocalStorage> {
+    let driver = StoredValue::new_local(None::<Driver<Visitor>>);
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        // Wait for the first response's answer (already here when hydrating).
+        let Some(offer) = offered.get() else { return false };
+        let initial = state.wire.get_untracked();
+        let offer = offer.ok().flatten().filter(|_| initial.is_none());
+        let started = Driver::start(state.hash, initial, offer, move |machine| state.follow(machine));
+        driver.set_value(Some(started));
+        true
+    });
+    let prompt = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if state.snapshot.with_untracked(|s| s.last_host) {
+            event.prevent_default();
+            event.set_return_value("");
+        }
+    });
+    on_cleanup(move || {
+        prompt.remove();
+        driver.update_value(|d| {
+            if let Some(d) = d.take() {
+                d.stop();
+            }
+        });
+    });
+    driver
+}
+
+/// Shows the verified page: as it is, or decrypted with the key in the
+/// link's fragment (again whenever the fragment changes), or, without the
+/// right key, why not.
+fn read_page(state: PageState) {
+    let fragment = state.fragment;
+    // Only the newest decryption may show its result.
+    let latest = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let Some(page) = state.wire.get() else { return };
+        let fragment = fragment.get();
+        latest.update_value(|n| *n += 1);
+        if !sealed::is_sealed(&page) {
+            return state.show(Ok(page));
+        }
+        let key = match Fragment::parse(&fragment).map(|f| f.key) {
+            Ok(Some(key)) => key,
+            Ok(None) => return state.show(Err(Locked::NoKey)),
+            Err(e) => return state.show(Err(Locked::of(e))),
+        };
+        let this = latest.get_value();
+        leptos::task::spawn_local(async move {
+            let result = crypto::open(&key, &page).await.map_err(|e| match e {
+                CryptoError::Unavailable => Locked::NoDecryption,
+                CryptoError::Sealed(e) => Locked::of(e),
+            });
+            if latest.get_value() == this {
+                state.show(result);
+            }
+        });
+    });
+}

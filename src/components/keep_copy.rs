@@ -1,0 +1,27 @@
+//! "Keep a copy in this browser" (docs/product.md §12): once this tab has
+//! the page, its wire text can be kept in "Your pages", and this browser
+//! hosts it again whenever the site is open.
+
+use crate::state::{PageState, YourPages};
+use leptos::prelude::*;
+
+#[component]
+pub fn KeepCopy(state: PageState) -> impl IntoView {
+    let pages = expect_context::<YourPages>();
+    let hash = state.hash;
+    let keep_copy = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        pages.keep(hash, if on { state.wire.get_untracked() } else { None });
+    };
+    view! {
+        <Show when=move || state.snapshot.with(|s| s.has_content)>
+            <label class="keep-copy" title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
+                <input type="checkbox" data-testid="keep-copy" prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
+                "Keep a copy in this browser"
+                <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
+                    <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
+                </Show>
+            </label>
+        </Show>
+    }
+}

@@ -1,0 +1,10 @@
+//! The parts the pages are made of. Each takes the signals it shows (most
+//! a page view's `PageState`) and renders the same markup on the server
+//! and in the browser.
+
+pub mod chat_panel;
+pub mod keep_copy;
+pub mod page_text;
+pub mod share;
+pub mod status;
+pub mod your_pages;

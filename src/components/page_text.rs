@@ -1,0 +1,67 @@
+//! The page's text: as it is (what the server sent, then what the machine
+//! verified), or as Markdown once the page is interactive, and the switch
+//! between the two views.
+
+use crate::state::PageState;
+use leptos::prelude::*;
+
+/// "Show the page as": Text or Markdown. Switching rewrites the link's
+/// fragment in place (the key stays), so Copy link shares the view the
+/// reader chose.
+#[component]
+pub fn ViewSwitch(state: PageState) -> impl IntoView {
+    let show_markdown = move |on: bool| {
+        state.as_markdown.set(on);
+        #[cfg(feature = "hydrate")]
+        if let Some(url) = state.link_with_view(&crate::browser::location_hash(), on) {
+            crate::browser::replace_url(&url);
+        }
+    };
+    let as_markdown = state.as_markdown;
+    view! {
+        <div class="views" role="group" aria-label="Show the page as">
+            <button type="button" data-testid="view-text" aria-pressed=move || (!as_markdown.get()).to_string()
+                on:click=move |_| show_markdown(false)>"Text"</button>
+            <button type="button" data-testid="view-markdown" aria-pressed=move || as_markdown.get().to_string()
+                on:click=move |_| show_markdown(true)>"Markdown"</button>
+        </div>
+    }
+}
+
+/// The text, once there is one to show. `text_node` is the plain text's
+/// element, which the browser sets exactly once the page is verified.
+#[component]
+pub fn PageText(
+    state: PageState,
+    offered: Resource<Result<Option<String>, ServerFnError>>,
+    text_node: NodeRef<leptos::html::Div>,
+) -> impl IntoView {
+    // What the first response may show: plain text that hashes to the page.
+    let offered_text = move || state.readable_offer(offered.get().and_then(Result::ok).flatten());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                // The verified text, or until the machine has it, what the server sent.
+                let page = state.shown_text(offered_text)?;
+                Some(if state.shows_markdown() {
+                    let html = crate::markdown::render(&page);
+                    view! {
+                        <div class="page-text markdown" data-testid="page-markdown" inner_html=html
+                            on:click=follow_anchor></div>
+                    }.into_any()
+                } else {
+                    view! { <div class="page-text" data-testid="page-text" node_ref=text_node>{page}</div> }.into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A heading's anchor in a Markdown page scrolls to it without touching the
+/// link's fragment, which holds the page's key and view.
+fn follow_anchor(event: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    crate::browser::follow_anchor(&event);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
+}

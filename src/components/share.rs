@@ -1,0 +1,108 @@
+//! Sharing a page's link: Copy link, the Share button and its panel with
+//! the link's QR code, drawn as SVG with the `qrcode` crate (in the
+//! browser, from the whole link, key included), and the system share sheet
+//! where the browser has one.
+
+use crate::state::PageState;
+use leptos::prelude::*;
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+
+/// The QR code of `link` as an SVG element (no XML prolog), or `None` for
+/// a link too long for a QR code.
+pub fn qr_svg(link: &str) -> Option<String> {
+    let code = QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M).ok()?;
+    let image = code
+        .render::<svg::Color>()
+        .min_dimensions(232, 232)
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    let start = image.find("<svg")?;
+    Some(image[start..].to_owned())
+}
+
+/// Copies the whole link (an encrypted page's key is its fragment), and
+/// says so for a moment.
+#[component]
+pub fn CopyLink(state: PageState) -> impl IntoView {
+    let copy_link = move |_| {
+        #[cfg(feature = "hydrate")]
+        if crate::browser::copy_link() {
+            state.copied.set(true);
+            set_timeout(move || state.copied.set(false), std::time::Duration::from_secs(2));
+        }
+    };
+    view! {
+        <button type="button" on:click=copy_link data-testid="copy-link">
+            {move || if state.copied.get() { "Link copied" } else { "Copy link" }}
+        </button>
+    }
+}
+
+/// Opens and closes the share panel.
+#[component]
+pub fn ShareButton(state: PageState) -> impl IntoView {
+    // Only the browser runs handlers: the server has no link to open it for.
+    let toggle_share = move |_| {
+        #[cfg(feature = "hydrate")]
+        state.toggle_share(crate::browser::location_href);
+    };
+    view! {
+        <button type="button" on:click=toggle_share data-testid="share" aria-expanded=move || state.sharing.with(Option::is_some).to_string()
+            aria-controls="share-panel">"Share"</button>
+    }
+}
+
+/// The share panel, while open: the QR code of the link it was opened for,
+/// and the system share sheet where there is one.
+#[component]
+pub fn SharePanel(state: PageState) -> impl IntoView {
+    let open_share_sheet = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(link) = state.sharing.get_untracked() {
+            crate::browser::share_sheet(&link, &format!("Page {}", state.short_hash()));
+        }
+    };
+    move || {
+        state.sharing.get().map(|link| {
+            let qr = qr_svg(&link);
+            view! {
+                <div id="share-panel" class="share-panel" data-testid="share-panel">
+                    {match qr {
+                        Some(svg) => view! {
+                            <div class="qr" role="img" aria-label="QR code of this page's link" data-testid="qr" inner_html=svg></div>
+                        }.into_any(),
+                        None => view! { <p>"This link is too long for a QR code."</p> }.into_any(),
+                    }}
+                    <div class="share-text">
+                        <p>"Scan it to open this page on another device. The code holds the whole link"
+                            {move || state.encrypted().then_some(", key included: share it only with people who may read the page")}
+                            "."</p>
+                        <Show when=move || state.share_sheet.get()>
+                            <button type="button" class="primary" data-testid="share-sheet" on:click=open_share_sheet>"Share…"</button>
+                        </Show>
+                    </div>
+                </div>
+            }.into_any()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_with_its_key_fits_and_is_drawn_as_svg() {
+        let link = format!("https://p2p.example/{}#{}", "a".repeat(64), "K".repeat(43));
+        let svg = qr_svg(&link).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(svg.contains("viewBox") && svg.ends_with("</svg>"));
+        // The same link always gives the same code (what the browser shows is
+        // the crate's encoding of the link).
+        assert_eq!(qr_svg(&link), Some(svg));
+        assert!(qr_svg(&"x".repeat(5000)).is_none(), "too long for any QR code");
+    }
+}

@@ -1,0 +1,76 @@
+//! Numbers and times as the pages say them. Plain functions of plain
+//! values: every view may use them, and they use nothing of the app's.
+
+/// `1048576` → `1,048,576`.
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "1 host", "3 hosts", "1,200 bytes".
+pub fn count_of(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", group_digits(n)),
+    }
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+pub fn ago(then: u64, now: u64) -> String {
+    let seconds = now.saturating_sub(then) / 1000;
+    match seconds {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", seconds / 60),
+        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        _ => match seconds / 86_400 {
+            1 => "yesterday".into(),
+            days => format!("{days} days ago"),
+        },
+    }
+}
+
+/// "message over" → "Message over": an error's text as a sentence.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(1_048_576), "1,048,576");
+        assert_eq!(count_of(1, "host"), "1 host");
+        assert_eq!(count_of(0, "host"), "0 hosts");
+        assert_eq!(count_of(1200, "host"), "1,200 hosts");
+    }
+
+    #[test]
+    fn times_read_as_people_say_them() {
+        let now = 10 * 86_400_000;
+        assert_eq!(ago(now - 5_000, now), "just now");
+        assert_eq!(ago(now - 5 * 60_000, now), "5 min ago");
+        assert_eq!(ago(now - 3 * 3_600_000, now), "3 h ago");
+        assert_eq!(ago(now - 86_400_000, now), "yesterday");
+        assert_eq!(ago(now - 3 * 86_400_000, now), "3 days ago");
+        assert_eq!(ago(now + 1000, now), "just now", "a clock that went back");
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(capitalized("message over"), "Message over");
+        assert_eq!(capitalized(""), "");
+    }
+}

@@ -1,0 +1,237 @@
+//! `/`: the homepage, where a page is written (in the clear or encrypted,
+//! as text or Markdown), checked against the content limit and created,
+//! and "Your pages" is listed.
+
+use crate::components::your_pages::YourPagesList;
+use crate::format::{count_of, group_digits};
+use crate::link::Fragment;
+use crate::protocol::PageHash;
+use crate::sealed;
+use crate::state::{Created, LocalPage, SiteInfo};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+/// Why the homepage refuses to create a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftError {
+    Empty,
+    /// `bytes` of page (encrypted, if `encrypted`) against the `limit`;
+    /// `over` bytes of text to cut.
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+        over: usize,
+        encrypted: bool,
+    },
+    /// This browser has no Web Crypto here (not a secure context).
+    NoEncryption,
+}
+
+impl DraftError {
+    pub fn message(self) -> String {
+        match self {
+            Self::Empty => "Write something first: an empty page cannot be shared.".into(),
+            Self::TooLarge { bytes, limit, over, encrypted } => format!(
+                "{} {}; a page can hold at most {}. Shorten it by {}.",
+                if encrypted { "Encrypted, this text weighs" } else { "This text is" },
+                count_of(bytes, "byte"),
+                count_of(limit, "byte"),
+                count_of(over, "byte")
+            ),
+            Self::NoEncryption => "This browser cannot encrypt here: encryption needs a secure connection \
+                                   (HTTPS). Untick Encrypt to share the page unencrypted."
+                .into(),
+        }
+    }
+}
+
+/// Bytes a draft weighs as a page: its UTF-8, or its encrypted wire text.
+pub fn page_bytes(text: &str, encrypted: bool) -> usize {
+    if encrypted {
+        sealed::wire_len(text.len())
+    } else {
+        text.len()
+    }
+}
+
+/// Checks a draft before it becomes a page. The limit is on what hosts
+/// hold and the relay forwards: the encrypted wire text when encrypted.
+pub fn check_draft(text: &str, limit: usize, encrypted: bool) -> Result<(), DraftError> {
+    if text.trim().is_empty() {
+        return Err(DraftError::Empty);
+    }
+    let bytes = page_bytes(text, encrypted);
+    if bytes > limit {
+        let fits = if encrypted { sealed::longest_text(limit) } else { limit };
+        return Err(DraftError::TooLarge { bytes, limit, over: text.len() - fits, encrypted });
+    }
+    Ok(())
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let local = expect_context::<LocalPage>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<DraftError>);
+    let encrypt = RwSignal::new(false);
+    let markdown = RwSignal::new(false);
+    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, encrypt.get())));
+    let over = move || bytes.get() > site.content_limit;
+    let navigate = use_navigate();
+
+    #[cfg(feature = "hydrate")]
+    {
+        crate::browser::remember(crate::browser::ENCRYPT_SETTING, encrypt);
+        crate::browser::remember(crate::browser::MARKDOWN_SETTING, markdown);
+    }
+
+    let create = move || {
+        let draft = text.get_untracked();
+        let encrypted = encrypt.get_untracked();
+        if let Err(e) = check_draft(&draft, site.content_limit, encrypted) {
+            error.set(Some(e));
+            return;
+        }
+        error.set(None);
+        let navigate = navigate.clone();
+        let as_markdown = markdown.get_untracked();
+        let publish = move |wire: String, key: Option<sealed::Key>| {
+            let hash = PageHash::of(&wire);
+            local.0.set(Some(Created { hash, wire, text: draft }));
+            let fragment = Fragment { key, markdown: as_markdown }.to_string();
+            let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
+            navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
+        };
+        if encrypted {
+            // Web Crypto answers with a promise; there is no server to render for.
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async move {
+                let plain = text.get_untracked();
+                let sealed = match crate::crypto::new_key() {
+                    Ok(key) => crate::crypto::seal(&key, &plain).await.map(|wire| (wire, key)),
+                    Err(e) => Err(e),
+                };
+                match sealed {
+                    Ok((wire, key)) => publish(wire, Some(key)),
+                    Err(_) => error.set(Some(DraftError::NoEncryption)),
+                }
+            });
+        } else {
+            publish(text.get_untracked(), None);
+        }
+    };
+    let create_on_key = create.clone();
+
+    view! {
+        <Title text=""/>
+        <section class="intro">
+            <h1>"Share a page that lives only while people look at it"</h1>
+            <p>
+                "Write something and press " <strong>"Create page"</strong>
+                ". Your browser hosts the page and gives it an address made from its
+                SHA-256 hash. Everyone who opens the link gets the text from the other
+                visitors, checks it, and hosts it too. The server keeps nothing: when
+                the last visitor closes the page, it is gone."
+            </p>
+        </section>
+        <section class="composer" aria-label="New page">
+            <label class="visually-hidden" for="page-text">"Page text"</label>
+            <textarea
+                id="page-text"
+                class="page-input"
+                placeholder="Write your page here…"
+                spellcheck="true"
+                aria-describedby="byte-counter draft-error"
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    error.set(None);
+                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                        ev.prevent_default();
+                        create_on_key();
+                    }
+                }
+            ></textarea>
+            <div class="composer-bar">
+                <label class="encrypt" title="The key goes in the link after #, which browsers never send to a server">
+                    <input
+                        type="checkbox"
+                        data-testid="encrypt"
+                        aria-describedby="encrypt-note"
+                        prop:checked=move || encrypt.get()
+                        on:change=move |ev| {
+                            encrypt.set(event_target_checked(&ev));
+                            error.set(None);
+                        }
+                    />
+                    "Encrypt"
+                </label>
+                <label class="encrypt" title="Readers see headings, lists, tables and links; they can switch to the plain text">
+                    <input
+                        type="checkbox"
+                        data-testid="markdown"
+                        prop:checked=move || markdown.get()
+                        on:change=move |ev| markdown.set(event_target_checked(&ev))
+                    />
+                    "Markdown"
+                </label>
+                <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
+                    {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
+                    {move || encrypt.get().then_some(" encrypted")}
+                </span>
+                <span class="shortcut" aria-hidden="true">"Ctrl + Enter"</span>
+                <button type="button" class="primary" on:click=move |_| create()>
+                    "Create page"
+                </button>
+            </div>
+            <p id="encrypt-note" class="encrypt-note" hidden=move || !encrypt.get()>
+                "Encrypted in your browser. The key is the part of the link after “#”: browsers never send it, so the
+                server and anyone watching it see only ciphertext. Whoever has the whole link can read the page."
+            </p>
+            <p id="draft-error" class="draft-error" role="alert" data-testid="draft-error">
+                {move || error.get().map(DraftError::message)}
+            </p>
+        </section>
+        <YourPagesList/>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_are_checked_in_bytes_of_utf8() {
+        assert_eq!(check_draft("", 10, false), Err(DraftError::Empty));
+        assert_eq!(check_draft(" \n\t", 10, true), Err(DraftError::Empty));
+        assert_eq!(check_draft("abc", 3, false), Ok(()));
+        // Four emoji are 16 bytes.
+        let too_large = DraftError::TooLarge { bytes: 16, limit: 15, over: 1, encrypted: false };
+        assert_eq!(check_draft("😀😀😀😀", 15, false), Err(too_large));
+        let message =
+            DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576, over: 1, encrypted: false }.message();
+        assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
+        assert!(message.contains("by 1 byte."), "{message}");
+    }
+
+    #[test]
+    fn an_encrypted_draft_is_weighed_as_the_page_it_will_be() {
+        // "abc" encrypted: ep2p1: + base64url of 12 + 3 + 16 bytes.
+        assert_eq!(page_bytes("abc", true), 6 + 42);
+        assert_eq!(page_bytes("abc", false), 3);
+        assert_eq!(check_draft("abc", 48, true), Ok(()));
+        let error = check_draft("abcd", 48, true).unwrap_err();
+        assert_eq!(error, DraftError::TooLarge { bytes: 49, limit: 48, over: 1, encrypted: true });
+        assert!(error.message().starts_with("Encrypted, this text weighs 49 bytes"), "{}", error.message());
+        // A text that fits in the clear can be too large encrypted.
+        let text = "x".repeat(1000);
+        assert_eq!(check_draft(&text, 1000, false), Ok(()));
+        assert!(matches!(check_draft(&text, 1000, true), Err(DraftError::TooLarge { over: 283, .. })));
+        assert_eq!(check_draft(&"x".repeat(1000 - 283), 1000, true), Ok(()));
+    }
+}

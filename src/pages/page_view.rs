@@ -1,0 +1,88 @@
+//! `/<hash>`: one page, got from its other visitors (or this tab, which
+//! created it), checked against its hash and hosted while the tab is open;
+//! with its health, the ways to share it and keep it, and its chat. The
+//! state is `state::PageState`; what only the browser does is in
+//! `browser::page`.
+
+use crate::components::chat_panel::ChatPanel;
+use crate::components::keep_copy::KeepCopy;
+use crate::components::page_text::{PageText, ViewSwitch};
+use crate::components::share::{CopyLink, ShareButton, SharePanel};
+use crate::components::status::{HostCount, LastHostWarning, LockedNotice, Rejected, StatusLine};
+use crate::protocol::PageHash;
+use crate::server_fns::{page_health, page_text};
+use crate::state::{LocalPage, PageState};
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+
+#[component]
+pub fn PageView(hash: PageHash) -> impl IntoView {
+    let local = expect_context::<LocalPage>();
+    let fragment = leptos_router::hooks::use_location().hash;
+    let state = PageState::new(hash, local.0.get_untracked(), fragment.into());
+    let created_here = state.created_here;
+    // Blocking: the host count is in the first HTML, readable without JavaScript.
+    let health = Resource::new_blocking(move || hash.to_string(), page_health);
+    // The text in the first response, when a host answers in time; streamed
+    // in order, so it is in the HTML for readers without JavaScript too.
+    let offered = Resource::new(
+        move || hash.to_string(),
+        move |hash| async move {
+            if created_here {
+                Ok(None)
+            } else {
+                page_text(hash).await
+            }
+        },
+    );
+    let short = state.short_hash();
+    let text_node = NodeRef::<leptos::html::Div>::new();
+    #[cfg(not(feature = "hydrate"))]
+    let say = Callback::new(|_: crate::chat::Message| {});
+    #[cfg(feature = "hydrate")]
+    let say = crate::browser::page::start(state, offered, expect_context(), text_node);
+    let encrypted = move || state.encrypted();
+
+    view! {
+        <Title text=format!("Page {short}")/>
+        // Link previews stay neutral: never the page's text, which only its readers have.
+        <Meta name="robots" content="noindex, nofollow"/>
+        <Meta property="og:title" content="A page on Ephemeral P2P"/>
+        <Meta property="og:description" content="It lives only in the browsers of the people reading it. Open the link to read it."/>
+        <article class="page" data-hash=hash.to_string()>
+            <div class="page-bar">
+                <HostCount state health/>
+                <code class="page-hash" title=hash.to_string()>{short}"…"</code>
+                <Show when=encrypted>
+                    <span class="sealed-badge" data-testid="encrypted" title="Encrypted in the author's browser; the key is in the link after #">
+                        <svg class="lock" viewBox="0 0 16 16" aria-hidden="true">
+                            <path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7zm2 0h4V5a2 2 0 0 0-4 0z"/>
+                        </svg>
+                        "Encrypted"
+                    </span>
+                </Show>
+                <div class="actions">
+                    <ViewSwitch state/>
+                    // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
+                    <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
+                        title="The page as plain text over HTTP, fetched from its hosts by the server">
+                        "Raw"
+                    </a>
+                    <CopyLink state/>
+                    <ShareButton state/>
+                </div>
+            </div>
+            <StatusLine state/>
+            <SharePanel state/>
+            <KeepCopy state/>
+            <LastHostWarning state/>
+            <Rejected state/>
+            <LockedNotice state/>
+            <PageText state offered text_node/>
+        </article>
+        <Show when=move || state.snapshot.with(|s| s.has_content)>
+            <ChatPanel messages=state.chat not_sent=state.not_sent can_send=Signal::derive(move || state.hosting())
+                encrypted=Signal::derive(encrypted) key=Signal::derive(move || state.chat_key()) say/>
+        </Show>
+    }
+}

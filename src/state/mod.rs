@@ -1,0 +1,37 @@
+//! What the views share, as plain structs of signals: the site's settings
+//! and the page this tab created (here), "Your pages" (`your_pages`), and
+//! one page view's state (`page`). Changed by plain methods, tested
+//! natively; the browser's side of them is in `browser`.
+
+pub mod page;
+pub mod your_pages;
+
+use crate::protocol::PageHash;
+use leptos::prelude::*;
+
+pub use page::{Locked, PageState};
+pub use your_pages::YourPages;
+
+/// The name of the `<meta>` that carries the content limit to the browser.
+pub const LIMIT_META: &str = "ep2p-content-limit";
+
+/// What the pages need to know about the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteInfo {
+    /// Largest page, in bytes of UTF-8 text.
+    pub content_limit: usize,
+}
+
+/// A page this tab just created, kept in memory only.
+#[derive(Clone)]
+pub struct Created {
+    pub hash: PageHash,
+    /// What hosts hold: the text itself, or its encrypted form.
+    pub wire: String,
+    /// What the author wrote.
+    pub text: String,
+}
+
+/// The page this tab created last, handed from the homepage to the page view.
+#[derive(Clone, Copy)]
+pub struct LocalPage(pub RwSignal<Option<Created>>);

@@ -1,0 +1,416 @@
+//! One page view's state: what the machine says of the page, its text and
+//! why it may be shut, how it is shown, the share panel and the chat. The
+//! signals are grouped here and changed by plain methods, so the rules
+//! (what the first response may show, when the chat has a key, what the
+//! status line says) are tested natively; the view only reads them and the
+//! browser's side (`browser::page`) only calls them.
+
+use super::Created;
+use crate::chat::Message;
+use crate::library::title_of;
+use crate::link::Fragment;
+use crate::machine::{NotSent, Phase, Snapshot, Visitor};
+use crate::protocol::PageHash;
+use crate::sealed::{self, Key};
+use leptos::prelude::*;
+
+/// The signals of one page view (cheap to copy into every closure).
+#[derive(Clone, Copy)]
+pub struct PageState {
+    /// The page's address.
+    pub hash: PageHash,
+    /// This tab created the page: it has the text and hosts it from the start.
+    pub created_here: bool,
+    /// The visitor machine's state, as last seen.
+    pub snapshot: RwSignal<Snapshot>,
+    /// What hosts hold (verified against the hash).
+    pub wire: RwSignal<Option<String>>,
+    /// What the page says: its wire text, or that decrypted.
+    pub text: RwSignal<Option<String>>,
+    /// Why an encrypted page's text is not shown.
+    pub locked: RwSignal<Option<Locked>>,
+    /// The reader chose the Markdown view (rendered in the browser only).
+    pub as_markdown: RwSignal<bool>,
+    /// The page is interactive: the server and the first paint show the
+    /// text as it is, Markdown comes after.
+    pub hydrated: RwSignal<bool>,
+    /// "Link copied" shows for a moment after Copy link.
+    pub copied: RwSignal<bool>,
+    /// The share panel, with the link it was opened for (QR code and share sheet).
+    pub sharing: RwSignal<Option<String>>,
+    /// This browser has a system share sheet.
+    pub share_sheet: RwSignal<bool>,
+    /// The page's chat, as this tab's machine holds it.
+    pub chat: RwSignal<Vec<Message>>,
+    /// The last message the relay refused, and why.
+    pub not_sent: RwSignal<Option<NotSent>>,
+    /// The link's fragment: an encrypted page's key, and the view.
+    pub fragment: Signal<String>,
+}
+
+impl PageState {
+    /// A page view of `hash`; `created` is what this tab created last, if
+    /// anything (used only if it is this page).
+    pub fn new(hash: PageHash, created: Option<Created>, fragment: Signal<String>) -> Self {
+        let created = created.filter(|c| c.hash == hash);
+        let created_here = created.is_some();
+        Self {
+            hash,
+            created_here,
+            snapshot: RwSignal::new(Snapshot::initial(created_here)),
+            wire: RwSignal::new(created.as_ref().map(|c| c.wire.clone())),
+            text: RwSignal::new(created.map(|c| c.text)),
+            locked: RwSignal::new(None),
+            as_markdown: RwSignal::new(false),
+            hydrated: RwSignal::new(false),
+            copied: RwSignal::new(false),
+            sharing: RwSignal::new(None),
+            share_sheet: RwSignal::new(false),
+            chat: RwSignal::new(Vec::new()),
+            not_sent: RwSignal::new(None),
+            fragment,
+        }
+    }
+
+    /// The first 12 digits of the hash, as the page bar and title show it.
+    pub fn short_hash(&self) -> String {
+        self.hash.to_string()[..12].to_string()
+    }
+
+    /// The page hosts hold is encrypted.
+    pub fn encrypted(&self) -> bool {
+        self.wire.with(|w| w.as_deref().is_some_and(sealed::is_sealed))
+    }
+
+    /// The link's key, once it has opened this encrypted page: the chat's key too.
+    pub fn chat_key(&self) -> Option<Key> {
+        (self.encrypted() && self.locked.with(Option::is_none) && self.text.with(Option::is_some))
+            .then(|| Fragment::parse(&self.fragment.get()).ok().and_then(|f| f.key))
+            .flatten()
+    }
+
+    /// This tab hosts the page now (connected), so it may chat.
+    pub fn hosting(&self) -> bool {
+        self.snapshot.with(|s| s.phase == Phase::Hosting)
+    }
+
+    /// The host count: the live one, or until the relay sends one, the one
+    /// the server rendered (`served`, read only when needed).
+    pub fn hosts(&self, served: impl FnOnce() -> Option<usize>) -> Option<usize> {
+        let live = self.snapshot.with(|s| s.hosts);
+        live.or_else(served)
+    }
+
+    /// What the first response may show of `offer`: plain text that hashes
+    /// to the page.
+    pub fn readable_offer(&self, offer: Option<String>) -> Option<String> {
+        offer.filter(|t| !sealed::is_sealed(t) && self.hash.matches(t))
+    }
+
+    /// The text to show: the verified text, or until the machine has it,
+    /// what the server sent (`offered`, read only when needed).
+    pub fn shown_text(&self, offered: impl FnOnce() -> Option<String>) -> Option<String> {
+        self.text.get().or_else(offered)
+    }
+
+    /// The page is shown as Markdown: chosen, interactive, and verified.
+    pub fn shows_markdown(&self) -> bool {
+        self.as_markdown.get() && self.hydrated.get() && self.text.with(Option::is_some)
+    }
+
+    /// The phase's name, as `data-phase` carries it.
+    pub fn phase_name(&self) -> String {
+        format!("{:?}", self.snapshot.with(|s| s.phase)).to_lowercase()
+    }
+
+    /// What the status line says.
+    pub fn status(&self) -> &'static str {
+        self.snapshot.with(status_text)
+    }
+
+    /// Keeps the signals in step with the machine after one of its steps.
+    pub fn follow(&self, machine: &Visitor) {
+        let now = machine.snapshot();
+        if self.snapshot.with_untracked(|s| s.chat_version) != now.chat_version {
+            self.chat.set(machine.chat().iter().cloned().collect());
+            self.not_sent.set(machine.not_sent().cloned());
+        }
+        self.snapshot.set(now);
+        if self.wire.with_untracked(Option::is_none) {
+            if let Some(content) = machine.content() {
+                self.wire.set(Some(content.to_string()));
+            }
+        }
+    }
+
+    /// Shows the page as read with the link's key: its text, or why not.
+    pub fn show(&self, result: Result<String, Locked>) {
+        match result {
+            Ok(page) => {
+                self.locked.set(None);
+                if self.text.with_untracked(|t| t.as_deref() != Some(&page)) {
+                    self.text.set(Some(page));
+                }
+            }
+            Err(why) => {
+                self.text.set(None);
+                self.locked.set(Some(why));
+            }
+        }
+    }
+
+    /// The page's title in "Your pages", once this tab has read it (or
+    /// knows it cannot).
+    pub fn title(&self) -> Option<String> {
+        match (self.text.get(), self.locked.get()) {
+            (Some(page), _) => Some(title_of(&page)),
+            (None, Some(_)) => Some("An encrypted page".to_string()),
+            _ => None,
+        }
+    }
+
+    /// Opens the share panel for `link` (read only when opening), or closes it.
+    pub fn toggle_share(&self, link: impl FnOnce() -> Option<String>) {
+        let open = self.sharing.with_untracked(Option::is_none);
+        self.sharing.set(open.then(link).flatten());
+    }
+
+    /// The page's address with the link's fragment `current` switched to
+    /// the Markdown view or the text view (the key stays); `None` when
+    /// `current` cannot be read.
+    pub fn link_with_view(&self, current: &str, markdown: bool) -> Option<String> {
+        let mut fragment = Fragment::parse(current).ok()?;
+        fragment.markdown = markdown;
+        let fragment = fragment.to_string();
+        let hash = self.hash;
+        Some(if fragment.is_empty() { format!("/{hash}") } else { format!("/{hash}#{fragment}") })
+    }
+}
+
+/// What the status line says in each phase.
+pub fn status_text(snapshot: &Snapshot) -> &'static str {
+    match (snapshot.phase, snapshot.has_content) {
+        (Phase::Connecting, true) => "Connecting to the relay to share your page…",
+        (Phase::Connecting, false) => "Connecting to the other visitors…",
+        (Phase::Waiting, _) => "Asking the other visitors for this page…",
+        (Phase::NobodyHosting, _) => NOBODY_HOSTING,
+        (Phase::Hosting, _) => {
+            "You are hosting this page. Share the link: it lives as long as someone keeps it open."
+        }
+        (Phase::Reconnecting, true) => {
+            "Connection lost. Reconnecting… You keep hosting this page while this tab stays open."
+        }
+        (Phase::Reconnecting, false) => "Connection lost. Reconnecting…",
+    }
+}
+
+/// What a page with no host says (the product's words, kept exact).
+pub const NOBODY_HOSTING: &str =
+    "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; \
+     if someone who has it comes back, it appears here.";
+
+/// Why an encrypted page's text is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// The link has nothing after `#`.
+    NoKey,
+    /// The link's key is not this page's (or is not a key at all).
+    WrongKey,
+    /// The page claims to be encrypted but cannot be read as such.
+    Malformed,
+    /// No Web Crypto here: the page was not served over HTTPS.
+    NoDecryption,
+}
+
+impl Locked {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NoKey => {
+                "This page is encrypted, and the link you opened has no key: the part after “#” is missing. \
+                 Ask whoever shared it for the whole link."
+            }
+            Self::WrongKey => {
+                "This page is encrypted, and the link you opened has a different key: it does not open this \
+                 page. Ask whoever shared it for the whole link."
+            }
+            Self::Malformed => "This page says it is encrypted, but it is not in a form this app can read.",
+            Self::NoDecryption => {
+                "This page is encrypted, and this browser cannot decrypt it here: decryption needs a secure \
+                 connection (HTTPS)."
+            }
+        }
+    }
+
+    /// Why `error` kept a page shut.
+    pub fn of(error: sealed::SealedError) -> Self {
+        use sealed::SealedError::*;
+        match error {
+            BadKey | WrongKey => Self::WrongKey,
+            NotSealed | Malformed | NotText => Self::Malformed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sealed::KEY_LEN;
+
+    const TEXT: &str = "# Notes\nmore";
+
+    fn state_of(text: &str, created: bool, fragment: &str) -> PageState {
+        let hash = PageHash::of(text);
+        let created = created.then(|| Created { hash, wire: text.to_string(), text: text.to_string() });
+        PageState::new(hash, created, Signal::stored(fragment.to_string()))
+    }
+
+    #[test]
+    fn a_page_created_here_starts_with_its_text_and_another_does_not() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let here = state_of(TEXT, true, "");
+            assert!(here.created_here);
+            assert_eq!(here.text.get_untracked().as_deref(), Some(TEXT));
+            assert!(here.snapshot.get_untracked().has_content);
+            let hash = PageHash::of("another page");
+            let other = Created { hash: PageHash::of(TEXT), wire: TEXT.into(), text: TEXT.into() };
+            let elsewhere = PageState::new(hash, Some(other), Signal::stored(String::new()));
+            assert!(!elsewhere.created_here, "the page created last was another one");
+            assert_eq!(elsewhere.wire.get_untracked(), None);
+            assert_eq!(elsewhere.short_hash(), hash.to_string()[..12]);
+        })
+    }
+
+    #[test]
+    fn the_first_response_shows_only_plain_text_that_hashes_to_the_page() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            assert_eq!(state.readable_offer(Some(TEXT.into())).as_deref(), Some(TEXT));
+            assert_eq!(state.readable_offer(Some("something else".into())), None);
+            assert_eq!(state.readable_offer(None), None);
+            let sealed = state_of("ep2p1:AAAA", false, "");
+            assert_eq!(sealed.readable_offer(Some("ep2p1:AAAA".into())), None, "never ciphertext");
+            assert_eq!(state.shown_text(|| Some("offered".into())).as_deref(), Some("offered"));
+            state.text.set(Some(TEXT.into()));
+            assert_eq!(state.shown_text(|| panic!("not read once the text is here")).as_deref(), Some(TEXT));
+        })
+    }
+
+    #[test]
+    fn the_live_host_count_wins_over_the_served_one() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            assert_eq!(state.hosts(|| Some(3)), Some(3));
+            state.snapshot.update(|s| s.hosts = Some(2));
+            assert_eq!(state.hosts(|| panic!("not read once the relay counted")), Some(2));
+        })
+    }
+
+    #[test]
+    fn markdown_shows_only_once_interactive_and_verified() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            state.as_markdown.set(true);
+            state.hydrated.set(true);
+            assert!(!state.shows_markdown(), "not the server's text");
+            state.text.set(Some(TEXT.into()));
+            assert!(state.shows_markdown());
+            state.hydrated.set(false);
+            assert!(!state.shows_markdown());
+        })
+    }
+
+    #[test]
+    fn reading_the_page_shows_its_text_or_why_not() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            state.show(Err(Locked::NoKey));
+            assert_eq!(
+                (state.text.get_untracked(), state.locked.get_untracked()),
+                (None, Some(Locked::NoKey))
+            );
+            assert_eq!(state.title().as_deref(), Some("An encrypted page"));
+            state.show(Ok(TEXT.into()));
+            assert_eq!(state.text.get_untracked().as_deref(), Some(TEXT));
+            assert_eq!(state.locked.get_untracked(), None);
+            assert_eq!(state.title().as_deref(), Some("# Notes"));
+            state.text.set(None);
+            state.locked.set(None);
+            assert_eq!(state.title(), None, "nothing to record yet");
+        })
+    }
+
+    #[test]
+    fn the_chat_has_the_links_key_only_once_it_opened_the_page() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let key = Key::from_bytes([7; KEY_LEN]);
+            let state = state_of(TEXT, false, &format!("#{key}.md"));
+            assert_eq!(state.chat_key(), None, "nothing yet");
+            state.wire.set(Some("ep2p1:AAAA".into()));
+            assert!(state.encrypted());
+            assert_eq!(state.chat_key(), None, "not opened yet");
+            state.show(Ok("secret".into()));
+            assert_eq!(state.chat_key(), Some(key.clone()));
+            state.show(Err(Locked::WrongKey));
+            assert_eq!(state.chat_key(), None);
+            let plain = state_of(TEXT, true, &format!("#{key}"));
+            assert!(!plain.encrypted());
+            assert_eq!(plain.chat_key(), None, "a plain page's chat is plain");
+        })
+    }
+
+    #[test]
+    fn switching_views_keeps_the_key_in_the_link() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let key = Key::from_bytes([7; KEY_LEN]);
+            let state = state_of(TEXT, false, "");
+            let hash = state.hash;
+            assert_eq!(state.link_with_view("", true), Some(format!("/{hash}#md")));
+            assert_eq!(state.link_with_view("#md", false), Some(format!("/{hash}")));
+            assert_eq!(state.link_with_view(&format!("#{key}"), true), Some(format!("/{hash}#{key}.md")));
+            assert_eq!(state.link_with_view("#not-a-key", true), None);
+        })
+    }
+
+    #[test]
+    fn the_share_panel_opens_with_its_link_and_closes() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            state.toggle_share(|| Some("https://p2p.example/x".into()));
+            assert_eq!(state.sharing.get_untracked().as_deref(), Some("https://p2p.example/x"));
+            state.toggle_share(|| panic!("not read when closing"));
+            assert_eq!(state.sharing.get_untracked(), None);
+        })
+    }
+
+    #[test]
+    fn the_view_follows_the_machine() {
+        // Signals live in an owner's arena (the server build sandboxes them).
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            let (visitor, _) = Visitor::new(state.hash, Some(TEXT.into()), 1);
+            state.follow(&visitor);
+            assert_eq!(state.wire.get_untracked().as_deref(), Some(TEXT), "the machine's verified text");
+            assert_eq!(state.snapshot.get_untracked(), visitor.snapshot());
+            assert_eq!(state.phase_name(), "connecting");
+            assert_eq!(state.status(), "Connecting to the relay to share your page…");
+            assert!(!state.hosting());
+        })
+    }
+
+    #[test]
+    fn a_page_nobody_hosts_says_so_in_the_products_words() {
+        let mut snapshot = Snapshot::initial(false);
+        snapshot.phase = Phase::NobodyHosting;
+        assert_eq!(status_text(&snapshot), NOBODY_HOSTING);
+        assert_eq!(Locked::of(sealed::SealedError::BadKey), Locked::WrongKey);
+        assert_eq!(Locked::of(sealed::SealedError::NotText), Locked::Malformed);
+    }
+}
