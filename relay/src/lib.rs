@@ -34,20 +34,21 @@
 //! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
 //! describes it in prose.
 
+pub mod channels;
 pub mod cluster;
 pub mod config;
 pub mod frame;
 pub mod http;
-pub mod hub;
 pub mod limits;
 pub mod meter;
 pub mod metrics;
 pub mod raw;
 pub mod relay;
+pub mod routing;
 pub mod socket;
 
 pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, log_subscriber, serve, LogFormat, SHUTDOWN_GRACE};
-pub use hub::{HubConfig, Policy};
 pub use metrics::Reject;
 pub use relay::{wall_ms, Relay, StartError};
+pub use routing::{HubConfig, Policy};
