@@ -3,7 +3,7 @@
 //! Each node tells the others, on Redis pub/sub, how many hosts it counts
 //! for each page; every node keeps those counts in its hub, so a page's
 //! count is the site's and is read in O(1). To the hub, another node is a
-//! host with a count ([`Peer::Node`](crate::routing::Peer::Node)): asked only when no host of this
+//! host with a count ([`crate::routing::Peer::Node`]): asked only when no host of this
 //! node can answer, with the same deadline and failover as any host. The
 //! node asked treats the asking node as one more visitor: one of its own
 //! hosts is asked (coalesced with its own visitors), and the verified page

@@ -204,7 +204,8 @@ impl Relay {
         }))
     }
 
-    /// The hub, for tests and metrics; sockets go through the relay.
+    /// The routing, for its queries (counts, hosts, who was asked); what
+    /// happens goes in through [`Relay::handle`].
     pub fn hub(&self) -> &Hub {
         &self.0.hub
     }
@@ -324,7 +325,7 @@ impl Relay {
     }
 
     /// Carries out the hub's effects.
-    pub fn apply(&self, effects: Effects) {
+    fn apply(&self, effects: Effects) {
         for effect in effects {
             match effect {
                 Effect::Ask { host: Peer::Node(node), hash } => {

@@ -1,6 +1,6 @@
 //! One socket's Phoenix channels, without the socket: the frames it sends
 //! come in as text ([`Session::on_text`]), the replies it is owed queue up
-//! in [`Session::out`], and what the routing must hear goes to the relay
+//! in the session's `out`, and what the routing must hear goes to the relay
 //! as [`Input`]s. What is common to every topic (decoding, the heartbeat,
 //! joins and leaves, stale join_refs, error replies) is here; each topic's
 //! own events are handled by its module: [`want`], [`have`], [`watch`].

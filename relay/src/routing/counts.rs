@@ -11,7 +11,9 @@ use std::time::Instant;
 /// The count last broadcast and whether a later one is scheduled.
 #[derive(Debug, Default)]
 pub(super) struct CountWindow {
+    /// When the last count went out, and what it was.
     pub sent: Option<(Instant, usize)>,
+    /// A count changed within the window: it goes out at the window's end.
     pub wake_pending: bool,
 }
 

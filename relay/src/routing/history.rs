@@ -21,6 +21,7 @@ pub(super) struct HistoryAsk {
     pub askers: Vec<Peer>,
     /// The host asked last.
     pub host: Peer,
+    /// When the next host is asked if this one has not answered.
     pub deadline: Instant,
     /// Hosts already asked.
     pub tried: Vec<Peer>,

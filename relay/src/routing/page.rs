@@ -24,10 +24,12 @@ pub(super) struct InFlight {
     pub tried: Vec<Peer>,
 }
 
+/// Everything the routing knows of one page; gone once nobody is on it.
 #[derive(Debug)]
 pub(super) struct Page {
     /// Chooses hosts; seeded from the hub's seed, so replayable.
     pub rng: SmallRng,
+    /// The page's host sockets here, by how far each can be trusted.
     pub hosts: Hosts,
     /// Other relay nodes hosting the page (a site of several nodes).
     pub remote: Remotes,
@@ -44,11 +46,14 @@ pub(super) struct Page {
     /// When this node's first visitor still waiting asked (none waiting:
     /// `None`): the page's delivery observes the time to content from it.
     pub waiting_since: Option<Instant>,
+    /// The request in flight under `targeted`, if any: the one later
+    /// requests are coalesced with.
     pub in_flight: Option<InFlight>,
     /// The chat history asked for, if any.
     pub history: Option<HistoryAsk>,
     /// Sockets on `watch:H`: told the count, nothing else.
     pub watchers: IndexSet<SocketId>,
+    /// The count last sent, so churn within a window costs one frame.
     pub counts: CountWindow,
     /// The earliest [`Effect::WakeAt`](super::Effect::WakeAt) still to
     /// come: one wake-up serves every deadline up to it, so a busy page
