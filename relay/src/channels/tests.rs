@@ -235,3 +235,29 @@ async fn a_closed_session_leaves_every_channel() {
     drop(visitor);
     assert_eq!(relay.hub().pages(), 0);
 }
+
+#[tokio::test]
+async fn have_a_large_answer_read_in_one_pass_is_checked_like_any_other() {
+    let relay = relay();
+    let text = "a long page. ".repeat(200);
+    let hash = page(&text);
+    let (have, want) = (format!("have:{hash}"), format!("want:{hash}"));
+    let (mut host, mut liar, mut visitor) = (client(&relay), client(&relay), client(&relay));
+    host.join("1", &have);
+    liar.join("1", &have);
+    visitor.join("1", &want);
+    visitor.send("1", &want, event::CONTENT_REQUEST, json!({})).unwrap();
+    // Over 1 KiB in V2: the one-pass reader takes it.
+    let forged = "a forged page. ".repeat(200);
+    let replies = liar.send("1", &have, event::CONTENT, json!({ "content": forged })).unwrap();
+    assert_eq!(
+        events(&replies),
+        [(have.clone(), event::REPLY.to_owned()), (have.clone(), event::CLOSE.into())]
+    );
+    assert!(!events(&visitor.inbox()).iter().any(|(_, e)| e == event::CONTENT), "never delivered");
+    assert!(host.send("1", &have, event::CONTENT, json!({ "content": text })).unwrap().is_empty());
+    let delivered = visitor.inbox();
+    let content: Vec<_> = delivered.iter().filter(|f| f[3] == event::CONTENT).collect();
+    assert_eq!(content.len(), 1, "{delivered:?}");
+    assert_eq!(content[0][4]["content"], text);
+}
