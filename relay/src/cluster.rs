@@ -3,7 +3,7 @@
 //! Each node tells the others, on Redis pub/sub, how many hosts it counts
 //! for each page; every node keeps those counts in its hub, so a page's
 //! count is the site's and is read in O(1). To the hub, another node is a
-//! host with a count ([`hub::remote`]): asked only when no host of this
+//! host with a count ([`crate::routing::Peer::Node`]): asked only when no host of this
 //! node can answer, with the same deadline and failover as any host. The
 //! node asked treats the asking node as one more visitor: one of its own
 //! hosts is asked (coalesced with its own visitors), and the verified page
@@ -27,8 +27,8 @@
 //! pub/sub messages alike.
 
 use crate::frame::SharedFrame;
-use crate::hub::{self, Answer};
-use crate::relay::{now, wall_ms, Relay, WeakRelay};
+use crate::relay::{wall_ms, Relay, WeakRelay};
+use crate::routing::{Answer, Input, NodeId, Peer};
 use ep2p_core::chat;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
@@ -142,7 +142,8 @@ impl Cluster {
         let info = redis::IntoConnectionInfo::into_connection_info(url)?;
         let settings = info.redis_settings().clone().set_protocol(redis::ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings))?;
-        let node = rand::thread_rng().gen_range(1..hub::REMOTE);
+        // 63-bit ids, as the site's nodes have always announced them.
+        let node = rand::thread_rng().gen_range(1..1u64 << 63);
         let (outgoing, rx) = mpsc::channel(OUTGOING);
         let connected = Arc::new(AtomicBool::new(false));
         let cluster = Self { node, outgoing, connected: connected.clone() };
@@ -166,14 +167,14 @@ impl Cluster {
         }
     }
 
-    /// Asks node `to` (a [`hub::remote`] id) for a page.
-    pub(crate) fn ask(&self, to: hub::ConnId, page: PageHash, relay: &Relay) {
-        self.send(Outgoing::Ask { to: to & !hub::REMOTE, page }, relay);
+    /// Asks node `to` for a page.
+    pub(crate) fn ask(&self, to: NodeId, page: PageHash, relay: &Relay) {
+        self.send(Outgoing::Ask { to: to.0, page }, relay);
     }
 
     /// Sends node `to` what it asked for: a verified page, or a checked chat history.
-    pub(crate) fn deliver(&self, to: hub::ConnId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
-        self.send(Outgoing::Deliver { to: to & !hub::REMOTE, page, frame }, relay);
+    pub(crate) fn deliver(&self, to: NodeId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
+        self.send(Outgoing::Deliver { to: to.0, page, frame }, relay);
     }
 
     /// This node now counts `count` hosts of its own for the page.
@@ -186,9 +187,9 @@ impl Cluster {
         self.send(Outgoing::Chat { page, frame }, relay);
     }
 
-    /// Asks node `to` (a [`hub::remote`] id) for a page's chat history.
-    pub(crate) fn ask_history(&self, to: hub::ConnId, page: PageHash, relay: &Relay) {
-        self.send(Outgoing::AskHistory { to: to & !hub::REMOTE, page }, relay);
+    /// Asks node `to` for a page's chat history.
+    pub(crate) fn ask_history(&self, to: NodeId, page: PageHash, relay: &Relay) {
+        self.send(Outgoing::AskHistory { to: to.0, page }, relay);
     }
 
     /// Tells the others this node is going (a node that cannot is dropped
@@ -367,7 +368,6 @@ impl Session {
             relay.metrics().backplane_malformed.inc();
             return;
         };
-        let hub = relay.hub();
         match message {
             Message::Hello { from } if from != site.node => {
                 // A node (re)joined: tell it what this node counts.
@@ -384,12 +384,12 @@ impl Session {
                 } else {
                     pages.insert(page);
                 }
-                relay.apply(hub.set_remote(hub::remote(from), page, count, now()));
+                relay.handle(Input::RemoteCount { node: NodeId(from), hash: page, count });
             }
             Message::Ask { from, page } if from != site.node => {
-                let asker = hub::remote(from);
-                hub.join_visitor(asker, page);
-                relay.apply(hub.request(asker, page, now()));
+                let asker = Peer::Node(NodeId(from));
+                relay.handle(Input::JoinVisitor { visitor: asker, hash: page });
+                relay.handle(Input::Request { visitor: asker, hash: page });
             }
             Message::Content { from, page, content } if from != site.node => {
                 // Checked again here: Redis and the other node are not trusted either.
@@ -400,23 +400,23 @@ impl Session {
                 } else {
                     Answer::Forged
                 };
-                relay.apply(hub.content(hub::remote(from), page, answer, now()));
+                relay.handle(Input::Content { host: Peer::Node(NodeId(from)), hash: page, answer });
             }
             Message::Chat { from, page, message } if from != site.node => {
                 // Checked again: Redis and the other node are not trusted either.
                 let checked = chat::read_message(message.get()).and_then(|m| m.check_date(wall_ms()));
-                if checked.is_ok() && hub.host_sockets(page) > 0 {
-                    relay.chat(hub::remote(from), page, SharedFrame::chat(page, message));
+                if checked.is_ok() && relay.hub().host_sockets(page) > 0 {
+                    relay.chat(Peer::Node(NodeId(from)), page, SharedFrame::chat(page, message));
                 }
             }
             Message::HistoryAsk { from, page } if from != site.node => {
-                relay.apply(hub.history_request(hub::remote(from), page, now()));
+                relay.handle(Input::HistoryRequest { asker: Peer::Node(NodeId(from)), hash: page });
             }
             Message::History { from, page, messages } if from != site.node => {
                 let answer = chat::check_history(messages, wall_ms())
                     .ok()
                     .map(|_| SharedFrame::history(page, messages));
-                relay.apply(hub.history_answer(hub::remote(from), page, answer, now()));
+                relay.handle(Input::HistoryAnswer { host: Peer::Node(NodeId(from)), hash: page, answer });
             }
             Message::Bye { from } => site.forget(from),
             _ => {}
@@ -522,7 +522,7 @@ impl Site {
         let Some(pages) = self.nodes.remove(&node) else { return };
         let Some(relay) = self.relay.upgrade() else { return };
         for page in pages {
-            relay.apply(relay.hub().set_remote(hub::remote(node), page, 0, now()));
+            relay.handle(Input::RemoteCount { node: NodeId(node), hash: page, count: 0 });
         }
         relay.metrics().nodes.set(self.nodes.len() as i64);
     }

@@ -1,7 +1,7 @@
 //! The relay's settings, resolved. Defaults live here; the server binary
 //! fills them from its flags, environment and settings file.
 
-use crate::hub::HubConfig;
+use crate::routing::HubConfig;
 use std::time::Duration;
 
 /// Everything the relay needs to know before it serves.

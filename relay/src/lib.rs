@@ -13,12 +13,17 @@
 //!   asks and pages between nodes, node liveness, outages (`--redis`).
 //! * [`config`] — what the relay needs to know: routing, per-socket limits,
 //!   allowed origins; the defaults.
-//! * [`hub`] — every page's hosts, waiting visitors, request in flight and
-//!   counts, and the routing policy. Pure: it takes the time and returns
-//!   [`hub::Effect`]s that carry their data.
+//! * [`routing`] — every page's hosts (by trust tier), waiting visitors,
+//!   request in flight, counts and chat history, the policies and the
+//!   other nodes as hosts. Pure, with one entry: [`routing::Hub::handle`]
+//!   takes an [`routing::Input`] and the time and returns
+//!   [`routing::Effect`]s that carry their data.
 //! * [`frame`] — frames for many sockets, encoded once per serializer.
-//! * [`relay`] — the shared handle: the hub, the open sockets, metrics,
-//!   shutdown; carries out the hub's effects.
+//! * [`relay`] — the shared handle: the routing, the open sockets, metrics,
+//!   shutdown; [`Relay::handle`] runs the routing and carries out its effects.
+//! * [`channels`] — one socket's Phoenix channels without the socket:
+//!   frames in, replies out, inputs for the routing; each topic's events in
+//!   its own module (`want`, `have`, `watch`).
 //! * [`socket`] — one task per WebSocket: one `select!` loop over frames
 //!   in, queued frames out, the idle deadline and shutdown.
 //! * [`limits`] — the token bucket behind the rate limits.
@@ -34,20 +39,21 @@
 //! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
 //! describes it in prose.
 
+pub mod channels;
 pub mod cluster;
 pub mod config;
 pub mod frame;
 pub mod http;
-pub mod hub;
 pub mod limits;
 pub mod meter;
 pub mod metrics;
 pub mod raw;
 pub mod relay;
+pub mod routing;
 pub mod socket;
 
 pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, log_subscriber, serve, LogFormat, SHUTDOWN_GRACE};
-pub use hub::{HubConfig, Policy};
 pub use metrics::Reject;
 pub use relay::{wall_ms, Relay, StartError};
+pub use routing::{HubConfig, Policy};

@@ -1,4 +1,4 @@
-//! A page over plain HTTP (`GET /<hash>/raw`, SPEC §10), for `curl`,
+//! A page over plain HTTP (`GET /<hash>/raw`, docs/product.md §10), for `curl`,
 //! scripts and browsers without JavaScript. The relay fetches the page the
 //! way a visitor does — it joins `want:H` as an internal visitor, so one
 //! host is asked, concurrent requests coalesce, a silent, leaving or lying
@@ -11,6 +11,7 @@
 
 use crate::limits::Bucket;
 use crate::relay::{now, Outbound, Relay};
+use crate::routing::{Input, Peer, SocketId};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,13 +59,13 @@ impl RawState {
 /// Leaves the page and the relay however the fetch ends.
 struct Visit<'a> {
     relay: &'a Relay,
-    conn: u64,
+    conn: SocketId,
     hash: PageHash,
 }
 
 impl Drop for Visit<'_> {
     fn drop(&mut self) {
-        self.relay.hub().leave_visitor(self.conn, self.hash);
+        self.relay.handle(Input::LeaveVisitor { visitor: Peer::Socket(self.conn), hash: self.hash });
         self.relay.unregister_internal(self.conn);
     }
 }
@@ -105,11 +106,11 @@ impl Relay {
     ) -> Result<String, FetchError> {
         let (conn, mut outbound) = self.register_internal(address);
         let visit = Visit { relay: self, conn, hash };
-        self.hub().join_visitor(conn, hash);
+        self.handle(Input::JoinVisitor { visitor: Peer::Socket(conn), hash });
         if self.health(hash).hosts == 0 {
             return Err(FetchError::NobodyHosting);
         }
-        self.apply(self.hub().request(conn, hash, now()));
+        self.handle(Input::Request { visitor: Peer::Socket(conn), hash });
         let answer = async {
             while let Some(frame) = outbound.recv().await {
                 let Outbound::Shared(frame) = frame else { continue };

@@ -1,14 +1,15 @@
 //! The relay handle: the hub, the open sockets, the metrics and the
-//! shutdown signal. It carries out the hub's [`Effect`]s — each holds what
-//! it needs — by queueing frames for sockets and scheduling wake-ups.
+//! shutdown signal. [`Relay::handle`] hands the hub an [`Input`] and
+//! carries out the [`Effect`]s it returns — each holds what it needs — by
+//! queueing frames for sockets, asking other nodes and scheduling wake-ups.
 //! Cheap to clone: one `Arc`.
 
 use crate::cluster::Cluster;
 use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
-use crate::hub::{is_remote, ConnId, Effect, Effects, Hub};
 use crate::metrics::{Metrics, Reject};
 use crate::raw::RawState;
+use crate::routing::{Effect, Effects, Hub, Input, Peer, SocketId};
 use dashmap::DashMap;
 use ep2p_core::protocol::{Health, PageHash, Topic};
 use std::net::IpAddr;
@@ -81,7 +82,7 @@ impl Drop for Admission {
 /// A socket's place in the relay, for as long as its task runs. Dropping
 /// it (however the task ends) removes the socket.
 pub struct Registration {
-    pub conn: ConnId,
+    pub conn: SocketId,
     pub outbound: mpsc::Receiver<Outbound>,
     pub overflow: Arc<Notify>,
     pub shutdown: watch::Receiver<bool>,
@@ -111,7 +112,7 @@ struct Inner {
     hub: Hub,
     config: RelayConfig,
     metrics: Arc<Metrics>,
-    conns: DashMap<ConnId, ConnHandle>,
+    conns: DashMap<SocketId, ConnHandle>,
     next_conn: AtomicU64,
     /// Sockets admitted and not yet closed.
     open: AtomicUsize,
@@ -203,7 +204,8 @@ impl Relay {
         }))
     }
 
-    /// The hub, for tests and metrics; sockets go through the relay.
+    /// The routing, for its queries (counts, hosts, who was asked); what
+    /// happens goes in through [`Relay::handle`].
     pub fn hub(&self) -> &Hub {
         &self.0.hub
     }
@@ -265,30 +267,30 @@ impl Relay {
 
     /// A visitor inside the relay (`/<hash>/raw`): frames for it arrive on
     /// the returned queue. It is no socket: it counts against no cap.
-    pub(crate) fn register_internal(&self, address: IpAddr) -> (ConnId, mpsc::Receiver<Outbound>) {
+    pub(crate) fn register_internal(&self, address: IpAddr) -> (SocketId, mpsc::Receiver<Outbound>) {
         let (conn, rx, _overflow) = self.add_conn(address, 64);
         (conn, rx)
     }
 
     /// Removes an internal visitor (after it left its page).
-    pub(crate) fn unregister_internal(&self, conn: ConnId) {
+    pub(crate) fn unregister_internal(&self, conn: SocketId) {
         self.remove_conn(conn);
     }
 
     /// A new connection id with a queue of `queue` frames, known to the hub.
-    fn add_conn(&self, address: IpAddr, queue: usize) -> (ConnId, mpsc::Receiver<Outbound>, Arc<Notify>) {
-        let conn = self.0.next_conn.fetch_add(1, Relaxed);
+    fn add_conn(&self, address: IpAddr, queue: usize) -> (SocketId, mpsc::Receiver<Outbound>, Arc<Notify>) {
+        let conn = SocketId(self.0.next_conn.fetch_add(1, Relaxed));
         let (tx, rx) = mpsc::channel(queue);
         let overflow = Arc::new(Notify::new());
         self.0.conns.insert(conn, ConnHandle { outbound: tx, overflow: overflow.clone() });
-        self.0.hub.connect(conn, address);
+        self.handle(Input::Open { socket: conn, address });
         (conn, rx, overflow)
     }
 
     /// Forgets a connection (after it left every page).
-    fn remove_conn(&self, conn: ConnId) {
+    fn remove_conn(&self, conn: SocketId) {
         self.0.conns.remove(&conn);
-        self.0.hub.forget(conn);
+        self.handle(Input::Close { socket: conn });
     }
 
     pub(crate) fn raw_state(&self) -> &RawState {
@@ -315,16 +317,23 @@ impl Relay {
         self.0.sockets.wait().await;
     }
 
+    /// Hands the hub what happened (now) and carries out what it decides:
+    /// the one call every socket, the raw gateway and the cluster make.
+    pub fn handle(&self, input: Input) {
+        let effects = self.0.hub.handle(input, now());
+        self.apply(effects);
+    }
+
     /// Carries out the hub's effects.
-    pub fn apply(&self, effects: Effects) {
+    fn apply(&self, effects: Effects) {
         for effect in effects {
             match effect {
-                Effect::Ask { host, hash } if is_remote(host) => {
+                Effect::Ask { host: Peer::Node(node), hash } => {
                     if let Some(cluster) = self.cluster() {
-                        cluster.ask(host, hash, self);
+                        cluster.ask(node, hash, self);
                     }
                 }
-                Effect::Ask { host, hash } => self.send(host, Outbound::Ask(hash)),
+                Effect::Ask { host: Peer::Socket(host), hash } => self.send(host, Outbound::Ask(hash)),
                 Effect::Deliver { frame, visitors } => {
                     let bytes = frame.content_len() as u64 * visitors.len() as u64;
                     self.0.metrics.bytes_relayed.inc_by(bytes);
@@ -348,19 +357,20 @@ impl Relay {
                         }
                     }
                 }
-                Effect::AskHistory { host, hash } if is_remote(host) => {
+                Effect::AskHistory { host: Peer::Node(node), hash } => {
                     if let Some(cluster) = self.cluster() {
-                        cluster.ask_history(host, hash, self);
+                        cluster.ask_history(node, hash, self);
                     }
                 }
-                Effect::AskHistory { host, hash } => self.send(host, Outbound::AskHistory(hash)),
+                Effect::AskHistory { host: Peer::Socket(host), hash } => {
+                    self.send(host, Outbound::AskHistory(hash))
+                }
                 Effect::History { frame, to } => self.answer(to, &frame),
                 Effect::WakeAt { hash, at } => {
                     let relay = self.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
-                        let effects = relay.hub().wake(hash, now());
-                        relay.apply(effects);
+                        relay.handle(Input::Wake { hash });
                     });
                 }
             }
@@ -369,12 +379,14 @@ impl Relay {
 
     /// Sends what was asked for (a page, a chat history) to whoever asked:
     /// sockets here, or other nodes through the cluster.
-    fn answer(&self, askers: Vec<ConnId>, frame: &Arc<SharedFrame>) {
+    fn answer(&self, askers: Vec<Peer>, frame: &Arc<SharedFrame>) {
         for asker in askers {
-            match (is_remote(asker), self.cluster(), frame.topic().page()) {
-                (true, Some(cluster), Some(hash)) => cluster.deliver(asker, hash, frame.clone(), self),
-                (true, _, _) => {}
-                (false, _, _) => self.send(asker, Outbound::Shared(frame.clone())),
+            match (asker, self.cluster(), frame.topic().page()) {
+                (Peer::Node(node), Some(cluster), Some(hash)) => {
+                    cluster.deliver(node, hash, frame.clone(), self)
+                }
+                (Peer::Node(_), _, _) => {}
+                (Peer::Socket(socket), _, _) => self.send(socket, Outbound::Shared(frame.clone())),
             }
         }
     }
@@ -382,16 +394,16 @@ impl Relay {
     /// Passes a checked chat message from `from` (a host, or another node)
     /// to every other host of the page here and, when it comes from a host
     /// here, to the site's other nodes. Nothing is kept.
-    pub fn chat(&self, from: ConnId, hash: PageHash, frame: Arc<SharedFrame>) {
+    pub fn chat(&self, from: Peer, hash: PageHash, frame: Arc<SharedFrame>) {
         let hosts = self.0.hub.host_ids(hash);
         let mut sent = 0;
-        for host in hosts.into_iter().filter(|host| *host != from) {
+        for host in hosts.into_iter().filter(|host| Peer::Socket(*host) != from) {
             self.send(host, Outbound::Shared(frame.clone()));
             sent += 1;
         }
         self.0.metrics.chat_messages.inc();
         self.0.metrics.chat_deliveries.inc_by(sent);
-        if !is_remote(from) {
+        if from.is_local() {
             if let Some(cluster) = self.cluster() {
                 cluster.chat(hash, frame, self);
             }
@@ -400,7 +412,7 @@ impl Relay {
 
     /// Queues a frame for a socket. A socket whose queue is full is told to
     /// disconnect: it is not buffered for without bound.
-    fn send(&self, conn: ConnId, frame: Outbound) {
+    fn send(&self, conn: SocketId, frame: Outbound) {
         let Some(handle) = self.0.conns.get(&conn) else {
             return;
         };

@@ -1,0 +1,176 @@
+//! `have:H`: a host of page H. It is asked for the page (`content_request`)
+//! and answers with `content`, checked against H before anyone sees it; it
+//! chats with the page's other hosts (`chat`), and asks for or answers the
+//! chat's history (`chat_history`).
+
+use super::{close_code, Close, Session};
+use crate::frame::SharedFrame;
+use crate::metrics::Reject;
+use crate::relay::{now, wall_ms};
+use crate::routing::{Answer, Input, Peer, SocketId};
+use ep2p_core::chat::{self, ChatError, RawHistory};
+use ep2p_core::protocol::{event, ContentFrame, Empty, Frame, PageHash, RawContent, Ref, Status, Topic, Vsn};
+
+/// What the routing hears when a socket joins `have:H`.
+pub fn joined(conn: SocketId, hash: PageHash) -> Input {
+    Input::JoinHost { host: conn, hash }
+}
+
+/// What the routing hears when a socket leaves `have:H` (or closes).
+pub fn left(conn: SocketId, hash: PageHash) -> Input {
+    Input::LeaveHost { host: conn, hash }
+}
+
+/// An event on a joined `have:H`.
+pub fn event(
+    session: &mut Session,
+    hash: PageHash,
+    join_ref: Option<&Ref>,
+    frame: &Frame<'_>,
+) -> Result<(), Close> {
+    match frame.event.as_ref() {
+        event::CHAT => chat_message(session, hash, join_ref, frame),
+        event::CHAT_HISTORY => chat_history(session, hash, join_ref, frame),
+        event::CONTENT => match frame.payload_as::<RawContent>() {
+            Ok(content) => {
+                return content_answer(
+                    session,
+                    hash,
+                    join_ref.cloned(),
+                    frame.msg_ref.as_ref(),
+                    &frame.topic,
+                    content,
+                )
+            }
+            Err(error) => session.refuse(Reject::Malformed, join_ref, frame, &error.to_string()),
+        },
+        _ => session.refuse(Reject::UnknownEvent, join_ref, frame, "unknown event"),
+    }
+    Ok(())
+}
+
+/// A host's answer on a channel in good standing, read in one pass.
+/// Anything unusual (another event, a topic not joined, a stale
+/// join_ref, V1) returns `None` and takes the general path, which
+/// decides what to reply.
+pub(super) fn content_in_one_pass(session: &mut Session, text: &str) -> Option<Result<(), Close>> {
+    if session.vsn != Vsn::V2 || text.len() < 1024 {
+        return None;
+    }
+    let frame = ContentFrame::decode_v2(text)?;
+    let Ok(topic @ Topic::Have(hash)) = Topic::parse(&frame.topic) else { return None };
+    let join_ref = session.channels.get(&topic)?.clone();
+    if frame.join_ref.is_some() && frame.join_ref != join_ref {
+        return None;
+    }
+    Some(content_answer(session, hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, frame.content))
+}
+
+/// A host says something: checked, within the socket's chat rate, then
+/// passed to every other host of the page (on every node). The relay
+/// keeps nothing; the sender gets an ok reply.
+fn chat_message(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    if !session.chats.take(now()) {
+        session.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+        return;
+    }
+    let checked = chat::read_message(frame.payload.get()).and_then(|m| m.check_date(wall_ms()));
+    if let Err(error) = checked {
+        session.refuse(chat_reject(&error), join_ref, frame, &error.to_string());
+        return;
+    }
+    session.relay.chat(Peer::Socket(session.conn), hash, SharedFrame::chat(hash, frame.payload));
+    session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
+}
+
+/// `chat_history` from a host: without messages, it asks for the
+/// history (routed to one other host); with them, it answers an ask
+/// (checked, then passed to whoever asked; refused, the next host is asked).
+fn chat_history(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    let history: RawHistory = match frame.payload_as() {
+        Ok(history) => history,
+        Err(error) => {
+            session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+            return;
+        }
+    };
+    let me = Peer::Socket(session.conn);
+    let Some(messages) = history.messages else {
+        if !session.requests.take(now()) {
+            session.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+            return;
+        }
+        session.relay.handle(Input::HistoryRequest { asker: me, hash });
+        return;
+    };
+    if !session.relay.hub().history_asked_of(me, hash) {
+        // Nobody asked this host: dropped unread (as Phoenix drops a
+        // frame for a stale join), so it costs no checking.
+        return;
+    }
+    let checked = if messages.get().len() > chat::HISTORY_BYTES {
+        Err(ChatError::Malformed("history over 1 MiB".into()))
+    } else {
+        chat::check_history(messages, wall_ms())
+    };
+    let answer = match checked {
+        Ok(_) => Some(SharedFrame::history(hash, messages)),
+        Err(error) => {
+            session.refuse(chat_reject(&error), join_ref, frame, &error.to_string());
+            None
+        }
+    };
+    session.relay.handle(Input::HistoryAnswer { host: me, hash, answer });
+}
+
+/// A host's answer: checked against its hash before anyone sees it.
+fn content_answer(
+    session: &mut Session,
+    hash: PageHash,
+    join_ref: Option<Ref>,
+    msg_ref: Option<&Ref>,
+    topic: &str,
+    content: RawContent<'_>,
+) -> Result<(), Close> {
+    let text = match content.text() {
+        Ok(text) => text,
+        Err(error) => {
+            session.relay.metrics().reject(Reject::Malformed);
+            session.error_to(join_ref.as_ref(), msg_ref, topic, &error.to_string());
+            return Ok(());
+        }
+    };
+    if text.len() > session.relay.limits().content_limit {
+        session.relay.metrics().reject(Reject::TooBig);
+        return Err(Close::new(close_code::SIZE, "page over the content limit"));
+    }
+    let claimed = content.hash.as_deref().map(PageHash::parse);
+    let verified = hash.matches(&text) && claimed.is_none_or(|claimed| claimed == Ok(hash));
+    let host = Peer::Socket(session.conn);
+    if verified {
+        // No reply to a good answer: the next request is the next thing it
+        // hears. Visitors get the host's own string literal, not a re-encoding.
+        let answer = Answer::Verified(SharedFrame::content(hash, content.content));
+        session.relay.handle(Input::Content { host, hash, answer });
+    } else {
+        // The liar's channel is closed; the hub asks another host.
+        if let Some(unlogged) = session.may_log() {
+            // Logged under the socket's target, where operators filter the socket's lines.
+            tracing::info!(target: "ep2p_relay::socket", conn = session.conn.0, address = %session.address, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
+        }
+        session.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
+        session.channels.remove(&Topic::Have(hash));
+        session.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, &Empty {});
+        session.relay.handle(Input::Content { host, hash, answer: Answer::Forged });
+    }
+    Ok(())
+}
+
+/// How a refused chat message is counted.
+fn chat_reject(error: &ChatError) -> Reject {
+    match error {
+        ChatError::Future => Reject::FutureDated,
+        ChatError::TooLong | ChatError::TooMany => Reject::TooBig,
+        _ => Reject::Malformed,
+    }
+}

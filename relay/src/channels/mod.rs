@@ -1,0 +1,343 @@
+//! One socket's Phoenix channels, without the socket: the frames it sends
+//! come in as text ([`Session::on_text`]), the replies it is owed queue up
+//! in the session's `out`, and what the routing must hear goes to the relay
+//! as [`Input`]s. What is common to every topic (decoding, the heartbeat,
+//! joins and leaves, stale join_refs, error replies) is here; each topic's
+//! own events are handled by its module: [`want`], [`have`], [`watch`].
+//! The socket task (`socket.rs`) owns one session and writes `out`.
+
+pub mod have;
+pub mod want;
+pub mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use crate::limits::Bucket;
+use crate::metrics::Reject;
+use crate::relay::{now, Outbound, Relay};
+use crate::routing::{Input, SocketId};
+use ep2p_core::chat;
+use ep2p_core::protocol::{
+    self, event, Empty, Frame, PageHash, ProtocolError, Reason, Ref, Reply, Status, Topic, VisitorsCount, Vsn,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+use tokio::time::Instant;
+use tungstenite::Utf8Bytes;
+
+/// Close codes (RFC 6455 §7.4.1).
+pub mod close_code {
+    pub const AWAY: u16 = 1001;
+    pub const UNSUPPORTED: u16 = 1003;
+    pub const POLICY: u16 = 1008;
+    pub const SIZE: u16 = 1009;
+}
+
+/// How many log lines about one socket's misbehaviour per interval, at most.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Why a socket is being closed: a WebSocket close code and a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Close {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Close {
+    pub(crate) fn new(code: u16, reason: impl Into<String>) -> Self {
+        let mut reason: String = reason.into();
+        // A close frame's reason has at most 123 bytes.
+        while reason.len() > 123 {
+            reason.pop();
+        }
+        Self { code, reason }
+    }
+}
+
+/// The per-socket protocol state.
+pub struct Session {
+    pub(crate) conn: SocketId,
+    /// The client's address (an IPv6 client's /64), for the log lines an
+    /// operator would block it by.
+    address: IpAddr,
+    vsn: Vsn,
+    relay: Relay,
+    /// Joined topics and the join_ref each was joined with.
+    channels: HashMap<Topic, Option<Ref>>,
+    /// `content_request`s (and `chat_history` requests) allowed.
+    requests: Bucket,
+    /// `chat` messages allowed.
+    chats: Bucket,
+    /// Frames of any kind allowed.
+    frames: Bucket,
+    /// Frames to write before reading again.
+    pub(crate) out: Vec<Utf8Bytes>,
+    /// Misbehaviour is logged once per [`LOG_EVERY`]; until then, counted.
+    quiet_until: Option<Instant>,
+    unlogged: u32,
+}
+
+/// However the socket's task ends, its channels leave the hub: a host that
+/// vanishes is counted out and its pending ask goes to another host.
+impl Drop for Session {
+    fn drop(&mut self) {
+        for (topic, _) in std::mem::take(&mut self.channels) {
+            self.leave_hub(topic);
+        }
+    }
+}
+
+impl Session {
+    /// The session of socket `conn` (registered with `relay`), from `address`.
+    pub fn new(conn: SocketId, address: IpAddr, vsn: Vsn, relay: Relay) -> Self {
+        let limits = relay.limits().clone();
+        Self {
+            conn,
+            address,
+            vsn,
+            relay,
+            channels: HashMap::new(),
+            requests: Bucket::new(limits.requests_per_second, now()),
+            chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
+            frames: Bucket::new(limits.frames_per_second, now()),
+            out: Vec::new(),
+            quiet_until: None,
+            unlogged: 0,
+        }
+    }
+
+    pub(crate) fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    /// `watch:` topics this socket has joined.
+    fn watched(&self) -> usize {
+        self.channels.keys().filter(|topic| matches!(topic, Topic::Watch(_))).count()
+    }
+
+    /// True when this socket has joined some `have:` topic.
+    pub fn hosts_a_page(&self) -> bool {
+        self.channels.keys().any(|topic| matches!(topic, Topic::Have(_)))
+    }
+
+    /// Takes a frame from the socket's budget; a socket past it is closed.
+    pub fn frame_allowed(&mut self) -> Result<(), Close> {
+        if self.frames.take(now()) {
+            return Ok(());
+        }
+        self.relay.metrics().reject(Reject::RateLimited);
+        Err(Close::new(close_code::POLICY, "too many frames"))
+    }
+
+    /// Whether to log one more piece of misbehaviour now; returns how many
+    /// went unlogged since the last line (so a flood costs one line per interval).
+    fn may_log(&mut self) -> Option<u32> {
+        let now = Instant::now();
+        if self.quiet_until.is_some_and(|until| now < until) {
+            self.unlogged += 1;
+            return None;
+        }
+        self.quiet_until = Some(now + LOG_EVERY);
+        Some(std::mem::take(&mut self.unlogged))
+    }
+
+    /// A frame the relay queued for this socket, encoded for it.
+    pub fn queue_outbound(&mut self, frame: Outbound) {
+        match frame {
+            Outbound::Shared(shared) => self.out.push(shared.bytes(self.vsn)),
+            Outbound::Ask(hash) => self.ask(hash, event::CONTENT_REQUEST),
+            Outbound::AskHistory(hash) => self.ask(hash, event::CHAT_HISTORY),
+        }
+    }
+
+    /// Asks this host for the page (or its chat): `{}` on its `have:H`.
+    fn ask(&mut self, hash: PageHash, event: &str) {
+        let topic = Topic::Have(hash);
+        // The host may have left since the ask was queued.
+        if let Some(join_ref) = self.channels.get(&topic).cloned() {
+            let topic = topic.to_string();
+            self.push(join_ref.as_ref(), None, &topic, event, &Empty {});
+        }
+    }
+
+    fn push(
+        &mut self,
+        join_ref: Option<&Ref>,
+        msg_ref: Option<&Ref>,
+        topic: &str,
+        event: &str,
+        payload: &impl Serialize,
+    ) {
+        self.out.push(protocol::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
+    }
+
+    fn reply(
+        &mut self,
+        join_ref: Option<&Ref>,
+        msg_ref: Option<&Ref>,
+        topic: &str,
+        status: Status,
+        response: &impl Serialize,
+    ) {
+        self.push(join_ref, msg_ref, topic, event::REPLY, &Reply { status, response });
+    }
+
+    fn error_reply(&mut self, join_ref: Option<&Ref>, frame: &Frame<'_>, reason: &str) {
+        self.error_to(join_ref, frame.msg_ref.as_ref(), &frame.topic, reason);
+    }
+
+    fn error_to(&mut self, join_ref: Option<&Ref>, msg_ref: Option<&Ref>, topic: &str, reason: &str) {
+        self.reply(join_ref, msg_ref, topic, Status::Error, &Reason { reason: reason.into() });
+    }
+
+    /// Counts a refusal and answers it with an error reply; the socket stays.
+    fn refuse(&mut self, reason: Reject, join_ref: Option<&Ref>, frame: &Frame<'_>, text: &str) {
+        self.relay.metrics().reject(reason);
+        self.error_reply(join_ref, frame, text);
+    }
+
+    /// Handles one text frame. Replies are queued in `self.out`; an `Err`
+    /// closes the socket.
+    pub fn on_text(&mut self, text: &str) -> Result<(), Close> {
+        self.relay.metrics().frames_in.inc();
+        self.frame_allowed()?;
+        if let Some(handled) = have::content_in_one_pass(self, text) {
+            return handled;
+        }
+        // Only `content` may be large: anything else over the limit is
+        // refused as soon as its event is known.
+        let frame = Frame::decode_within(self.vsn, text, self.relay.limits().control_frame_limit).map_err(
+            |error| match error {
+                ProtocolError::TooBig => {
+                    self.relay.metrics().reject(Reject::TooBig);
+                    Close::new(close_code::SIZE, "frame too big")
+                }
+                error => {
+                    self.relay.metrics().reject(Reject::Malformed);
+                    Close::new(close_code::POLICY, error.to_string())
+                }
+            },
+        )?;
+
+        let topic = match Topic::parse(&frame.topic) {
+            Ok(topic) => topic,
+            Err(error) => {
+                let reason = match error {
+                    ProtocolError::InvalidHash => Reject::InvalidHash,
+                    _ => Reject::UnmatchedTopic,
+                };
+                self.refuse(reason, None, &frame, &error.to_string());
+                return Ok(());
+            }
+        };
+
+        match (topic, frame.event.as_ref()) {
+            (Topic::Phoenix, event::HEARTBEAT) => {
+                self.reply(None, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
+                Ok(())
+            }
+            (Topic::Phoenix, _) => {
+                self.refuse(Reject::UnmatchedTopic, None, &frame, &ProtocolError::UnmatchedTopic.to_string());
+                Ok(())
+            }
+            (_, event::JOIN) => {
+                self.join(topic, &frame);
+                Ok(())
+            }
+            (_, event::LEAVE) => {
+                self.leave(topic, &frame);
+                Ok(())
+            }
+            _ => self.channel_event(topic, &frame),
+        }
+    }
+
+    fn join(&mut self, topic: Topic, frame: &Frame<'_>) {
+        let join_ref = frame.join_ref.clone();
+        let previous = self.channels.get(&topic).cloned();
+        let watch = matches!(topic, Topic::Watch(_));
+        let (held, most) = if watch {
+            (self.watched(), self.relay.limits().max_watched)
+        } else {
+            (self.channels.len() - self.watched(), self.relay.limits().max_topics)
+        };
+        if previous.is_none() && held >= most {
+            let reason = if watch { "too many pages watched" } else { "too many channels joined" };
+            self.refuse(Reject::TooManyTopics, join_ref.as_ref(), frame, reason);
+            return;
+        }
+        self.channels.insert(topic, join_ref.clone());
+        let (hash, input) = match topic {
+            Topic::Have(hash) => (hash, have::joined(self.conn, hash)),
+            Topic::Want(hash) => (hash, want::joined(self.conn, hash)),
+            Topic::Watch(hash) => (hash, watch::joined(self.conn, hash)),
+            Topic::Phoenix => unreachable!("the phoenix topic is refused before"),
+        };
+        self.relay.handle(input);
+        // The joiner learns the count in its join reply: no extra frame.
+        let count = VisitorsCount { count: self.relay.health(hash).hosts };
+        self.reply(join_ref.as_ref(), frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &count);
+        if let Some(old) = previous {
+            // A duplicate join replaces the channel; the old one is closed
+            // with its own join_ref, which the client has already dropped.
+            self.push(old.as_ref(), old.as_ref(), &frame.topic, event::CLOSE, &Empty {});
+        }
+    }
+
+    fn leave(&mut self, topic: Topic, frame: &Frame<'_>) {
+        match self.channels.get(&topic) {
+            None => {
+                // Phoenix: an ok reply and no phx_close.
+                self.reply(
+                    frame.join_ref.as_ref(),
+                    frame.msg_ref.as_ref(),
+                    &frame.topic,
+                    Status::Ok,
+                    &Empty {},
+                );
+            }
+            Some(stored) if frame.join_ref.is_some() && frame.join_ref != *stored => {
+                // A leave for an older join of this topic: dropped, as Phoenix does.
+            }
+            Some(stored) => {
+                let stored = stored.clone();
+                self.channels.remove(&topic);
+                self.leave_hub(topic);
+                self.reply(stored.as_ref(), frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
+                self.push(stored.as_ref(), stored.as_ref(), &frame.topic, event::CLOSE, &Empty {});
+            }
+        }
+    }
+
+    fn leave_hub(&self, topic: Topic) {
+        let input: Input = match topic {
+            Topic::Have(hash) => have::left(self.conn, hash),
+            Topic::Want(hash) => want::left(self.conn, hash),
+            Topic::Watch(hash) => watch::left(self.conn, hash),
+            Topic::Phoenix => return,
+        };
+        self.relay.handle(input);
+    }
+
+    /// An event on a joined channel (in good standing), for its topic's handler.
+    fn channel_event(&mut self, topic: Topic, frame: &Frame<'_>) -> Result<(), Close> {
+        let Some(join_ref) = self.channels.get(&topic).cloned() else {
+            self.refuse(Reject::UnmatchedTopic, None, frame, &ProtocolError::UnmatchedTopic.to_string());
+            return Ok(());
+        };
+        if frame.join_ref.is_some() && frame.join_ref != join_ref {
+            // A message for an older join of this topic: dropped, as Phoenix does.
+            return Ok(());
+        }
+        let join_ref = join_ref.as_ref();
+        match topic {
+            Topic::Want(hash) => want::event(self, hash, join_ref, frame),
+            Topic::Have(hash) => have::event(self, hash, join_ref, frame),
+            Topic::Watch(hash) => watch::event(self, hash, join_ref, frame),
+            Topic::Phoenix => unreachable!("the phoenix topic is handled before"),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! What the routing decides, for the relay (`relay.rs`) to carry out. Each
+//! effect holds everything needed to carry it out: the bytes to send and
+//! who they go to.
+
+use super::peer::{Peer, SocketId};
+use crate::frame::SharedFrame;
+use ep2p_core::protocol::PageHash;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What the connection layer must do after a [`Hub::handle`](super::Hub::handle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Push `content_request` to this host on `have:H` (or ask that node).
+    Ask { host: Peer, hash: PageHash },
+    /// Send this verified `content` frame (on `want:H`) to these visitors.
+    Deliver { frame: Arc<SharedFrame>, visitors: Vec<Peer> },
+    /// Push `visitors_count` to the hosts (on `have:H`), visitors (on
+    /// `want:H`) and watchers (on `watch:H`); `local` is the part of `count`
+    /// this node's own hosts make (what it tells the other nodes).
+    Count {
+        hash: PageHash,
+        hosts: Vec<SocketId>,
+        visitors: Vec<SocketId>,
+        watchers: Vec<SocketId>,
+        count: usize,
+        local: usize,
+    },
+    /// Hand [`Input::Wake`](super::Input::Wake) for this page to the hub at
+    /// `at` (a failover deadline, a probe's or the end of a count window).
+    WakeAt { hash: PageHash, at: Instant },
+    /// Push `chat_history` (`{}`) to this host on `have:H` (or ask that
+    /// node): it is asked for the page's chat.
+    AskHistory { host: Peer, hash: PageHash },
+    /// Send this `chat_history` answer (on `have:H`) to the hosts (or
+    /// nodes) that asked for it.
+    History { frame: Arc<SharedFrame>, to: Vec<Peer> },
+}
+
+/// Effects of one input; most inputs produce none or one.
+pub type Effects = Vec<Effect>;

@@ -1,0 +1,324 @@
+//! Every page's routing state (hosts, waiting visitors, the request in
+//! flight, host counts) and the routing policy. No I/O and no hidden
+//! inputs: [`Hub::handle`] takes one [`Input`] and the time, randomness
+//! comes from a seed given at construction, and the result is the
+//! [`Effect`]s for the relay (`relay.rs`) to carry out, each holding
+//! everything needed to carry it out. So every decision here is
+//! unit-tested natively and replayable.
+//!
+//! * `peer` — who the routing talks to: [`Peer::Socket`] or [`Peer::Node`].
+//! * `input`, `effects` — what goes in and what comes out.
+//! * `page` — one page's state.
+//! * `requests` — a visitor's request: coalescing, host choice, failover.
+//! * `tiers` — how far each host is trusted; silent sockets, suspect addresses.
+//! * `counts` — `visitors_count`, coalesced per window.
+//! * `history` — the chat's history, asked of one host at a time.
+//! * `nodes` — the other relay nodes of a site, as hosts with a count.
+//! * `policy` — the tunables, the policies, and the benchmark's baselines.
+//! * `model` — the rules as a plain model, for the property tests and the fuzzer.
+
+mod counts;
+mod effects;
+mod history;
+mod input;
+mod nodes;
+mod page;
+mod peer;
+mod policy;
+mod requests;
+mod tiers;
+
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod model;
+#[cfg(test)]
+mod tests;
+
+pub use effects::{Effect, Effects};
+pub use input::{Answer, Input};
+pub use peer::{NodeId, Peer, SocketId};
+pub use policy::{HubConfig, Policy, UnknownPolicy};
+
+use crate::metrics::Metrics;
+use dashmap::DashMap;
+use ep2p_core::protocol::{Health, PageHash};
+use page::{InFlight, Page};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Instant;
+use tiers::SocketRecord;
+
+/// All pages. Each page sits behind its own `DashMap` shard lock, held only
+/// for one synchronous call (never across an `.await`), so pages do not
+/// contend with each other.
+#[derive(Debug)]
+pub struct Hub {
+    pages: DashMap<PageHash, Page>,
+    config: HubConfig,
+    /// Where the hub counts what it decides (requests, asks, failovers…)
+    /// and keeps its gauges (pages, hosts, waiting visitors).
+    metrics: Arc<Metrics>,
+    /// Seeds each new page's random number generator.
+    seed: u64,
+    /// Pages created so far: mixed into each new page's seed.
+    created: AtomicU64,
+    /// Every open socket the relay told the hub about.
+    sockets: DashMap<SocketId, SocketRecord>,
+    /// Addresses whose sockets let a deadline pass lately, and when last.
+    suspects: DashMap<IpAddr, Instant>,
+}
+
+impl Hub {
+    /// A hub whose host choices follow from `seed` (a random one in production).
+    pub fn new(config: HubConfig, metrics: Arc<Metrics>, seed: u64) -> Self {
+        Self {
+            pages: DashMap::new(),
+            config,
+            metrics,
+            seed,
+            created: AtomicU64::new(0),
+            sockets: DashMap::new(),
+            suspects: DashMap::new(),
+        }
+    }
+
+    /// The one way in: what happened, and when; what to do about it.
+    pub fn handle(&self, input: Input, now: Instant) -> Effects {
+        match input {
+            Input::Open { socket, address } => {
+                self.open(socket, address);
+                Vec::new()
+            }
+            Input::Close { socket } => {
+                self.close(socket);
+                Vec::new()
+            }
+            Input::JoinHost { host, hash } => self.join_host(host, hash, now),
+            Input::LeaveHost { host, hash } => self.leave_host(host, hash, now),
+            Input::JoinVisitor { visitor, hash } => {
+                self.join_visitor(visitor, hash);
+                Vec::new()
+            }
+            Input::LeaveVisitor { visitor, hash } => {
+                self.leave_visitor(visitor, hash);
+                Vec::new()
+            }
+            Input::JoinWatcher { watcher, hash } => {
+                if self.page_entry(hash).watchers.insert(watcher) {
+                    self.metrics.watchers.inc();
+                }
+                Vec::new()
+            }
+            Input::LeaveWatcher { watcher, hash } => {
+                self.with_page(hash, |page| {
+                    if page.watchers.swap_remove(&watcher) {
+                        self.metrics.watchers.dec();
+                    }
+                });
+                Vec::new()
+            }
+            Input::Request { visitor, hash } => self.request(visitor, hash, now),
+            Input::Content { host, hash, answer } => self.content(host, hash, answer, now),
+            Input::Wake { hash } => self.wake(hash, now),
+            Input::HistoryRequest { asker, hash } => self.history_request(asker, hash, now),
+            Input::HistoryAnswer { host, hash, answer } => self.history_answer(host, hash, answer, now),
+            Input::RemoteCount { node, hash, count } => self.remote_count(node, hash, count, now),
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The page's entry, created (with its own generator) if nobody was on it.
+    fn page_entry(&self, hash: PageHash) -> dashmap::mapref::one::RefMut<'_, PageHash, Page> {
+        self.pages.entry(hash).or_insert_with(|| {
+            self.metrics.pages.inc();
+            let n = self.created.fetch_add(1, Relaxed);
+            Page::new(SmallRng::seed_from_u64(self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        })
+    }
+
+    /// Runs `f` on an existing page and drops the page once nobody is on it.
+    fn with_page(&self, hash: PageHash, f: impl FnOnce(&mut Page)) {
+        let empty = match self.pages.get_mut(&hash) {
+            Some(mut page) => {
+                f(&mut page);
+                page.is_empty()
+            }
+            None => return,
+        };
+        if empty && self.pages.remove_if(&hash, |_, page| page.is_empty()).is_some() {
+            self.metrics.pages.dec();
+        }
+    }
+
+    /// A socket joined `have:H`: a fresh host; a slow one if it let a
+    /// deadline pass; a probed one if its address did, lately.
+    fn join_host(&self, host: SocketId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        let (address, silent, suspect) = self.standing(host, now);
+        let mut page = self.page_entry(hash);
+        if page.hosts.contains(host) {
+            return fx;
+        }
+        self.metrics.hosts.inc();
+        if silent {
+            page.hosts.slow.insert(host, address);
+        } else if suspect {
+            self.probe(&mut page, hash, host, address, now, &mut fx);
+        } else {
+            page.hosts.fresh.insert(host, address);
+            self.count_changed(&mut page, hash, now, &mut fx);
+        }
+        // Visitors already waiting need not wait for their next retry.
+        if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
+            self.ask_next(&mut page, hash, now, Vec::new(), &mut fx);
+        }
+        fx
+    }
+
+    /// A socket left `have:H`, or disconnected, or was closed for lying.
+    fn leave_host(&self, host: SocketId, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            let counted = page.counted();
+            if page.hosts.remove(host).is_none() {
+                return;
+            }
+            self.metrics.hosts.dec();
+            if page.counted() != counted {
+                self.count_changed(page, hash, now, &mut fx);
+            }
+            if page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Socket(host)) {
+                let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
+                self.fail_over(page, hash, now, tried, &mut fx);
+            }
+            self.history_gone(page, hash, Peer::Socket(host), now, &mut fx);
+        });
+        fx
+    }
+
+    /// A socket joined `want:H` (or another node asks for the page).
+    fn join_visitor(&self, visitor: Peer, hash: PageHash) {
+        let mut page = self.page_entry(hash);
+        // A (re)join starts over: not asking yet.
+        match page.visitors.insert(visitor, false) {
+            None if visitor.is_local() => {
+                self.metrics.waiting_visitors.inc();
+            }
+            None => {}
+            Some(was) => page.set_asking(visitor, false, was),
+        }
+    }
+
+    /// A socket left `want:H` (served, gave up, or disconnected). The
+    /// request in flight stays: a visitor that comes back (or another one)
+    /// joins it instead of asking a host again.
+    fn leave_visitor(&self, visitor: Peer, hash: PageHash) {
+        self.with_page(hash, |page| {
+            if let Some(asking) = page.visitors.swap_remove(&visitor) {
+                if visitor.is_local() {
+                    self.metrics.waiting_visitors.dec();
+                }
+                page.set_asking(visitor, false, asking);
+            }
+        });
+    }
+
+    /// At a time an earlier [`Effect::WakeAt`] asked for: fails over a
+    /// request whose host missed its deadline, and sends a coalesced count.
+    fn wake(&self, hash: PageHash, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            if page.wake_at.is_some_and(|at| at <= now) {
+                page.wake_at = None;
+            }
+            // Probes unanswered by their deadline: those hosts are slow.
+            for host in page.hosts.overdue_probes(now) {
+                self.demote(page, hash, Peer::Socket(host), now, &mut fx);
+            }
+            if page.in_flight.as_ref().is_some_and(|f| f.deadline <= now) {
+                let InFlight { host, tried, .. } = page.in_flight.take().expect("checked above");
+                self.demote(page, hash, host, now, &mut fx);
+                self.fail_over(page, hash, now, tried, &mut fx);
+            }
+            if page.history.as_ref().is_some_and(|h| h.deadline <= now) {
+                self.metrics.history_failovers.inc();
+                self.ask_history_next(page, hash, now, &mut fx);
+            }
+            let count_due = self.flush_count(page, hash, now, &mut fx);
+            // Whatever is not due yet gets the next wake-up.
+            let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
+            let history = page.history.as_ref().map(|h| h.deadline);
+            let next =
+                in_flight.into_iter().chain(history).chain(count_due).chain(page.hosts.next_probe()).min();
+            if let Some(at) = next {
+                schedule(page, hash, at, &mut fx);
+            }
+        });
+        fx
+    }
+
+    /// Every host socket of a page (silent ones included): who a chat
+    /// message goes to.
+    pub fn host_ids(&self, hash: PageHash) -> Vec<SocketId> {
+        self.pages.get(&hash).map_or_else(Vec::new, |page| page.hosts.all())
+    }
+
+    /// True while `host` is the one asked for the page's chat history: only
+    /// then is its answer worth reading.
+    pub fn history_asked_of(&self, host: Peer, hash: PageHash) -> bool {
+        self.pages.get(&hash).is_some_and(|page| page.history.as_ref().is_some_and(|ask| ask.host == host))
+    }
+
+    /// A page's health as anyone may see it: the hosts its count shows
+    /// (those not known to be silent); zero for a page nobody has.
+    pub fn health(&self, hash: PageHash) -> Health {
+        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.counted()) }
+    }
+
+    /// The part of a page's count this node's own hosts make (what it tells the other nodes).
+    pub fn local_count(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.hosts.counted())
+    }
+
+    /// Every socket on a page's `have:H`, silent ones included.
+    pub fn host_sockets(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.hosts.len())
+    }
+
+    /// Sockets on a page's `want:H` (for the relay's own checks, not for visitors).
+    pub fn waiting(&self, hash: PageHash) -> usize {
+        self.pages.get(&hash).map_or(0, |page| page.visitors.keys().filter(|v| v.is_local()).count())
+    }
+
+    /// Pages with anyone on them.
+    pub fn pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Host channels over all pages.
+    pub fn hosts(&self) -> u64 {
+        self.metrics.hosts.get().unsigned_abs()
+    }
+
+    /// Visitor channels over all pages.
+    pub fn visitors(&self) -> u64 {
+        self.metrics.waiting_visitors.get().unsigned_abs()
+    }
+}
+
+/// Asks for a wake-up at `at` unless one at or before it is already coming
+/// (that one will ask again for what is still pending). Every deadline
+/// (a request's, a probe's, a history's, a count window's end) goes
+/// through here.
+fn schedule(page: &mut Page, hash: PageHash, at: Instant, fx: &mut Effects) {
+    if page.wake_at.is_some_and(|scheduled| scheduled <= at) {
+        return;
+    }
+    page.wake_at = Some(at);
+    fx.push(Effect::WakeAt { hash, at });
+}

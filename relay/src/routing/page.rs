@@ -1,0 +1,137 @@
+//! One page's routing state: its hosts by tier, the other nodes hosting
+//! it, its visitors and watchers, the request and the chat history in
+//! flight, its count window and its next wake-up.
+
+use super::counts::CountWindow;
+use super::history::HistoryAsk;
+use super::nodes::Remotes;
+use super::peer::{Peer, SocketId};
+use super::tiers::Hosts;
+use indexmap::{IndexMap, IndexSet};
+use rand::rngs::SmallRng;
+use std::time::Instant;
+
+/// The request in flight for a page under `targeted`. It stays until a
+/// host answers or its deadline passes, whoever leaves meanwhile: visitors
+/// coming and going cannot make the relay ask again sooner.
+#[derive(Debug)]
+pub(super) struct InFlight {
+    /// The host (or node) asked last.
+    pub host: Peer,
+    /// When the next host is asked if this one has not answered.
+    pub deadline: Instant,
+    /// Hosts already asked for this request.
+    pub tried: Vec<Peer>,
+}
+
+/// Everything the routing knows of one page; gone once nobody is on it.
+#[derive(Debug)]
+pub(super) struct Page {
+    /// Chooses hosts; seeded from the hub's seed, so replayable.
+    pub rng: SmallRng,
+    /// The page's host sockets here, by how far each can be trusted.
+    pub hosts: Hosts,
+    /// Other relay nodes hosting the page (a site of several nodes).
+    pub remote: Remotes,
+    /// Of `asking`, the visitors that are this node's own sockets: only
+    /// they may make the relay ask another node.
+    pub asking_local: usize,
+    /// Sockets on `want:H` (and nodes asking for their visitors), and
+    /// whether each has asked and is still waiting for an answer. Under
+    /// `targeted` only those are sent the page, once per request.
+    pub visitors: IndexMap<Peer, bool>,
+    /// How many visitors are asking (the `true`s above). While any are, a
+    /// host that joins is asked at once.
+    pub asking: usize,
+    /// When this node's first visitor still waiting asked (none waiting:
+    /// `None`): the page's delivery observes the time to content from it.
+    pub waiting_since: Option<Instant>,
+    /// The request in flight under `targeted`, if any: the one later
+    /// requests are coalesced with.
+    pub in_flight: Option<InFlight>,
+    /// The chat history asked for, if any.
+    pub history: Option<HistoryAsk>,
+    /// Sockets on `watch:H`: told the count, nothing else.
+    pub watchers: IndexSet<SocketId>,
+    /// The count last sent, so churn within a window costs one frame.
+    pub counts: CountWindow,
+    /// The earliest [`Effect::WakeAt`](super::Effect::WakeAt) still to
+    /// come: one wake-up serves every deadline up to it, so a busy page
+    /// does not set a timer per request.
+    pub wake_at: Option<Instant>,
+}
+
+impl Page {
+    pub fn new(rng: SmallRng) -> Self {
+        Self {
+            rng,
+            hosts: Hosts::default(),
+            remote: Remotes::default(),
+            asking_local: 0,
+            visitors: IndexMap::new(),
+            asking: 0,
+            waiting_since: None,
+            in_flight: None,
+            history: None,
+            watchers: IndexSet::new(),
+            counts: CountWindow::default(),
+            wake_at: None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hosts.len() == 0
+            && self.visitors.is_empty()
+            && self.remote.is_empty()
+            && self.watchers.is_empty()
+    }
+
+    /// The page's count: its hosts here not known or suspected to be
+    /// silent, and every other node's count.
+    pub fn counted(&self) -> usize {
+        self.hosts.counted() + self.remote.sum
+    }
+
+    /// Visitors waiting for an answer; they stop waiting once they have it,
+    /// and another node's request, once served, is over.
+    pub fn take_asking(&mut self) -> Vec<Peer> {
+        let mut served = Vec::with_capacity(self.asking);
+        for (visitor, asking) in self.visitors.iter_mut().filter(|(_, asking)| **asking) {
+            *asking = false;
+            served.push(*visitor);
+        }
+        self.visitors.retain(|visitor, _| visitor.is_local());
+        self.asking = 0;
+        self.asking_local = 0;
+        self.waiting_since = None;
+        served
+    }
+
+    /// Sets whether `visitor` is asking, keeping the tallies.
+    pub fn set_asking(&mut self, visitor: Peer, now_asking: bool, was_asking: bool) {
+        if now_asking == was_asking {
+            return;
+        }
+        let local = usize::from(visitor.is_local());
+        if now_asking {
+            self.asking += 1;
+            self.asking_local += local;
+        } else {
+            self.asking -= 1;
+            self.asking_local -= local;
+            if self.asking_local == 0 {
+                self.waiting_since = None;
+            }
+        }
+    }
+
+    /// Other nodes' requests that nobody here can serve now: they are
+    /// dropped (each node fails over on its own deadline).
+    pub fn drop_remote_asking(&mut self) {
+        let remote_asking = self.asking - self.asking_local;
+        if remote_asking > 0 {
+            self.visitors.retain(|visitor, asking| visitor.is_local() || !*asking);
+            self.asking = self.asking_local;
+        }
+    }
+}
