@@ -187,7 +187,7 @@ fn relay_url() -> String {
         _ => "ws",
     };
     let host = location.host().unwrap_or_default();
-    format!("{scheme}://{host}{}", crate::protocol::Vsn::V2.socket_path())
+    format!("{scheme}://{host}{}", crate::protocol::socket_path(crate::phoenix::Vsn::V2))
 }
 
 fn connect<M: Machine + 'static>(inner: &Rc<Inner<M>>) {

@@ -7,7 +7,8 @@
 
 use crate::chat::{self, Chat, History};
 use crate::machine::{send, Command, Event, Link, Machine, Timer};
-use crate::protocol::{self, event, Content, Empty, Frame, PageHash, Ref, Status, Topic, VisitorsCount, Vsn};
+use crate::phoenix::{Empty, Frame, Ref, Status, Vsn, PHOENIX_TOPIC};
+use crate::protocol::{event, Content, PageHash, Topic, VisitorsCount};
 use std::collections::{BTreeMap, HashMap};
 
 /// A page kept in this browser: its text (as hosts hold it) and the chat
@@ -176,7 +177,7 @@ impl Keeper {
 
     fn frame(&mut self, text: &str, out: &mut Vec<Command>) {
         let Ok(frame) = Frame::decode(Vsn::V2, text) else { return };
-        if frame.topic == protocol::PHOENIX_TOPIC {
+        if frame.topic == PHOENIX_TOPIC {
             self.link.phoenix(&frame);
             return;
         }

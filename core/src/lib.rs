@@ -4,8 +4,10 @@
 //! load generator) all build it, and its tests run natively. One feature:
 //! `aes` adds native AES-GCM for the tools (the browser has Web Crypto).
 //!
-//! * [`protocol`] — page hashes, topics, Phoenix Channels frames (V1 objects
-//!   and V2 arrays) and this app's events.
+//! * [`phoenix`] — Phoenix Channels' framing, knowing nothing of this app:
+//!   refs, serializers (V1 objects, V2 arrays), frames, replies.
+//! * [`protocol`] — this app's protocol over it: page hashes, topics,
+//!   events and their payloads, the relay's socket path.
 //! * [`machine`] — a visitor on one page: `step(event) -> commands`.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
@@ -17,5 +19,6 @@ pub mod chat;
 pub mod keeper;
 pub mod link;
 pub mod machine;
+pub mod phoenix;
 pub mod protocol;
 pub mod sealed;

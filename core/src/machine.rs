@@ -8,9 +8,8 @@
 //! whose join_ref is stale are dropped.
 
 use crate::chat::{self, Chat, History, Message, MessageId};
-use crate::protocol::{
-    self, event, Content, ContentRequest, Empty, Frame, PageHash, Reason, Ref, Refs, Status, Topic, Vsn,
-};
+use crate::phoenix::{self, Empty, Frame, Reason, Ref, Refs, Status, Vsn, PHOENIX_TOPIC};
+use crate::protocol::{self, event, Content, ContentRequest, PageHash, Topic};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -231,7 +230,7 @@ pub(crate) fn send(
     event: &str,
     payload: &impl Serialize,
 ) {
-    out.push(Command::Send(protocol::encode(Vsn::V2, join_ref, msg_ref, &topic.to_string(), event, payload)));
+    out.push(Command::Send(phoenix::encode(Vsn::V2, join_ref, msg_ref, &topic.to_string(), event, payload)));
 }
 
 /// A channel's state on the current connection.
@@ -604,7 +603,7 @@ impl Visitor {
         let Ok(frame) = Frame::decode(Vsn::V2, text) else {
             return;
         };
-        if frame.topic == protocol::PHOENIX_TOPIC {
+        if frame.topic == PHOENIX_TOPIC {
             self.link.phoenix(&frame);
             return;
         }
@@ -729,7 +728,7 @@ pub(crate) mod test_frames {
         payload: &str,
     ) -> Event {
         let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
-        Event::Frame(protocol::encode(
+        Event::Frame(phoenix::encode(
             Vsn::V2,
             join_ref.map(Ref::from).as_ref(),
             msg_ref.map(Ref::from).as_ref(),
