@@ -3,7 +3,7 @@
 
 use crate::chat::Message;
 use crate::chat_panel::ChatPanel;
-use crate::link::Fragment;
+use crate::fragment::Fragment;
 use crate::machine::{NotSent, Phase, Snapshot};
 use crate::protocol::{Health, PageHash};
 use crate::sealed;

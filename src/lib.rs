@@ -5,7 +5,7 @@
 //!
 //! # Layout
 //!
-//! * `protocol`, `machine`, `chat`, `sealed`, `link` — re-exported from the `ep2p-core` crate (`core/`):
+//! * `phoenix`, `protocol`, `machine`, `keeper`, `chat`, `sealed`, `fragment` — re-exported from the `ep2p-core` crate (`core/`):
 //!   the wire protocol and the visitor's state machine, plain Rust shared
 //!   with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
@@ -33,7 +33,7 @@ pub mod library;
 pub mod markdown;
 pub mod share;
 pub mod your_pages;
-pub use ep2p_core::{chat, keeper, link, machine, phoenix, protocol, sealed};
+pub use ep2p_core::{chat, fragment, keeper, machine, phoenix, protocol, sealed};
 
 #[cfg(feature = "hydrate")]
 pub mod copies;

@@ -13,11 +13,11 @@
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
 //! * [`keeper`] — one socket for "Your pages": watches their counts, hosts
 //!   the kept ones.
-//! * [`link`] — what a link carries after `#`: the key and the view.
+//! * [`fragment`] — what a link carries after `#`: the key and the view.
 
 pub mod chat;
+pub mod fragment;
 pub mod keeper;
-pub mod link;
 pub mod machine;
 pub mod phoenix;
 pub mod protocol;
