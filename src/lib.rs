@@ -33,7 +33,7 @@ pub mod library;
 pub mod markdown;
 pub mod share;
 pub mod your_pages;
-pub use ep2p_core::{chat, fragment, keeper, machine, phoenix, protocol, sealed};
+pub use ep2p_core::{chat, client, fragment, keeper, machine, phoenix, protocol, sealed};
 
 #[cfg(feature = "hydrate")]
 pub mod copies;

@@ -4,8 +4,9 @@
 //! timers) and carries out its commands; every decision is in the machine.
 
 use crate::chat::Message;
+use crate::client::{Command, Event, Machine, Timer};
 use crate::keeper::Keeper;
-use crate::machine::{Command, Event, Machine, Timer, Visitor};
+use crate::machine::Visitor;
 use crate::protocol::PageHash;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};

@@ -16,6 +16,7 @@
 //! * [`fragment`] — what a link carries after `#`: the key and the view.
 
 pub mod chat;
+pub mod client;
 pub mod fragment;
 pub mod keeper;
 pub mod machine;

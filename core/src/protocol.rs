@@ -136,8 +136,9 @@ impl<'de> Deserialize<'de> for PageHash {
     }
 }
 
-/// The topics a socket may join.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The topics a socket may join (ordered so a client's joins go out in a
+/// stable order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Topic {
     /// Socket-level frames (heartbeats); never joined.
     Phoenix,

@@ -23,7 +23,8 @@ pub use redis::RedisServer;
 pub use reqwest;
 
 use axum::Router;
-use ep2p_core::machine::{Command, Event, Timer, Visitor};
+use ep2p_core::client::{Command, Event, Timer};
+use ep2p_core::machine::Visitor;
 use ep2p_core::phoenix::{self, Frame, Ref, Refs, Vsn};
 use ep2p_core::protocol::{self, event, Content, ContentRequest, PageHash, Topic};
 use ep2p_relay::{Relay, RelayConfig};
