@@ -5,9 +5,10 @@
 //!
 //! # Layout
 //!
-//! * `phoenix`, `protocol`, `machine`, `keeper`, `chat`, `sealed`, `fragment` — re-exported from the `ep2p-core` crate (`core/`):
-//!   the wire protocol and the visitor's state machine, plain Rust shared
-//!   with the native tools so they need not build Leptos.
+//! * `phoenix`, `protocol`, `client`, `machine`, `keeper`, `chat`, `sealed`,
+//!   `fragment` — re-exported from the `ep2p-core` crate (`core/`): the
+//!   wire protocol and the client's state machines (visitor, keeper), plain
+//!   Rust shared with the native tools so they need not build Leptos.
 //! * `app` — the Leptos shell, routes and components.
 //! * `chat_panel` — the chat beside a page: its messages, the box to say
 //!   something, the nickname (messages come and go through the machine).
