@@ -1,10 +1,9 @@
 //! Phoenix Channels' wire format, as any Phoenix client or server speaks
 //! it, knowing nothing of this app: refs, the serializer a socket
 //! negotiates (V1 objects, V2 arrays), frames read and written, replies and
-//! the reserved control events. `docs/protocol.md` describes the frames;
-//! [`protocol`](crate::protocol) is what this app sends in them. Every
-//! frame is read and written through serde: nothing here splices JSON text
-//! by hand.
+//! the reserved control events, as `docs/protocol.md` describes them.
+//! Every frame is read and written through serde: nothing here splices
+//! JSON text by hand.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

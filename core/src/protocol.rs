@@ -1,7 +1,8 @@
-//! This app's protocol over Phoenix Channels' framing ([`phoenix`]): page
-//! hashes, the topics a socket joins, this app's events and their
-//! payloads, and where the relay's socket is mounted. No I/O and no cfg
-//! gates; payloads are read and written through serde.
+//! This app's protocol over Phoenix Channels' framing
+//! ([`phoenix`](crate::phoenix)): page hashes, the topics a socket joins,
+//! this app's events and their payloads, and where the relay's socket is
+//! mounted. No I/O and no cfg gates; payloads are read and written through
+//! serde.
 
 use crate::phoenix::{FrameError, Ref, TypedFrame, Vsn, PHOENIX_TOPIC};
 use serde::{Deserialize, Serialize};

@@ -1,12 +1,11 @@
 //! One client of the relay, in two roles: the visitor of a page
-//! ([`machine`](crate::machine)) and the keeper of "Your pages"
-//! ([`keeper`](crate::keeper)). Both speak Phoenix Channels V2 like the
-//! official client (string refs from a counter, join_ref = the join's ref,
-//! a heartbeat every 30 s, frames whose join_ref is stale dropped) and host
-//! pages the same way; this module is what they share, so the two roles
-//! keep only what differs. Plain Rust, no I/O: the browser glue
-//! (`socket.rs`) and the mirror feed a machine [`Event`]s and carry out the
-//! [`Command`]s it returns.
+//! (`machine`) and the keeper of "Your pages" (`keeper`). Both speak
+//! Phoenix Channels V2 like the official client (string refs from a
+//! counter, join_ref = the join's ref, a heartbeat every 30 s, frames whose
+//! join_ref is stale dropped) and host pages the same way; this module is
+//! what they share, so the two roles keep only what differs. Plain Rust, no
+//! I/O: the browser glue (`socket.rs`) and the mirror feed a machine
+//! [`Event`]s and carry out the [`Command`]s it returns.
 //!
 //! * [`connection`] — one socket's life: heartbeats, refs, reconnecting.
 //! * `channels` — the channels joined on it, read frame by frame.
