@@ -479,7 +479,28 @@ mod tests {
         }
     }
 
-    /// An app's payload, as `visitors_count` carries one.
+    #[test]
+    fn frames_over_the_limit_are_refused_unless_their_event_may_be_large() {
+        let big = "x".repeat(100);
+        let may_be_large = |event: &str| event == "page";
+        for vsn in [Vsn::V1, Vsn::V2] {
+            let control = encode(vsn, None, None, "t", "heartbeat", &serde_json::json!({ "pad": big }));
+            let page = encode(vsn, None, None, "t", "page", &serde_json::json!({ "text": big }));
+            assert_eq!(
+                Frame::decode_within(vsn, &control, 64, may_be_large).unwrap_err(),
+                FrameError::TooBig
+            );
+            assert_eq!(Frame::decode_within(vsn, &page, 64, may_be_large).unwrap().event, "page");
+            assert!(Frame::decode_within(vsn, &control, 1024, may_be_large).is_ok(), "under the limit");
+        }
+        // Too big is only about size: a malformed frame says so.
+        let broken = format!(r#"["1","1","t","heartbeat",{{"pad":"{big}"}}"#);
+        assert!(matches!(
+            Frame::decode_within(Vsn::V2, &broken, 1024, may_be_large),
+            Err(FrameError::Malformed(_))
+        ));
+    }
+
     #[derive(Serialize)]
     struct Count {
         count: usize,
