@@ -1,7 +1,7 @@
-//! A page's chat through the relay (SPEC §11): messages reach every other
-//! host and no waiting visitor, a history goes from one host to whoever
-//! asked, floods and bad messages are refused without disturbing anyone
-//! else, and nothing is kept.
+//! A page's chat through the relay (docs/product.md §11): messages reach
+//! every other host and no waiting visitor, a history goes from one host to
+//! whoever asked, floods and bad messages are refused without disturbing
+//! anyone else, and nothing is kept.
 
 use ep2p_core::chat::{self, Message};
 use ep2p_core::phoenix::Vsn;

@@ -1,6 +1,6 @@
-//! `watch:H` ("Your pages", SPEC §12): a socket follows pages' host counts
-//! and nothing else — never a host, never asked, never sent a page or a
-//! chat — within its own per-socket limit.
+//! `watch:H` ("Your pages", docs/product.md §12): a socket follows pages'
+//! host counts and nothing else — never a host, never asked, never sent a
+//! page or a chat — within its own per-socket limit.
 
 use ep2p_core::phoenix::Vsn;
 use ep2p_core::protocol::{PageHash, Topic};
