@@ -7,12 +7,12 @@
 //! I/O: the browser glue (`socket.rs`) and the mirror feed a machine
 //! [`Event`]s and carry out the [`Command`]s it returns.
 //!
-//! * [`connection`] — one socket's life: heartbeats, refs, reconnecting.
-//! * `channels` — the channels joined on it, read frame by frame.
+//! * `connection` — one socket's life: heartbeats, refs, reconnecting.
+//! * `channels` — the channels wanted on it, joined and read frame by frame.
 //! * `hosting` — what a host of a page answers: the page, the chat.
 
 pub(crate) mod channels;
-pub mod connection;
+pub(crate) mod connection;
 pub(crate) mod hosting;
 
 pub use connection::{Backoff, Connection, HEARTBEAT_EVERY};
