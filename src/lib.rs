@@ -5,9 +5,10 @@
 //!
 //! # Layout
 //!
-//! * `protocol`, `machine`, `chat`, `sealed`, `link` — re-exported from the `ep2p-core` crate (`core/`):
-//!   the wire protocol and the visitor's state machine, plain Rust shared
-//!   with the native tools so they need not build Leptos.
+//! * `phoenix`, `protocol`, `client`, `machine`, `keeper`, `chat`, `sealed`,
+//!   `fragment` — re-exported from the `ep2p-core` crate (`core/`): the
+//!   wire protocol and the client's state machines (visitor, keeper), plain
+//!   Rust shared with the native tools so they need not build Leptos.
 //! * `app` — the HTML shell and the routes.
 //! * `pages` — what each route shows: the homepage (`home`), a page
 //!   (`page_view`), the 404 (`not_found`).
@@ -51,7 +52,7 @@ pub mod markdown;
 pub mod pages;
 pub mod server_fns;
 pub mod state;
-pub use ep2p_core::{chat, keeper, link, machine, protocol, sealed};
+pub use ep2p_core::{chat, client, fragment, keeper, machine, phoenix, protocol, sealed};
 
 #[cfg(feature = "hydrate")]
 pub mod browser;

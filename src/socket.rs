@@ -4,8 +4,9 @@
 //! timers) and carries out its commands; every decision is in the machine.
 
 use crate::chat::Message;
+use crate::client::{Command, Event, Machine, Timer};
 use crate::keeper::Keeper;
-use crate::machine::{Command, Event, Machine, Timer, Visitor};
+use crate::machine::Visitor;
 use crate::protocol::PageHash;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
@@ -187,7 +188,7 @@ fn relay_url() -> String {
         _ => "ws",
     };
     let host = location.host().unwrap_or_default();
-    format!("{scheme}://{host}{}", crate::protocol::Vsn::V2.socket_path())
+    format!("{scheme}://{host}{}", crate::protocol::socket_path(crate::phoenix::Vsn::V2))
 }
 
 fn connect<M: Machine + 'static>(inner: &Rc<Inner<M>>) {

@@ -3,7 +3,8 @@
 //! Redis is Debian's `redis-server` on a free loopback port, without
 //! persistence. Every promise a single relay keeps holds across nodes.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::{have, http_get, scrape, want, Client, Host, RedisServer, ServerProcess, PATIENCE};
 use std::time::Duration;
 use tokio::process::Command;

@@ -106,7 +106,7 @@ async fn the_first_response_carries_the_text_a_host_sent_and_never_counts_as_a_h
 async fn a_silent_host_delays_the_first_response_by_the_wait_at_most_and_it_comes_without_text() {
     let server = site().await;
     let hash = PageHash::of("hosted by someone who never answers");
-    let mut silent = ep2p_testkit::Client::connect(&server, ep2p_core::protocol::Vsn::V2).await;
+    let mut silent = ep2p_testkit::Client::connect(&server, ep2p_core::phoenix::Vsn::V2).await;
     silent.join_ok(&ep2p_testkit::have(hash)).await;
     let started = std::time::Instant::now();
     let page = http_get(&server.url(&format!("/{hash}"))).await;

@@ -22,7 +22,8 @@ mod cluster;
 mod soak;
 
 use clap::{Args, Parser, Subcommand};
-use ep2p_core::protocol::{self, event, ContentRequest, PageHash, Vsn};
+use ep2p_core::phoenix::{self, Vsn};
+use ep2p_core::protocol::{self, event, ContentRequest, PageHash};
 use ep2p_relay::Policy;
 use ep2p_testkit::{have, open_socket, scrape, source_ip, visit, want, Client, Host, ServerProcess, Ws};
 use std::collections::{HashMap, VecDeque};
@@ -767,7 +768,7 @@ async fn throughput(
             let join_ref = visitor.join_ref(&want(hash));
             let ask = ContentRequest { hash: Some(hash.to_string().into()) };
             let request =
-                protocol::encode(Vsn::V2, join_ref.as_ref(), None, &want(hash), event::CONTENT_REQUEST, &ask);
+                phoenix::encode(Vsn::V2, join_ref.as_ref(), None, &want(hash), event::CONTENT_REQUEST, &ask);
             askers.push(Asker { ws: visitor.ws, request });
         }
     }
@@ -796,10 +797,10 @@ async fn hello(ws: &mut Ws, text: String) -> Result<()> {
 }
 
 /// The `content` frame a host sends for `text` on its `have:H` channel.
-fn content_frame(text: &str, join_ref: Option<&protocol::Ref>) -> String {
+fn content_frame(text: &str, join_ref: Option<&phoenix::Ref>) -> String {
     let hash = PageHash::of(text);
     let answer = protocol::Content { content: text.into(), hash: Some(hash.to_string()) };
-    protocol::encode(Vsn::V2, join_ref, None, &have(hash), event::CONTENT, &answer)
+    phoenix::encode(Vsn::V2, join_ref, None, &have(hash), event::CONTENT, &answer)
 }
 
 /// A throughput host: sends `answer` for every frame `asks` says is a request.
@@ -902,7 +903,7 @@ mod tests {
     fn the_head_check_sees_content_pushes_and_nothing_else() {
         let hash = PageHash::of("x");
         let literal = serde_json::value::to_raw_value("x").unwrap();
-        let push = protocol::encode(
+        let push = phoenix::encode(
             Vsn::V2,
             None,
             None,
@@ -912,11 +913,11 @@ mod tests {
         );
         assert!(is_content(&push));
         let ask =
-            protocol::encode(Vsn::V2, None, None, &have(hash), event::CONTENT_REQUEST, &protocol::Empty {});
+            phoenix::encode(Vsn::V2, None, None, &have(hash), event::CONTENT_REQUEST, &phoenix::Empty {});
         assert!(!is_content(&ask));
         assert!(is_request(&ask));
         assert!(!is_request(&push));
-        let count = protocol::encode(
+        let count = phoenix::encode(
             Vsn::V2,
             None,
             None,

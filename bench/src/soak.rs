@@ -5,7 +5,8 @@
 //! left. Loopback only, bounded in time and in count.
 
 use crate::{join_host, page_text, Result, Server};
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::{self, PageHash};
 use ep2p_testkit::{have, open_socket, source_ip, visit, want, Client, Host};
 use futures_util::SinkExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -330,7 +331,8 @@ impl Attack {
                     let junk = format!(r#"[null,"1","phoenix","heartbeat",{{"x":"{}"#, "y".repeat(1 << 20));
                     c.try_send(junk).await.ok()?;
                     c.closed_within(Duration::from_secs(5)).await;
-                    let mut raw = open_socket(addr, Some(from), &Vsn::V2.socket_path()).await.ok()?;
+                    let mut raw =
+                        open_socket(addr, Some(from), &protocol::socket_path(Vsn::V2)).await.ok()?;
                     raw.send(Message::Text("not json".into())).await.ok()?;
                 }
             }

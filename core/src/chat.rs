@@ -1,4 +1,4 @@
-//! A page's chat (SPEC §11): messages held only by the page's hosts, merged
+//! A page's chat (docs/product.md §11): messages held only by the page's hosts, merged
 //! into one set that every host orders the same way. The relay checks each
 //! message with [`Message`]'s parser and keeps none; browsers and mirrors
 //! keep a [`Chat`].

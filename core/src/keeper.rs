@@ -1,14 +1,17 @@
-//! One socket for the pages a browser lists under "Your pages" (SPEC §12):
-//! it watches each listed page's host count on `watch:H` — never hosting,
-//! never asking — and hosts the pages this browser keeps a copy of on
-//! `have:H`, answering requests and chat history asks like any host. Plain
-//! Rust like the visitor's [`machine`](crate::machine), and driven by the
-//! same glue: events in, commands out.
+//! One socket for the pages a browser lists under "Your pages"
+//! (docs/product.md §12): it watches each listed page's host count on
+//! `watch:H` — never hosting, never asking — and hosts the pages this
+//! browser keeps a copy of on `have:H`, answering requests and chat history
+//! asks like any host. The socket, its channels and hosting are the
+//! [`client`](crate::client) core the visitor shares; what is the keeper's
+//! own is here: which pages are followed on which topic, and their counts.
 
-use crate::chat::{self, Chat, History};
-use crate::machine::{send, Command, Event, Link, Machine, Timer};
-use crate::protocol::{self, event, Content, Empty, Frame, PageHash, Ref, Status, Topic, VisitorsCount, Vsn};
-use std::collections::{BTreeMap, HashMap};
+use crate::chat::Chat;
+use crate::client::channels::{Channels, Heard};
+use crate::client::hosting::{self, Host};
+use crate::client::{Command, Event, Machine};
+use crate::protocol::{PageHash, Topic};
+use std::collections::BTreeMap;
 
 /// A page kept in this browser: its text (as hosts hold it) and the chat
 /// heard while hosting it.
@@ -18,21 +21,6 @@ struct Kept {
     chat: Chat,
 }
 
-/// A channel's state on the current connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Join {
-    Joining(Ref),
-    Joined(Ref),
-}
-
-impl Join {
-    fn join_ref(&self) -> &Ref {
-        match self {
-            Join::Joining(r) | Join::Joined(r) => r,
-        }
-    }
-}
-
 /// The listed pages' counts and the kept pages' hosting, on one socket.
 #[derive(Debug)]
 pub struct Keeper {
@@ -40,8 +28,8 @@ pub struct Keeper {
     counts: BTreeMap<PageHash, Option<usize>>,
     /// Listed pages whose copy this browser keeps and hosts.
     kept: BTreeMap<PageHash, Kept>,
-    channels: HashMap<Topic, Join>,
-    link: Link,
+    /// The socket and every listed page's topic on it.
+    channels: Channels,
     now_ms: u64,
     /// Grows whenever a count changes.
     version: u64,
@@ -53,8 +41,7 @@ impl Keeper {
         let keeper = Self {
             counts: BTreeMap::new(),
             kept: BTreeMap::new(),
-            channels: HashMap::new(),
-            link: Link::new(seed),
+            channels: Channels::new(seed),
             now_ms: 0,
             version: 0,
         };
@@ -73,10 +60,7 @@ impl Keeper {
 
     /// Pages hosted from this browser's copies right now (joined).
     pub fn hosting(&self) -> usize {
-        self.channels
-            .iter()
-            .filter(|(t, j)| matches!(t, Topic::Have(_)) && matches!(j, Join::Joined(_)))
-            .count()
+        self.channels.joined().filter(|topic| matches!(topic, Topic::Have(_))).count()
     }
 
     /// The topic a listed page is followed on: its hosts' if kept, else a watch.
@@ -113,56 +97,12 @@ impl Keeper {
         self.counts = counts;
         let after: Vec<Topic> = self.counts.keys().map(|h| self.topic(*h)).collect();
         for topic in before.iter().filter(|t| !after.contains(t)) {
-            self.leave(*topic, &mut out);
+            self.channels.leave(*topic, &mut out);
         }
-        if self.link.is_open() {
-            let missing: Vec<Topic> = after.into_iter().filter(|t| !self.channels.contains_key(t)).collect();
-            for topic in missing {
-                self.join(topic, &mut out);
-            }
+        for topic in after {
+            self.channels.want(topic, &mut out);
         }
         out
-    }
-
-    fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
-        let join_ref = self.link.make_ref();
-        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
-        self.channels.insert(topic, Join::Joining(join_ref));
-    }
-
-    fn leave(&mut self, topic: Topic, out: &mut Vec<Command>) {
-        if let Some(join) = self.channels.remove(&topic) {
-            if self.link.is_open() {
-                let msg_ref = self.link.make_ref();
-                let join_ref = join.join_ref().clone();
-                send(out, Some(&join_ref), Some(&msg_ref), topic, event::LEAVE, &Empty {});
-            }
-        }
-    }
-
-    fn opened(&mut self, out: &mut Vec<Command>) {
-        self.link.opened(out);
-        self.channels.clear();
-        let topics: Vec<Topic> = self.counts.keys().map(|h| self.topic(*h)).collect();
-        for topic in topics {
-            self.join(topic, out);
-        }
-    }
-
-    fn closed(&mut self, out: &mut Vec<Command>) {
-        if self.link.is_retrying() {
-            return;
-        }
-        self.channels.clear();
-        self.link.closed(out);
-    }
-
-    fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
-        match timer {
-            Timer::Heartbeat => self.link.heartbeat_due(out),
-            Timer::Reconnect => self.link.reconnect_due(out),
-            Timer::Retry => {}
-        }
     }
 
     fn counted(&mut self, hash: PageHash, count: usize) {
@@ -175,79 +115,28 @@ impl Keeper {
     }
 
     fn frame(&mut self, text: &str, out: &mut Vec<Command>) {
-        let Ok(frame) = Frame::decode(Vsn::V2, text) else { return };
-        if frame.topic == protocol::PHOENIX_TOPIC {
-            self.link.phoenix(&frame);
-            return;
-        }
-        let Ok(topic) = Topic::parse(&frame.topic) else { return };
-        let Some(join) = self.channels.get(&topic).cloned() else { return };
-        let current = join.join_ref().clone();
-        if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
-            return;
-        }
-        let Some(hash) = topic.page() else { return };
-        match frame.event.as_ref() {
-            event::REPLY if frame.msg_ref.as_ref() == Some(&current) && matches!(join, Join::Joining(_)) => {
-                let Some(reply) = frame.reply() else { return };
-                if reply.status != Status::Ok {
-                    // Refused (too many channels, say): not retried on this connection.
-                    return;
+        let Some(heard) = self.channels.read(text, out) else { return };
+        match heard {
+            Heard::Joined { topic, count } => {
+                if let (Some(hash), Some(count)) = (topic.page(), count) {
+                    self.counted(hash, count);
                 }
-                self.link.joined();
-                self.channels.insert(topic, Join::Joined(current.clone()));
-                if let Ok(count) = serde_json::from_str::<VisitorsCount>(reply.response.get()) {
-                    self.counted(hash, count.count);
-                }
-                if matches!(topic, Topic::Have(_)) {
-                    let msg_ref = self.link.make_ref();
-                    send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &Empty {});
+                if let Topic::Have(hash) = topic {
+                    hosting::ask_history(&mut self.channels, hash, out);
                 }
             }
-            event::VISITORS_COUNT => {
-                if let Ok(count) = frame.payload_as::<VisitorsCount>() {
-                    self.counted(hash, count.count);
+            Heard::Count { topic, count } => {
+                if let Some(hash) = topic.page() {
+                    self.counted(hash, count);
                 }
             }
-            event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
-                if let Some(kept) = self.kept.get(&hash) {
-                    let msg_ref = self.link.make_ref();
-                    let payload =
-                        Content { content: kept.text.as_str().into(), hash: Some(hash.to_string()) };
-                    send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
-                }
-            }
-            event::CHAT if matches!(topic, Topic::Have(_)) => {
-                let now = self.now_ms;
-                if let (Some(kept), Ok(message)) =
-                    (self.kept.get_mut(&hash), chat::read_message(frame.payload.get()))
-                {
-                    kept.chat.insert(message, now);
-                }
-            }
-            event::CHAT_HISTORY if matches!(topic, Topic::Have(_)) => {
-                let Ok(history) = frame.payload_as::<History>() else { return };
-                let now = self.now_ms;
+            Heard::Frame { topic: Topic::Have(hash), join_ref, frame } => {
                 let Some(kept) = self.kept.get_mut(&hash) else { return };
-                match history.messages {
-                    Some(messages) => {
-                        kept.chat.merge(messages, now);
-                    }
-                    None => {
-                        let answer = History { messages: Some(kept.chat.history(chat::HISTORY_BYTES)) };
-                        let msg_ref = self.link.make_ref();
-                        send(out, Some(&current), Some(&msg_ref), topic, event::CHAT_HISTORY, &answer);
-                    }
-                }
+                let mut host = Host { hash, text: &kept.text, chat: &mut kept.chat, now_ms: self.now_ms };
+                host.serve(&mut self.channels, &join_ref, &frame, out);
             }
-            event::CLOSE | event::ERROR => {
-                // The relay ended a channel still wanted: join it again.
-                self.channels.remove(&topic);
-                if self.counts.contains_key(&hash) && self.topic(hash) == topic {
-                    self.join(topic, out);
-                }
-            }
-            _ => {}
+            // A watch only hears counts.
+            Heard::Frame { .. } => {}
         }
     }
 }
@@ -260,10 +149,10 @@ impl Machine for Keeper {
     fn step(&mut self, event: Event) -> Vec<Command> {
         let mut out = Vec::new();
         match event {
-            Event::Opened => self.opened(&mut out),
-            Event::Closed => self.closed(&mut out),
+            Event::Opened => self.channels.opened(&mut out),
+            Event::Closed => self.channels.closed(&mut out),
             Event::Frame(text) => self.frame(&text, &mut out),
-            Event::Timer(timer) => self.timer(timer, &mut out),
+            Event::Timer(timer) => self.channels.timer(timer, &mut out),
             // A keeper is offered no page and says nothing.
             Event::Offered(_) | Event::Say(_) => {}
         }
@@ -274,6 +163,10 @@ impl Machine for Keeper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{self, History};
+    use crate::client::{Backoff, Timer};
+    use crate::phoenix::{Frame, Ref, Vsn};
+    use crate::protocol::event;
 
     fn sent(commands: &[Command]) -> Vec<(String, String, String)> {
         commands
@@ -288,7 +181,7 @@ mod tests {
             .collect()
     }
 
-    use crate::machine::test_frames::server as frame;
+    use crate::client::test_frames::server as frame;
 
     /// The join ref the keeper used for `topic`.
     fn join_ref_of(commands: &[Command], topic: Topic) -> String {
@@ -403,5 +296,53 @@ mod tests {
         assert_eq!(k.step(Event::Timer(Timer::Reconnect)), vec![Command::Connect]);
         let again = k.step(Event::Opened);
         assert_eq!(sent(&again).len(), 1, "the watch again");
+    }
+
+    #[test]
+    fn a_refused_join_starts_over_on_a_new_connection_like_the_visitor() {
+        let (a, b) = (PageHash::of("a"), PageHash::of("b"));
+        let (mut k, _) = Keeper::new(1);
+        k.set_pages([a], [(b, "b".to_string())]);
+        let opened = k.step(Event::Opened);
+        let (wa, hb) = (join_ref_of(&opened, Topic::Watch(a)), join_ref_of(&opened, Topic::Have(b)));
+        let refusal = r#"{"status":"error","response":{"reason":"too many channels joined"}}"#;
+        k.step(ok(&wa, Topic::Watch(a), 0));
+        let refused = k.step(frame(Some(&hb), Some(&hb), Topic::Have(b), event::REPLY, refusal));
+        assert_eq!(refused, vec![Command::Disconnect], "a kept page must come back, not be given up");
+        // The glue closes the socket and reports it: the keeper comes back
+        // with every page, the refused one too.
+        let lost = k.step(Event::Closed);
+        let Some(Command::Schedule(Timer::Reconnect, first)) = lost.last().cloned() else {
+            panic!("{lost:?}")
+        };
+        assert_eq!(k.step(Event::Timer(Timer::Reconnect)), vec![Command::Connect]);
+        let again = k.step(Event::Opened);
+        let mut joins: Vec<_> = sent(&again).into_iter().map(|(e, t, _)| format!("{e} {t}")).collect();
+        joins.sort();
+        assert_eq!(joins, vec![format!("phx_join have:{b}"), format!("phx_join watch:{a}")]);
+        // A relay that keeps refusing is asked again later each time, even
+        // though it accepted the other join.
+        let (wa, hb) = (join_ref_of(&again, Topic::Watch(a)), join_ref_of(&again, Topic::Have(b)));
+        k.step(ok(&wa, Topic::Watch(a), 0));
+        assert_eq!(
+            k.step(frame(Some(&hb), Some(&hb), Topic::Have(b), event::REPLY, refusal)),
+            vec![Command::Disconnect]
+        );
+        let lost = k.step(Event::Closed);
+        let Some(Command::Schedule(Timer::Reconnect, second)) = lost.last().cloned() else {
+            panic!("{lost:?}")
+        };
+        let backoff = Backoff::default();
+        assert!(first <= backoff.nominal(1) && second >= backoff.nominal(2) / 2, "{first:?} then {second:?}");
+        // Once every join is accepted, the back-off starts over.
+        k.step(Event::Timer(Timer::Reconnect));
+        let third = k.step(Event::Opened);
+        for topic in [Topic::Watch(a), Topic::Have(b)] {
+            let j = join_ref_of(&third, topic);
+            k.step(ok(&j, topic, 1));
+        }
+        assert_eq!(k.hosting(), 1);
+        let lost = k.step(Event::Closed);
+        assert!(matches!(lost.last(), Some(Command::Schedule(Timer::Reconnect, d)) if *d <= backoff.first));
     }
 }

@@ -1,21 +1,34 @@
 //! What every Ephemeral P2P program shares: the wire protocol, the
-//! visitor's state machine and the encrypted pages' format. No I/O, no
-//! web-sys: the server, the browser (WASM) and the native tools (mirror,
-//! load generator) all build it, and its tests run natively. One feature:
-//! `aes` adds native AES-GCM for the tools (the browser has Web Crypto).
+//! client's state machines (visitor and keeper) and the encrypted pages'
+//! format. No I/O, no web-sys: the server, the browser (WASM) and the
+//! native tools (mirror, load generator) all build it, and its tests run
+//! natively. One feature: `aes` adds native AES-GCM for the tools (the
+//! browser has Web Crypto).
 //!
-//! * [`protocol`] — page hashes, topics, Phoenix Channels frames (V1 objects
-//!   and V2 arrays) and this app's events.
-//! * [`machine`] — a visitor on one page: `step(event) -> commands`.
+//! From the bottom up (nothing points back up):
+//!
+//! * [`phoenix`] — Phoenix Channels' framing, knowing nothing of this app:
+//!   refs, serializers (V1 objects, V2 arrays), frames, replies.
+//! * [`protocol`] — this app's protocol over it: page hashes, topics,
+//!   events and their payloads, the relay's socket path.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
+//! * [`fragment`] — what a link carries after `#`: the key and the view.
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
+//! * [`client`] — what both client roles share: `step(event) -> commands`,
+//!   the socket's life, its channels, hosting a page.
+//! * [`machine`] — a visitor on one page: wants the page, checks it, hosts it.
 //! * [`keeper`] — one socket for "Your pages": watches their counts, hosts
 //!   the kept ones.
-//! * [`link`] — what a link carries after `#`: the key and the view.
+//! * `fuzzing` (tests, feature `fuzzing`) — everything read from a frame,
+//!   in one call, for the fuzzers.
 
 pub mod chat;
+pub mod client;
+pub mod fragment;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod keeper;
-pub mod link;
 pub mod machine;
+pub mod phoenix;
 pub mod protocol;
 pub mod sealed;

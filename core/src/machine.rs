@@ -3,56 +3,21 @@
 //! browser glue (`socket.rs`) feeds it [`Event`]s (socket opened, closed, a
 //! frame arrived, a timer fired) and carries out the [`Command`]s it returns.
 //!
-//! It speaks Phoenix Channels V2 like the official client: string refs from
-//! a counter, join_ref = the join's ref, a heartbeat every 30 s, frames
-//! whose join_ref is stale are dropped.
+//! The socket, its channels and hosting are the [`client`](crate::client)
+//! core the keeper shares; what is the visitor's own is here: wanting the
+//! page on `want:H` and asking for it every 2 s, checking what arrives,
+//! moving to `have:H` once it is here, and saying things in its chat.
 
-use crate::chat::{self, Chat, History, Message, MessageId};
-use crate::protocol::{
-    self, event, Content, ContentRequest, Empty, Frame, PageHash, Reason, Ref, Refs, Status, Topic, Vsn,
-};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use crate::chat::{Chat, Message, MessageId};
+use crate::client::channels::{Channels, Heard};
+use crate::client::hosting::{self, Host};
+use crate::client::{Command, Connection, Event, Machine, Timer};
+use crate::phoenix::{Frame, Reason, Ref, Status};
+use crate::protocol::{event, Content, ContentRequest, PageHash, Topic};
 use std::time::Duration;
 
 /// How often a visitor without the page asks again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
-/// How often a heartbeat is sent; a missing reply by the next one means the
-/// connection is dead.
-pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
-
-/// Reconnect delays: exponential from `first`, capped at `max`, with jitter
-/// (each delay is drawn between half and all of the nominal one), so a
-/// restarted relay is not hit by every tab at the same instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    pub first: Duration,
-    pub max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self { first: Duration::from_millis(250), max: Duration::from_secs(10) }
-    }
-}
-
-impl Backoff {
-    /// The nominal delay before reconnect attempt `attempt` (1-based).
-    pub fn nominal(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
-        self.first.saturating_mul(factor).min(self.max)
-    }
-}
-
-/// What the browser glue (and the mirror) drives: events in, commands out,
-/// with the wall clock set before each step.
-pub trait Machine {
-    /// Sets the wall clock (ms since the epoch) the next step sees.
-    fn set_now(&mut self, now_ms: u64);
-    /// Advances the machine by one event.
-    fn step(&mut self, event: Event) -> Vec<Command>;
-}
 
 impl Machine for Visitor {
     fn set_now(&mut self, now_ms: u64) {
@@ -61,193 +26,6 @@ impl Machine for Visitor {
 
     fn step(&mut self, event: Event) -> Vec<Command> {
         Visitor::step(self, event)
-    }
-}
-
-/// Timers the machine arms; arming one again replaces it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Timer {
-    /// Ask for the page again.
-    Retry,
-    /// Send a heartbeat (or give up on a connection whose last one went unanswered).
-    Heartbeat,
-    /// Open a new connection.
-    Reconnect,
-}
-
-/// What happens to the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// The WebSocket opened.
-    Opened,
-    /// The WebSocket closed or failed (or was closed by a `Disconnect`).
-    Closed,
-    /// A text frame arrived.
-    Frame(String),
-    /// A timer fired.
-    Timer(Timer),
-    /// The page's text as the server put it in the first response, not yet
-    /// checked: kept and hosted if it hashes to the page, discarded (and
-    /// the peers asked as usual) if not.
-    Offered(String),
-    /// This tab says something in the page's chat (only a host can).
-    Say(Message),
-}
-
-/// What the glue must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Open a WebSocket to the relay (`/ws/websocket?vsn=2.0.0`).
-    Connect,
-    /// Close the current WebSocket; the glue then reports `Closed`.
-    Disconnect,
-    /// Send a text frame.
-    Send(String),
-    /// Arm a timer, replacing the same one if armed.
-    Schedule(Timer, Duration),
-    /// Disarm a timer.
-    Cancel(Timer),
-}
-
-/// The connection to the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Connection {
-    Connecting,
-    Open,
-    /// Lost; reconnect attempt `attempt` is due after `delay`.
-    Retrying {
-        attempt: u32,
-        delay: Duration,
-    },
-}
-
-/// One socket's life, as every machine here lives it: the connection's
-/// state, the refs it hands out, a heartbeat every 30 s (a missing reply by
-/// the next one means the connection is dead), and reconnecting with
-/// growing, jittered delays.
-#[derive(Debug)]
-pub(crate) struct Link {
-    connection: Connection,
-    /// Ref of the heartbeat awaiting its reply.
-    heartbeat: Option<Ref>,
-    refs: Refs,
-    /// Failed connection attempts since the last successful join.
-    attempts: u32,
-    backoff: Backoff,
-    rng: SmallRng,
-}
-
-impl Link {
-    /// Connecting; `seed` drives the reconnect jitter.
-    pub(crate) fn new(seed: u64) -> Self {
-        Self {
-            connection: Connection::Connecting,
-            heartbeat: None,
-            refs: Refs::default(),
-            attempts: 0,
-            backoff: Backoff::default(),
-            rng: SmallRng::seed_from_u64(seed),
-        }
-    }
-
-    pub(crate) fn connection(&self) -> Connection {
-        self.connection
-    }
-
-    pub(crate) fn is_open(&self) -> bool {
-        self.connection == Connection::Open
-    }
-
-    pub(crate) fn is_retrying(&self) -> bool {
-        matches!(self.connection, Connection::Retrying { .. })
-    }
-
-    pub(crate) fn make_ref(&mut self) -> Ref {
-        self.refs.make_ref()
-    }
-
-    /// The socket opened: heartbeats start.
-    pub(crate) fn opened(&mut self, out: &mut Vec<Command>) {
-        self.connection = Connection::Open;
-        self.heartbeat = None;
-        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
-    }
-
-    /// The socket closed (the caller checked it was not known already):
-    /// heartbeats stop and a reconnect is scheduled, later each time.
-    pub(crate) fn closed(&mut self, out: &mut Vec<Command>) {
-        self.heartbeat = None;
-        self.attempts += 1;
-        let nominal = self.backoff.nominal(self.attempts);
-        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
-        self.connection = Connection::Retrying { attempt: self.attempts, delay };
-        out.push(Command::Cancel(Timer::Heartbeat));
-        out.push(Command::Schedule(Timer::Reconnect, delay));
-    }
-
-    /// A join was accepted: the back-off starts over.
-    pub(crate) fn joined(&mut self) {
-        self.attempts = 0;
-    }
-
-    /// The heartbeat timer: a heartbeat, or, if the last one went
-    /// unanswered, the end of a dead connection.
-    pub(crate) fn heartbeat_due(&mut self, out: &mut Vec<Command>) {
-        if !self.is_open() {
-            return;
-        }
-        if self.heartbeat.is_some() {
-            out.push(Command::Disconnect);
-            return;
-        }
-        let msg_ref = self.make_ref();
-        send(out, None, Some(&msg_ref), Topic::Phoenix, event::HEARTBEAT, &Empty {});
-        self.heartbeat = Some(msg_ref);
-        out.push(Command::Schedule(Timer::Heartbeat, HEARTBEAT_EVERY));
-    }
-
-    /// The reconnect timer: connect again.
-    pub(crate) fn reconnect_due(&mut self, out: &mut Vec<Command>) {
-        if self.is_retrying() {
-            self.connection = Connection::Connecting;
-            out.push(Command::Connect);
-        }
-    }
-
-    /// A frame on the `phoenix` topic: the heartbeat's reply, perhaps.
-    pub(crate) fn phoenix(&mut self, frame: &Frame<'_>) {
-        if frame.event == event::REPLY && frame.msg_ref.is_some() && frame.msg_ref == self.heartbeat {
-            self.heartbeat = None;
-        }
-    }
-}
-
-/// Queues one V2 frame to send.
-pub(crate) fn send(
-    out: &mut Vec<Command>,
-    join_ref: Option<&Ref>,
-    msg_ref: Option<&Ref>,
-    topic: Topic,
-    event: &str,
-    payload: &impl Serialize,
-) {
-    out.push(Command::Send(protocol::encode(Vsn::V2, join_ref, msg_ref, &topic.to_string(), event, payload)));
-}
-
-/// A channel's state on the current connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Channel {
-    Left,
-    Joining(Ref),
-    Joined(Ref),
-}
-
-impl Channel {
-    fn join_ref(&self) -> Option<&Ref> {
-        match self {
-            Self::Left => None,
-            Self::Joining(r) | Self::Joined(r) => Some(r),
-        }
     }
 }
 
@@ -312,9 +90,9 @@ pub struct Visitor {
     hash: PageHash,
     /// The page's text, once this tab has it (created here, or received and verified).
     content: Option<String>,
-    link: Link,
-    want: Channel,
-    have: Channel,
+    /// The socket and the one channel wanted on it: `want:H`, or `have:H`
+    /// once the page is here.
+    channels: Channels,
     /// The last host count the relay sent.
     hosts: Option<usize>,
     /// Content frames that did not match the hash and were discarded.
@@ -335,12 +113,14 @@ impl Visitor {
     /// `seed` drives the reconnect jitter.
     pub fn new(hash: PageHash, content: Option<String>, seed: u64) -> (Self, Vec<Command>) {
         let content = content.filter(|text| hash.matches(text));
+        let mut channels = Channels::new(seed);
+        let topic = if content.is_some() { Topic::Have(hash) } else { Topic::Want(hash) };
+        // Not open yet: nothing is sent, the topic is joined once it opens.
+        channels.want(topic, &mut Vec::new());
         let visitor = Self {
             hash,
             content,
-            link: Link::new(seed),
-            want: Channel::Left,
-            have: Channel::Left,
+            channels,
             hosts: None,
             rejected: 0,
             chat: Chat::default(),
@@ -361,7 +141,7 @@ impl Visitor {
     }
 
     pub fn connection(&self) -> Connection {
-        self.link.connection()
+        self.channels.connection()
     }
 
     pub fn rejected(&self) -> u32 {
@@ -392,11 +172,11 @@ impl Visitor {
     }
 
     pub fn phase(&self) -> Phase {
-        match (self.link.connection(), &self.content) {
+        match (self.channels.connection(), &self.content) {
             (Connection::Retrying { .. }, _) => Phase::Reconnecting,
-            (_, Some(_)) if matches!(self.have, Channel::Joined(_)) => Phase::Hosting,
+            (_, Some(_)) if self.channels.is_joined(Topic::Have(self.hash)) => Phase::Hosting,
             (Connection::Open, None) if self.hosts == Some(0) => Phase::NobodyHosting,
-            (Connection::Open, None) if matches!(self.want, Channel::Joined(_)) => Phase::Waiting,
+            (Connection::Open, None) if self.channels.is_joined(Topic::Want(self.hash)) => Phase::Waiting,
             _ => Phase::Connecting,
         }
     }
@@ -421,10 +201,15 @@ impl Visitor {
     pub fn step(&mut self, event: Event) -> Vec<Command> {
         let mut out = Vec::new();
         match event {
-            Event::Opened => self.opened(&mut out),
+            Event::Opened => self.channels.opened(&mut out),
             Event::Closed => self.closed(&mut out),
             Event::Frame(text) => self.frame(&text, &mut out),
-            Event::Timer(timer) => self.timer(timer, &mut out),
+            Event::Timer(Timer::Retry) => {
+                if self.content.is_none() && self.channels.is_open() {
+                    self.request(&mut out);
+                }
+            }
+            Event::Timer(timer) => self.channels.timer(timer, &mut out),
             Event::Offered(text) => self.received(text, &mut out),
             Event::Say(message) => self.say(message, &mut out),
         }
@@ -437,16 +222,16 @@ impl Visitor {
         if self.not_sent.take().is_some() {
             self.chat_version += 1;
         }
-        let Channel::Joined(join_ref) = self.have.clone() else {
+        let have = Topic::Have(self.hash);
+        if !self.channels.is_joined(have) {
             self.refused(message, "only hosts of the page can chat: wait until this tab has the page");
             return;
-        };
+        }
         if let Err(error) = message.check_date(self.now_ms) {
             self.refused(message, &error.to_string());
             return;
         }
-        let msg_ref = self.make_ref();
-        send(out, Some(&join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT, &message);
+        let Some(msg_ref) = self.channels.push(have, event::CHAT, &message, out) else { return };
         self.unconfirmed.push((msg_ref, message.id()));
         if self.chat.insert(message, self.now_ms) {
             self.chat_version += 1;
@@ -456,45 +241,6 @@ impl Visitor {
     fn refused(&mut self, message: Message, reason: &str) {
         self.not_sent = Some(NotSent { message, reason: reason.to_owned() });
         self.chat_version += 1;
-    }
-
-    /// Asks the other hosts for the chat so far (merged when it comes).
-    fn ask_history(&mut self, join_ref: &Ref, out: &mut Vec<Command>) {
-        let msg_ref = self.make_ref();
-        send(out, Some(join_ref), Some(&msg_ref), Topic::Have(self.hash), event::CHAT_HISTORY, &Empty {});
-    }
-
-    /// `chat_history` on `have:H`: the relay passes an answer (merged), or
-    /// asks this host for its messages (answered).
-    fn history(&mut self, current: &Ref, frame: &Frame<'_>, out: &mut Vec<Command>) {
-        let Ok(history) = frame.payload_as::<History>() else { return };
-        match history.messages {
-            Some(messages) => {
-                if self.chat.merge(messages, self.now_ms) > 0 {
-                    self.chat_version += 1;
-                }
-            }
-            None => {
-                let msg_ref = self.make_ref();
-                let answer = History { messages: Some(self.chat.history(chat::HISTORY_BYTES)) };
-                send(
-                    out,
-                    Some(current),
-                    Some(&msg_ref),
-                    Topic::Have(self.hash),
-                    event::CHAT_HISTORY,
-                    &answer,
-                );
-            }
-        }
-    }
-
-    /// A message from another host, checked before it is kept.
-    fn chat_message(&mut self, frame: &Frame<'_>) {
-        let Ok(message) = chat::read_message(frame.payload.get()) else { return };
-        if self.chat.insert(message, self.now_ms) {
-            self.chat_version += 1;
-        }
     }
 
     /// The relay refused a message this tab said: it is taken back out.
@@ -526,147 +272,60 @@ impl Visitor {
         }
         self.content = Some(text);
         // Not yet connected: the next `Opened` joins `have:H` directly.
-        if self.link.is_open() {
-            self.leave_want(out);
-            self.join(Topic::Have(self.hash), out);
+        self.channels.leave(Topic::Want(self.hash), out);
+        if self.channels.is_open() {
+            out.push(Command::Cancel(Timer::Retry));
         }
-    }
-
-    fn make_ref(&mut self) -> Ref {
-        self.link.make_ref()
-    }
-
-    fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
-        let join_ref = self.make_ref();
-        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
-        let channel = Channel::Joining(join_ref);
-        match topic {
-            Topic::Have(_) => self.have = channel,
-            _ => self.want = channel,
-        }
-    }
-
-    fn leave_want(&mut self, out: &mut Vec<Command>) {
-        if let Some(join_ref) = self.want.join_ref().cloned() {
-            let msg_ref = self.make_ref();
-            send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::LEAVE, &Empty {});
-        }
-        self.want = Channel::Left;
-        out.push(Command::Cancel(Timer::Retry));
+        self.channels.want(Topic::Have(self.hash), out);
     }
 
     fn request(&mut self, out: &mut Vec<Command>) {
-        let Channel::Joined(join_ref) = self.want.clone() else {
-            return;
-        };
-        let msg_ref = self.make_ref();
         let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
-        send(out, Some(&join_ref), Some(&msg_ref), Topic::Want(self.hash), event::CONTENT_REQUEST, &payload);
-        out.push(Command::Schedule(Timer::Retry, RETRY_EVERY));
-    }
-
-    fn opened(&mut self, out: &mut Vec<Command>) {
-        self.link.opened(out);
-        // A new connection is fresh server state: join again.
-        let topic = match self.content {
-            Some(_) => Topic::Have(self.hash),
-            None => Topic::Want(self.hash),
-        };
-        self.join(topic, out);
+        if self.channels.push(Topic::Want(self.hash), event::CONTENT_REQUEST, &payload, out).is_some() {
+            out.push(Command::Schedule(Timer::Retry, RETRY_EVERY));
+        }
     }
 
     fn closed(&mut self, out: &mut Vec<Command>) {
-        if self.link.is_retrying() {
+        if self.channels.is_retrying() {
             return;
         }
-        self.want = Channel::Left;
-        self.have = Channel::Left;
         // Replies to this connection's pushes will never come.
         self.unconfirmed.clear();
         out.push(Command::Cancel(Timer::Retry));
-        self.link.closed(out);
-    }
-
-    fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
-        match timer {
-            Timer::Retry => {
-                if self.content.is_none() && self.link.is_open() {
-                    self.request(out);
-                }
-            }
-            Timer::Heartbeat => self.link.heartbeat_due(out),
-            Timer::Reconnect => self.link.reconnect_due(out),
-        }
+        self.channels.closed(out);
     }
 
     fn frame(&mut self, text: &str, out: &mut Vec<Command>) {
-        // The relay is not trusted either: anything unreadable is ignored.
-        let Ok(frame) = Frame::decode(Vsn::V2, text) else {
-            return;
-        };
-        if frame.topic == protocol::PHOENIX_TOPIC {
-            self.link.phoenix(&frame);
-            return;
-        }
-        let Ok(topic) = Topic::parse(&frame.topic) else {
-            return;
-        };
-        if topic.page() != Some(self.hash) {
-            return;
-        }
-        let channel = match topic {
-            Topic::Have(_) => &self.have,
-            Topic::Want(_) => &self.want,
-            // A visitor watches nothing.
-            Topic::Phoenix | Topic::Watch(_) => return,
-        };
-        let Some(current) = channel.join_ref().cloned() else {
-            return;
-        };
-        // Frames for an older join of this topic are dropped, as the JS client does.
-        if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
-            return;
-        }
-        match frame.event.as_ref() {
-            event::REPLY
-                if frame.msg_ref.as_ref().is_some_and(|r| self.unconfirmed.iter().any(|(u, _)| u == r)) =>
-            {
-                let msg_ref = frame.msg_ref.clone().expect("checked");
-                self.chat_reply(&msg_ref, &frame);
-            }
-            event::REPLY => self.reply(topic, &current, &frame, out),
-            event::CHAT if matches!(topic, Topic::Have(_)) => self.chat_message(&frame),
-            event::CHAT_HISTORY if matches!(topic, Topic::Have(_)) => self.history(&current, &frame, out),
-            event::VISITORS_COUNT => {
-                if let Ok(count) = frame.payload_as::<protocol::VisitorsCount>() {
-                    self.hosts_counted(count.count, out);
+        let Some(heard) = self.channels.read(text, out) else { return };
+        match heard {
+            Heard::Joined { topic, count } => {
+                if count.is_some() {
+                    self.hosts = count;
+                }
+                match topic {
+                    Topic::Have(_) => hosting::ask_history(&mut self.channels, self.hash, out),
+                    _ => self.request(out),
                 }
             }
-            event::CONTENT if matches!(topic, Topic::Want(_)) => {
-                if self.content.is_some() {
-                    return;
+            Heard::Count { count, .. } => self.hosts_counted(count, out),
+            Heard::Frame { frame, .. } if frame.event == event::REPLY => {
+                if let Some(msg_ref) = frame.msg_ref.clone() {
+                    self.chat_reply(&msg_ref, &frame);
                 }
-                let Ok(content) = frame.payload_as::<Content>() else {
-                    return;
-                };
+            }
+            Heard::Frame { topic: Topic::Have(hash), join_ref, frame } => {
+                let Some(text) = self.content.as_deref() else { return };
+                let mut host = Host { hash, text, chat: &mut self.chat, now_ms: self.now_ms };
+                if host.serve(&mut self.channels, &join_ref, &frame, out) {
+                    self.chat_version += 1;
+                }
+            }
+            Heard::Frame { topic: Topic::Want(_), frame, .. } if frame.event == event::CONTENT => {
+                let Ok(content) = frame.payload_as::<Content>() else { return };
                 self.received(content.content.into_owned(), out);
             }
-            event::CONTENT_REQUEST if matches!(topic, Topic::Have(_)) => {
-                if let Some(text) = &self.content {
-                    let msg_ref = self.link.make_ref();
-                    let payload = Content { content: text.into(), hash: Some(self.hash.to_string()) };
-                    send(out, Some(&current), Some(&msg_ref), topic, event::CONTENT, &payload);
-                }
-            }
-            event::CLOSE | event::ERROR => {
-                // The relay ended a channel we still want: join it again.
-                match topic {
-                    Topic::Have(_) if self.content.is_some() => self.join(topic, out),
-                    Topic::Want(_) if self.content.is_none() => self.join(topic, out),
-                    _ => {}
-                }
-            }
-            _ => {}
+            Heard::Frame { .. } => {}
         }
     }
 
@@ -679,70 +338,14 @@ impl Visitor {
             self.request(out);
         }
     }
-
-    fn reply(&mut self, topic: Topic, current: &Ref, frame: &Frame<'_>, out: &mut Vec<Command>) {
-        let Some(reply) = frame.reply() else { return };
-        let is_join_reply = frame.msg_ref.as_ref() == Some(current);
-        let joining = match topic {
-            Topic::Have(_) => matches!(self.have, Channel::Joining(_)),
-            _ => matches!(self.want, Channel::Joining(_)),
-        };
-        if !(is_join_reply && joining) {
-            return;
-        }
-        if reply.status != Status::Ok {
-            // Refused (e.g. too many channels): start over on a new connection.
-            out.push(Command::Disconnect);
-            return;
-        }
-        self.link.joined();
-        // The join reply carries the page's host count.
-        if let Ok(count) = serde_json::from_str::<protocol::VisitorsCount>(reply.response.get()) {
-            self.hosts = Some(count.count);
-        }
-        match topic {
-            Topic::Have(_) => {
-                self.have = Channel::Joined(current.clone());
-                // Whatever was said before this tab hosted the page (or while
-                // it was offline) comes from one other host.
-                self.ask_history(current, out);
-            }
-            _ => {
-                self.want = Channel::Joined(current.clone());
-                self.request(out);
-            }
-        }
-    }
-}
-
-/// Frames as the relay sends them, for the machines' tests.
-#[cfg(test)]
-pub(crate) mod test_frames {
-    use super::*;
-
-    /// A frame from the relay; `payload` is the JSON object's text.
-    pub(crate) fn server(
-        join_ref: Option<&str>,
-        msg_ref: Option<&str>,
-        topic: Topic,
-        event: &str,
-        payload: &str,
-    ) -> Event {
-        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
-        Event::Frame(protocol::encode(
-            Vsn::V2,
-            join_ref.map(Ref::from).as_ref(),
-            msg_ref.map(Ref::from).as_ref(),
-            &topic.to_string(),
-            event,
-            payload,
-        ))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{self, History};
+    use crate::client::{Backoff, HEARTBEAT_EVERY};
+    use crate::phoenix::Vsn;
 
     const TEXT: &str = "a page 😀";
 
@@ -783,7 +386,7 @@ mod tests {
         sent(commands).into_iter().map(|s| format!("{} {}", s.event, s.topic)).collect()
     }
 
-    use super::test_frames::server;
+    use crate::client::test_frames::server;
 
     fn ok(join_ref: &str, msg_ref: &str, topic: Topic) -> Event {
         server(Some(join_ref), Some(msg_ref), topic, event::REPLY, r#"{"status":"ok","response":{}}"#)

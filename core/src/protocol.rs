@@ -1,39 +1,34 @@
-//! The wire protocol, shared by the server, the browser and the native tools:
-//! page hashes, topics, Phoenix Channels frames (V1 objects and V2 arrays, as
-//! `docs/protocol.md` describes them) and this app's events. No I/O and no
-//! cfg gates. Every frame is read and written through serde: nothing here
-//! splices JSON text by hand.
+//! This app's protocol over Phoenix Channels' framing
+//! ([`phoenix`](crate::phoenix)): page hashes, the topics a socket joins,
+//! this app's events and their payloads, and where the relay's socket is
+//! mounted. No I/O and no cfg gates; payloads are read and written through
+//! serde.
 
+use crate::phoenix::{FrameError, Ref, TypedFrame, Vsn, PHOENIX_TOPIC};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::str::FromStr;
 
-/// The topic of socket-level frames (heartbeats).
-pub const PHOENIX_TOPIC: &str = "phoenix";
-
 /// Where the relay's socket is mounted: the JS client is created as
-/// `new Socket("/ws")` and appends [`TRANSPORT`] itself.
+/// `new Socket("/ws")` and appends [`TRANSPORT`](crate::phoenix::TRANSPORT) itself.
 pub const SOCKET_MOUNT: &str = "/ws";
 
-/// The WebSocket transport's path under a socket's mount (Phoenix's).
-pub const TRANSPORT: &str = "/websocket";
-
-/// The relay's WebSocket endpoint: [`SOCKET_MOUNT`] + [`TRANSPORT`].
+/// The relay's WebSocket endpoint: [`SOCKET_MOUNT`] + [`TRANSPORT`](crate::phoenix::TRANSPORT).
 pub const SOCKET_PATH: &str = "/ws/websocket";
 
-/// Phoenix's reserved event names.
+/// The path and query a client opens to speak `vsn` to the relay:
+/// `/ws/websocket?vsn=2.0.0`.
+pub fn socket_path(vsn: Vsn) -> String {
+    vsn.socket_path_under(SOCKET_MOUNT)
+}
+
+/// The events this app's channels carry: Phoenix's reserved ones (one
+/// namespace to match a frame's event against) and this app's own.
 pub mod event {
-    pub const JOIN: &str = "phx_join";
-    pub const LEAVE: &str = "phx_leave";
-    pub const REPLY: &str = "phx_reply";
-    pub const CLOSE: &str = "phx_close";
-    pub const ERROR: &str = "phx_error";
-    pub const HEARTBEAT: &str = "heartbeat";
+    pub use crate::phoenix::event::*;
     /// Visitor → relay on `want:H`; relay → one host on `have:H`.
     pub const CONTENT_REQUEST: &str = "content_request";
     /// Host → relay on `have:H`; relay → visitors on `want:H`.
@@ -54,21 +49,14 @@ pub mod event {
     }
 }
 
-/// Why the protocol refused something. The `Display` text is what a client
-/// reads in an error reply's `reason` or a close frame's reason.
+/// Why this app's protocol refused a frame that Phoenix's framing accepted.
+/// The `Display` text is what a client reads in an error reply's `reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
-    #[error("malformed frame: {0}")]
-    Malformed(String),
-    /// A frame over the size allowed for its event (only `content` may be large).
-    #[error("frame too big")]
-    TooBig,
     #[error("unmatched topic")]
     UnmatchedTopic,
     #[error("invalid hash: expected 64 lowercase hex digits")]
     InvalidHash,
-    #[error("unsupported serializer version")]
-    UnsupportedVsn,
 }
 
 /// A page's address: the SHA-256 of its text's UTF-8 bytes. Written as 64
@@ -149,8 +137,9 @@ impl<'de> Deserialize<'de> for PageHash {
     }
 }
 
-/// The topics a socket may join.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The topics a socket may join (ordered so a client's joins go out in a
+/// stable order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Topic {
     /// Socket-level frames (heartbeats); never joined.
     Phoenix,
@@ -202,273 +191,6 @@ impl fmt::Display for Topic {
     }
 }
 
-/// A client-chosen reference (`ref` or `join_ref`), echoed back verbatim with
-/// its JSON type kept: the JS client compares refs with `===`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Ref {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-/// Read straight from the token (serde's `untagged` would first buffer the
-/// whole value, whatever its size, to try each variant).
-impl<'de> Deserialize<'de> for Ref {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct RefVisitor;
-
-        impl serde::de::Visitor<'_> for RefVisitor {
-            type Value = Ref;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or a number")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Ref, E> {
-                Ok(Ref::Text(text.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Ref, E> {
-                Ok(Ref::Text(text))
-            }
-
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Ref, E> {
-                Ok(Ref::Number(n.into()))
-            }
-
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Ref, E> {
-                Ok(Ref::Number(n.into()))
-            }
-
-            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Ref, E> {
-                serde_json::Number::from_f64(n)
-                    .map(Ref::Number)
-                    .ok_or_else(|| E::custom("not a finite number"))
-            }
-        }
-
-        d.deserialize_any(RefVisitor)
-    }
-}
-
-impl From<&str> for Ref {
-    fn from(text: &str) -> Self {
-        Self::Text(text.to_owned())
-    }
-}
-
-impl From<u64> for Ref {
-    /// Refs our own clients make: strings of an increasing counter, as the
-    /// JS client does.
-    fn from(counter: u64) -> Self {
-        Self::Text(counter.to_string())
-    }
-}
-
-/// The refs one client hands out: "1", "2", "3"… (the JS client's counter).
-#[derive(Debug, Default)]
-pub struct Refs(u64);
-
-impl Refs {
-    /// The next unused ref.
-    pub fn make_ref(&mut self) -> Ref {
-        self.0 += 1;
-        Ref::from(self.0)
-    }
-}
-
-/// The serializer a socket negotiated with the `vsn` query parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Vsn {
-    /// `{"topic","event","payload","ref"}` objects (no `vsn`, or `1.0.x`).
-    V1,
-    /// `[join_ref, ref, topic, event, payload]` arrays (`2.0.x`).
-    V2,
-}
-
-impl Vsn {
-    /// Phoenix's negotiation: absent or `1.0.x` → V1, `2.0.x` → V2, anything
-    /// else is refused before the upgrade.
-    pub fn negotiate(vsn: Option<&str>) -> Result<Self, ProtocolError> {
-        let Some(vsn) = vsn else { return Ok(Self::V1) };
-        let mut parts = vsn.split('.');
-        let (major, minor, patch) = (parts.next(), parts.next(), parts.next());
-        let is_number =
-            |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        if parts.next().is_some() || !is_number(patch) {
-            return Err(ProtocolError::UnsupportedVsn);
-        }
-        match (major, minor) {
-            (Some("1"), Some("0")) => Ok(Self::V1),
-            (Some("2"), Some("0")) => Ok(Self::V2),
-            _ => Err(ProtocolError::UnsupportedVsn),
-        }
-    }
-
-    /// The query parameter a client sends to select this serializer.
-    pub fn query(self) -> &'static str {
-        match self {
-            Self::V1 => "vsn=1.0.0",
-            Self::V2 => "vsn=2.0.0",
-        }
-    }
-
-    /// The path and query a client opens to speak this serializer:
-    /// `/ws/websocket?vsn=2.0.0`.
-    pub fn socket_path(self) -> String {
-        self.socket_path_under(SOCKET_MOUNT)
-    }
-
-    /// The same under another mount (a relay behind a proxy's path prefix).
-    pub fn socket_path_under(self, mount: &str) -> String {
-        format!("{}{TRANSPORT}?{}", mount.trim_end_matches('/'), self.query())
-    }
-}
-
-/// One decoded text frame. The payload stays raw JSON until the event that
-/// owns it is known, so page text is unescaped once, by whoever needs it.
-#[derive(Debug)]
-pub struct Frame<'a> {
-    pub join_ref: Option<Ref>,
-    pub msg_ref: Option<Ref>,
-    /// Borrowed from the frame unless it holds escapes.
-    pub topic: Cow<'a, str>,
-    pub event: Cow<'a, str>,
-    pub payload: &'a RawValue,
-}
-
-/// The V1 object as clients send it: every key but `join_ref` is required.
-#[derive(Deserialize)]
-struct V1Frame<'a> {
-    #[serde(borrow)]
-    topic: Cow<'a, str>,
-    #[serde(borrow)]
-    event: Cow<'a, str>,
-    #[serde(borrow)]
-    payload: &'a RawValue,
-    #[serde(rename = "ref", deserialize_with = "required_nullable")]
-    msg_ref: Option<Ref>,
-    #[serde(default)]
-    join_ref: Option<Ref>,
-}
-
-/// A JSON string, borrowed from the frame when it has no escapes (serde's
-/// own `Cow<str>` always copies).
-#[derive(Deserialize)]
-struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// A key that must be present but may be `null` (serde treats a missing
-/// `Option` as `None` otherwise; `deserialize_with` makes it required).
-fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Ref>, D::Error> {
-    Option::<Ref>::deserialize(d)
-}
-
-impl<'a> Frame<'a> {
-    /// Decodes a text frame in the socket's serializer. Payloads must be
-    /// JSON objects; V2 items after the fifth are ignored, as Phoenix does
-    /// (skipped, never kept).
-    pub fn decode(vsn: Vsn, text: &'a str) -> Result<Self, ProtocolError> {
-        Self::decode_within(vsn, text, usize::MAX)
-    }
-
-    /// [`Frame::decode`] for a frame that may be larger than `limit` bytes
-    /// only if it is `content` or `chat_history` ([`event::may_be_large`]). A V2 frame over it is refused as soon as its
-    /// event is read, before its payload is looked at; a V1 object (whose
-    /// keys come in any order) once it is read.
-    pub fn decode_within(vsn: Vsn, text: &'a str, limit: usize) -> Result<Self, ProtocolError> {
-        let large = text.len() > limit;
-        let frame = match vsn {
-            Vsn::V2 => {
-                let (join_ref, msg_ref, topic, event, payload) = read_v2(text, large, Extras::Skip)?;
-                Frame { join_ref, msg_ref, topic, event, payload }
-            }
-            Vsn::V1 => {
-                let malformed = |e: serde_json::Error| ProtocolError::Malformed(e.to_string());
-                let v1: V1Frame<'a> = serde_json::from_str(text).map_err(malformed)?;
-                if large && !event::may_be_large(&v1.event) {
-                    return Err(ProtocolError::TooBig);
-                }
-                Frame {
-                    join_ref: v1.join_ref,
-                    msg_ref: v1.msg_ref,
-                    topic: v1.topic,
-                    event: v1.event,
-                    payload: v1.payload,
-                }
-            }
-        };
-        if !frame.payload.get().starts_with('{') {
-            return Err(ProtocolError::Malformed("payload must be a JSON object".into()));
-        }
-        Ok(frame)
-    }
-
-    /// The payload as an event's typed shape.
-    pub fn payload_as<T: Deserialize<'a>>(&self) -> Result<T, ProtocolError> {
-        serde_json::from_str(self.payload.get())
-            .map_err(|e| ProtocolError::Malformed(format!("{} payload: {e}", self.event)))
-    }
-
-    /// The payload of a `phx_reply`, or `None` for any other frame.
-    pub fn reply(&self) -> Option<Reply<&'a RawValue>> {
-        (self.event == event::REPLY).then(|| serde_json::from_str(self.payload.get()).ok()).flatten()
-    }
-}
-
-/// Whether a `phx_reply` says yes or no.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Error,
-}
-
-/// The payload of a `phx_reply`: `{"status": …, "response": {…}}`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Reply<R> {
-    pub status: Status,
-    pub response: R,
-}
-
-/// An empty payload or response: `{}`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct Empty {}
-
-/// The response of an error reply: `{"reason": …}`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Reason<'a> {
-    #[serde(borrow)]
-    pub reason: Cow<'a, str>,
-}
-
-/// The V1 object as servers send it (never with a `join_ref`, as Phoenix).
-#[derive(Serialize)]
-struct V1Out<'a, P: ?Sized> {
-    topic: &'a str,
-    event: &'a str,
-    payload: &'a P,
-    #[serde(rename = "ref")]
-    msg_ref: Option<&'a Ref>,
-}
-
-/// Encodes one text frame in the given serializer; `payload` is any value
-/// that serializes to a JSON object. V1 output never carries `join_ref`.
-pub fn encode<P: Serialize + ?Sized>(
-    vsn: Vsn,
-    join_ref: Option<&Ref>,
-    msg_ref: Option<&Ref>,
-    topic: &str,
-    event: &str,
-    payload: &P,
-) -> String {
-    let text = match vsn {
-        Vsn::V2 => serde_json::to_string(&(join_ref, msg_ref, topic, event, payload)),
-        Vsn::V1 => serde_json::to_string(&V1Out { topic, event, payload, msg_ref }),
-    };
-    // Refs, strings and the payload structs of this module cannot fail to serialize.
-    text.expect("frames always serialize")
-}
-
 /// `content_request` from a visitor. `hash`, if given, must be the topic's.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ContentRequest<'a> {
@@ -505,10 +227,10 @@ pub struct RawContent<'a> {
 
 impl<'a> RawContent<'a> {
     /// The page's text; borrowed from the frame when the literal has no escapes.
-    pub fn text(&self) -> Result<std::borrow::Cow<'a, str>, ProtocolError> {
+    pub fn text(&self) -> Result<std::borrow::Cow<'a, str>, FrameError> {
         let literal: &'a str = self.content.get();
         if !literal.starts_with('"') {
-            return Err(ProtocolError::Malformed("content must be a string".into()));
+            return Err(FrameError::Malformed("content must be a string".into()));
         }
         if !literal.contains('\\') {
             // Without escapes a JSON string literal is its text, quoted.
@@ -516,7 +238,7 @@ impl<'a> RawContent<'a> {
         }
         serde_json::from_str::<String>(literal)
             .map(std::borrow::Cow::Owned)
-            .map_err(|e| ProtocolError::Malformed(format!("content: {e}")))
+            .map_err(|e| FrameError::Malformed(format!("content: {e}")))
     }
 }
 
@@ -528,9 +250,10 @@ pub struct Relayed<'a> {
 }
 
 /// A V2 `content` frame read in one pass: most of the bytes a relay reads
-/// are hosts' answers, and [`Frame::decode`] followed by a payload parse
-/// would scan each page twice. `None` for anything else (other events,
-/// other shapes, V2 items beyond the fifth): read those with `Frame::decode`.
+/// are hosts' answers, and [`Frame::decode`](crate::phoenix::Frame::decode)
+/// followed by a payload parse would scan each page twice. `None` for
+/// anything else (other events, other shapes, V2 items beyond the fifth):
+/// read those with `Frame::decode`.
 pub struct ContentFrame<'a> {
     pub join_ref: Option<Ref>,
     pub msg_ref: Option<Ref>,
@@ -541,77 +264,8 @@ pub struct ContentFrame<'a> {
 impl<'a> ContentFrame<'a> {
     /// Declines (before reading the payload) anything whose event is not `content`.
     pub fn decode_v2(text: &'a str) -> Option<Self> {
-        let (join_ref, msg_ref, topic, event, content) = read_v2(text, true, Extras::Refuse).ok()?;
-        (event == event::CONTENT).then_some(Self { join_ref, msg_ref, topic, content })
-    }
-}
-
-/// What a V2 reader does with items after the fifth.
-#[derive(Clone, Copy)]
-enum Extras {
-    /// Skip them without keeping anything (Phoenix ignores them).
-    Skip,
-    /// Refuse the frame.
-    Refuse,
-}
-
-/// Reads a V2 array item by item: no item is kept that is not needed, and a
-/// `large` frame whose event may not be large is refused before its
-/// payload is read. `P` is how the payload is read.
-struct V2Visitor<'c, P> {
-    large: bool,
-    extras: Extras,
-    /// Set when the frame is refused for its size (serde errors carry no type).
-    too_big: &'c Cell<bool>,
-    payload: PhantomData<P>,
-}
-
-/// What [`V2Visitor`] reads: join_ref, ref, topic, event, payload.
-type V2Items<'a, P> = (Option<Ref>, Option<Ref>, Cow<'a, str>, Cow<'a, str>, P);
-
-/// Reads one V2 frame; `large`: refuse it unless its event may be large.
-fn read_v2<'a, P: Deserialize<'a>>(
-    text: &'a str,
-    large: bool,
-    extras: Extras,
-) -> Result<V2Items<'a, P>, ProtocolError> {
-    let too_big = Cell::new(false);
-    let visitor = V2Visitor { large, extras, too_big: &too_big, payload: PhantomData };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let items =
-        serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|items| de.end().map(|()| items));
-    items.map_err(
-        |e| if too_big.get() { ProtocolError::TooBig } else { ProtocolError::Malformed(e.to_string()) },
-    )
-}
-
-impl<'de, P: Deserialize<'de>> serde::de::Visitor<'de> for V2Visitor<'_, P> {
-    type Value = V2Items<'de, P>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array [join_ref, ref, topic, event, payload]")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        use serde::de::Error;
-        let missing = |n| A::Error::invalid_length(n, &"[join_ref, ref, topic, event, payload]");
-        let join_ref = seq.next_element::<Option<Ref>>()?.ok_or_else(|| missing(0))?;
-        let msg_ref = seq.next_element::<Option<Ref>>()?.ok_or_else(|| missing(1))?;
-        let Text(topic) = seq.next_element()?.ok_or_else(|| missing(2))?;
-        let Text(event) = seq.next_element()?.ok_or_else(|| missing(3))?;
-        if self.large && !event::may_be_large(&event) {
-            self.too_big.set(true);
-            return Err(A::Error::custom("frame too big"));
-        }
-        let payload = seq.next_element::<P>()?.ok_or_else(|| missing(4))?;
-        match self.extras {
-            Extras::Skip => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
-            Extras::Refuse if seq.next_element::<serde::de::IgnoredAny>()?.is_some() => {
-                return Err(A::Error::invalid_length(6, &"exactly five items"))
-            }
-            Extras::Refuse => {}
-        }
-        Ok((join_ref, msg_ref, topic, event, payload))
+        let TypedFrame { join_ref, msg_ref, topic, payload } = TypedFrame::decode_v2(text, event::CONTENT)?;
+        Some(Self { join_ref, msg_ref, topic, content: payload })
     }
 }
 
@@ -629,38 +283,10 @@ pub struct Health {
     pub hosts: usize,
 }
 
-/// Decodes `text` in both serializers and reads everything the relay and
-/// the browser would read from it; panics only if what the relay would
-/// forward is not valid JSON. The unit test below feeds it mutated frames,
-/// the cargo-fuzz target `fuzz/fuzz_targets/frame.rs` coverage-guided ones.
-#[cfg(any(test, feature = "fuzzing"))]
-pub fn read_everything(text: &str) {
-    for vsn in [Vsn::V1, Vsn::V2] {
-        let Ok(frame) = Frame::decode(vsn, text) else { continue };
-        let _ = Topic::parse(&frame.topic);
-        let _ = frame.reply();
-        let _ = frame.payload_as::<ContentRequest>().map(|request| request.names(PageHash::of("")));
-        let _ = frame.payload_as::<VisitorsCount>();
-        if let Ok(message) = crate::chat::read_message(frame.payload.get()) {
-            let _ = message.check_date(0);
-        }
-        if let Ok(crate::chat::RawHistory { messages: Some(messages) }) = frame.payload_as() {
-            let _ = crate::chat::check_history(messages, u64::MAX);
-        }
-        if let Ok(raw) = frame.payload_as::<RawContent>() {
-            if let Ok(text) = raw.text() {
-                let _ = PageHash::of(&text);
-            }
-            let forwarded =
-                encode(Vsn::V2, None, None, "want:x", event::CONTENT, &Relayed { content: raw.content });
-            assert!(serde_json::from_str::<serde_json::Value>(&forwarded).is_ok(), "{forwarded}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phoenix::{encode, Frame, Status, TRANSPORT};
 
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
@@ -712,110 +338,8 @@ mod tests {
     #[test]
     fn clients_open_the_path_the_relay_serves() {
         assert_eq!(format!("{SOCKET_MOUNT}{TRANSPORT}"), SOCKET_PATH);
-        assert_eq!(Vsn::V2.socket_path(), "/ws/websocket?vsn=2.0.0");
+        assert_eq!(socket_path(Vsn::V2), "/ws/websocket?vsn=2.0.0");
         assert_eq!(Vsn::V1.socket_path_under("/relay/"), "/relay/websocket?vsn=1.0.0");
-    }
-
-    #[test]
-    fn vsn_negotiation_follows_phoenix() {
-        assert_eq!(Vsn::negotiate(None), Ok(Vsn::V1));
-        assert_eq!(Vsn::negotiate(Some("1.0.0")), Ok(Vsn::V1));
-        assert_eq!(Vsn::negotiate(Some("2.0.0")), Ok(Vsn::V2));
-        assert_eq!(Vsn::negotiate(Some("2.0.7")), Ok(Vsn::V2));
-        for bad in ["123.1.1", "2.1.0", "2", "2.0", "x", "", "2.0.0.0", "2.0.a"] {
-            assert_eq!(Vsn::negotiate(Some(bad)), Err(ProtocolError::UnsupportedVsn), "{bad}");
-        }
-    }
-
-    #[test]
-    fn decodes_v2_arrays() {
-        let f = Frame::decode(Vsn::V2, r#"["3","4","room:lobby","new_msg",{"body":"hi"}]"#).unwrap();
-        assert_eq!(f.join_ref, Some(Ref::from("3")));
-        assert_eq!(f.msg_ref, Some(Ref::from("4")));
-        assert_eq!(f.topic, "room:lobby");
-        assert_eq!(f.event, "new_msg");
-        assert_eq!(f.payload.get(), r#"{"body":"hi"}"#);
-
-        let hb = Frame::decode(Vsn::V2, r#"[null,"5","phoenix","heartbeat",{}]"#).unwrap();
-        assert_eq!(hb.join_ref, None);
-        assert_eq!(hb.msg_ref, Some(Ref::from("5")));
-
-        // Extra items are ignored, as Phoenix does; numeric refs are kept as numbers.
-        let extra = Frame::decode(Vsn::V2, r#"[1,2,"t","e",{},"extra"]"#).unwrap();
-        assert_eq!(extra.msg_ref, Some(Ref::Number(2.into())));
-        let numbers = Frame::decode(Vsn::V2, r#"[-3,2.5,"t","e",{}]"#).unwrap();
-        assert_eq!(numbers.join_ref, Some(Ref::Number((-3).into())));
-        assert_eq!(serde_json::to_string(&numbers.msg_ref).unwrap(), "2.5", "echoed as it came");
-        let escaped = Frame::decode(Vsn::V2, r#"["a\"b",null,"t","e",{}]"#).unwrap();
-        assert_eq!(escaped.join_ref, Some(Ref::from("a\"b")));
-    }
-
-    #[test]
-    fn decodes_v1_objects_with_required_keys() {
-        let f = Frame::decode(Vsn::V1, r#"{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}"#)
-            .unwrap();
-        assert_eq!((f.topic.as_ref(), f.event.as_ref()), ("phoenix", "heartbeat"));
-        assert_eq!(f.msg_ref, Some(Ref::from("5")));
-        assert_eq!(f.join_ref, None);
-
-        let with_join =
-            Frame::decode(Vsn::V1, r#"{"topic":"t","event":"e","payload":{},"ref":null,"join_ref":"1"}"#)
-                .unwrap();
-        assert_eq!(with_join.msg_ref, None);
-        assert_eq!(with_join.join_ref, Some(Ref::from("1")));
-
-        // `ref` is required even though it may be null.
-        assert!(Frame::decode(Vsn::V1, r#"{"topic":"t","event":"e","payload":{}}"#).is_err());
-        assert!(Frame::decode(Vsn::V1, r#"{"topic":"t","payload":{},"ref":null}"#).is_err());
-    }
-
-    #[test]
-    fn refuses_malformed_frames() {
-        for (vsn, text) in [
-            (Vsn::V2, ""),
-            (Vsn::V2, "not json"),
-            (Vsn::V2, r#"["1","1","t","e""#),
-            (Vsn::V2, r#"["1","1","t","e"]"#),
-            (Vsn::V2, r#"{"topic":"t","event":"e","payload":{},"ref":null}"#),
-            (Vsn::V2, r#"["1","1","t","e",[]]"#),
-            (Vsn::V2, r#"["1","1","t","e","payload"]"#),
-            (Vsn::V2, r#"["1","1",7,"e",{}]"#),
-            (Vsn::V2, r#"["1",{"x":1},"t","e",{}]"#),
-            (Vsn::V2, r#"["1","1","t",null,{}]"#),
-            (Vsn::V1, r#"["1","1","t","e",{}]"#),
-            (Vsn::V1, r#"{"topic":"t","event":"e","payload":null,"ref":null}"#),
-        ] {
-            assert!(matches!(Frame::decode(vsn, text), Err(ProtocolError::Malformed(_))), "{vsn:?} {text}");
-        }
-    }
-
-    #[test]
-    fn encodes_both_serializers_like_phoenix() {
-        let j = Ref::from("3");
-        let r = Ref::from("4");
-        let ok = Reply { status: Status::Ok, response: Empty {} };
-        assert_eq!(
-            encode(Vsn::V2, Some(&j), Some(&r), "room:lobby", "phx_reply", &ok),
-            r#"["3","4","room:lobby","phx_reply",{"status":"ok","response":{}}]"#
-        );
-        assert_eq!(
-            encode(Vsn::V1, Some(&j), Some(&r), "room:lobby", "phx_reply", &ok),
-            r#"{"topic":"room:lobby","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"4"}"#
-        );
-        assert_eq!(
-            encode(Vsn::V2, None, None, "t", "visitors_count", &VisitorsCount { count: 3 }),
-            r#"[null,null,"t","visitors_count",{"count":3}]"#
-        );
-        // A topic echoed from a client is escaped, never spliced in raw.
-        assert_eq!(
-            encode(Vsn::V2, None, Some(&Ref::Number(7.into())), "a\"b", "phx_reply", &Empty {}),
-            r#"[null,7,"a\"b","phx_reply",{}]"#
-        );
-        let error = Reply { status: Status::Error, response: Reason { reason: "unmatched topic".into() } };
-        assert_eq!(
-            encode(Vsn::V2, None, None, "t", "phx_reply", &error),
-            r#"[null,null,"t","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]"#
-        );
     }
 
     #[test]
@@ -897,41 +421,5 @@ mod tests {
         let bad = Frame::decode(Vsn::V2, r#"["1","2","t","content",{"content":5}]"#).unwrap();
         assert!(bad.payload_as::<Content>().is_err());
         assert!(bad.reply().is_none());
-    }
-
-    /// Mutated and random frames never panic the decoder or anything that
-    /// reads a decoded frame (the bounded, in-suite form of
-    /// `fuzz/fuzz_targets/frame.rs`).
-    #[test]
-    fn arbitrary_input_never_panics_the_decoder() {
-        use rand::rngs::SmallRng;
-        use rand::{Rng, SeedableRng};
-        let seeds = [
-            r#"["3","4","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","content",{"content":"a\u00e9\n😀","hash":"x"}]"#,
-            r#"{"topic":"want:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","event":"content_request","payload":{"hash":"h"},"ref":"1","join_ref":null}"#,
-            r#"[null,"5","phoenix","phx_reply",{"status":"ok","response":{"count":3}}]"#,
-            r#"["1","7","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","chat_history",{"messages":[{"id":"3b9ee4b0a1b0c6d8a0e1e0b4c55a8cf5f2b8b9d1e6c1a0f7d3e2b1c0a9f8e7d6","at":17,"nick":"n","text":"t\u00e9"},{"id":"00","at":1,"sealed":"ep2p1:AAAA"}]}]"#,
-        ];
-        let alphabet: &[u8] = b"[]{}\",:0123456789abcdefnulltrue\\u\n \xff\xc3";
-        let mut rng = SmallRng::seed_from_u64(7);
-        for round in 0..60_000 {
-            let mut bytes = seeds[round % seeds.len()].as_bytes().to_vec();
-            for _ in 0..rng.gen_range(1..6) {
-                let at = rng.gen_range(0..=bytes.len());
-                match rng.gen_range(0..4) {
-                    0 if at < bytes.len() => bytes[at] = alphabet[rng.gen_range(0..alphabet.len())],
-                    1 => bytes.insert(at, alphabet[rng.gen_range(0..alphabet.len())]),
-                    2 => bytes.truncate(at),
-                    _ if at < bytes.len() => {
-                        bytes.remove(at);
-                    }
-                    _ => {}
-                }
-            }
-            // The socket only hands over valid UTF-8 text frames.
-            if let Ok(text) = std::str::from_utf8(&bytes) {
-                read_everything(text);
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! End-to-end encrypted pages (SPEC §9): the wire format and the link's key.
+//! End-to-end encrypted pages (docs/product.md §9): the wire format and the
+//! link's key.
 //!
 //! An encrypted page's wire text — what hosts hold, the relay forwards and
 //! the page hash is taken of — is `ep2p1:` followed by base64url without

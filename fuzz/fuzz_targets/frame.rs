@@ -5,6 +5,6 @@
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // The WebSocket layer only hands over UTF-8 text.
     if let Ok(text) = std::str::from_utf8(data) {
-        ep2p_core::protocol::read_everything(text);
+        ep2p_core::fuzzing::read_everything(text);
     }
 });

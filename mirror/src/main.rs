@@ -9,9 +9,10 @@ mod peer;
 mod store;
 
 use clap::{Parser, Subcommand};
-use ep2p_core::link::Fragment;
+use ep2p_core::fragment::Fragment;
 use ep2p_core::machine::{Phase, Snapshot};
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_core::sealed::{self, Key, SealedError};
 use peer::Report;
 use std::collections::HashMap;

@@ -5,7 +5,8 @@
 //! keeps beside the page; this file only carries out its commands.
 
 use ep2p_core::chat::Message as ChatMessage;
-use ep2p_core::machine::{Command, Event, Phase, Snapshot, Timer, Visitor};
+use ep2p_core::client::{Command, Event, Timer};
+use ep2p_core::machine::{Phase, Snapshot, Visitor};
 use ep2p_core::protocol::PageHash;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, VecDeque};

@@ -2,7 +2,8 @@
 //! hosting files, keeping pages alive, surviving its own restart and the
 //! relay's, never keeping a lie, and waiting for pages nobody hosts.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_core::sealed::{self, Key};
 use ep2p_testkit::*;
 use serde_json::json;

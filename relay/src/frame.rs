@@ -3,7 +3,8 @@
 //! once per serializer, and shared by every recipient. Phoenix sends such
 //! broadcasts with `join_ref` and `ref` both null.
 
-use ep2p_core::protocol::{self, event, PageHash, Relayed, Topic, VisitorsCount, Vsn};
+use ep2p_core::phoenix::{self, Vsn};
+use ep2p_core::protocol::{event, PageHash, Relayed, Topic, VisitorsCount};
 use serde_json::value::RawValue;
 use std::sync::{Arc, OnceLock};
 use tungstenite::Utf8Bytes;
@@ -116,9 +117,9 @@ impl SharedFrame {
             let topic = self.topic.to_string();
             let text = match &self.payload {
                 Payload::Content(literal) => {
-                    protocol::encode(vsn, None, None, &topic, event::CONTENT, &Relayed { content: literal })
+                    phoenix::encode(vsn, None, None, &topic, event::CONTENT, &Relayed { content: literal })
                 }
-                Payload::Count(count) => protocol::encode(
+                Payload::Count(count) => phoenix::encode(
                     vsn,
                     None,
                     None,
@@ -126,8 +127,8 @@ impl SharedFrame {
                     event::VISITORS_COUNT,
                     &VisitorsCount { count: *count },
                 ),
-                Payload::Chat(message) => protocol::encode(vsn, None, None, &topic, event::CHAT, message),
-                Payload::History(messages) => protocol::encode(
+                Payload::Chat(message) => phoenix::encode(vsn, None, None, &topic, event::CHAT, message),
+                Payload::History(messages) => phoenix::encode(
                     vsn,
                     None,
                     None,

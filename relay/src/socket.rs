@@ -10,7 +10,7 @@ use crate::channels::{close_code, Session};
 use crate::meter::{MessageTooBig, Meter};
 use crate::metrics::Reject;
 use crate::relay::{Admission, Relay};
-use ep2p_core::protocol::Vsn;
+use ep2p_core::phoenix::Vsn;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! throttled or demoted, the reason counted in `/metrics`, and honest
 //! visitors served meanwhile — on another page and on the page attacked.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::*;
 use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr};

@@ -4,7 +4,8 @@
 //! anyone else, and nothing is kept.
 
 use ep2p_core::chat::{self, Message};
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_relay::wall_ms;
 use ep2p_testkit::*;
 use serde_json::{json, Value};

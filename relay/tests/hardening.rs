@@ -3,7 +3,8 @@
 //! `abuse.rs`). (The headers of the whole
 //! site are tested with the site, in the root crate's `tests/site.rs`.)
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::*;
 use serde_json::json;
 use std::time::Duration;

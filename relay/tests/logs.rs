@@ -1,7 +1,8 @@
 //! What the relay logs: never a page's text, whatever the level, and no
 //! more than a line per socket per interval however much it misbehaves.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_relay::LogFormat;
 use ep2p_testkit::*;
 use serde_json::json;

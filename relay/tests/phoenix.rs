@@ -2,7 +2,8 @@
 //! and the per-socket limits: each bad input gets its error reply or close,
 //! and the other clients do not notice.
 
-use ep2p_core::protocol::{PageHash, Ref, Vsn};
+use ep2p_core::phoenix::{Ref, Vsn};
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::*;
 use serde_json::json;
 use std::time::Duration;

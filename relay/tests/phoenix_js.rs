@@ -3,7 +3,8 @@
 //! fetches, fetches a page a Rust client hosts, and chats with Rust hosts.
 
 use ep2p_core::chat::{self, Message};
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::*;
 use serde_json::Value;
 use std::path::Path;

@@ -2,7 +2,8 @@
 //! HTTP, fetched as a visitor would, never counted as a host, limited per
 //! address without touching WebSocket visitors.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_testkit::reqwest::Method;
 use ep2p_testkit::*;
 use std::time::{Duration, Instant};

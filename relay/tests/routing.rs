@@ -3,7 +3,8 @@
 //! counts and their coalescing, the other routing policies, and both
 //! serializers on one page.
 
-use ep2p_core::protocol::{PageHash, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::PageHash;
 use ep2p_relay::Policy;
 use ep2p_testkit::*;
 use serde_json::json;

@@ -2,7 +2,8 @@
 //! host counts and nothing else — never a host, never asked, never sent a
 //! page or a chat — within its own per-socket limit.
 
-use ep2p_core::protocol::{PageHash, Topic, Vsn};
+use ep2p_core::phoenix::Vsn;
+use ep2p_core::protocol::{PageHash, Topic};
 use ep2p_testkit::*;
 use serde_json::json;
 use std::time::Duration;

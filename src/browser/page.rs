@@ -5,7 +5,7 @@
 
 use crate::chat::Message;
 use crate::crypto::{self, CryptoError};
-use crate::link::Fragment;
+use crate::fragment::Fragment;
 use crate::machine::Visitor;
 use crate::sealed;
 use crate::socket::Driver;

@@ -4,7 +4,7 @@
 
 use crate::components::your_pages::YourPagesList;
 use crate::format::{count_of, group_digits};
-use crate::link::Fragment;
+use crate::fragment::Fragment;
 use crate::protocol::PageHash;
 use crate::sealed;
 use crate::state::{Created, LocalPage, SiteInfo};

@@ -7,8 +7,8 @@
 
 use super::Created;
 use crate::chat::Message;
+use crate::fragment::Fragment;
 use crate::library::title_of;
-use crate::link::Fragment;
 use crate::machine::{NotSent, Phase, Snapshot, Visitor};
 use crate::protocol::PageHash;
 use crate::sealed::{self, Key};

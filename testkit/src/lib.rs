@@ -23,8 +23,10 @@ pub use redis::RedisServer;
 pub use reqwest;
 
 use axum::Router;
-use ep2p_core::machine::{Command, Event, Timer, Visitor};
-use ep2p_core::protocol::{self, event, Content, ContentRequest, Frame, PageHash, Ref, Refs, Topic, Vsn};
+use ep2p_core::client::{Command, Event, Timer};
+use ep2p_core::machine::Visitor;
+use ep2p_core::phoenix::{self, Frame, Ref, Refs, Vsn};
+use ep2p_core::protocol::{self, event, Content, ContentRequest, PageHash, Topic};
 use ep2p_relay::{Relay, RelayConfig};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -242,7 +244,7 @@ impl Client {
 
     /// A client of the serializer `vsn` on the relay at `addr`, from `source`.
     pub async fn open_with(addr: SocketAddr, source: Option<IpAddr>, vsn: Vsn) -> Result<Self> {
-        let ws = open_socket(addr, source, &vsn.socket_path()).await?;
+        let ws = open_socket(addr, source, &protocol::socket_path(vsn)).await?;
         Ok(Self::over(ws, vsn))
     }
 
@@ -293,7 +295,7 @@ impl Client {
         payload: &Value,
     ) -> String {
         match self.vsn {
-            Vsn::V2 => protocol::encode(Vsn::V2, join_ref, msg_ref, topic, event, payload),
+            Vsn::V2 => phoenix::encode(Vsn::V2, join_ref, msg_ref, topic, event, payload),
             Vsn::V1 => {
                 // Clients may send `join_ref` in V1 objects; servers never do.
                 let mut object =
@@ -353,7 +355,7 @@ impl Client {
 
     pub async fn heartbeat(&mut self) -> Msg {
         let msg_ref = self.make_ref();
-        self.send_frame(None, Some(&msg_ref), protocol::PHOENIX_TOPIC, event::HEARTBEAT, &json!({})).await;
+        self.send_frame(None, Some(&msg_ref), phoenix::PHOENIX_TOPIC, event::HEARTBEAT, &json!({})).await;
         self.reply_to(&msg_ref).await
     }
 
@@ -555,7 +557,7 @@ impl Host {
         let topic = have(hash);
         let join_ref = client.join_ref(&topic);
         let answer = Content { content: content.into(), hash: Some(hash.to_string()) };
-        let frame = protocol::encode(Vsn::V2, join_ref.as_ref(), None, &topic, event::CONTENT, &answer);
+        let frame = phoenix::encode(Vsn::V2, join_ref.as_ref(), None, &topic, event::CONTENT, &answer);
         let task = tokio::spawn(async move {
             let mut answered = 0;
             while let Some(msg) = client.next_within(Duration::from_secs(3600)).await {

@@ -9,7 +9,8 @@ use crate::metrics::Reject;
 use crate::relay::{now, wall_ms};
 use crate::routing::{Answer, Input, Peer, SocketId};
 use ep2p_core::chat::{self, ChatError, RawHistory};
-use ep2p_core::protocol::{event, ContentFrame, Empty, Frame, PageHash, RawContent, Ref, Status, Topic, Vsn};
+use ep2p_core::phoenix::{Empty, Frame, Ref, Status, Vsn};
+use ep2p_core::protocol::{event, ContentFrame, PageHash, RawContent, Topic};
 
 /// What the routing hears when a socket joins `have:H`.
 pub fn joined(conn: SocketId, hash: PageHash) -> Input {

@@ -18,9 +18,8 @@ use crate::metrics::Reject;
 use crate::relay::{now, Outbound, Relay};
 use crate::routing::{Input, SocketId};
 use ep2p_core::chat;
-use ep2p_core::protocol::{
-    self, event, Empty, Frame, PageHash, ProtocolError, Reason, Ref, Reply, Status, Topic, VisitorsCount, Vsn,
-};
+use ep2p_core::phoenix::{self, Empty, Frame, FrameError, Reason, Ref, Reply, Status, Vsn};
+use ep2p_core::protocol::{event, PageHash, ProtocolError, Topic, VisitorsCount};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -171,7 +170,7 @@ impl Session {
         event: &str,
         payload: &impl Serialize,
     ) {
-        self.out.push(protocol::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
+        self.out.push(phoenix::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
     }
 
     fn reply(
@@ -209,18 +208,22 @@ impl Session {
         }
         // Only `content` may be large: anything else over the limit is
         // refused as soon as its event is known.
-        let frame = Frame::decode_within(self.vsn, text, self.relay.limits().control_frame_limit).map_err(
-            |error| match error {
-                ProtocolError::TooBig => {
-                    self.relay.metrics().reject(Reject::TooBig);
-                    Close::new(close_code::SIZE, "frame too big")
-                }
-                error => {
-                    self.relay.metrics().reject(Reject::Malformed);
-                    Close::new(close_code::POLICY, error.to_string())
-                }
-            },
-        )?;
+        let frame = Frame::decode_within(
+            self.vsn,
+            text,
+            self.relay.limits().control_frame_limit,
+            event::may_be_large,
+        )
+        .map_err(|error| match error {
+            FrameError::TooBig => {
+                self.relay.metrics().reject(Reject::TooBig);
+                Close::new(close_code::SIZE, "frame too big")
+            }
+            error => {
+                self.relay.metrics().reject(Reject::Malformed);
+                Close::new(close_code::POLICY, error.to_string())
+            }
+        })?;
 
         let topic = match Topic::parse(&frame.topic) {
             Ok(topic) => topic,

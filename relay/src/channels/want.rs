@@ -5,7 +5,8 @@ use super::{Close, Session};
 use crate::metrics::Reject;
 use crate::relay::now;
 use crate::routing::{Input, Peer, SocketId};
-use ep2p_core::protocol::{event, ContentRequest, Frame, PageHash, Ref};
+use ep2p_core::phoenix::{Frame, Ref};
+use ep2p_core::protocol::{event, ContentRequest, PageHash};
 
 /// What the routing hears when a socket joins `want:H`.
 pub fn joined(conn: SocketId, hash: PageHash) -> Input {

@@ -5,7 +5,8 @@
 use super::{Close, Session};
 use crate::metrics::Reject;
 use crate::routing::{Input, SocketId};
-use ep2p_core::protocol::{Frame, PageHash, Ref};
+use ep2p_core::phoenix::{Frame, Ref};
+use ep2p_core::protocol::PageHash;
 
 /// What the routing hears when a socket joins `watch:H`.
 pub fn joined(conn: SocketId, hash: PageHash) -> Input {

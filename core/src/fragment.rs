@@ -1,6 +1,6 @@
 //! What a page's link carries after `#`, which browsers never send to a
-//! server: the key of an encrypted page (SPEC §9) and how the author wants
-//! the page shown (SPEC §10). Parts are joined by `.`, which base64url never
+//! server: the key of an encrypted page (docs/product.md §9) and how the author wants
+//! the page shown (docs/product.md §10). Parts are joined by `.`, which base64url never
 //! contains: `#<key>`, `#md`, `#<key>.md`.
 
 use crate::sealed::{Key, SealedError};

@@ -1,0 +1,200 @@
+//! The channels a client wants on its socket, and what the relay says on
+//! them. Both roles keep their wanted topics here: they are joined whenever
+//! the socket opens, joined again when the relay ends one, and every frame
+//! is read once — stale joins dropped, join replies settled — before the
+//! role sees what it means.
+
+use super::connection::{send, Connection, Link};
+use super::{Command, Timer};
+use crate::phoenix::{Empty, Frame, Ref, Status, Vsn, PHOENIX_TOPIC};
+use crate::protocol::event;
+use crate::protocol::{Topic, VisitorsCount};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A wanted channel's state on the current connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Channel {
+    /// Not joined on this connection (yet).
+    Wanted,
+    Joining(Ref),
+    Joined(Ref),
+}
+
+/// What a frame on one of the client's channels means to its role.
+#[derive(Debug)]
+pub(crate) enum Heard<'a> {
+    /// The relay accepted a join; its reply carries the page's host count.
+    Joined { topic: Topic, count: Option<usize> },
+    /// `visitors_count`: the page's hosts.
+    Count { topic: Topic, count: usize },
+    /// Anything else on a channel of this connection, with its join ref.
+    Frame { topic: Topic, join_ref: Ref, frame: Frame<'a> },
+}
+
+/// A client's socket and the channels it wants on it.
+#[derive(Debug)]
+pub(crate) struct Channels {
+    link: Link,
+    /// Every wanted topic, in a stable order (joins go out in it).
+    wanted: BTreeMap<Topic, Channel>,
+}
+
+impl Channels {
+    /// Nothing wanted yet, connecting; `seed` drives the reconnect jitter.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self { link: Link::new(seed), wanted: BTreeMap::new() }
+    }
+
+    pub(crate) fn connection(&self) -> Connection {
+        self.link.connection()
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.link.is_open()
+    }
+
+    pub(crate) fn is_retrying(&self) -> bool {
+        self.link.is_retrying()
+    }
+
+    pub(crate) fn is_joined(&self, topic: Topic) -> bool {
+        matches!(self.wanted.get(&topic), Some(Channel::Joined(_)))
+    }
+
+    /// The topics joined on this connection.
+    pub(crate) fn joined(&self) -> impl Iterator<Item = Topic> + '_ {
+        self.wanted.iter().filter(|(_, c)| matches!(c, Channel::Joined(_))).map(|(t, _)| *t)
+    }
+
+    /// Wants `topic`: joined now if the socket is open, else when it opens.
+    pub(crate) fn want(&mut self, topic: Topic, out: &mut Vec<Command>) {
+        if self.wanted.contains_key(&topic) {
+            return;
+        }
+        self.wanted.insert(topic, Channel::Wanted);
+        if self.link.is_open() {
+            self.join(topic, out);
+        }
+    }
+
+    /// No longer wants `topic`: left if it was joined (or being joined).
+    pub(crate) fn leave(&mut self, topic: Topic, out: &mut Vec<Command>) {
+        let Some(Channel::Joining(join_ref) | Channel::Joined(join_ref)) = self.wanted.remove(&topic) else {
+            return;
+        };
+        if self.link.is_open() {
+            let msg_ref = self.link.make_ref();
+            send(out, Some(&join_ref), Some(&msg_ref), topic, event::LEAVE, &Empty {});
+        }
+    }
+
+    /// Pushes `event` on a joined channel, stamped with its join ref; the
+    /// push's ref, or `None` (and nothing sent) if the channel is not joined.
+    pub(crate) fn push(
+        &mut self,
+        topic: Topic,
+        event: &str,
+        payload: &impl Serialize,
+        out: &mut Vec<Command>,
+    ) -> Option<Ref> {
+        let Some(Channel::Joined(join_ref)) = self.wanted.get(&topic).cloned() else { return None };
+        Some(self.answer(&join_ref, topic, event, payload, out))
+    }
+
+    /// Pushes `event` under `join_ref`: the answer to a frame heard on that join.
+    pub(crate) fn answer(
+        &mut self,
+        join_ref: &Ref,
+        topic: Topic,
+        event: &str,
+        payload: &impl Serialize,
+        out: &mut Vec<Command>,
+    ) -> Ref {
+        let msg_ref = self.link.make_ref();
+        send(out, Some(join_ref), Some(&msg_ref), topic, event, payload);
+        msg_ref
+    }
+
+    fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
+        let join_ref = self.link.make_ref();
+        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
+        self.wanted.insert(topic, Channel::Joining(join_ref));
+    }
+
+    /// The socket opened: heartbeats start and every wanted topic is joined
+    /// (a new connection is fresh server state).
+    pub(crate) fn opened(&mut self, out: &mut Vec<Command>) {
+        self.link.opened(out);
+        let topics: Vec<Topic> = self.wanted.keys().copied().collect();
+        for topic in topics {
+            self.join(topic, out);
+        }
+    }
+
+    /// The socket closed: nothing is joined any more and a reconnect is
+    /// scheduled. A second report of the same loss changes nothing.
+    pub(crate) fn closed(&mut self, out: &mut Vec<Command>) {
+        if self.link.is_retrying() {
+            return;
+        }
+        self.wanted.values_mut().for_each(|channel| *channel = Channel::Wanted);
+        self.link.closed(out);
+    }
+
+    /// The socket's timers; `Retry` is the role's own.
+    pub(crate) fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
+        match timer {
+            Timer::Heartbeat => self.link.heartbeat_due(out),
+            Timer::Reconnect => self.link.reconnect_due(out),
+            Timer::Retry => {}
+        }
+    }
+
+    /// Reads a frame from the relay. The socket's own frames, frames for
+    /// channels not wanted or for an older join, join replies that refuse
+    /// and the ends of channels are dealt with here; the rest is heard.
+    pub(crate) fn read<'a>(&mut self, text: &'a str, out: &mut Vec<Command>) -> Option<Heard<'a>> {
+        // The relay is not trusted either: anything unreadable is ignored.
+        let frame = Frame::decode(Vsn::V2, text).ok()?;
+        if frame.topic == PHOENIX_TOPIC {
+            self.link.phoenix(&frame);
+            return None;
+        }
+        let topic = Topic::parse(&frame.topic).ok()?;
+        let (current, joining) = match self.wanted.get(&topic)? {
+            Channel::Wanted => return None,
+            Channel::Joining(join_ref) => (join_ref.clone(), true),
+            Channel::Joined(join_ref) => (join_ref.clone(), false),
+        };
+        // Frames for an older join of this topic are dropped, as the JS client does.
+        if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
+            return None;
+        }
+        match frame.event.as_ref() {
+            event::REPLY if joining && frame.msg_ref.as_ref() == Some(&current) => {
+                let reply = frame.reply()?;
+                if reply.status != Status::Ok {
+                    // Refused (too many channels, say): start over on a new
+                    // connection, so that every wanted page comes back.
+                    self.link.refused(out);
+                    return None;
+                }
+                self.link.joined();
+                self.wanted.insert(topic, Channel::Joined(current));
+                let count = serde_json::from_str::<VisitorsCount>(reply.response.get()).ok();
+                Some(Heard::Joined { topic, count: count.map(|c| c.count) })
+            }
+            event::VISITORS_COUNT => {
+                let count = frame.payload_as::<VisitorsCount>().ok()?;
+                Some(Heard::Count { topic, count: count.count })
+            }
+            event::CLOSE | event::ERROR => {
+                // The relay ended a channel still wanted: join it again.
+                self.join(topic, out);
+                None
+            }
+            _ => Some(Heard::Frame { topic, join_ref: current, frame }),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! One client of the relay, in two roles: the visitor of a page
+//! (`machine`) and the keeper of "Your pages" (`keeper`). Both speak
+//! Phoenix Channels V2 like the official client (string refs from a
+//! counter, join_ref = the join's ref, a heartbeat every 30 s, frames whose
+//! join_ref is stale dropped) and host pages the same way; this module is
+//! what they share, so the two roles keep only what differs. Plain Rust, no
+//! I/O: the browser glue (`socket.rs`) and the mirror feed a machine
+//! [`Event`]s and carry out the [`Command`]s it returns.
+//!
+//! * `connection` — one socket's life: heartbeats, refs, reconnecting.
+//! * `channels` — the channels wanted on it, joined and read frame by frame.
+//! * `hosting` — what a host of a page answers: the page, the chat.
+
+pub(crate) mod channels;
+pub(crate) mod connection;
+pub(crate) mod hosting;
+
+pub use connection::{Backoff, Connection, HEARTBEAT_EVERY};
+
+use crate::chat::Message;
+use std::time::Duration;
+
+/// What the browser glue (and the mirror) drives: events in, commands out,
+/// with the wall clock set before each step.
+pub trait Machine {
+    /// Sets the wall clock (ms since the epoch) the next step sees.
+    fn set_now(&mut self, now_ms: u64);
+    /// Advances the machine by one event.
+    fn step(&mut self, event: Event) -> Vec<Command>;
+}
+
+/// Timers the machine arms; arming one again replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// Ask for the page again.
+    Retry,
+    /// Send a heartbeat (or give up on a connection whose last one went unanswered).
+    Heartbeat,
+    /// Open a new connection.
+    Reconnect,
+}
+
+/// What happens to the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The WebSocket opened.
+    Opened,
+    /// The WebSocket closed or failed (or was closed by a `Disconnect`).
+    Closed,
+    /// A text frame arrived.
+    Frame(String),
+    /// A timer fired.
+    Timer(Timer),
+    /// The page's text as the server put it in the first response, not yet
+    /// checked: kept and hosted if it hashes to the page, discarded (and
+    /// the peers asked as usual) if not.
+    Offered(String),
+    /// This tab says something in the page's chat (only a host can).
+    Say(Message),
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Open a WebSocket to the relay (`/ws/websocket?vsn=2.0.0`).
+    Connect,
+    /// Close the current WebSocket; the glue then reports `Closed`.
+    Disconnect,
+    /// Send a text frame.
+    Send(String),
+    /// Arm a timer, replacing the same one if armed.
+    Schedule(Timer, Duration),
+    /// Disarm a timer.
+    Cancel(Timer),
+}
+
+/// Frames as the relay sends them, for the machines' tests.
+#[cfg(test)]
+pub(crate) mod test_frames {
+    use super::Event;
+    use crate::phoenix::{self, Ref, Vsn};
+    use crate::protocol::Topic;
+
+    /// A frame from the relay; `payload` is the JSON object's text.
+    pub(crate) fn server(
+        join_ref: Option<&str>,
+        msg_ref: Option<&str>,
+        topic: Topic,
+        event: &str,
+        payload: &str,
+    ) -> Event {
+        let payload: &serde_json::value::RawValue = serde_json::from_str(payload).unwrap();
+        Event::Frame(phoenix::encode(
+            Vsn::V2,
+            join_ref.map(Ref::from).as_ref(),
+            msg_ref.map(Ref::from).as_ref(),
+            &topic.to_string(),
+            event,
+            payload,
+        ))
+    }
+}
