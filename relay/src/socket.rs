@@ -3,9 +3,9 @@
 //! join_ref) belong to this task alone, so they need no lock. Errors are
 //! decided here, at the edge: an error reply, or a close with a reason.
 
+use crate::bucket::Bucket;
 use crate::frame::SharedFrame;
 use crate::hub::{Answer, ConnId};
-use crate::limits::Bucket;
 use crate::meter::{MessageTooBig, Meter};
 use crate::metrics::Reject;
 use crate::relay::{now, wall_ms, Admission, Outbound, Relay};
