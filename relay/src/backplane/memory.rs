@@ -317,3 +317,64 @@ impl Site {
         self.metrics.nodes.set(self.nodes.len() as i64);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A relay that only writes down what it hears.
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<String>>);
+
+    impl Handler for Heard {
+        fn handle(&self, event: Event<'_>) {
+            let line = match event {
+                Event::Count { count, .. } => format!("count {count}"),
+                Event::NodeGone { pages, .. } => format!("gone from {}", pages.len()),
+                Event::Ask { .. } => "ask".into(),
+                other => format!("{other:?}"),
+            };
+            self.0.lock().unwrap().push(line);
+        }
+
+        fn local_count(&self, _: PageHash) -> usize {
+            1
+        }
+    }
+
+    impl Heard {
+        fn lines(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_newcomer_hears_the_counts_and_a_node_cut_off_is_gone_once_its_liveness_expires() {
+        let bus = MemoryBus::new();
+        let page = PageHash::of("counted");
+        let (heard_a, heard_b) = (Arc::new(Heard::default()), Arc::new(Heard::default()));
+        let a = bus.join(heard_a.clone(), Arc::new(Metrics::new()));
+        a.count(page, 2);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // B joins after A counted: A's answer to B's hello tells it.
+        let b = bus.join(heard_b.clone(), Arc::new(Metrics::new()));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(heard_b.lines(), ["count 2"]);
+        b.ask(a.node(), page);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(heard_a.lines(), ["ask"]);
+
+        bus.cut(a.node());
+        a.count(page, 3);
+        tokio::time::sleep(LIVENESS_TTL - HEARTBEAT).await;
+        assert_eq!(
+            heard_b.lines(),
+            ["count 2"],
+            "a node cut off says nothing, and is alive until its liveness expires"
+        );
+        tokio::time::sleep(2 * HEARTBEAT).await;
+        assert_eq!(heard_b.lines(), ["count 2", "gone from 1"]);
+        drop(b);
+    }
+}
