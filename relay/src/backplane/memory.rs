@@ -6,11 +6,11 @@
 //! liveness is older than [`LIVENESS_TTL`] — only nothing is serialized:
 //! frames cross as they are, and the receiving relay checks them again.
 
-use super::{new_node_id, Backplane, Event, Handler, NodeId, HEARTBEAT, LIVENESS_TTL, OUTGOING};
+use super::{new_node_id, Backplane, Event, Handler, NodeId, Roster, HEARTBEAT, LIVENESS_TTL, OUTGOING};
 use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
 use ep2p_core::protocol::PageHash;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -80,14 +80,8 @@ impl MemoryBus {
         let (outgoing, rx) = mpsc::channel(OUTGOING);
         let connected = Arc::new(AtomicBool::new(true));
         metrics.backplane_connected.set(1);
-        let site = Site {
-            node,
-            bus: self.clone(),
-            handler,
-            metrics: metrics.clone(),
-            nodes: HashMap::new(),
-            published: HashMap::new(),
-        };
+        let site =
+            Site { node, bus: self.clone(), handler, metrics: metrics.clone(), roster: Roster::default() };
         site.publish(None, Note::Hello);
         tokio::spawn(run(site, rx, deliveries));
         MemoryBackplane { node, outgoing, connected, metrics }
@@ -178,10 +172,8 @@ struct Site {
     /// The relay, which hears what the other nodes say.
     handler: Arc<dyn Handler>,
     metrics: Arc<Metrics>,
-    /// Other nodes, and the pages each counts hosts for.
-    nodes: HashMap<NodeId, HashSet<PageHash>>,
-    /// What this node last told the others it counts, per page.
-    published: HashMap<PageHash, usize>,
+    /// The other nodes' pages, and this node's published counts.
+    roster: Roster,
 }
 
 /// Keeps a node in the site for as long as its relay holds the backplane.
@@ -230,13 +222,7 @@ impl Site {
             Outgoing::To(to, note) => self.publish(Some(to), note),
             Outgoing::All(note) => self.publish(None, note),
             Outgoing::Count { page, count } => {
-                let last = self.published.get(&page).copied().unwrap_or(0);
-                if last != count {
-                    if count == 0 {
-                        self.published.remove(&page);
-                    } else {
-                        self.published.insert(page, count);
-                    }
+                if self.roster.publish(page, count) {
                     self.publish(None, Note::Count { page, count });
                 }
             }
@@ -253,17 +239,12 @@ impl Site {
         match note {
             Note::Hello => {
                 // A node joined: tell it what this node counts.
-                for (page, count) in self.published.clone() {
+                for (page, count) in self.roster.published() {
                     self.publish(Some(from), Note::Count { page, count });
                 }
             }
             Note::Count { page, count } => {
-                let pages = self.nodes.entry(from).or_default();
-                if count == 0 {
-                    pages.remove(&page);
-                } else {
-                    pages.insert(page);
-                }
+                self.roster.heard(from, page, count);
                 self.handler.handle(Event::Count { node, page, count });
             }
             Note::Ask { page } => self.handler.handle(Event::Ask { node, page }),
@@ -291,30 +272,21 @@ impl Site {
             me.alive_until = now + LIVENESS_TTL;
         }
         let gone: Vec<NodeId> =
-            self.nodes.keys().copied().filter(|node| !self.bus.alive(*node, now)).collect();
+            self.roster.others().into_iter().filter(|node| !self.bus.alive(*node, now)).collect();
         for node in gone {
             tracing::info!(node = format!("{node:x}"), "a relay node is gone");
             self.forget(node);
         }
-        self.metrics.nodes.set(self.nodes.len() as i64);
+        self.metrics.nodes.set(self.roster.len() as i64);
         // As on Redis: counts that went to 0 without an effect are caught up.
-        let stale: Vec<(PageHash, usize)> = self
-            .published
-            .keys()
-            .map(|page| (*page, self.handler.local_count(*page)))
-            .filter(|(page, count)| self.published.get(page) != Some(count))
-            .collect();
-        for (page, count) in stale {
+        for (page, count) in self.roster.stale(&*self.handler) {
             self.send(Outgoing::Count { page, count });
         }
     }
 
     /// A node is gone: it counts nothing anywhere, and requests waiting on it fail over.
     fn forget(&mut self, node: NodeId) {
-        let Some(pages) = self.nodes.remove(&node) else { return };
-        let pages: Vec<PageHash> = pages.into_iter().collect();
-        self.handler.handle(Event::NodeGone { node, pages: &pages });
-        self.metrics.nodes.set(self.nodes.len() as i64);
+        self.roster.forget(node, &*self.handler, &self.metrics);
     }
 }
 
@@ -338,8 +310,9 @@ mod tests {
             self.0.lock().unwrap().push(line);
         }
 
+        /// What node A counts in the test below (B counts nothing, and publishes nothing).
         fn local_count(&self, _: PageHash) -> usize {
-            1
+            2
         }
     }
 

@@ -14,9 +14,11 @@ pub mod memory;
 pub mod redis;
 
 use crate::frame::SharedFrame;
+use crate::metrics::Metrics;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
 use serde_json::value::RawValue;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,4 +94,77 @@ pub trait Handler: Send + Sync + 'static {
     /// that went to 0 without being published (a page gone between two
     /// count windows) is caught up from this.
     fn local_count(&self, page: PageHash) -> usize;
+}
+
+/// What a node knows of the site, whatever carries its messages: which
+/// pages each other node counts hosts for (so a node that goes is taken
+/// out of exactly those counts), and what this node last said it counts
+/// (told to a node that joins, caught up when it went stale).
+#[derive(Debug, Default)]
+pub(crate) struct Roster {
+    /// Other nodes, and the pages each counts hosts for.
+    nodes: HashMap<NodeId, HashSet<PageHash>>,
+    /// What this node last told the others it counts, per page.
+    published: HashMap<PageHash, usize>,
+}
+
+impl Roster {
+    /// Node `node` said it counts `count` hosts for `page`.
+    pub(crate) fn heard(&mut self, node: NodeId, page: PageHash, count: usize) {
+        let pages = self.nodes.entry(node).or_default();
+        if count == 0 {
+            pages.remove(&page);
+        } else {
+            pages.insert(page);
+        }
+    }
+
+    /// This node counts `count` hosts for `page` now; true when that is
+    /// news the others must be told.
+    pub(crate) fn publish(&mut self, page: PageHash, count: usize) -> bool {
+        let last = self.published.get(&page).copied().unwrap_or(0);
+        if last == count {
+            return false;
+        }
+        if count == 0 {
+            self.published.remove(&page);
+        } else {
+            self.published.insert(page, count);
+        }
+        true
+    }
+
+    /// Every count this node has told the others (for a node that joins).
+    pub(crate) fn published(&self) -> Vec<(PageHash, usize)> {
+        self.published.iter().map(|(page, count)| (*page, *count)).collect()
+    }
+
+    /// Counts this node published that are not its counts any more (a page
+    /// gone between two count windows went to 0 without an effect).
+    pub(crate) fn stale(&self, handler: &dyn Handler) -> Vec<(PageHash, usize)> {
+        self.published
+            .keys()
+            .map(|page| (*page, handler.local_count(*page)))
+            .filter(|(page, count)| self.published.get(page) != Some(count))
+            .collect()
+    }
+
+    /// The other nodes this node knows of.
+    pub(crate) fn others(&self) -> Vec<NodeId> {
+        self.nodes.keys().copied().collect()
+    }
+
+    /// A node is gone: it counts nothing anywhere, and requests waiting on
+    /// it fail over (`handler` hears [`Event::NodeGone`]).
+    pub(crate) fn forget(&mut self, node: NodeId, handler: &dyn Handler, metrics: &Metrics) {
+        let Some(pages) = self.nodes.remove(&node) else { return };
+        let pages: Vec<PageHash> = pages.into_iter().collect();
+        handler.handle(Event::NodeGone { node, pages: &pages });
+        metrics.nodes.set(self.nodes.len() as i64);
+    }
+
+    /// How many other nodes count hosts (for `ep2p_nodes`).
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
 }

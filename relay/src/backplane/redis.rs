@@ -26,7 +26,7 @@
 //! re-subscribes, over one multiplexed RESP3 connection for commands and
 //! pub/sub messages alike.
 
-use super::{new_node_id, Backplane, Event, Handler, NodeId, HEARTBEAT, LIVENESS_TTL, OUTGOING};
+use super::{new_node_id, Backplane, Event, Handler, NodeId, Roster, HEARTBEAT, LIVENESS_TTL, OUTGOING};
 use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
 use ep2p_core::protocol::PageHash;
@@ -35,7 +35,6 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,13 +144,7 @@ impl RedisBackplane {
         let node = new_node_id();
         let (outgoing, rx) = mpsc::channel(OUTGOING);
         let connected = Arc::new(AtomicBool::new(false));
-        let site = Site {
-            node,
-            handler,
-            metrics: metrics.clone(),
-            nodes: HashMap::new(),
-            published: HashMap::new(),
-        };
+        let site = Site { node, handler, metrics: metrics.clone(), roster: Roster::default() };
         tokio::spawn(run(client, site, rx, connected.clone()));
         Ok(Self { node, outgoing, connected, metrics })
     }
@@ -203,10 +196,8 @@ struct Site {
     /// The relay, which hears what the other nodes say.
     handler: Arc<dyn Handler>,
     metrics: Arc<Metrics>,
-    /// Other nodes, and the pages each counts hosts for.
-    nodes: HashMap<NodeId, HashSet<PageHash>>,
-    /// What this node last told the others it counts, per page.
-    published: HashMap<PageHash, usize>,
+    /// The other nodes' pages, and this node's published counts.
+    roster: Roster,
 }
 
 /// Keeps a node in the site for as long as its relay holds the backplane.
@@ -338,16 +329,8 @@ impl RedisLink {
                 self.publish(&node_channel(to), &Message::HistoryAsk { from: node, page }, site).await;
             }
             Outgoing::Count { page, count } => {
-                let last = site.published.get(&page).copied().unwrap_or(0);
-                if last != count {
-                    if count == 0 {
-                        site.published.remove(&page);
-                    } else {
-                        site.published.insert(page, count);
-                    }
-                    if self.connected {
-                        self.publish(ALL, &Message::Count { from: node, page, count }, site).await;
-                    }
+                if site.roster.publish(page, count) && self.connected {
+                    self.publish(ALL, &Message::Count { from: node, page, count }, site).await;
                 }
             }
             Outgoing::Bye => {}
@@ -372,20 +355,14 @@ impl RedisLink {
         let event = match message {
             Message::Hello { from } if from != site.node => {
                 // A node (re)joined: tell it what this node counts.
-                let counts: Vec<(PageHash, usize)> = site.published.iter().map(|(p, c)| (*p, *c)).collect();
-                for (page, count) in counts {
+                for (page, count) in site.roster.published() {
                     let message = Message::Count { from: site.node, page, count };
                     self.publish(&node_channel(from), &message, site).await;
                 }
                 return;
             }
             Message::Count { from, page, count } if from != site.node => {
-                let pages = site.nodes.entry(from).or_default();
-                if count == 0 {
-                    pages.remove(&page);
-                } else {
-                    pages.insert(page);
-                }
+                site.roster.heard(from, page, count);
                 Event::Count { node: from, page, count }
             }
             Message::Ask { from, page } if from != site.node => Event::Ask { node: from, page },
@@ -426,7 +403,7 @@ impl RedisLink {
         if !self.connected {
             self.announce(site).await;
         }
-        let others: Vec<NodeId> = site.nodes.keys().copied().collect();
+        let others = site.roster.others();
         if !others.is_empty() {
             let mut exists = redis::pipe();
             for node in &others {
@@ -441,10 +418,10 @@ impl RedisLink {
                 }
             }
         }
-        site.metrics.nodes.set(site.nodes.len() as i64);
+        site.metrics.nodes.set(site.roster.len() as i64);
         // Counts this node published that went down to 0 without an effect
         // (a page gone between two count windows) are caught up here.
-        for (page, count) in site.stale_counts() {
+        for (page, count) in site.roster.stale(&*site.handler) {
             self.send(Outgoing::Count { page, count }, site).await;
         }
     }
@@ -465,8 +442,7 @@ impl RedisLink {
         site.metrics.backplane_connected.set(1);
         tracing::info!(node = format!("{:x}", site.node), "joined the site's other relay nodes on Redis");
         self.publish(ALL, &Message::Hello { from: site.node }, site).await;
-        let counts: Vec<(PageHash, usize)> = site.published.iter().map(|(p, c)| (*p, *c)).collect();
-        for (page, count) in counts {
+        for (page, count) in site.roster.published() {
             self.publish(ALL, &Message::Count { from: site.node, page, count }, site).await;
         }
     }
@@ -481,7 +457,7 @@ impl RedisLink {
         tracing::warn!("lost Redis; serving this node's own hosts until it is back");
         site.metrics.backplane_connected.set(0);
         site.metrics.backplane_reconnects.inc();
-        for node in site.nodes.keys().copied().collect::<Vec<_>>() {
+        for node in site.roster.others() {
             site.forget(node);
         }
     }
@@ -490,19 +466,7 @@ impl RedisLink {
 impl Site {
     /// A node is gone: it counts nothing anywhere, and requests waiting on it fail over.
     fn forget(&mut self, node: NodeId) {
-        let Some(pages) = self.nodes.remove(&node) else { return };
-        let pages: Vec<PageHash> = pages.into_iter().collect();
-        self.handler.handle(Event::NodeGone { node, pages: &pages });
-        self.metrics.nodes.set(self.nodes.len() as i64);
-    }
-
-    /// Pages whose published count is not this node's count any more.
-    fn stale_counts(&self) -> Vec<(PageHash, usize)> {
-        self.published
-            .keys()
-            .map(|page| (*page, self.handler.local_count(*page)))
-            .filter(|(page, count)| self.published.get(page) != Some(count))
-            .collect()
+        self.roster.forget(node, &*self.handler, &self.metrics);
     }
 }
 
