@@ -5,22 +5,26 @@ use crate::app::{shell, App};
 use crate::state::SiteInfo;
 use axum::http::{header, HeaderValue};
 use axum::Router;
-use ep2p_relay::Relay;
+use ep2p_relay::{RawGateway, Relay};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The site's router around `relay`. Pages and server functions can reach
-/// the relay (for a page's host count) and the site's limits as context.
+/// the relay (for a page's host count), its raw gateway (for a page's text)
+/// and the site's limits as context.
 pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
     let hashed = leptos_options.hash_files;
     let leptos_options_for_worker = leptos_options.clone();
     let site = SiteInfo { content_limit: relay.limits().content_limit };
+    // `/<hash>/raw` and the first responses share one gateway, hence one limit.
+    let raw = RawGateway::new(relay.clone());
     let context = {
-        let relay = relay.clone();
+        let (relay, raw) = (relay.clone(), raw.clone());
         move || {
             provide_context(site);
             provide_context(relay.clone());
+            provide_context(raw.clone());
         }
     };
     let pages = Router::new()
@@ -53,7 +57,7 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
         }),
     );
     relay
-        .router()
+        .router_with(&raw)
         .merge(pages)
         .merge(worker)
         .layer(axum::middleware::map_response_with_state(hashed, cache_static))

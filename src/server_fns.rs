@@ -25,5 +25,6 @@ pub async fn page_text(hash: String) -> Result<Option<String>, ServerFnError> {
     let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await.ok();
     let address = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |ConnectInfo(addr)| addr.ip());
     let wait = relay.limits().first_response_wait;
-    Ok(relay.fetch_for(address, hash, wait).await.ok())
+    let raw = expect_context::<ep2p_relay::RawGateway>();
+    Ok(raw.fetch_for(address, hash, wait).await.ok())
 }

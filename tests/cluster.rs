@@ -1,32 +1,148 @@
-//! Several relay nodes as one site on a real Redis: each node is the server
-//! binary in its own process (so it can be killed as a power cut would),
-//! Redis is Debian's `redis-server` on a free loopback port, without
-//! persistence. Every promise a single relay keeps holds across nodes.
+//! Several relay nodes as one site. Every scenario runs on both backplanes
+//! ([`on_both_backplanes!`]): on a real Redis, each node the server binary
+//! in its own process (so it can be killed as a power cut would), Redis
+//! Debian's `redis-server` on a free loopback port without persistence; and
+//! in memory, each node the whole site's router in this process, the nodes
+//! meeting on one `MemoryBus`. Every promise a single relay keeps holds
+//! across nodes. What is about Redis itself (it dies and comes back, it
+//! never holds a page) runs on Redis only.
 
+use clap::Parser;
 use ep2p_core::phoenix::Vsn;
 use ep2p_core::protocol::PageHash;
-use ep2p_testkit::{have, http_get, scrape, want, Client, Host, RedisServer, ServerProcess, PATIENCE};
+use ep2p_relay::backplane::MemoryBus;
+use ep2p_testkit::{
+    have, http_get, scrape, want, Client, Host, RedisServer, ServerProcess, TestServer, PATIENCE,
+};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::process::Command;
 use tokio::time::Instant;
 
-/// A node of the site on `redis`, once it has joined the others.
-async fn node(redis: &RedisServer, flags: &[&str]) -> ServerProcess {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ephemeral_p2p"));
-    command
-        .args(["--addr", "127.0.0.1:0", "--redis", &redis.url()])
-        .args(flags)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("LEPTOS_OUTPUT_NAME", "ephemeral_p2p")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    let node = ServerProcess::spawn(command).await.expect("the node starts");
+/// Where a test's nodes meet.
+enum Site {
+    Redis(RedisServer),
+    Memory(MemoryBus),
+}
+
+/// A node of the site.
+enum Node {
+    /// The server binary, on Redis.
+    Process(ServerProcess),
+    /// The site's router in this process, on the memory bus.
+    InProcess { server: TestServer, bus: MemoryBus },
+}
+
+impl Site {
+    async fn redis() -> Self {
+        Site::Redis(RedisServer::start().await.unwrap())
+    }
+
+    fn memory() -> Self {
+        Site::Memory(MemoryBus::new())
+    }
+
+    /// The Redis the nodes meet on, if they do on Redis.
+    fn redis_server(&self) -> Option<&RedisServer> {
+        match self {
+            Site::Redis(redis) => Some(redis),
+            Site::Memory(_) => None,
+        }
+    }
+}
+
+impl Node {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Node::Process(process) => process.addr,
+            Node::InProcess { server, .. } => server.addr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr())
+    }
+
+    /// Kills the node as a power cut would: it says nothing more, and the
+    /// others only notice when its liveness expires.
+    async fn kill(self) {
+        match self {
+            Node::Process(process) => process.kill().await,
+            Node::InProcess { server, bus } => {
+                bus.cut(server.relay.backplane().expect("a node of a site").node());
+                drop(server);
+            }
+        }
+    }
+}
+
+/// A node of the site, started with the server's `flags`, once it has joined the others.
+async fn node(site: &Site, flags: &[&str]) -> Node {
+    let node = match site {
+        Site::Redis(redis) => {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_ephemeral_p2p"));
+            command
+                .args(["--addr", "127.0.0.1:0", "--redis", &redis.url()])
+                .args(flags)
+                .env("RUST_LOG", "info")
+                .env("NO_COLOR", "1")
+                .env("LEPTOS_OUTPUT_NAME", "ephemeral_p2p")
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            Node::Process(ServerProcess::spawn(command).await.expect("the node starts"))
+        }
+        Site::Memory(bus) => {
+            // The settings the binary would resolve from the same flags.
+            let cli = ephemeral_p2p::config::Cli::try_parse_from(["ephemeral_p2p"].iter().chain(flags))
+                .expect("flags the server knows");
+            let config_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+            let cli = ephemeral_p2p::config::Cli { config: config_file, ..cli };
+            let settings = ephemeral_p2p::config::Settings::load(cli, false, None).expect("settings");
+            let server = TestServer::start_on_bus(bus, settings.relay, |relay| {
+                let options = LeptosOptions::builder().output_name("ephemeral_p2p").build();
+                ephemeral_p2p::server::site(relay, options)
+            })
+            .await;
+            Node::InProcess { server, bus: bus.clone() }
+        }
+    };
     until("the node joins the site", PATIENCE, || async {
-        scrape(node.addr).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&1.0))
+        scrape(node.addr()).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&1.0))
     })
     .await;
     node
 }
+
+/// Each scenario (an `async fn(Site)`) as two tests: `on_redis::…` and `in_memory::…`.
+macro_rules! on_both_backplanes {
+    ($($scenario:ident),* $(,)?) => {
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::Site::redis().await).await
+                }
+            )*
+        }
+        mod in_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(super::Site::memory()).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backplanes!(
+    a_visitor_on_one_node_is_served_by_a_host_on_another_in_either_serializer,
+    every_node_shows_the_sites_count_after_joins_leaves_and_dropped_sockets,
+    a_silent_host_on_one_node_does_not_keep_a_visitor_on_another_from_a_host_on_a_third,
+    a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_asks_fail_over,
+    chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes,
+    a_watch_on_one_node_follows_hosts_on_another,
+);
 
 /// Waits, up to `patience`, for `done` to hold; fails the test otherwise.
 async fn until<F: std::future::Future<Output = bool>>(what: &str, patience: Duration, done: impl Fn() -> F) {
@@ -37,12 +153,12 @@ async fn until<F: std::future::Future<Output = bool>>(what: &str, patience: Dura
     }
 }
 
-async fn client(node: &ServerProcess, vsn: Vsn) -> Client {
-    Client::open_with(node.addr, None, vsn).await.expect("a socket")
+async fn client(node: &Node, vsn: Vsn) -> Client {
+    Client::open_with(node.addr(), None, vsn).await.expect("a socket")
 }
 
 /// A host of `text` on `node`, answering every request.
-async fn host(node: &ServerProcess, text: &str) -> Host {
+async fn host(node: &Node, text: &str) -> Host {
     let mut c = client(node, Vsn::V2).await;
     c.join_ok(&have(PageHash::of(text))).await;
     Host::serve(c, text)
@@ -55,7 +171,7 @@ struct Watcher {
     count: u64,
 }
 
-async fn watcher(node: &ServerProcess, hash: PageHash) -> Watcher {
+async fn watcher(node: &Node, hash: PageHash) -> Watcher {
     let mut client = client(node, Vsn::V2).await;
     let reply = client.join(&want(hash)).await;
     let count = reply.payload["response"]["count"].as_u64().expect("the join reply carries the count");
@@ -77,7 +193,7 @@ async fn count_reaches(watcher: &mut Watcher, n: u64, patience: Duration) -> Ins
 }
 
 /// A visitor on `node` asks for the page; returns the text and how long it took.
-async fn visit(node: &ServerProcess, hash: PageHash, vsn: Vsn) -> (String, Duration) {
+async fn visit(node: &Node, hash: PageHash, vsn: Vsn) -> (String, Duration) {
     let started = Instant::now();
     let mut v = client(node, vsn).await;
     v.join_ok(&want(hash)).await;
@@ -86,10 +202,8 @@ async fn visit(node: &ServerProcess, hash: PageHash, vsn: Vsn) -> (String, Durat
     (text, started.elapsed())
 }
 
-#[tokio::test]
-async fn a_visitor_on_one_node_is_served_by_a_host_on_another_in_either_serializer() {
-    let redis = RedisServer::start().await.unwrap();
-    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+async fn a_visitor_on_one_node_is_served_by_a_host_on_another_in_either_serializer(site: Site) {
+    let (a, b) = (node(&site, &[]).await, node(&site, &[]).await);
     for (host_vsn, visitor_vsn) in [(Vsn::V1, Vsn::V2), (Vsn::V2, Vsn::V1)] {
         let text = format!("hosted on A in {host_vsn:?}, read on B in {visitor_vsn:?} — é 😀");
         let hash = PageHash::of(&text);
@@ -104,16 +218,14 @@ async fn a_visitor_on_one_node_is_served_by_a_host_on_another_in_either_serializ
         h.answer(hash, &text).await;
         assert_eq!(v.content(hash).await, text);
     }
-    let metrics = scrape(b.addr).await.unwrap();
+    let metrics = scrape(b.addr()).await.unwrap();
     assert_eq!(metrics["ep2p_cross_node_asks_total"], 2.0);
     assert!(metrics["ep2p_backplane_published_total"] >= 2.0);
-    assert!(scrape(a.addr).await.unwrap()["ep2p_backplane_received_total"] >= 2.0);
+    assert!(scrape(a.addr()).await.unwrap()["ep2p_backplane_received_total"] >= 2.0);
 }
 
-#[tokio::test]
-async fn every_node_shows_the_sites_count_after_joins_leaves_and_dropped_sockets() {
-    let redis = RedisServer::start().await.unwrap();
-    let nodes = [node(&redis, &[]).await, node(&redis, &[]).await, node(&redis, &[]).await];
+async fn every_node_shows_the_sites_count_after_joins_leaves_and_dropped_sockets(site: Site) {
+    let nodes = [node(&site, &[]).await, node(&site, &[]).await, node(&site, &[]).await];
     let hash = PageHash::of("counted everywhere");
     let mut watchers = Vec::new();
     for n in &nodes {
@@ -143,10 +255,8 @@ async fn every_node_shows_the_sites_count_after_joins_leaves_and_dropped_sockets
     }
 }
 
-#[tokio::test]
-async fn a_silent_host_on_one_node_does_not_keep_a_visitor_on_another_from_a_host_on_a_third() {
-    let redis = RedisServer::start().await.unwrap();
-    let (a, b, c) = (node(&redis, &[]).await, node(&redis, &[]).await, node(&redis, &[]).await);
+async fn a_silent_host_on_one_node_does_not_keep_a_visitor_on_another_from_a_host_on_a_third(site: Site) {
+    let (a, b, c) = (node(&site, &[]).await, node(&site, &[]).await, node(&site, &[]).await);
     let text = "found on the third node";
     let hash = PageHash::of(text);
     let mut silent = client(&a, Vsn::V2).await;
@@ -162,12 +272,10 @@ async fn a_silent_host_on_one_node_does_not_keep_a_visitor_on_another_from_a_hos
     }
 }
 
-#[tokio::test]
-async fn a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_asks_fail_over() {
-    let redis = RedisServer::start().await.unwrap();
+async fn a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_asks_fail_over(site: Site) {
     // Deadlines far away: only the node's death can make the ask move on.
     let slow = ["--request-timeout", "60s"];
-    let (a, b, c) = (node(&redis, &slow).await, node(&redis, &slow).await, node(&redis, &slow).await);
+    let (a, b, c) = (node(&site, &slow).await, node(&site, &slow).await, node(&site, &slow).await);
     let text = "outlives a node";
     let hash = PageHash::of(text);
     let mut silent_on_a = client(&a, Vsn::V2).await;
@@ -195,8 +303,8 @@ async fn a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_ask
 
 #[tokio::test]
 async fn redis_down_then_back_local_serving_never_stops_and_the_site_comes_back() {
-    let mut redis = RedisServer::start().await.unwrap();
-    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+    let mut site = Site::redis().await;
+    let (a, b) = (node(&site, &[]).await, node(&site, &[]).await);
     let text = "kept through an outage";
     let hash = PageHash::of(text);
     let _host_on_a = host(&a, text).await;
@@ -204,6 +312,7 @@ async fn redis_down_then_back_local_serving_never_stops_and_the_site_comes_back(
     count_reaches(&mut seen_on_b, 1, PATIENCE).await;
     assert_eq!(visit(&b, hash, Vsn::V2).await.0, text);
 
+    let Site::Redis(redis) = &mut site else { unreachable!("a site on Redis") };
     redis.kill().await;
     // B no longer counts A's host, and A serves its own visitors as before.
     count_reaches(&mut seen_on_b, 0, PATIENCE).await;
@@ -212,7 +321,7 @@ async fn redis_down_then_back_local_serving_never_stops_and_the_site_comes_back(
     }
     assert_eq!(seen_on_b.client.heartbeat().await.status(), Some("ok"), "no socket is dropped for it");
     until("A says the backplane is down", PATIENCE, || async {
-        scrape(a.addr).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&0.0))
+        scrape(a.addr()).await.is_ok_and(|m| m.get("ep2p_backplane_connected") == Some(&0.0))
     })
     .await;
 
@@ -220,13 +329,13 @@ async fn redis_down_then_back_local_serving_never_stops_and_the_site_comes_back(
     // Within seconds the nodes find each other again and re-register A's host.
     count_reaches(&mut seen_on_b, 1, Duration::from_secs(10)).await;
     assert_eq!(visit(&b, hash, Vsn::V2).await.0, text);
-    assert!(scrape(a.addr).await.unwrap()["ep2p_backplane_reconnects_total"] >= 1.0);
+    assert!(scrape(a.addr()).await.unwrap()["ep2p_backplane_reconnects_total"] >= 1.0);
 }
 
 #[tokio::test]
 async fn redis_never_holds_a_page() {
-    let redis = RedisServer::start().await.unwrap();
-    let (a, b) = (node(&redis, &[]).await, node(&redis, &[]).await);
+    let site = Site::redis().await;
+    let (a, b) = (node(&site, &[]).await, node(&site, &[]).await);
     let text = "SECRET-CLUSTER-PAGE: nothing of this may stay in Redis";
     let hash = PageHash::of(text);
     let _host = host(&a, text).await;
@@ -235,6 +344,7 @@ async fn redis_never_holds_a_page() {
     for vsn in [Vsn::V1, Vsn::V2] {
         assert_eq!(visit(&b, hash, vsn).await.0, text);
     }
+    let redis = site.redis_server().expect("a site on Redis");
     let everything = redis.dump().await.unwrap();
     assert!(!everything.is_empty(), "the nodes' liveness keys are there");
     for (key, value) in &everything {
@@ -243,12 +353,10 @@ async fn redis_never_holds_a_page() {
     }
 }
 
-#[tokio::test]
-async fn chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes() {
+async fn chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes(site: Site) {
     use ep2p_core::chat::Message;
-    let redis = RedisServer::start().await.unwrap();
-    let a = node(&redis, &[]).await;
-    let b = node(&redis, &[]).await;
+    let a = node(&site, &[]).await;
+    let b = node(&site, &[]).await;
     let hash = PageHash::of("talked about on two nodes");
     let mut on_a = client(&a, Vsn::V2).await;
     on_a.join_ok(&have(hash)).await;
@@ -282,16 +390,16 @@ async fn chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes() {
     assert!(!watcher.client.drain(Duration::from_millis(300)).await.iter().any(|m| m.event == "chat"));
 
     // Redis carried the messages in transit only: it keeps no key but the nodes'.
-    let dump = redis.dump().await.unwrap();
-    assert!(dump.iter().all(|(k, _)| k.starts_with("ep2p:alive:")), "{dump:?}");
-    assert!(!format!("{dump:?}").contains("hello from"));
+    if let Some(redis) = site.redis_server() {
+        let dump = redis.dump().await.unwrap();
+        assert!(dump.iter().all(|(k, _)| k.starts_with("ep2p:alive:")), "{dump:?}");
+        assert!(!format!("{dump:?}").contains("hello from"));
+    }
 }
 
-#[tokio::test]
-async fn a_watch_on_one_node_follows_hosts_on_another() {
-    let redis = RedisServer::start().await.unwrap();
-    let a = node(&redis, &[]).await;
-    let b = node(&redis, &[]).await;
+async fn a_watch_on_one_node_follows_hosts_on_another(site: Site) {
+    let a = node(&site, &[]).await;
+    let b = node(&site, &[]).await;
     let text = "watched from another node";
     let hash = PageHash::of(text);
     let mut watcher = client(&b, Vsn::V2).await;

@@ -4,6 +4,7 @@
 //! all live in the machine — and so does the page's chat, which the mirror
 //! keeps beside the page; this file only carries out its commands.
 
+use ep2p_clock::wall_ms;
 use ep2p_core::chat::Message as ChatMessage;
 use ep2p_core::client::{Command, Event, Timer};
 use ep2p_core::machine::{Phase, Snapshot, Visitor};
@@ -31,13 +32,6 @@ pub enum Report {
     Fetched(PageHash, String),
     /// The page's chat changed: every message it now holds, in order.
     Chat(PageHash, Vec<ChatMessage>),
-}
-
-/// The wall clock in ms since the Unix epoch (chat messages are dated with it).
-fn wall_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis().min(u128::from(u64::MAX)) as u64)
 }
 
 /// Runs one page until `shutdown` turns true: fetches it first if `content`

@@ -16,7 +16,7 @@ pub struct RelayConfig {
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
     /// When set, this relay is one node of a site whose nodes meet on this
-    /// Redis (`redis://host:port`); see `cluster`.
+    /// Redis (`redis://host:port`); see `backplane::redis`.
     pub redis_url: Option<String>,
 }
 

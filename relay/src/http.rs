@@ -1,12 +1,14 @@
 //! The relay over HTTP: its routes (the WebSocket at `/ws/websocket`,
-//! `/healthz`, `/metrics`), the WebSocket upgrade with its checks
-//! (serializer, origin, connection caps), and [`serve`], which runs any
+//! `/healthz`, `/metrics`, and the raw gateway's `/<hash>/raw`), the
+//! WebSocket upgrade with its checks (serializer, origin, connection
+//! caps), and [`serve`], which runs any
 //! router that contains them: HTTP/1.1 with a header read timeout, the
 //! client's address for every request, and a graceful shutdown that closes
 //! every socket with 1001 and waits for the socket tasks to finish.
 
 use crate::meter::Meter;
 use crate::metrics::{Metrics, Reject};
+use crate::raw::Gateway;
 use crate::relay::{Refusal, Relay};
 use crate::socket;
 use axum::body::Body;
@@ -34,15 +36,22 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl Relay {
-    /// The relay's routes, ready to merge into a site's router. They need
-    /// the client's address, which [`serve`] gives every request.
+    /// The relay's routes, ready to merge into a site's router, with a raw
+    /// gateway of their own. They need the client's address, which
+    /// [`serve`] gives every request.
     pub fn router(&self) -> Router {
+        self.router_with(&Gateway::new(self.clone()))
+    }
+
+    /// The relay's routes, `/<hash>/raw` served by `raw` (a site shares it
+    /// with its first responses, so both count against one limit).
+    pub fn router_with(&self, raw: &Gateway) -> Router {
         Router::new()
             .route(SOCKET_PATH, get(relay_socket))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/metrics", get(metrics))
-            .route("/{hash}/raw", get(crate::raw::raw_page))
             .with_state(self.clone())
+            .merge(Router::new().route("/{hash}/raw", get(crate::raw::raw_page)).with_state(raw.clone()))
     }
 }
 

@@ -9,8 +9,12 @@
 //!
 //! # Layout
 //!
-//! * [`cluster`] — several relay nodes as one site, over Redis: counts,
-//!   asks and pages between nodes, node liveness, outages (`--redis`).
+//! * [`backplane`] — how the nodes of one site reach each other: the
+//!   [`backplane::Backplane`] trait the relay talks to and the one
+//!   [`backplane::Handler`] it hears through; [`backplane::redis`] between
+//!   processes (`--redis`: counts, asks and pages between nodes, node
+//!   liveness, outages), [`backplane::memory`] between relays in one
+//!   process.
 //! * [`config`] — what the relay needs to know: routing, per-socket limits,
 //!   allowed origins; the defaults.
 //! * [`routing`] — every page's hosts (by trust tier), waiting visitors,
@@ -20,18 +24,21 @@
 //!   [`routing::Effect`]s that carry their data.
 //! * [`frame`] — frames for many sockets, encoded once per serializer.
 //! * [`relay`] — the shared handle: the routing, the open sockets, metrics,
-//!   shutdown; [`Relay::handle`] runs the routing and carries out its effects.
+//!   the backplane, shutdown; [`Relay::handle`] runs the routing and carries
+//!   out its effects, [`Relay::on_backplane`] what other nodes say.
 //! * [`channels`] — one socket's Phoenix channels without the socket:
 //!   frames in, replies out, inputs for the routing; each topic's events in
 //!   its own module (`want`, `have`, `watch`).
 //! * [`socket`] — one task per WebSocket: one `select!` loop over frames
 //!   in, queued frames out, the idle deadline and shutdown.
-//! * [`limits`] — the token bucket behind the rate limits.
+//! * [`bucket`] — the token bucket behind the rate limits.
 //! * [`meter`] — reads frame headers as bytes arrive: per-socket message
 //!   size limits and the time a message has been in progress.
 //! * [`metrics`] — every counter and gauge, declared once.
-//! * [`raw`] — a page over plain HTTP (`/<hash>/raw`): fetched as a
-//!   visitor would, verified, answered, forgotten.
+//! * [`raw`] — the raw gateway, a small service beside the relay with
+//!   limits of its own: a page over plain HTTP (`/<hash>/raw`) and a
+//!   site's first responses, fetched as a visitor would, verified,
+//!   answered, forgotten.
 //! * [`http`] — the routes, the upgrade (serializer, origin, connection
 //!   caps), [`serve`] (header read timeout, client addresses, graceful
 //!   shutdown), the log filter.
@@ -39,12 +46,12 @@
 //! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
 //! describes it in prose.
 
+pub mod backplane;
+pub mod bucket;
 pub mod channels;
-pub mod cluster;
 pub mod config;
 pub mod frame;
 pub mod http;
-pub mod limits;
 pub mod meter;
 pub mod metrics;
 pub mod raw;
@@ -55,5 +62,6 @@ pub mod socket;
 pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, log_subscriber, serve, LogFormat, SHUTDOWN_GRACE};
 pub use metrics::Reject;
+pub use raw::Gateway as RawGateway;
 pub use relay::{wall_ms, Relay, StartError};
 pub use routing::{HubConfig, Policy};

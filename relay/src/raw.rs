@@ -1,17 +1,16 @@
-//! A page over plain HTTP (`GET /<hash>/raw`, docs/product.md §10), for `curl`,
-//! scripts and browsers without JavaScript. The relay fetches the page the
-//! way a visitor does — it joins `want:H` as an internal visitor, so one
-//! host is asked, concurrent requests coalesce, a silent, leaving or lying
-//! host is failed over, and the text is verified — then answers with the
-//! text and forgets it. It never joins `have:H`: it is never a host.
-//!
-//! Each client address has its own token bucket for these requests, apart
-//! from the WebSockets' limits, and the relay holds a bounded number of
-//! them in flight.
+//! The raw gateway: a page over plain HTTP (`GET /<hash>/raw`,
+//! docs/product.md §10), for `curl`, scripts and browsers without
+//! JavaScript, and the text of a page's first response. A small service of
+//! its own beside the relay: it keeps its own limits — a token bucket per
+//! client address, apart from the WebSockets' limits, and a bounded number
+//! of fetches in flight — and asks the relay one thing,
+//! [`Relay::fetch_as_visitor`]: the page, fetched the way a visitor does
+//! (one host asked, concurrent requests coalesced, a silent, leaving or
+//! lying host failed over, the text verified), never as a host, answered
+//! and forgotten.
 
-use crate::limits::Bucket;
-use crate::relay::{now, Outbound, Relay};
-use crate::routing::{Input, Peer, SocketId};
+use crate::bucket::Bucket;
+use crate::relay::{address_of, now, Relay, Unserved};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use dashmap::DashMap;
 use ep2p_core::protocol::PageHash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Buckets idle this long are dropped when the table grows.
@@ -26,11 +26,24 @@ const BUCKET_IDLE: Duration = Duration::from_secs(60);
 /// The table is swept of idle buckets when it holds this many.
 const BUCKET_SWEEP_AT: usize = 4096;
 
-/// The raw route's own limits and state, kept by the relay.
-#[derive(Debug, Default)]
-pub struct RawState {
-    buckets: DashMap<IpAddr, Bucket>,
+/// The raw gateway: `/<hash>/raw` and a site's first responses share one,
+/// so they share its limits. Cheap to clone: one `Arc`.
+#[derive(Clone)]
+pub struct Gateway(Arc<GatewayState>);
+
+struct GatewayState {
+    /// Where pages come from, and the limits (`raw_per_second`, `max_raw_in_flight`).
+    relay: Relay,
+    /// Per client address (see [`address_of`]).
+    rates: Rates,
+    /// Fetches waiting for hosts now.
     in_flight: AtomicUsize,
+}
+
+/// A token bucket per client address.
+#[derive(Debug, Default)]
+struct Rates {
+    buckets: DashMap<IpAddr, Bucket>,
 }
 
 /// Why a page could not be fetched.
@@ -46,7 +59,16 @@ pub enum FetchError {
     Busy,
 }
 
-impl RawState {
+impl From<Unserved> for FetchError {
+    fn from(unserved: Unserved) -> Self {
+        match unserved {
+            Unserved::NobodyHosting => FetchError::NobodyHosting,
+            Unserved::NoAnswer => FetchError::NoAnswer,
+        }
+    }
+}
+
+impl Rates {
     /// Takes one of `address`'s tokens (`rate` a second, bursts of twice that).
     fn admit(&self, address: IpAddr, rate: u32, now: Instant) -> bool {
         if self.buckets.len() >= BUCKET_SWEEP_AT {
@@ -56,83 +78,41 @@ impl RawState {
     }
 }
 
-/// Leaves the page and the relay however the fetch ends.
-struct Visit<'a> {
-    relay: &'a Relay,
-    conn: SocketId,
-    hash: PageHash,
-}
-
-impl Drop for Visit<'_> {
-    fn drop(&mut self) {
-        self.relay.handle(Input::LeaveVisitor { visitor: Peer::Socket(self.conn), hash: self.hash });
-        self.relay.unregister_internal(self.conn);
+impl Gateway {
+    /// A gateway to `relay`'s pages, with limits of its own (from the relay's config).
+    pub fn new(relay: Relay) -> Self {
+        Self(Arc::new(GatewayState { relay, rates: Rates::default(), in_flight: AtomicUsize::new(0) }))
     }
-}
 
-impl Relay {
     /// Fetches a page for a client at `address` (`/<hash>/raw`, the first
-    /// response of `/<hash>`), within that address's rate and the relay's
-    /// cap on fetches in flight.
+    /// response of `/<hash>`), within that address's rate and the cap on
+    /// fetches in flight, waiting at most `patience` for a host.
     pub async fn fetch_for(
         &self,
         address: IpAddr,
         hash: PageHash,
         patience: Duration,
     ) -> Result<String, FetchError> {
-        let limits = self.limits();
-        let address = crate::relay::address_of(address);
-        let state = self.raw_state();
-        if !state.admit(address, limits.raw_per_second, now()) {
-            self.metrics().reject(crate::metrics::Reject::RateLimited);
+        let GatewayState { relay, rates, in_flight } = &*self.0;
+        let limits = relay.limits();
+        let address = address_of(address);
+        if !rates.admit(address, limits.raw_per_second, now()) {
+            relay.metrics().reject(crate::metrics::Reject::RateLimited);
             return Err(FetchError::Limited);
         }
-        if state.in_flight.fetch_add(1, Relaxed) >= limits.max_raw_in_flight {
-            state.in_flight.fetch_sub(1, Relaxed);
+        if in_flight.fetch_add(1, Relaxed) >= limits.max_raw_in_flight {
+            in_flight.fetch_sub(1, Relaxed);
             return Err(FetchError::Busy);
         }
-        let fetched = self.fetch(hash, address, patience).await;
-        state.in_flight.fetch_sub(1, Relaxed);
-        fetched
-    }
-
-    /// Fetches a page as a visitor would, waiting at most `patience` for a
-    /// host's verified answer. Nothing of it is kept.
-    pub async fn fetch(
-        &self,
-        hash: PageHash,
-        address: IpAddr,
-        patience: Duration,
-    ) -> Result<String, FetchError> {
-        let (conn, mut outbound) = self.register_internal(address);
-        let visit = Visit { relay: self, conn, hash };
-        self.handle(Input::JoinVisitor { visitor: Peer::Socket(conn), hash });
-        if self.health(hash).hosts == 0 {
-            return Err(FetchError::NobodyHosting);
-        }
-        self.handle(Input::Request { visitor: Peer::Socket(conn), hash });
-        let answer = async {
-            while let Some(frame) = outbound.recv().await {
-                let Outbound::Shared(frame) = frame else { continue };
-                let Some(literal) = frame.content_literal() else { continue };
-                // Verified by the socket that received it; checked again, as a browser would.
-                if let Ok(text) = serde_json::from_str::<String>(literal.get()) {
-                    if hash.matches(&text) {
-                        return Some(text);
-                    }
-                }
-            }
-            None
-        };
-        let result = tokio::time::timeout(patience, answer).await.ok().flatten().ok_or(FetchError::NoAnswer);
-        drop(visit);
-        result
+        let fetched = relay.fetch_as_visitor(hash, address, patience).await;
+        in_flight.fetch_sub(1, Relaxed);
+        Ok(fetched?)
     }
 }
 
 /// `GET|HEAD /<hash>/raw`.
 pub(crate) async fn raw_page(
-    State(relay): State<Relay>,
+    State(raw): State<Gateway>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(segment): Path<String>,
 ) -> Response {
@@ -142,13 +122,14 @@ pub(crate) async fn raw_page(
             "Not a page address: a page is / followed by 64 lowercase hex digits.\n",
         );
     };
+    let relay = &raw.0.relay;
     let wait = relay.limits().raw_wait;
     let retry_later = |status, body: &str| {
         let mut response = plain(status, body);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         response
     };
-    match relay.fetch_for(peer.ip(), hash, wait).await {
+    match raw.fetch_for(peer.ip(), hash, wait).await {
         Ok(text) => {
             relay.metrics().raw_served.inc();
             plain(StatusCode::OK, text)
@@ -189,18 +170,18 @@ mod tests {
 
     #[test]
     fn each_address_has_its_own_bucket_and_idle_ones_are_swept() {
-        let state = RawState::default();
+        let rates = Rates::default();
         let t = Instant::now();
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
-        assert_eq!((0..10).filter(|_| state.admit(a, 2, t)).count(), 4, "bursts of twice the rate");
-        assert!(state.admit(b, 2, t), "another address is not affected");
-        assert!(state.admit(a, 2, t + Duration::from_millis(500)), "one token back after half a second");
+        assert_eq!((0..10).filter(|_| rates.admit(a, 2, t)).count(), 4, "bursts of twice the rate");
+        assert!(rates.admit(b, 2, t), "another address is not affected");
+        assert!(rates.admit(a, 2, t + Duration::from_millis(500)), "one token back after half a second");
         for i in 0..BUCKET_SWEEP_AT as u32 {
-            state.admit(IpAddr::from(i.to_be_bytes()), 2, t);
+            rates.admit(IpAddr::from(i.to_be_bytes()), 2, t);
         }
         let later = t + BUCKET_IDLE + Duration::from_secs(1);
-        state.admit(a, 2, later);
-        assert!(state.buckets.len() < 10, "idle buckets were swept: {}", state.buckets.len());
+        rates.admit(a, 2, later);
+        assert!(rates.buckets.len() < 10, "idle buckets were swept: {}", rates.buckets.len());
     }
 }

@@ -1,16 +1,17 @@
-//! The relay handle: the hub, the open sockets, the metrics and the
-//! shutdown signal. [`Relay::handle`] hands the hub an [`Input`] and
-//! carries out the [`Effect`]s it returns — each holds what it needs — by
-//! queueing frames for sockets, asking other nodes and scheduling wake-ups.
-//! Cheap to clone: one `Arc`.
+//! The relay handle: the routing, the open sockets, the metrics, the
+//! backplane and the shutdown signal. [`Relay::handle`] hands the routing
+//! an [`Input`] and carries out the [`Effect`]s it returns — each holds
+//! what it needs — by queueing frames for sockets, handing the backplane
+//! what goes to other nodes and scheduling wake-ups; it is the backplane's
+//! [`Handler`] ([`Relay::on_backplane`]). Cheap to clone: one `Arc`.
 
-use crate::cluster::Cluster;
+use crate::backplane::{Backplane, Event, Handler, RedisBackplane};
 use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
 use crate::metrics::{Metrics, Reject};
-use crate::raw::RawState;
-use crate::routing::{Effect, Effects, Hub, Input, Peer, SocketId};
+use crate::routing::{Answer, Effect, Effects, Hub, Input, Peer, SocketId};
 use dashmap::DashMap;
+use ep2p_core::chat;
 use ep2p_core::protocol::{Health, PageHash, Topic};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -122,19 +123,42 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     /// One token per open socket (held by its [`Admission`]).
     sockets: TaskTracker,
-    /// The other nodes of the site, with `redis_url` (set once, at start).
-    cluster: OnceLock<Cluster>,
-    /// `/<hash>/raw`'s rate limits and requests in flight.
-    raw: RawState,
+    /// The other nodes of the site, when there are (set once, at start).
+    backplane: OnceLock<Box<dyn Backplane>>,
 }
 
-/// A relay handle that does not keep the relay alive (the cluster's task holds one).
+/// A relay handle that does not keep the relay alive: the backplane's
+/// task holds one, as the relay's [`Handler`].
 #[derive(Clone)]
 pub struct WeakRelay(Weak<Inner>);
 
 impl WeakRelay {
     pub fn upgrade(&self) -> Option<Relay> {
         self.0.upgrade().map(Relay)
+    }
+}
+
+/// Why [`Relay::fetch_as_visitor`] got no page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unserved {
+    /// No host (here or on another node) has the page.
+    NobodyHosting,
+    /// Hosts exist, but none sent the page in time.
+    NoAnswer,
+}
+
+/// An internal visitor's visit: it leaves the page and the relay however
+/// the fetch ends.
+struct Visit<'a> {
+    relay: &'a Relay,
+    conn: SocketId,
+    hash: PageHash,
+}
+
+impl Drop for Visit<'_> {
+    fn drop(&mut self) {
+        self.relay.handle(Input::LeaveVisitor { visitor: Peer::Socket(self.conn), hash: self.hash });
+        self.relay.unregister_internal(self.conn);
     }
 }
 
@@ -149,29 +173,38 @@ pub enum StartError {
 #[derive(Clone)]
 pub struct Relay(Arc<Inner>);
 
+/// The wall clock chat messages are dated with (shared with the mirror).
+pub use ep2p_clock::wall_ms;
+
 /// The current time on tokio's clock, so tests with a paused clock control
 /// the hub's deadlines too.
 pub fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// The wall clock in ms since the Unix epoch: chat messages are dated with it.
-pub fn wall_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis().min(u128::from(u64::MAX)) as u64)
-}
-
 impl Relay {
     /// A relay whose host choices are random. With a `redis_url`, it
-    /// joins the site's other nodes (in the background: it serves its own
-    /// hosts at once, whether Redis answers or not).
+    /// joins the site's other nodes on Redis (in the background: it serves
+    /// its own hosts at once, whether Redis answers or not).
     pub fn new(config: RelayConfig) -> Result<Self, StartError> {
-        let relay = Self::with_seed(config, rand::random());
-        if let Some(url) = relay.0.config.redis_url.clone() {
-            let cluster = Cluster::start(&url, relay.downgrade())?;
-            let _ = relay.0.cluster.set(cluster);
+        match config.redis_url.clone() {
+            Some(url) => Self::joining(config, |handler, metrics| {
+                Ok(Box::new(RedisBackplane::start(&url, handler, metrics)?))
+            }),
+            None => Ok(Self::with_seed(config, rand::random())),
         }
+    }
+
+    /// A relay whose host choices are random, one node of a site over the
+    /// backplane `join` starts (given where its events go and the metrics).
+    pub fn joining(
+        config: RelayConfig,
+        join: impl FnOnce(Arc<dyn Handler>, Arc<Metrics>) -> Result<Box<dyn Backplane>, StartError>,
+    ) -> Result<Self, StartError> {
+        let relay = Self::with_seed(config, rand::random());
+        relay.0.metrics.cluster_enabled.set(1);
+        let backplane = join(Arc::new(relay.downgrade()), relay.0.metrics.clone())?;
+        let _ = relay.0.backplane.set(backplane);
         Ok(relay)
     }
 
@@ -180,8 +213,8 @@ impl Relay {
     }
 
     /// The site's other nodes, if this relay is one of several.
-    pub fn cluster(&self) -> Option<&Cluster> {
-        self.0.cluster.get()
+    pub fn backplane(&self) -> Option<&dyn Backplane> {
+        self.0.backplane.get().map(|backplane| &**backplane)
     }
 
     /// A relay whose host choices follow from `seed` (tests replay them).
@@ -199,13 +232,11 @@ impl Relay {
             addresses: DashMap::new(),
             shutdown: watch::channel(false).0,
             sockets: TaskTracker::new(),
-            cluster: OnceLock::new(),
-            raw: RawState::default(),
+            backplane: OnceLock::new(),
         }))
     }
 
-    /// The routing, for its queries (counts, hosts, who was asked); what
-    /// happens goes in through [`Relay::handle`].
+    /// The hub, for tests and metrics; sockets go through the relay.
     pub fn hub(&self) -> &Hub {
         &self.0.hub
     }
@@ -265,15 +296,15 @@ impl Relay {
         }
     }
 
-    /// A visitor inside the relay (`/<hash>/raw`): frames for it arrive on
-    /// the returned queue. It is no socket: it counts against no cap.
-    pub(crate) fn register_internal(&self, address: IpAddr) -> (SocketId, mpsc::Receiver<Outbound>) {
+    /// A visitor inside the relay ([`Relay::fetch_as_visitor`]): frames for
+    /// it arrive on the returned queue. It is no socket: it counts against no cap.
+    fn register_internal(&self, address: IpAddr) -> (SocketId, mpsc::Receiver<Outbound>) {
         let (conn, rx, _overflow) = self.add_conn(address, 64);
         (conn, rx)
     }
 
     /// Removes an internal visitor (after it left its page).
-    pub(crate) fn unregister_internal(&self, conn: SocketId) {
+    fn unregister_internal(&self, conn: SocketId) {
         self.remove_conn(conn);
     }
 
@@ -293,8 +324,38 @@ impl Relay {
         self.handle(Input::Close { socket: conn });
     }
 
-    pub(crate) fn raw_state(&self) -> &RawState {
-        &self.0.raw
+    /// Fetches a page as a visitor inside the relay would, waiting at most
+    /// `patience` for a host's verified answer; never a host, counted
+    /// against no cap, nothing kept (the raw gateway's one question).
+    pub async fn fetch_as_visitor(
+        &self,
+        hash: PageHash,
+        address: IpAddr,
+        patience: std::time::Duration,
+    ) -> Result<String, Unserved> {
+        let (conn, mut outbound) = self.register_internal(address);
+        let visit = Visit { relay: self, conn, hash };
+        self.handle(Input::JoinVisitor { visitor: Peer::Socket(conn), hash });
+        if self.health(hash).hosts == 0 {
+            return Err(Unserved::NobodyHosting);
+        }
+        self.handle(Input::Request { visitor: Peer::Socket(conn), hash });
+        let answer = async {
+            while let Some(frame) = outbound.recv().await {
+                let Outbound::Shared(frame) = frame else { continue };
+                let Some(literal) = frame.content_literal() else { continue };
+                // Verified by the socket that received it; checked again, as a browser would.
+                if let Ok(text) = serde_json::from_str::<String>(literal.get()) {
+                    if hash.matches(&text) {
+                        return Some(text);
+                    }
+                }
+            }
+            None
+        };
+        let result = tokio::time::timeout(patience, answer).await.ok().flatten().ok_or(Unserved::NoAnswer);
+        drop(visit);
+        result
     }
 
     /// Open sockets.
@@ -305,8 +366,8 @@ impl Relay {
     /// Tells every socket to close with 1001 so clients reconnect elsewhere.
     pub fn shut_down(&self) {
         self.0.shutdown.send_replace(true);
-        if let Some(cluster) = self.cluster() {
-            cluster.leave();
+        if let Some(backplane) = self.backplane() {
+            backplane.leave();
         }
     }
 
@@ -317,20 +378,21 @@ impl Relay {
         self.0.sockets.wait().await;
     }
 
-    /// Hands the hub what happened (now) and carries out what it decides:
-    /// the one call every socket, the raw gateway and the cluster make.
+    /// Hands the routing what happened (now) and carries out what it
+    /// decides: the one call every socket, the raw gateway and the
+    /// backplane's events make.
     pub fn handle(&self, input: Input) {
         let effects = self.0.hub.handle(input, now());
         self.apply(effects);
     }
 
-    /// Carries out the hub's effects.
+    /// Carries out the routing's effects.
     fn apply(&self, effects: Effects) {
         for effect in effects {
             match effect {
                 Effect::Ask { host: Peer::Node(node), hash } => {
-                    if let Some(cluster) = self.cluster() {
-                        cluster.ask(node, hash, self);
+                    if let Some(backplane) = self.backplane() {
+                        backplane.ask(node, hash);
                     }
                 }
                 Effect::Ask { host: Peer::Socket(host), hash } => self.send(host, Outbound::Ask(hash)),
@@ -340,8 +402,8 @@ impl Relay {
                     self.answer(visitors, &frame);
                 }
                 Effect::Count { hash, hosts, visitors, watchers, count, local } => {
-                    if let Some(cluster) = self.cluster() {
-                        cluster.count(hash, local, self);
+                    if let Some(backplane) = self.backplane() {
+                        backplane.count(hash, local);
                     }
                     for (topic, sockets) in [
                         (Topic::Have(hash), hosts),
@@ -358,8 +420,8 @@ impl Relay {
                     }
                 }
                 Effect::AskHistory { host: Peer::Node(node), hash } => {
-                    if let Some(cluster) = self.cluster() {
-                        cluster.ask_history(node, hash, self);
+                    if let Some(backplane) = self.backplane() {
+                        backplane.ask_history(node, hash);
                     }
                 }
                 Effect::AskHistory { host: Peer::Socket(host), hash } => {
@@ -378,12 +440,12 @@ impl Relay {
     }
 
     /// Sends what was asked for (a page, a chat history) to whoever asked:
-    /// sockets here, or other nodes through the cluster.
+    /// sockets here, or other nodes through the backplane.
     fn answer(&self, askers: Vec<Peer>, frame: &Arc<SharedFrame>) {
         for asker in askers {
-            match (asker, self.cluster(), frame.topic().page()) {
-                (Peer::Node(node), Some(cluster), Some(hash)) => {
-                    cluster.deliver(node, hash, frame.clone(), self)
+            match (asker, self.backplane(), frame.topic().page()) {
+                (Peer::Node(node), Some(backplane), Some(hash)) => {
+                    backplane.deliver(node, hash, frame.clone())
                 }
                 (Peer::Node(_), _, _) => {}
                 (Peer::Socket(socket), _, _) => self.send(socket, Outbound::Shared(frame.clone())),
@@ -404,8 +466,8 @@ impl Relay {
         self.0.metrics.chat_messages.inc();
         self.0.metrics.chat_deliveries.inc_by(sent);
         if from.is_local() {
-            if let Some(cluster) = self.cluster() {
-                cluster.chat(hash, frame, self);
+            if let Some(backplane) = self.backplane() {
+                backplane.chat(hash, frame);
             }
         }
     }
@@ -429,5 +491,69 @@ impl Relay {
     /// `/metrics` in the Prometheus text format.
     pub fn render_metrics(&self) -> String {
         self.0.metrics.render()
+    }
+}
+
+/// The relay hears the backplane through its weak handle: a backplane's
+/// task never keeps a relay alive.
+impl Handler for WeakRelay {
+    fn handle(&self, event: Event<'_>) {
+        if let Some(relay) = self.upgrade() {
+            relay.on_backplane(event);
+        }
+    }
+
+    fn local_count(&self, page: PageHash) -> usize {
+        self.upgrade().map_or(0, |relay| relay.0.hub.local_count(page))
+    }
+}
+
+impl Relay {
+    /// What another node said, carried out: every input the site's
+    /// events give the routing is here. To the routing, another node is one
+    /// more host with a count, or one more visitor ([`Peer::Node`]).
+    pub fn on_backplane(&self, event: Event<'_>) {
+        match event {
+            Event::Count { node, page, count } => {
+                self.handle(Input::RemoteCount { node, hash: page, count });
+            }
+            Event::Ask { node, page } => {
+                let asker = Peer::Node(node);
+                self.handle(Input::JoinVisitor { visitor: asker, hash: page });
+                self.handle(Input::Request { visitor: asker, hash: page });
+            }
+            Event::Content { node, page, content } => {
+                // Checked again here: the backplane and the other node are not trusted either.
+                let verified =
+                    serde_json::from_str::<String>(content.get()).is_ok_and(|text| page.matches(&text));
+                let answer = if verified {
+                    Answer::Verified(SharedFrame::content(page, content))
+                } else {
+                    Answer::Forged
+                };
+                self.handle(Input::Content { host: Peer::Node(node), hash: page, answer });
+            }
+            Event::Chat { node, page, message } => {
+                // Checked again: the backplane and the other node are not trusted either.
+                let checked = chat::read_message(message.get()).and_then(|m| m.check_date(wall_ms()));
+                if checked.is_ok() && self.0.hub.host_sockets(page) > 0 {
+                    self.chat(Peer::Node(node), page, SharedFrame::chat(page, message));
+                }
+            }
+            Event::HistoryAsk { node, page } => {
+                self.handle(Input::HistoryRequest { asker: Peer::Node(node), hash: page });
+            }
+            Event::History { node, page, messages } => {
+                let answer = chat::check_history(messages, wall_ms())
+                    .ok()
+                    .map(|_| SharedFrame::history(page, messages));
+                self.handle(Input::HistoryAnswer { host: Peer::Node(node), hash: page, answer });
+            }
+            Event::NodeGone { node, pages } => {
+                for page in pages {
+                    self.handle(Input::RemoteCount { node, hash: *page, count: 0 });
+                }
+            }
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! mirror's tests and the benchmark share.
 //!
 //! * [`TestServer`] — the real relay (alone, or inside a whole site's
-//!   router) on a loopback port, with a graceful stop.
+//!   router) on a loopback port, with a graceful stop; several of them on
+//!   one in-memory backplane are the nodes of one site in one process.
 //! * [`Client`] — a Phoenix Channels client that behaves like the JS one
 //!   (string refs from a counter, join_ref = the join's ref, join_ref
 //!   stamped on channel pushes), over tokio-tungstenite, optionally bound to
@@ -27,6 +28,7 @@ use ep2p_core::client::{Command, Event, Timer};
 use ep2p_core::machine::Visitor;
 use ep2p_core::phoenix::{self, Frame, Ref, Refs, Vsn};
 use ep2p_core::protocol::{self, event, Content, ContentRequest, PageHash, Topic};
+use ep2p_relay::backplane::MemoryBus;
 use ep2p_relay::{Relay, RelayConfig};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -86,9 +88,25 @@ impl TestServer {
         config: RelayConfig,
         site: impl FnOnce(&Relay) -> Router,
     ) -> Self {
+        Self::serve_relay(addr, Relay::new(config).expect("the relay starts"), site).await
+    }
+
+    /// A relay of a site on an in-memory backplane: one node of the site
+    /// every relay on `bus` forms, `site` making its router.
+    pub async fn start_on_bus(
+        bus: &MemoryBus,
+        config: RelayConfig,
+        site: impl FnOnce(&Relay) -> Router,
+    ) -> Self {
+        let relay = Relay::joining(config, |handler, metrics| Ok(Box::new(bus.join(handler, metrics))))
+            .expect("a memory backplane always starts");
+        Self::serve_relay("127.0.0.1:0".parse().unwrap(), relay, site).await
+    }
+
+    /// `relay` served on `addr`, `site` making its router.
+    pub async fn serve_relay(addr: SocketAddr, relay: Relay, site: impl FnOnce(&Relay) -> Router) -> Self {
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let relay = Relay::new(config).expect("the relay starts");
         let app = site(&relay);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = relay.clone();

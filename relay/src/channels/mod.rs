@@ -13,7 +13,7 @@ pub mod watch;
 #[cfg(test)]
 mod tests;
 
-use crate::limits::Bucket;
+use crate::bucket::Bucket;
 use crate::metrics::Reject;
 use crate::relay::{now, Outbound, Relay};
 use crate::routing::{Input, SocketId};

@@ -1,6 +1,7 @@
 //! Who the routing talks to: a socket of this node, or another relay node
 //! of the same site that stands in for its own hosts and visitors.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A socket of this node (a WebSocket, or `/<hash>/raw`'s visitor inside
@@ -8,8 +9,10 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId(pub u64);
 
-/// Another relay node of the site, by the id it announces on the backplane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Another relay node of the site, by the id it announces on the backplane
+/// (a 63-bit number, never 0; on the wire, the bare number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct NodeId(pub u64);
 
 /// Whoever asks for a page or is asked for one: a socket here, or another

@@ -1,9 +1,9 @@
-//! Several relay nodes as one site, over Redis (`--redis URL`).
+//! The backplane over Redis (`--redis URL`): several relay nodes as one site.
 //!
 //! Each node tells the others, on Redis pub/sub, how many hosts it counts
 //! for each page; every node keeps those counts in its hub, so a page's
 //! count is the site's and is read in O(1). To the hub, another node is a
-//! host with a count ([`crate::routing::Peer::Node`]): asked only when no host of this
+//! host with a count (`hub::remote`): asked only when no host of this
 //! node can answer, with the same deadline and failover as any host. The
 //! node asked treats the asking node as one more visitor: one of its own
 //! hosts is asked (coalesced with its own visitors), and the verified page
@@ -26,37 +26,29 @@
 //! re-subscribes, over one multiplexed RESP3 connection for commands and
 //! pub/sub messages alike.
 
+use super::{new_node_id, Backplane, Event, Handler, NodeId, Roster, HEARTBEAT, LIVENESS_TTL, OUTGOING};
 use crate::frame::SharedFrame;
-use crate::relay::{wall_ms, Relay, WeakRelay};
-use crate::routing::{Answer, Input, NodeId, Peer};
-use ep2p_core::chat;
+use crate::metrics::Metrics;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// How often a node refreshes its liveness key and checks the others'.
-pub const HEARTBEAT: Duration = Duration::from_millis(500);
-/// How long a node's liveness key lives without a refresh.
-pub const LIVENESS_TTL: Duration = Duration::from_millis(2000);
 /// The channel every node listens to.
 const ALL: &str = "ep2p:all";
-/// Messages waiting to go out; past this, new ones are dropped and counted.
-const OUTGOING: usize = 4096;
 
-fn node_channel(node: u64) -> String {
-    format!("ep2p:node:{node:x}")
+fn node_channel(node: NodeId) -> String {
+    format!("ep2p:node:{node}")
 }
 
-fn liveness_key(node: u64) -> String {
-    format!("ep2p:alive:{node:x}")
+fn liveness_key(node: NodeId) -> String {
+    format!("ep2p:alive:{node}")
 }
 
 /// What nodes say to each other. Externally tagged (`{"content": {…}}`):
@@ -66,48 +58,48 @@ fn liveness_key(node: u64) -> String {
 #[serde(rename_all = "snake_case")]
 enum Message<'a> {
     /// A node (re)joined: every other node sends it its counts.
-    Hello { from: u64 },
+    Hello { from: NodeId },
     /// `from` counts `count` hosts for `page` (0: none any more).
-    Count { from: u64, page: PageHash, count: usize },
+    Count { from: NodeId, page: PageHash, count: usize },
     /// `from` asks the receiver for a page, for its own visitors.
-    Ask { from: u64, page: PageHash },
+    Ask { from: NodeId, page: PageHash },
     /// The page `from` was asked for, as the JSON string literal its host sent.
     Content {
-        from: u64,
+        from: NodeId,
         page: PageHash,
         #[serde(borrow)]
         content: &'a RawValue,
     },
     /// A chat message a host of `from` said on `page`: for every node's hosts.
     Chat {
-        from: u64,
+        from: NodeId,
         page: PageHash,
         #[serde(borrow)]
         message: &'a RawValue,
     },
     /// `from` asks the receiver for the page's chat history, for its hosts.
-    HistoryAsk { from: u64, page: PageHash },
+    HistoryAsk { from: NodeId, page: PageHash },
     /// The chat history `from` was asked for (a JSON array of messages).
     History {
-        from: u64,
+        from: NodeId,
         page: PageHash,
         #[serde(borrow)]
         messages: &'a RawValue,
     },
     /// `from` is shutting down: it hosts nothing any more.
-    Bye { from: u64 },
+    Bye { from: NodeId },
 }
 
-/// What the relay hands the cluster to send.
+/// What the relay hands the backplane's task to send.
 #[derive(Debug)]
 enum Outgoing {
     Ask {
-        to: u64,
+        to: NodeId,
         page: PageHash,
     },
     /// A page, or a chat history, that node `to` asked for.
     Deliver {
-        to: u64,
+        to: NodeId,
         page: PageHash,
         frame: Arc<SharedFrame>,
     },
@@ -120,104 +112,102 @@ enum Outgoing {
         frame: Arc<SharedFrame>,
     },
     AskHistory {
-        to: u64,
+        to: NodeId,
         page: PageHash,
     },
     Bye,
 }
 
-/// The relay's handle on the cluster. Cheap to clone.
-#[derive(Clone)]
-pub struct Cluster {
-    node: u64,
+/// The relay's handle on the Redis backplane. Dropping it ends the
+/// backplane's task.
+pub struct RedisBackplane {
+    node: NodeId,
     outgoing: mpsc::Sender<Outgoing>,
+    /// Redis answered the last heartbeat (set by the task).
     connected: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
-impl Cluster {
+impl RedisBackplane {
     /// Joins the site of the Redis at `url`: returns at once; connecting,
-    /// and reconnecting, go on in the background.
-    pub(crate) fn start(url: &str, relay: WeakRelay) -> Result<Self, redis::RedisError> {
+    /// and reconnecting, go on in the background. What the other nodes say
+    /// goes to `handler`.
+    pub fn start(
+        url: &str,
+        handler: Arc<dyn Handler>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, redis::RedisError> {
         // RESP3: pub/sub messages come on the same connection as commands.
         let info = redis::IntoConnectionInfo::into_connection_info(url)?;
         let settings = info.redis_settings().clone().set_protocol(redis::ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings))?;
-        // 63-bit ids, as the site's nodes have always announced them.
-        let node = rand::thread_rng().gen_range(1..1u64 << 63);
+        let node = new_node_id();
         let (outgoing, rx) = mpsc::channel(OUTGOING);
         let connected = Arc::new(AtomicBool::new(false));
-        let cluster = Self { node, outgoing, connected: connected.clone() };
-        tokio::spawn(run(client, node, rx, relay, connected));
-        Ok(cluster)
+        let site = Site { node, handler, metrics: metrics.clone(), roster: Roster::default() };
+        tokio::spawn(run(client, site, rx, connected.clone()));
+        Ok(Self { node, outgoing, connected, metrics })
     }
 
-    /// This node's id on the site.
-    pub fn node(&self) -> u64 {
+    fn send(&self, message: Outgoing) {
+        if self.outgoing.try_send(message).is_err() {
+            self.metrics.backplane_dropped.inc();
+        }
+    }
+}
+
+impl Backplane for RedisBackplane {
+    fn node(&self) -> NodeId {
         self.node
     }
 
-    /// True while Redis answers.
-    pub fn connected(&self) -> bool {
+    fn connected(&self) -> bool {
         self.connected.load(Relaxed)
     }
 
-    fn send(&self, message: Outgoing, relay: &Relay) {
-        if self.outgoing.try_send(message).is_err() {
-            relay.metrics().backplane_dropped.inc();
-        }
+    fn count(&self, page: PageHash, count: usize) {
+        self.send(Outgoing::Count { page, count });
     }
 
-    /// Asks node `to` for a page.
-    pub(crate) fn ask(&self, to: NodeId, page: PageHash, relay: &Relay) {
-        self.send(Outgoing::Ask { to: to.0, page }, relay);
+    fn ask(&self, to: NodeId, page: PageHash) {
+        self.send(Outgoing::Ask { to, page });
     }
 
-    /// Sends node `to` what it asked for: a verified page, or a checked chat history.
-    pub(crate) fn deliver(&self, to: NodeId, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
-        self.send(Outgoing::Deliver { to: to.0, page, frame }, relay);
+    fn deliver(&self, to: NodeId, page: PageHash, frame: Arc<SharedFrame>) {
+        self.send(Outgoing::Deliver { to, page, frame });
     }
 
-    /// This node now counts `count` hosts of its own for the page.
-    pub(crate) fn count(&self, page: PageHash, count: usize, relay: &Relay) {
-        self.send(Outgoing::Count { page, count }, relay);
+    fn chat(&self, page: PageHash, frame: Arc<SharedFrame>) {
+        self.send(Outgoing::Chat { page, frame });
     }
 
-    /// Passes a chat message said here to every other node.
-    pub(crate) fn chat(&self, page: PageHash, frame: Arc<SharedFrame>, relay: &Relay) {
-        self.send(Outgoing::Chat { page, frame }, relay);
+    fn ask_history(&self, to: NodeId, page: PageHash) {
+        self.send(Outgoing::AskHistory { to, page });
     }
 
-    /// Asks node `to` for a page's chat history.
-    pub(crate) fn ask_history(&self, to: NodeId, page: PageHash, relay: &Relay) {
-        self.send(Outgoing::AskHistory { to: to.0, page }, relay);
-    }
-
-    /// Tells the others this node is going (a node that cannot is dropped
-    /// when its liveness key expires).
-    pub(crate) fn leave(&self) {
+    fn leave(&self) {
         let _ = self.outgoing.try_send(Outgoing::Bye);
     }
 }
 
 /// What a node knows of the site while it runs.
 struct Site {
-    node: u64,
-    relay: WeakRelay,
-    /// Other nodes, and the pages each counts hosts for.
-    nodes: HashMap<u64, HashSet<PageHash>>,
-    /// What this node last told the others it counts, per page.
-    published: HashMap<PageHash, usize>,
+    node: NodeId,
+    /// The relay, which hears what the other nodes say.
+    handler: Arc<dyn Handler>,
+    metrics: Arc<Metrics>,
+    /// The other nodes' pages, and this node's published counts.
+    roster: Roster,
 }
 
-/// Keeps a node in the site for as long as its relay lives.
+/// Keeps a node in the site for as long as its relay holds the backplane.
 async fn run(
     client: redis::Client,
-    node: u64,
+    mut site: Site,
     mut outgoing: mpsc::Receiver<Outgoing>,
-    relay: WeakRelay,
     connected: Arc<AtomicBool>,
 ) {
-    let mut site = Site { node, relay, nodes: HashMap::new(), published: HashMap::new() };
+    let node = site.node;
     let mut attempt = 0u32;
     loop {
         let (push_tx, mut pushes) = mpsc::unbounded_channel::<PushInfo>();
@@ -237,23 +227,26 @@ async fn run(
                 if attempt == 1 {
                     tracing::warn!(%error, "cannot reach Redis; serving this node's own hosts meanwhile");
                 }
-                let Some(relay) = site.relay.upgrade() else { return };
-                relay.metrics().backplane_reconnects.inc();
-                drop(relay);
+                if outgoing.is_closed() {
+                    return;
+                }
+                site.metrics.backplane_reconnects.inc();
                 let nominal = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
                 let jittered = nominal.mul_f64(rand::thread_rng().gen_range(0.5..=1.0));
                 // Messages meanwhile cannot go anywhere.
                 let deadline = tokio::time::Instant::now() + jittered;
-                while let Ok(Some(message)) = tokio::time::timeout_at(deadline, outgoing.recv()).await {
-                    if matches!(message, Outgoing::Bye) {
-                        return;
+                loop {
+                    match tokio::time::timeout_at(deadline, outgoing.recv()).await {
+                        Ok(Some(Outgoing::Bye)) | Ok(None) => return,
+                        Ok(Some(_)) => {}
+                        Err(_) => break,
                     }
                 }
                 continue;
             }
         };
         attempt = 0;
-        let mut session = Session { manager, connected: false, flag: connected.clone() };
+        let mut link = RedisLink { manager, connected: false, flag: connected.clone() };
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -261,40 +254,40 @@ async fn run(
                 message = outgoing.recv() => match message {
                     None => return,
                     Some(Outgoing::Bye) => {
-                        session.publish(ALL, &Message::Bye { from: node }, &site).await;
-                        let _ = redis::cmd("DEL").arg(liveness_key(node)).query_async::<()>(&mut session.manager).await;
+                        link.publish(ALL, &Message::Bye { from: node }, &site).await;
+                        let _ = redis::cmd("DEL").arg(liveness_key(node)).query_async::<()>(&mut link.manager).await;
                         return;
                     }
-                    Some(message) => session.send(message, &mut site).await,
+                    Some(message) => link.send(message, &mut site).await,
                 },
                 push = pushes.recv() => match push {
                     None => break,
-                    Some(push) => session.received(push, &mut site).await,
+                    Some(push) => link.received(push, &mut site).await,
                 },
                 _ = tick.tick() => {
-                    if site.relay.upgrade().is_none() {
+                    if outgoing.is_closed() {
                         return;
                     }
-                    session.heartbeat(&mut site).await;
+                    link.heartbeat(&mut site).await;
                 }
             }
         }
     }
 }
 
-/// One connection manager's life.
-struct Session {
+/// One connection manager's life: this node's link to Redis.
+struct RedisLink {
     manager: ConnectionManager,
     /// Redis answered the last heartbeat, and this node has announced itself.
     connected: bool,
+    /// `connected`, for the relay's handle to read.
     flag: Arc<AtomicBool>,
 }
 
-impl Session {
+impl RedisLink {
     async fn publish(&mut self, channel: &str, message: &Message<'_>, site: &Site) -> bool {
-        let Some(relay) = site.relay.upgrade() else { return false };
         if !self.connected && !matches!(message, Message::Hello { .. } | Message::Count { .. }) {
-            relay.metrics().backplane_dropped.inc();
+            site.metrics.backplane_dropped.inc();
             return false;
         }
         let payload = serde_json::to_string(message).expect("messages serialize");
@@ -302,12 +295,12 @@ impl Session {
             redis::cmd("PUBLISH").arg(channel).arg(payload).query_async::<i64>(&mut self.manager).await;
         match sent {
             Ok(_) => {
-                relay.metrics().backplane_published.inc();
+                site.metrics.backplane_published.inc();
                 true
             }
             Err(error) => {
                 tracing::debug!(%error, "publishing to Redis failed");
-                relay.metrics().backplane_dropped.inc();
+                site.metrics.backplane_dropped.inc();
                 false
             }
         }
@@ -336,16 +329,8 @@ impl Session {
                 self.publish(&node_channel(to), &Message::HistoryAsk { from: node, page }, site).await;
             }
             Outgoing::Count { page, count } => {
-                let last = site.published.get(&page).copied().unwrap_or(0);
-                if last != count {
-                    if count == 0 {
-                        site.published.remove(&page);
-                    } else {
-                        site.published.insert(page, count);
-                    }
-                    if self.connected {
-                        self.publish(ALL, &Message::Count { from: node, page, count }, site).await;
-                    }
+                if site.roster.publish(page, count) && self.connected {
+                    self.publish(ALL, &Message::Count { from: node, page, count }, site).await;
                 }
             }
             Outgoing::Bye => {}
@@ -353,7 +338,6 @@ impl Session {
     }
 
     async fn received(&mut self, push: PushInfo, site: &mut Site) {
-        let Some(relay) = site.relay.upgrade() else { return };
         let payload = match (push.kind, push.data.as_slice()) {
             (PushKind::Message, [_, Value::BulkString(payload)]) => payload.clone(),
             (PushKind::Disconnection, _) => {
@@ -362,65 +346,43 @@ impl Session {
             }
             _ => return,
         };
-        relay.metrics().backplane_received.inc();
+        site.metrics.backplane_received.inc();
         let Ok(text) = std::str::from_utf8(&payload) else { return };
         let Ok(message) = serde_json::from_str::<Message>(text) else {
-            relay.metrics().backplane_malformed.inc();
+            site.metrics.backplane_malformed.inc();
             return;
         };
-        match message {
+        let event = match message {
             Message::Hello { from } if from != site.node => {
                 // A node (re)joined: tell it what this node counts.
-                let counts: Vec<(PageHash, usize)> = site.published.iter().map(|(p, c)| (*p, *c)).collect();
-                for (page, count) in counts {
+                for (page, count) in site.roster.published() {
                     let message = Message::Count { from: site.node, page, count };
                     self.publish(&node_channel(from), &message, site).await;
                 }
+                return;
             }
             Message::Count { from, page, count } if from != site.node => {
-                let pages = site.nodes.entry(from).or_default();
-                if count == 0 {
-                    pages.remove(&page);
-                } else {
-                    pages.insert(page);
-                }
-                relay.handle(Input::RemoteCount { node: NodeId(from), hash: page, count });
+                site.roster.heard(from, page, count);
+                Event::Count { node: from, page, count }
             }
-            Message::Ask { from, page } if from != site.node => {
-                let asker = Peer::Node(NodeId(from));
-                relay.handle(Input::JoinVisitor { visitor: asker, hash: page });
-                relay.handle(Input::Request { visitor: asker, hash: page });
-            }
+            Message::Ask { from, page } if from != site.node => Event::Ask { node: from, page },
             Message::Content { from, page, content } if from != site.node => {
-                // Checked again here: Redis and the other node are not trusted either.
-                let verified =
-                    serde_json::from_str::<String>(content.get()).is_ok_and(|text| page.matches(&text));
-                let answer = if verified {
-                    Answer::Verified(SharedFrame::content(page, content))
-                } else {
-                    Answer::Forged
-                };
-                relay.handle(Input::Content { host: Peer::Node(NodeId(from)), hash: page, answer });
+                Event::Content { node: from, page, content }
             }
             Message::Chat { from, page, message } if from != site.node => {
-                // Checked again: Redis and the other node are not trusted either.
-                let checked = chat::read_message(message.get()).and_then(|m| m.check_date(wall_ms()));
-                if checked.is_ok() && relay.hub().host_sockets(page) > 0 {
-                    relay.chat(Peer::Node(NodeId(from)), page, SharedFrame::chat(page, message));
-                }
+                Event::Chat { node: from, page, message }
             }
-            Message::HistoryAsk { from, page } if from != site.node => {
-                relay.handle(Input::HistoryRequest { asker: Peer::Node(NodeId(from)), hash: page });
-            }
+            Message::HistoryAsk { from, page } if from != site.node => Event::HistoryAsk { node: from, page },
             Message::History { from, page, messages } if from != site.node => {
-                let answer = chat::check_history(messages, wall_ms())
-                    .ok()
-                    .map(|_| SharedFrame::history(page, messages));
-                relay.handle(Input::HistoryAnswer { host: Peer::Node(NodeId(from)), hash: page, answer });
+                Event::History { node: from, page, messages }
             }
-            Message::Bye { from } => site.forget(from),
-            _ => {}
-        }
+            Message::Bye { from } => {
+                site.forget(from);
+                return;
+            }
+            _ => return,
+        };
+        site.handler.handle(event);
     }
 
     /// Refreshes this node's liveness key, checks the others', and notices
@@ -441,7 +403,7 @@ impl Session {
         if !self.connected {
             self.announce(site).await;
         }
-        let others: Vec<u64> = site.nodes.keys().copied().collect();
+        let others = site.roster.others();
         if !others.is_empty() {
             let mut exists = redis::pipe();
             for node in &others {
@@ -450,27 +412,17 @@ impl Session {
             if let Ok(found) = exists.query_async::<Vec<bool>>(&mut self.manager).await {
                 for (node, alive) in others.into_iter().zip(found) {
                     if !alive {
-                        tracing::info!(node = format!("{node:x}"), "a relay node is gone");
+                        tracing::info!(node = format!("{node}"), "a relay node is gone");
                         site.forget(node);
                     }
                 }
             }
         }
-        if let Some(relay) = site.relay.upgrade() {
-            relay.metrics().nodes.set(site.nodes.len() as i64);
-        }
+        site.metrics.nodes.set(site.roster.len() as i64);
         // Counts this node published that went down to 0 without an effect
         // (a page gone between two count windows) are caught up here.
-        if let Some(relay) = site.relay.upgrade() {
-            let stale: Vec<(PageHash, usize)> = site
-                .published
-                .keys()
-                .map(|page| (*page, relay.hub().local_count(*page)))
-                .filter(|(page, count)| site.published.get(page) != Some(count))
-                .collect();
-            for (page, count) in stale {
-                self.send(Outgoing::Count { page, count }, site).await;
-            }
+        for (page, count) in site.roster.stale(&*site.handler) {
+            self.send(Outgoing::Count { page, count }, site).await;
         }
     }
 
@@ -487,13 +439,10 @@ impl Session {
         }
         self.connected = true;
         self.flag.store(true, Relaxed);
-        if let Some(relay) = site.relay.upgrade() {
-            relay.metrics().backplane_connected.set(1);
-        }
-        tracing::info!(node = format!("{:x}", site.node), "joined the site's other relay nodes on Redis");
+        site.metrics.backplane_connected.set(1);
+        tracing::info!(node = site.node.to_string(), "joined the site's other relay nodes on Redis");
         self.publish(ALL, &Message::Hello { from: site.node }, site).await;
-        let counts: Vec<(PageHash, usize)> = site.published.iter().map(|(p, c)| (*p, *c)).collect();
-        for (page, count) in counts {
+        for (page, count) in site.roster.published() {
             self.publish(ALL, &Message::Count { from: site.node, page, count }, site).await;
         }
     }
@@ -506,11 +455,9 @@ impl Session {
         self.connected = false;
         self.flag.store(false, Relaxed);
         tracing::warn!("lost Redis; serving this node's own hosts until it is back");
-        if let Some(relay) = site.relay.upgrade() {
-            relay.metrics().backplane_connected.set(0);
-            relay.metrics().backplane_reconnects.inc();
-        }
-        for node in site.nodes.keys().copied().collect::<Vec<_>>() {
+        site.metrics.backplane_connected.set(0);
+        site.metrics.backplane_reconnects.inc();
+        for node in site.roster.others() {
             site.forget(node);
         }
     }
@@ -518,13 +465,8 @@ impl Session {
 
 impl Site {
     /// A node is gone: it counts nothing anywhere, and requests waiting on it fail over.
-    fn forget(&mut self, node: u64) {
-        let Some(pages) = self.nodes.remove(&node) else { return };
-        let Some(relay) = self.relay.upgrade() else { return };
-        for page in pages {
-            relay.handle(Input::RemoteCount { node: NodeId(node), hash: page, count: 0 });
-        }
-        relay.metrics().nodes.set(self.nodes.len() as i64);
+    fn forget(&mut self, node: NodeId) {
+        self.roster.forget(node, &*self.handler, &self.metrics);
     }
 }
 
@@ -536,16 +478,17 @@ mod tests {
     fn messages_carry_the_page_literal_verbatim_and_nothing_else_of_it() {
         let page = PageHash::of("é");
         let literal: Box<RawValue> = serde_json::from_str(r#""\u00e9""#).unwrap();
-        let text = serde_json::to_string(&Message::Content { from: 7, page, content: &literal }).unwrap();
+        let text =
+            serde_json::to_string(&Message::Content { from: NodeId(7), page, content: &literal }).unwrap();
         assert_eq!(text, format!(r#"{{"content":{{"from":7,"page":"{page}","content":"\u00e9"}}}}"#));
         let Message::Content { content, .. } = serde_json::from_str(&text).unwrap() else { panic!() };
         assert_eq!(content.get(), r#""\u00e9""#);
         // A whole page, escapes and all, comes through (as it would from Redis: bytes).
         let big: Box<RawValue> = serde_json::value::to_raw_value(&"line \"one\"\n😀 ".repeat(5000)).unwrap();
-        let text = serde_json::to_vec(&Message::Content { from: 7, page, content: &big }).unwrap();
+        let text = serde_json::to_vec(&Message::Content { from: NodeId(7), page, content: &big }).unwrap();
         let Message::Content { content, .. } = serde_json::from_slice(&text).unwrap() else { panic!() };
         assert_eq!(content.get(), big.get());
-        let count = serde_json::to_string(&Message::Count { from: 7, page, count: 3 }).unwrap();
+        let count = serde_json::to_string(&Message::Count { from: NodeId(7), page, count: 3 }).unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&count).unwrap()["count"]["count"], 3);
     }
 }
