@@ -6,17 +6,30 @@
 //! everything needed to carry it out. So every decision here is
 //! unit-tested natively and replayable.
 //!
-//! * `peer` — who the routing talks to: [`Peer::Socket`] or [`Peer::Node`].
-//! * `input`, `effects` — what goes in and what comes out.
-//! * `page` — one page's state.
-//! * `requests` — a visitor's request: coalescing, host choice, failover.
-//! * `tiers` — how far each host is trusted; silent sockets, suspect addresses.
-//! * `counts` — `visitors_count`, coalesced per window.
-//! * `history` — the chat's history, asked of one host at a time.
-//! * `nodes` — the other relay nodes of a site, as hosts with a count.
-//! * `policy` — the tunables, the policies, and the benchmark's baselines.
+//! The modules stand in layers: `page` names only the parts and words
+//! below it, and they never name a page; `requests`, `chat` and `trust`
+//! sit above `page` and add methods to the [`Hub`] that work on one page.
+//!
+//! * this file — the [`Hub`]: pages by hash, [`Hub::handle`], hosts,
+//!   visitors and other nodes joining and leaving, wake-ups, queries.
+//! * `requests` — a visitor's request: coalescing, host choice, failover;
+//!   what the benchmark's baselines ask and whom they answer.
+//! * `chat` — the chat's history, asked of one host at a time.
+//! * `trust` — a host demoted for a missed deadline, one from a suspect
+//!   address probed.
+//! * `page` — one page's state, composed of the parts below; its one
+//!   wake-up and its coalesced count.
+//! * the parts, which know nothing of a page: `tiers` (how far each host
+//!   is trusted; silent sockets, suspect addresses), `counts` (the count
+//!   window), `history` (a history asked for), `nodes` (the other relay
+//!   nodes of a site, as hosts with a count).
+//! * the words everything above uses: `pick` (one host of a tier, at
+//!   random), `policy` (the tunables and the policies), `input`, `effects`
+//!   (what goes in and what comes out), `peer` (who the routing talks to:
+//!   [`Peer::Socket`] or [`Peer::Node`]).
 //! * `model` — the rules as a plain model, for the property tests and the fuzzer.
 
+mod chat;
 mod counts;
 mod effects;
 mod history;
@@ -24,9 +37,11 @@ mod input;
 mod nodes;
 mod page;
 mod peer;
+mod pick;
 mod policy;
 mod requests;
 mod tiers;
+mod trust;
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod model;
@@ -44,11 +59,10 @@ use ep2p_core::protocol::{Health, PageHash};
 use page::{InFlight, Page};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
-use tiers::SocketRecord;
+use tiers::Sockets;
 
 /// All pages. Each page sits behind its own `DashMap` shard lock, held only
 /// for one synchronous call (never across an `.await`), so pages do not
@@ -64,10 +78,9 @@ pub struct Hub {
     seed: u64,
     /// Pages created so far: mixed into each new page's seed.
     created: AtomicU64,
-    /// Every open socket the relay told the hub about.
-    sockets: DashMap<SocketId, SocketRecord>,
-    /// Addresses whose sockets let a deadline pass lately, and when last.
-    suspects: DashMap<IpAddr, Instant>,
+    /// Every open socket the relay told the hub about, and the addresses
+    /// suspect lately.
+    sockets: Sockets,
 }
 
 impl Hub {
@@ -79,8 +92,7 @@ impl Hub {
             metrics,
             seed,
             created: AtomicU64::new(0),
-            sockets: DashMap::new(),
-            suspects: DashMap::new(),
+            sockets: Sockets::default(),
         }
     }
 
@@ -88,11 +100,11 @@ impl Hub {
     pub fn handle(&self, input: Input, now: Instant) -> Effects {
         match input {
             Input::Open { socket, address } => {
-                self.open(socket, address);
+                self.sockets.open(socket, address);
                 Vec::new()
             }
             Input::Close { socket } => {
-                self.close(socket);
+                self.sockets.close(socket);
                 Vec::new()
             }
             Input::JoinHost { host, hash } => self.join_host(host, hash, now),
@@ -120,7 +132,10 @@ impl Hub {
                 Vec::new()
             }
             Input::Request { visitor, hash } => self.request(visitor, hash, now),
-            Input::Content { host, hash, answer } => self.content(host, hash, answer, now),
+            Input::Content { host, hash, answer: Answer::Verified(frame) } => {
+                self.content(host, hash, frame, now)
+            }
+            Input::Content { host, hash, answer: Answer::Forged } => self.forged(host, hash, now),
             Input::Wake { hash } => self.wake(hash, now),
             Input::HistoryRequest { asker, hash } => self.history_request(asker, hash, now),
             Input::HistoryAnswer { host, hash, answer } => self.history_answer(host, hash, answer, now),
@@ -159,7 +174,7 @@ impl Hub {
     /// deadline pass; a probed one if its address did, lately.
     fn join_host(&self, host: SocketId, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
-        let (address, silent, suspect) = self.standing(host, now);
+        let (address, silent, suspect) = self.sockets.standing(host, now, self.config.suspect_for);
         let mut page = self.page_entry(hash);
         if page.hosts.contains(host) {
             return fx;
@@ -171,7 +186,7 @@ impl Hub {
             self.probe(&mut page, hash, host, address, now, &mut fx);
         } else {
             page.hosts.fresh.insert(host, address);
-            self.count_changed(&mut page, hash, now, &mut fx);
+            page.count_changed(hash, now, self.config.count_window, &mut fx);
         }
         // Visitors already waiting need not wait for their next retry.
         if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
@@ -190,7 +205,7 @@ impl Hub {
             }
             self.metrics.hosts.dec();
             if page.counted() != counted {
-                self.count_changed(page, hash, now, &mut fx);
+                page.count_changed(hash, now, self.config.count_window, &mut fx);
             }
             if page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Socket(host)) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
@@ -198,6 +213,47 @@ impl Hub {
             }
             self.history_gone(page, hash, Peer::Socket(host), now, &mut fx);
         });
+        fx
+    }
+
+    /// A host sent `content` that does not hash to the page: a socket is
+    /// removed as a host (the caller closes its channel) and the next one
+    /// asked; another node is no host here, so its ask fails over at its
+    /// deadline.
+    fn forged(&self, host: Peer, hash: PageHash, now: Instant) -> Effects {
+        self.metrics.bad_hashes.inc();
+        match host {
+            Peer::Socket(socket) => self.leave_host(socket, hash, now),
+            Peer::Node(_) => Vec::new(),
+        }
+    }
+
+    /// Another node of the site counts `count` hosts for the page (0: none,
+    /// or it is gone). A request waiting on that node fails over at once.
+    fn remote_count(&self, node: NodeId, hash: PageHash, count: usize, now: Instant) -> Effects {
+        let mut fx = Vec::new();
+        let update = |page: &mut Page, fx: &mut Effects| {
+            let counted = page.counted();
+            page.remote.set(node, count);
+            if page.counted() != counted {
+                page.count_changed(hash, now, self.config.count_window, fx);
+            }
+            if count == 0 {
+                self.history_gone(page, hash, Peer::Node(node), now, fx);
+            }
+            if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Node(node)) {
+                let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
+                self.fail_over(page, hash, now, tried, fx);
+            } else if count > 0 && page.asking_local > 0 && page.in_flight.is_none() {
+                // Visitors here were waiting for anyone to host it.
+                self.ask_next(page, hash, now, Vec::new(), fx);
+            }
+        };
+        if count == 0 {
+            self.with_page(hash, |page| update(page, &mut fx));
+        } else {
+            update(&mut self.page_entry(hash), &mut fx);
+        }
         fx
     }
 
@@ -249,14 +305,14 @@ impl Hub {
                 self.metrics.history_failovers.inc();
                 self.ask_history_next(page, hash, now, &mut fx);
             }
-            let count_due = self.flush_count(page, hash, now, &mut fx);
+            let count_due = page.flush_count(hash, now, self.config.count_window, &mut fx);
             // Whatever is not due yet gets the next wake-up.
             let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
             let history = page.history.as_ref().map(|h| h.deadline);
             let next =
                 in_flight.into_iter().chain(history).chain(count_due).chain(page.hosts.next_probe()).min();
             if let Some(at) = next {
-                schedule(page, hash, at, &mut fx);
+                page.schedule(hash, at, &mut fx);
             }
         });
         fx
@@ -309,16 +365,4 @@ impl Hub {
     pub fn visitors(&self) -> u64 {
         self.metrics.waiting_visitors.get().unsigned_abs()
     }
-}
-
-/// Asks for a wake-up at `at` unless one at or before it is already coming
-/// (that one will ask again for what is still pending). Every deadline
-/// (a request's, a probe's, a history's, a count window's end) goes
-/// through here.
-fn schedule(page: &mut Page, hash: PageHash, at: Instant, fx: &mut Effects) {
-    if page.wake_at.is_some_and(|scheduled| scheduled <= at) {
-        return;
-    }
-    page.wake_at = Some(at);
-    fx.push(Effect::WakeAt { hash, at });
 }

@@ -2,13 +2,8 @@
 //! some hosts for it and is asked as one host, only for this node's own
 //! visitors and only when no host here can be.
 
-use super::effects::Effects;
-use super::page::Page;
-use super::peer::{NodeId, Peer};
-use super::Hub;
-use ep2p_core::protocol::PageHash;
+use super::peer::NodeId;
 use indexmap::IndexMap;
-use std::time::Instant;
 
 /// The other relay nodes that host a page, each with how many hosts it
 /// counts for it. Each is asked as one host, and only for this node's own
@@ -52,36 +47,5 @@ impl Remotes {
         if let Some(count) = self.late.swap_remove(&node) {
             self.ready.insert(node, count);
         }
-    }
-}
-
-impl Hub {
-    /// Another node of the site counts `count` hosts for the page (0: none,
-    /// or it is gone). A request waiting on that node fails over at once.
-    pub(super) fn remote_count(&self, node: NodeId, hash: PageHash, count: usize, now: Instant) -> Effects {
-        let mut fx = Vec::new();
-        let update = |page: &mut Page, fx: &mut Effects| {
-            let counted = page.counted();
-            page.remote.set(node, count);
-            if page.counted() != counted {
-                self.count_changed(page, hash, now, fx);
-            }
-            if count == 0 {
-                self.history_gone(page, hash, Peer::Node(node), now, fx);
-            }
-            if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Node(node)) {
-                let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
-                self.fail_over(page, hash, now, tried, fx);
-            } else if count > 0 && page.asking_local > 0 && page.in_flight.is_none() {
-                // Visitors here were waiting for anyone to host it.
-                self.ask_next(page, hash, now, Vec::new(), fx);
-            }
-        };
-        if count == 0 {
-            self.with_page(hash, |page| update(page, &mut fx));
-        } else {
-            update(&mut self.page_entry(hash), &mut fx);
-        }
-        fx
     }
 }

@@ -1,15 +1,19 @@
 //! One page's routing state: its hosts by tier, the other nodes hosting
 //! it, its visitors and watchers, the request and the chat history in
-//! flight, its count window and its next wake-up.
+//! flight, its count window and its next wake-up; and what needs all of
+//! it at once: the one wake-up that serves every deadline, and the count
+//! that goes out to everyone on the page.
 
 use super::counts::CountWindow;
+use super::effects::{Effect, Effects};
 use super::history::HistoryAsk;
 use super::nodes::Remotes;
 use super::peer::{Peer, SocketId};
 use super::tiers::Hosts;
+use ep2p_core::protocol::PageHash;
 use indexmap::{IndexMap, IndexSet};
 use rand::rngs::SmallRng;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The request in flight for a page under `targeted`. It stays until a
 /// host answers or its deadline passes, whoever leaves meanwhile: visitors
@@ -55,7 +59,7 @@ pub(super) struct Page {
     pub watchers: IndexSet<SocketId>,
     /// The count last sent, so churn within a window costs one frame.
     pub counts: CountWindow,
-    /// The earliest [`Effect::WakeAt`](super::Effect::WakeAt) still to
+    /// The earliest [`Effect::WakeAt`] still to
     /// come: one wake-up serves every deadline up to it, so a busy page
     /// does not set a timer per request.
     pub wake_at: Option<Instant>,
@@ -133,5 +137,63 @@ impl Page {
             self.visitors.retain(|visitor, asking| visitor.is_local() || !*asking);
             self.asking = self.asking_local;
         }
+    }
+
+    /// Asks for a wake-up at `at` unless one at or before it is already
+    /// coming (that one will ask again for what is still pending). Every
+    /// deadline (a request's, a probe's, a history's, a count window's end)
+    /// goes through here.
+    pub fn schedule(&mut self, hash: PageHash, at: Instant, fx: &mut Effects) {
+        if self.wake_at.is_some_and(|scheduled| scheduled <= at) {
+            return;
+        }
+        self.wake_at = Some(at);
+        fx.push(Effect::WakeAt { hash, at });
+    }
+
+    /// Sends the new count now if the page's window allows, or schedules it
+    /// for the end of the window; the last value is always delivered.
+    pub fn count_changed(&mut self, hash: PageHash, now: Instant, window: Duration, fx: &mut Effects) {
+        match self.counts.sent {
+            Some((at, _)) if now < at + window => {
+                if !self.counts.wake_pending {
+                    self.counts.wake_pending = true;
+                    self.schedule(hash, at + window, fx);
+                }
+            }
+            _ => self.broadcast_count(hash, now, fx),
+        }
+    }
+
+    /// At a wake-up: the count held back since the window opened, if its
+    /// window is over. Returns when the pending count is due otherwise.
+    pub fn flush_count(
+        &mut self,
+        hash: PageHash,
+        now: Instant,
+        window: Duration,
+        fx: &mut Effects,
+    ) -> Option<Instant> {
+        let window_end = self.counts.sent.map(|(at, _)| at + window);
+        if self.counts.wake_pending && window_end.is_none_or(|end| end <= now) {
+            self.counts.wake_pending = false;
+            self.broadcast_count(hash, now, fx);
+        }
+        window_end.filter(|_| self.counts.wake_pending)
+    }
+
+    fn broadcast_count(&mut self, hash: PageHash, now: Instant, fx: &mut Effects) {
+        // Sent even if it equals the last broadcast: a host that joined in
+        // between was told a different count in its join reply.
+        let count = self.counted();
+        self.counts.sent = Some((now, count));
+        fx.push(Effect::Count {
+            hash,
+            hosts: self.hosts.all(),
+            visitors: self.visitors.keys().filter_map(|v| v.socket()).collect(),
+            watchers: self.watchers.iter().copied().collect(),
+            count,
+            local: self.hosts.counted(),
+        });
     }
 }

@@ -1,10 +1,7 @@
-//! The routing's tunables and its policies: `targeted` (the product's, in
-//! `requests.rs`) and the two baselines the benchmark compares it with,
-//! which are whole here.
+//! The routing's tunables and its policies by name: `targeted` (the
+//! product's) and the two baselines the benchmark compares it with. What
+//! each policy does with a request is in `requests.rs`.
 
-use super::page::Page;
-use super::peer::{Peer, SocketId};
-use rand::Rng;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -76,29 +73,5 @@ impl Default for HubConfig {
             count_window: Duration::from_millis(250),
             suspect_for: Duration::from_secs(60),
         }
-    }
-}
-
-/// The hosts a baseline policy asks for one request: under `random-drop`
-/// each host passes it on with probability 1/n, independently (the
-/// original's `handle_out`); under `broadcast`, every host.
-pub(super) fn baseline_asks(policy: Policy, page: &mut Page) -> Vec<SocketId> {
-    let hosts = page.hosts.all();
-    match policy {
-        Policy::RandomDrop => {
-            let n = hosts.len();
-            hosts.into_iter().filter(|_| page.rng.gen_range(0..n) == 0).collect()
-        }
-        Policy::Broadcast | Policy::Targeted => hosts,
-    }
-}
-
-/// Who a verified answer goes to: under `targeted`, every visitor that
-/// asked, once per request; the original and the naive design forward
-/// every answer to every visitor.
-pub(super) fn recipients(policy: Policy, page: &mut Page) -> Vec<Peer> {
-    match policy {
-        Policy::Targeted => page.take_asking(),
-        Policy::RandomDrop | Policy::Broadcast => page.visitors.keys().copied().collect(),
     }
 }

@@ -1,19 +1,19 @@
 //! A visitor's request, from the ask to the delivery: under `targeted`,
 //! coalesced per page, one host at a time (chosen by tier, this node's own
 //! hosts before other nodes), failover when the host leaves, lies or lets
-//! its deadline pass. The baselines are in `policy.rs`.
+//! its deadline pass; under the two baselines the benchmark compares it
+//! with, what they ask and whom they answer.
 
 use super::effects::{Effect, Effects};
-use super::input::Answer;
 use super::page::{InFlight, Page};
 use super::peer::{Peer, SocketId};
-use super::policy::{baseline_asks, recipients, Policy};
-use super::{schedule, Hub};
+use super::pick::{any, either, untried};
+use super::policy::Policy;
+use super::Hub;
+use crate::frame::SharedFrame;
 use ep2p_core::protocol::PageHash;
-use indexmap::IndexMap;
-use rand::rngs::SmallRng;
 use rand::Rng;
-use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 impl Hub {
@@ -50,24 +50,18 @@ impl Hub {
     }
 
     /// A host on `have:H` (or another node) sent `content` whose hash the
-    /// caller checked. Bad content removes the host (the caller closes its
-    /// channel) and asks the next one; good content goes to every visitor
-    /// waiting on the page.
-    pub(super) fn content(&self, host: Peer, hash: PageHash, answer: Answer, now: Instant) -> Effects {
-        let frame = match answer {
-            Answer::Verified(frame) => frame,
-            Answer::Forged => {
-                self.metrics.bad_hashes.inc();
-                return match host {
-                    Peer::Socket(socket) => self.leave_host(socket, hash, now),
-                    // Another node is no host here: its ask fails over at its deadline.
-                    Peer::Node(_) => Vec::new(),
-                };
-            }
-        };
+    /// caller checked: it goes to every visitor waiting on the page. (Bad
+    /// content removes the host instead: see `Hub::handle`.)
+    pub(super) fn content(
+        &self,
+        host: Peer,
+        hash: PageHash,
+        frame: Arc<SharedFrame>,
+        now: Instant,
+    ) -> Effects {
         let mut fx = Vec::new();
         if let Peer::Socket(socket) = host {
-            self.vouch_for(socket);
+            self.sockets.vouch_for(socket);
         }
         self.with_page(hash, |page| {
             let counted = page.counted();
@@ -76,7 +70,7 @@ impl Hub {
                 Peer::Node(node) => page.remote.answered(node),
             }
             if page.counted() != counted {
-                self.count_changed(page, hash, now, &mut fx);
+                page.count_changed(hash, now, self.config.count_window, &mut fx);
             }
             let waited = page.waiting_since.map(|since| now.saturating_duration_since(since));
             let visitors = recipients(self.config.policy, page);
@@ -155,62 +149,30 @@ impl Hub {
             self.metrics.cross_node_asks.inc();
         }
         fx.push(Effect::Ask { host, hash });
-        schedule(page, hash, deadline, fx);
+        page.schedule(hash, deadline, fx);
     }
 }
 
-/// A random host of `set`.
-fn any(set: &IndexMap<SocketId, IpAddr>, rng: &mut SmallRng) -> Option<SocketId> {
-    (!set.is_empty()).then(|| *set.get_index(rng.gen_range(0..set.len())).expect("in range").0)
+/// The hosts a baseline policy asks for one request: under `random-drop`
+/// each host passes it on with probability 1/n, independently (the
+/// original's `handle_out`); under `broadcast`, every host.
+fn baseline_asks(policy: Policy, page: &mut Page) -> Vec<SocketId> {
+    let hosts = page.hosts.all();
+    match policy {
+        Policy::RandomDrop => {
+            let n = hosts.len();
+            hosts.into_iter().filter(|_| page.rng.gen_range(0..n) == 0).collect()
+        }
+        Policy::Broadcast | Policy::Targeted => hosts,
+    }
 }
 
-/// A random host of `a` and `b` together, each equally likely.
-fn either(
-    a: &IndexMap<SocketId, IpAddr>,
-    b: &IndexMap<SocketId, IpAddr>,
-    rng: &mut SmallRng,
-) -> Option<SocketId> {
-    let n = a.len() + b.len();
-    if n == 0 {
-        return None;
+/// Who a verified answer goes to: under `targeted`, every visitor that
+/// asked, once per request; the original and the naive design forward
+/// every answer to every visitor.
+fn recipients(policy: Policy, page: &mut Page) -> Vec<Peer> {
+    match policy {
+        Policy::Targeted => page.take_asking(),
+        Policy::RandomDrop | Policy::Broadcast => page.visitors.keys().copied().collect(),
     }
-    let i = rng.gen_range(0..n);
-    let (set, i) = if i < a.len() { (a, i) } else { (b, i - a.len()) };
-    set.get_index(i).map(|(host, _)| *host)
-}
-
-/// A member of `set` that `skip` does not rule out, from a random start.
-/// The ones ruled out (askers and hosts tried) are few, so this stops early.
-pub(super) fn other<K: Copy + Into<Peer>, V>(
-    set: &IndexMap<K, V>,
-    skip: &impl Fn(&Peer) -> bool,
-    rng: &mut SmallRng,
-) -> Option<Peer> {
-    if set.is_empty() {
-        return None;
-    }
-    let start = rng.gen_range(0..set.len());
-    (0..set.len())
-        .map(|i| (*set.get_index((start + i) % set.len()).expect("in range").0).into())
-        .find(|host| !skip(host))
-}
-
-/// A slow host (or late node) not tried for this request: from a random
-/// start, the first untried one among the next few, so the pick stays O(1)
-/// however many slow hosts there are and however many were tried. Finding
-/// none, the request waits for the visitor's next retry (which starts a
-/// new one) or a new host.
-fn untried<K: Copy + Into<Peer>, V>(
-    set: &IndexMap<K, V>,
-    tried: &[Peer],
-    rng: &mut SmallRng,
-) -> Option<Peer> {
-    const LOOK: usize = 8;
-    if set.is_empty() {
-        return None;
-    }
-    let start = rng.gen_range(0..set.len());
-    (0..LOOK.min(set.len()))
-        .map(|i| (*set.get_index((start + i) % set.len()).expect("in range").0).into())
-        .find(|host| !tried.contains(host))
 }

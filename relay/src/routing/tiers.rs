@@ -3,14 +3,11 @@
 //! (silent since it let a deadline pass, or proven by an answer) and which
 //! addresses are suspect since one of their sockets let one pass.
 
-use super::effects::Effects;
-use super::page::Page;
-use super::peer::{Peer, SocketId};
-use super::{schedule, Hub};
-use ep2p_core::protocol::PageHash;
+use super::peer::SocketId;
+use dashmap::DashMap;
 use indexmap::IndexMap;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The address of sockets the hub was not told about (tests of the hub
 /// alone): never suspect, and no fellow of any other socket.
@@ -90,7 +87,7 @@ impl Hosts {
     }
 }
 
-/// What the hub knows of an open socket.
+/// What the routing knows of an open socket.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SocketRecord {
     /// The address it counts against.
@@ -102,107 +99,71 @@ pub(super) struct SocketRecord {
     pub answered: bool,
 }
 
-impl Hub {
+/// Every open socket the relay told the hub about, and the addresses
+/// whose sockets let a deadline pass lately: what a host brings with it to
+/// every page it joins.
+#[derive(Debug, Default)]
+pub(super) struct Sockets {
+    /// Each open socket's record.
+    records: DashMap<SocketId, SocketRecord>,
+    /// Addresses whose sockets let a deadline pass lately, and when last.
+    suspects: DashMap<IpAddr, Instant>,
+}
+
+impl Sockets {
     /// A socket opened, from `address`.
-    pub(super) fn open(&self, socket: SocketId, address: IpAddr) {
-        self.sockets.insert(socket, SocketRecord { address, silent: false, answered: false });
+    pub fn open(&self, socket: SocketId, address: IpAddr) {
+        self.records.insert(socket, SocketRecord { address, silent: false, answered: false });
     }
 
     /// A socket closed (after leaving every page).
-    pub(super) fn close(&self, socket: SocketId) {
-        self.sockets.remove(&socket);
+    pub fn close(&self, socket: SocketId) {
+        self.records.remove(&socket);
     }
 
     /// A socket answered with a verified page: it is silent no more, and
     /// trusted from now on even when its address is suspect.
-    pub(super) fn vouch_for(&self, socket: SocketId) {
-        if let Some(mut record) = self.sockets.get_mut(&socket) {
+    pub fn vouch_for(&self, socket: SocketId) {
+        if let Some(mut record) = self.records.get_mut(&socket) {
             record.silent = false;
             record.answered = true;
         }
     }
 
+    /// No socket is open (the tests check that closing forgets).
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
     /// True when `address` let a deadline pass within `suspect_for` of `now`.
-    fn suspect(&self, address: IpAddr, now: Instant) -> bool {
-        self.suspects
-            .get(&address)
-            .is_some_and(|since| now.saturating_duration_since(*since) < self.config.suspect_for)
+    fn suspect(&self, address: IpAddr, now: Instant, suspect_for: Duration) -> bool {
+        self.suspects.get(&address).is_some_and(|since| now.saturating_duration_since(*since) < suspect_for)
     }
 
     /// Where a socket joining `have:H` starts: its address, whether it is
     /// silent (slow on every page) and whether its address is suspect
     /// (probed before it counts).
-    pub(super) fn standing(&self, host: SocketId, now: Instant) -> (IpAddr, bool, bool) {
-        let record = self.sockets.get(&host).map(|r| *r);
+    pub fn standing(&self, host: SocketId, now: Instant, suspect_for: Duration) -> (IpAddr, bool, bool) {
+        let record = self.records.get(&host).map(|r| *r);
         let address = record.map_or(UNKNOWN_ADDRESS, |r| r.address);
         let silent = record.is_some_and(|r| r.silent);
-        let suspect = !silent && record.is_some_and(|r| !r.answered && self.suspect(address, now));
+        let suspect =
+            !silent && record.is_some_and(|r| !r.answered && self.suspect(address, now, suspect_for));
         (address, silent, suspect)
     }
 
     /// `host` let a deadline pass: it and its address are distrusted.
-    fn missed_deadline(&self, host: SocketId, address: IpAddr, now: Instant) {
-        if let Some(mut record) = self.sockets.get_mut(&host) {
+    pub fn missed_deadline(&self, host: SocketId, address: IpAddr, now: Instant, suspect_for: Duration) {
+        if let Some(mut record) = self.records.get_mut(&host) {
             record.silent = true;
         }
         if self.suspects.len() >= 4096 {
             // Forget what has expired before remembering more.
-            let keep = self.config.suspect_for;
-            self.suspects.retain(|_, since| now.saturating_duration_since(*since) < keep);
+            self.suspects.retain(|_, since| now.saturating_duration_since(*since) < suspect_for);
         }
         if address != UNKNOWN_ADDRESS {
             self.suspects.insert(address, now);
         }
-    }
-
-    /// A host let a deadline pass (a request's or a probe's): it is slow
-    /// from now on (here and on every page it joins) and its address is
-    /// suspect for a while, so this page's fresh hosts from that address
-    /// are probed: each is counted again once it answers.
-    pub(super) fn demote(&self, page: &mut Page, hash: PageHash, host: Peer, now: Instant, fx: &mut Effects) {
-        let host = match host {
-            Peer::Socket(socket) => socket,
-            Peer::Node(node) => {
-                // Another node, late: asked after the others next time. Its
-                // count is its own to tell.
-                page.remote.late(node);
-                return;
-            }
-        };
-        let counted = page.counted();
-        let Some(address) = page.hosts.remove(host) else {
-            return;
-        };
-        page.hosts.slow.insert(host, address);
-        self.missed_deadline(host, address, now);
-        let fellows: Vec<SocketId> = if address == UNKNOWN_ADDRESS {
-            Vec::new()
-        } else {
-            page.hosts.fresh.iter().filter(|(_, a)| **a == address).map(|(conn, _)| *conn).collect()
-        };
-        for fellow in fellows {
-            page.hosts.fresh.swap_remove(&fellow);
-            self.probe(page, hash, fellow, address, now, fx);
-        }
-        if page.counted() != counted {
-            self.count_changed(page, hash, now, fx);
-        }
-    }
-
-    /// Asks a host from a suspect address for the page, to see whether it answers.
-    pub(super) fn probe(
-        &self,
-        page: &mut Page,
-        hash: PageHash,
-        host: SocketId,
-        address: IpAddr,
-        now: Instant,
-        fx: &mut Effects,
-    ) {
-        let deadline = now + self.config.request_timeout;
-        page.hosts.probed.insert(host, (address, deadline));
-        self.metrics.probes.inc();
-        fx.push(super::Effect::Ask { host: Peer::Socket(host), hash });
-        schedule(page, hash, deadline, fx);
     }
 }
