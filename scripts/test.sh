@@ -13,6 +13,10 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 say "cargo fmt --check"
 cargo fmt --all --check
 
+say "the module graph of every crate has no circle (scripts/check-modules.py, and its own tests)"
+python3 scripts/test_check_modules.py
+python3 scripts/check-modules.py --max-lines 600
+
 say "clippy (ssr)"
 cargo clippy --workspace --all-targets --features ssr -- -D warnings
 say "clippy (hydrate, wasm32)"
