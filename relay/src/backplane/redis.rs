@@ -1,9 +1,9 @@
 //! The backplane over Redis (`--redis URL`): several relay nodes as one site.
 //!
 //! Each node tells the others, on Redis pub/sub, how many hosts it counts
-//! for each page; every node keeps those counts in its hub, so a page's
-//! count is the site's and is read in O(1). To the hub, another node is a
-//! host with a count (`hub::remote`): asked only when no host of this
+//! for each page; every node keeps those counts in its routing, so a page's
+//! count is the site's and is read in O(1). To the routing, another node is
+//! a host with a count (`Peer::Node`): asked only when no host of this
 //! node can answer, with the same deadline and failover as any host. The
 //! node asked treats the asking node as one more visitor: one of its own
 //! hosts is asked (coalesced with its own visitors), and the verified page
@@ -14,7 +14,8 @@
 //! no other host of this node can answer.
 //!
 //! Redis holds no page: the only keys are the nodes' liveness keys
-//! (`ep2p:node:<id>`, expiring after [`LIVENESS_TTL`]); page text crosses
+//! (`ep2p:alive:<id>`, expiring after [`LIVENESS_TTL`]; `ep2p:node:<id>` is
+//! a node's own pub/sub channel); page text crosses
 //! Redis only inside pub/sub messages. A node whose key expires (killed,
 //! cut off) drops out of every count, and requests waiting on it fail over.
 //! When Redis is unreachable a node serves what its own hosts can, counts
