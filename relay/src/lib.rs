@@ -4,7 +4,8 @@
 //! `have:<hash>`, checks the answer's hash and forwards it, and tells
 //! everyone on a page how many hosts it has. It never keeps a page.
 //!
-//! A site mounts [`Relay::router`] next to its own routes, asks
+//! A site mounts [`Relay::router_with`] next to its own routes (with the
+//! same [`RawGateway`] its first responses use, so both share one budget), asks
 //! [`Relay::health`] for a page's host count, and runs both with [`serve`].
 //!
 //! # Layout
@@ -43,7 +44,8 @@
 //!   caps), [`serve`] (header read timeout, client addresses, graceful
 //!   shutdown), the log filter.
 //!
-//! The wire protocol itself is `ep2p_core::protocol`; `docs/protocol.md`
+//! The wire protocol itself is `ep2p_core::phoenix` (the framing) and
+//! `ep2p_core::protocol` (this app's topics and events); `docs/protocol.md`
 //! describes it in prose.
 
 pub mod backplane;
