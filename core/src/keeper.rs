@@ -5,6 +5,16 @@
 //! asks like any host. The socket, its channels and hosting are the
 //! [`client`](crate::client) core the visitor shares; what is the keeper's
 //! own is here: which pages are followed on which topic, and their counts.
+//!
+//! The relay caps what one socket joins (`max_topics` hosts and visits,
+//! `max_watched` watches), so a keeper with many pages may have some joins
+//! refused. Those pages stay wanted and are asked for again on the same
+//! socket, after 1 s, 2 s, 5 s, then every 10 s (the client core's rejoin
+//! timer, as phoenix.js does it), while every accepted page stays hosted and
+//! watched: dropping the socket instead would take every hosted page away
+//! and back each time, their counts flapping and pages only this browser
+//! hosts shown as hosted by nobody. Only a socket left with nothing joined
+//! (every join refused) is replaced, later each time.
 
 use crate::chat::Chat;
 use crate::client::channels::{Channels, Heard};
@@ -164,9 +174,10 @@ impl Machine for Keeper {
 mod tests {
     use super::*;
     use crate::chat::{self, History};
-    use crate::client::{Backoff, Timer};
+    use crate::client::{rejoin_after, Backoff, Timer};
     use crate::phoenix::{Frame, Ref, Vsn};
     use crate::protocol::event;
+    use std::time::Duration;
 
     fn sent(commands: &[Command]) -> Vec<(String, String, String)> {
         commands
@@ -298,47 +309,135 @@ mod tests {
         assert_eq!(sent(&again).len(), 1, "the watch again");
     }
 
+    const REFUSAL: &str = r#"{"status":"error","response":{"reason":"too many channels joined"}}"#;
+
+    fn refused(join_ref: &str, topic: Topic) -> Event {
+        frame(Some(join_ref), Some(join_ref), topic, event::REPLY, REFUSAL)
+    }
+
+    /// The rejoin delay `commands` schedule, checked against its attempt's
+    /// nominal delay and jitter.
+    fn rejoin_in(commands: &[Command], attempt: u32) -> Duration {
+        let [Command::Schedule(Timer::Rejoin, delay)] = commands else { panic!("{commands:?}") };
+        let nominal = rejoin_after(attempt);
+        assert!(*delay >= nominal / 2 && *delay <= nominal, "attempt {attempt}: {delay:?} vs {nominal:?}");
+        *delay
+    }
+
+    /// What `commands` send on `topic`.
+    fn on(commands: &[Command], topic: Topic) -> Vec<String> {
+        sent(commands).into_iter().filter(|(_, t, _)| *t == topic.to_string()).map(|(e, _, _)| e).collect()
+    }
+
     #[test]
-    fn a_refused_join_starts_over_on_a_new_connection_like_the_visitor() {
-        let (a, b) = (PageHash::of("a"), PageHash::of("b"));
+    fn a_refused_join_is_retried_on_the_same_socket_later_each_time_and_the_others_stay_joined() {
+        let (a, b, c) = (PageHash::of("a"), PageHash::of("b"), PageHash::of("c"));
         let (mut k, _) = Keeper::new(1);
         k.set_pages([a], [(b, "b".to_string())]);
         let opened = k.step(Event::Opened);
-        let (wa, hb) = (join_ref_of(&opened, Topic::Watch(a)), join_ref_of(&opened, Topic::Have(b)));
-        let refusal = r#"{"status":"error","response":{"reason":"too many channels joined"}}"#;
+        let (wa, mut hb) = (join_ref_of(&opened, Topic::Watch(a)), join_ref_of(&opened, Topic::Have(b)));
         k.step(ok(&wa, Topic::Watch(a), 0));
-        let refused = k.step(frame(Some(&hb), Some(&hb), Topic::Have(b), event::REPLY, refusal));
-        assert_eq!(refused, vec![Command::Disconnect], "a kept page must come back, not be given up");
-        // The glue closes the socket and reports it: the keeper comes back
-        // with every page, the refused one too.
+        // Refused (max_topics, say): no disconnect, the page is tried again.
+        let mut all = Vec::new();
+        let mut last = Duration::ZERO;
+        for attempt in 1..=5 {
+            let later = k.step(refused(&hb, Topic::Have(b)));
+            let delay = rejoin_in(&later, attempt);
+            assert!(delay >= last, "attempt {attempt}: {delay:?} after {last:?}");
+            last = delay;
+            assert_eq!((k.hosting(), k.count(a)), (0, Some(0)));
+            // Only the refused topic is joined again, on the same socket.
+            let again = k.step(Event::Timer(Timer::Rejoin));
+            assert_eq!(
+                sent(&again).iter().map(|(e, t, _)| format!("{e} {t}")).collect::<Vec<_>>(),
+                vec![format!("phx_join have:{b}")]
+            );
+            hb = join_ref_of(&again, Topic::Have(b));
+            all.extend(later);
+            all.extend(again);
+        }
+        let secs: Vec<u64> = (1..=6).map(|n| rejoin_after(n).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 5, 10, 10, 10], "as phoenix.js, capped at 10 s");
+        // Accepted at last: hosted, its history asked for.
+        let hosted = k.step(ok(&hb, Topic::Have(b), 1));
+        assert_eq!(sent(&hosted), vec![("chat_history".into(), format!("have:{b}"), "{}".into())]);
+        assert_eq!(k.hosting(), 1);
+        all.extend(hosted);
+        // The delays start over: a new refusal is tried again within a second.
+        let added = k.set_pages([a], [(b, "b".to_string()), (c, "c".to_string())]);
+        let hc = join_ref_of(&added, Topic::Have(c));
+        let later = k.step(refused(&hc, Topic::Have(c)));
+        rejoin_in(&later, 1);
+        all.extend(added);
+        all.extend(later);
+        // The watch was never left nor joined again, nor the socket dropped:
+        // it still hears counts on its first join.
+        assert!(on(&all, Topic::Watch(a)).is_empty(), "{:?}", on(&all, Topic::Watch(a)));
+        assert!(!all.contains(&Command::Disconnect));
+        k.step(frame(Some(&wa), None, Topic::Watch(a), event::VISITORS_COUNT, r#"{"count":4}"#));
+        assert_eq!(k.count(a), Some(4));
+        // A socket lost for other reasons: the rejoin timer is disarmed, the
+        // back-off starts over (the relay accepted joins), and the next
+        // connection joins everything.
         let lost = k.step(Event::Closed);
-        let Some(Command::Schedule(Timer::Reconnect, first)) = lost.last().cloned() else {
-            panic!("{lost:?}")
-        };
-        assert_eq!(k.step(Event::Timer(Timer::Reconnect)), vec![Command::Connect]);
-        let again = k.step(Event::Opened);
-        let mut joins: Vec<_> = sent(&again).into_iter().map(|(e, t, _)| format!("{e} {t}")).collect();
-        joins.sort();
-        assert_eq!(joins, vec![format!("phx_join have:{b}"), format!("phx_join watch:{a}")]);
-        // A relay that keeps refusing is asked again later each time, even
-        // though it accepted the other join.
-        let (wa, hb) = (join_ref_of(&again, Topic::Watch(a)), join_ref_of(&again, Topic::Have(b)));
-        k.step(ok(&wa, Topic::Watch(a), 0));
-        assert_eq!(
-            k.step(frame(Some(&hb), Some(&hb), Topic::Have(b), event::REPLY, refusal)),
-            vec![Command::Disconnect]
+        assert!(lost.contains(&Command::Cancel(Timer::Rejoin)), "{lost:?}");
+        assert!(
+            matches!(lost.last(), Some(Command::Schedule(Timer::Reconnect, d)) if *d <= Backoff::default().first)
         );
-        let lost = k.step(Event::Closed);
-        let Some(Command::Schedule(Timer::Reconnect, second)) = lost.last().cloned() else {
-            panic!("{lost:?}")
-        };
-        let backoff = Backoff::default();
-        assert!(first <= backoff.nominal(1) && second >= backoff.nominal(2) / 2, "{first:?} then {second:?}");
-        // Once every join is accepted, the back-off starts over.
+        assert!(k.step(Event::Timer(Timer::Rejoin)).is_empty(), "a stale rejoin does nothing");
         k.step(Event::Timer(Timer::Reconnect));
-        let third = k.step(Event::Opened);
+        let reopened = k.step(Event::Opened);
+        for topic in [Topic::Watch(a), Topic::Have(b), Topic::Have(c)] {
+            assert_eq!(on(&reopened, topic), vec!["phx_join".to_string()], "{topic}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_heard_before_the_other_replies_waits_for_them() {
+        let (a, b) = (PageHash::of("a"), PageHash::of("b"));
+        let (mut k, _) = Keeper::new(2);
+        k.set_pages([a], [(b, "b".to_string())]);
+        let opened = k.step(Event::Opened);
+        let (wa, hb) = (join_ref_of(&opened, Topic::Watch(a)), join_ref_of(&opened, Topic::Have(b)));
+        // have:b is joined first and refused while the watch's reply is due.
+        assert!(k.step(refused(&hb, Topic::Have(b))).is_empty());
+        let accepted = k.step(ok(&wa, Topic::Watch(a), 0));
+        rejoin_in(&accepted, 1);
+        assert_eq!(on(&k.step(Event::Timer(Timer::Rejoin)), Topic::Have(b)), vec!["phx_join".to_string()]);
+    }
+
+    #[test]
+    fn a_keeper_whose_every_join_is_refused_reconnects_later_each_time() {
+        let (a, b) = (PageHash::of("a"), PageHash::of("b"));
+        let (mut k, _) = Keeper::new(1);
+        k.set_pages([a], [(b, "b".to_string())]);
+        let backoff = Backoff::default();
+        let mut opened = k.step(Event::Opened);
+        let mut last = Duration::ZERO;
+        for attempt in 1..=4 {
+            let (wa, hb) = (join_ref_of(&opened, Topic::Watch(a)), join_ref_of(&opened, Topic::Have(b)));
+            // The first refusal waits for the other reply; with both
+            // refused, the connection holds nothing and is given up.
+            assert!(k.step(refused(&hb, Topic::Have(b))).is_empty());
+            assert_eq!(k.step(refused(&wa, Topic::Watch(a))), vec![Command::Disconnect]);
+            let lost = k.step(Event::Closed);
+            assert!(!lost.contains(&Command::Cancel(Timer::Rejoin)), "never armed: {lost:?}");
+            let Some(Command::Schedule(Timer::Reconnect, delay)) = lost.last().cloned() else {
+                panic!("{lost:?}")
+            };
+            let nominal = backoff.nominal(attempt);
+            assert!(delay >= nominal / 2 && delay <= nominal, "attempt {attempt}: {delay:?} vs {nominal:?}");
+            assert!(delay > last, "later each time: {delay:?} after {last:?}");
+            last = delay;
+            assert_eq!(k.step(Event::Timer(Timer::Reconnect)), vec![Command::Connect]);
+            opened = k.step(Event::Opened);
+            let mut joins: Vec<_> = sent(&opened).into_iter().map(|(e, t, _)| format!("{e} {t}")).collect();
+            joins.sort();
+            assert_eq!(joins, vec![format!("phx_join have:{b}"), format!("phx_join watch:{a}")]);
+        }
+        // Once the relay accepts, the back-off starts over.
         for topic in [Topic::Watch(a), Topic::Have(b)] {
-            let j = join_ref_of(&third, topic);
+            let j = join_ref_of(&opened, topic);
             k.step(ok(&j, topic, 1));
         }
         assert_eq!(k.hosting(), 1);

@@ -3,6 +3,16 @@
 //! the socket opens, joined again when the relay ends one, and every frame
 //! is read once — stale joins dropped, join replies settled — before the
 //! role sees what it means.
+//!
+//! A refused join (the relay's per-socket caps) leaves its topic wanted and
+//! is tried again by one rejoin timer, as phoenix.js's channel rejoin timer
+//! does: after 1 s, 2 s, 5 s, then every 10 s ([`REJOIN_AFTER`], jittered
+//! like the reconnects), on the same socket, so the channels the relay did
+//! accept stay joined. A retried join that is accepted starts those delays
+//! over; closing the socket cancels the timer (the next connection joins
+//! everything anyway). Only a connection left with no channel at all — every
+//! join refused, the visitor's one topic say — is given up and replaced on
+//! the reconnect back-off.
 
 use super::connection::{send, Connection, Link};
 use super::{Command, Timer};
@@ -11,13 +21,31 @@ use crate::protocol::event;
 use crate::protocol::{Topic, VisitorsCount};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The nominal delays before the rejoin timer's attempts, as phoenix.js's
+/// `rejoinAfterMs`: the last one repeats. Each is drawn between half and all
+/// of it, like a reconnect's.
+pub const REJOIN_AFTER: [Duration; 4] =
+    [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(5), Duration::from_secs(10)];
+
+/// The nominal delay before rejoin attempt `attempt` (1-based).
+pub fn rejoin_after(attempt: u32) -> Duration {
+    let last = REJOIN_AFTER.len() - 1;
+    REJOIN_AFTER[(attempt.saturating_sub(1) as usize).min(last)]
+}
 
 /// A wanted channel's state on the current connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Channel {
-    /// Not joined on this connection (yet).
+    /// Not joined on this connection: not yet, or its join was refused and
+    /// the rejoin timer will try again.
     Wanted,
-    Joining(Ref),
+    /// Its join is awaiting the reply; `retry` when the rejoin timer sent it.
+    Joining {
+        join_ref: Ref,
+        retry: bool,
+    },
     Joined(Ref),
 }
 
@@ -38,12 +66,16 @@ pub(crate) struct Channels {
     link: Link,
     /// Every wanted topic, in a stable order (joins go out in it).
     wanted: BTreeMap<Topic, Channel>,
+    /// Rejoin attempts since a retried join was last accepted, on this
+    /// connection, and whether the rejoin timer is armed.
+    rejoins: u32,
+    rejoin_armed: bool,
 }
 
 impl Channels {
     /// Nothing wanted yet, connecting; `seed` drives the reconnect jitter.
     pub(crate) fn new(seed: u64) -> Self {
-        Self { link: Link::new(seed), wanted: BTreeMap::new() }
+        Self { link: Link::new(seed), wanted: BTreeMap::new(), rejoins: 0, rejoin_armed: false }
     }
 
     pub(crate) fn connection(&self) -> Connection {
@@ -74,18 +106,21 @@ impl Channels {
         }
         self.wanted.insert(topic, Channel::Wanted);
         if self.link.is_open() {
-            self.join(topic, out);
+            self.join(topic, false, out);
         }
     }
 
     /// No longer wants `topic`: left if it was joined (or being joined).
     pub(crate) fn leave(&mut self, topic: Topic, out: &mut Vec<Command>) {
-        let Some(Channel::Joining(join_ref) | Channel::Joined(join_ref)) = self.wanted.remove(&topic) else {
+        let Some(Channel::Joining { join_ref, .. } | Channel::Joined(join_ref)) = self.wanted.remove(&topic)
+        else {
             return;
         };
         if self.link.is_open() {
             let msg_ref = self.link.make_ref();
             send(out, Some(&join_ref), Some(&msg_ref), topic, event::LEAVE, &Empty {});
+            // A refusal may have waited for this join's reply.
+            self.settle(out);
         }
     }
 
@@ -116,10 +151,43 @@ impl Channels {
         msg_ref
     }
 
-    fn join(&mut self, topic: Topic, out: &mut Vec<Command>) {
+    fn join(&mut self, topic: Topic, retry: bool, out: &mut Vec<Command>) {
         let join_ref = self.link.make_ref();
         send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
-        self.wanted.insert(topic, Channel::Joining(join_ref));
+        self.wanted.insert(topic, Channel::Joining { join_ref, retry });
+    }
+
+    /// After a join's reply (or a leave): what becomes of the topics whose
+    /// join was refused on this connection. With a channel joined, the
+    /// rejoin timer tries them again later; with none joined and none
+    /// awaiting its reply, the connection holds nothing and is given up
+    /// (the next one is tried on the reconnect back-off); with joins still
+    /// awaiting their replies, the decision waits for them.
+    fn settle(&mut self, out: &mut Vec<Command>) {
+        if self.rejoin_armed || !self.wanted.values().any(|c| *c == Channel::Wanted) {
+            return;
+        }
+        if self.wanted.values().any(|c| matches!(c, Channel::Joined(_))) {
+            self.rejoins += 1;
+            let delay = self.link.jitter(rejoin_after(self.rejoins));
+            self.rejoin_armed = true;
+            out.push(Command::Schedule(Timer::Rejoin, delay));
+        } else if !self.wanted.values().any(|c| matches!(c, Channel::Joining { .. })) {
+            self.link.refused(out);
+        }
+    }
+
+    /// The rejoin timer: every topic still wanted is joined again.
+    fn rejoin_due(&mut self, out: &mut Vec<Command>) {
+        if !self.rejoin_armed || !self.link.is_open() {
+            return;
+        }
+        self.rejoin_armed = false;
+        let refused: Vec<Topic> =
+            self.wanted.iter().filter(|(_, c)| **c == Channel::Wanted).map(|(t, _)| *t).collect();
+        for topic in refused {
+            self.join(topic, true, out);
+        }
     }
 
     /// The socket opened: heartbeats start and every wanted topic is joined
@@ -128,17 +196,22 @@ impl Channels {
         self.link.opened(out);
         let topics: Vec<Topic> = self.wanted.keys().copied().collect();
         for topic in topics {
-            self.join(topic, out);
+            self.join(topic, false, out);
         }
     }
 
-    /// The socket closed: nothing is joined any more and a reconnect is
+    /// The socket closed: nothing is joined any more, the rejoin timer is
+    /// disarmed (the next connection joins everything) and a reconnect is
     /// scheduled. A second report of the same loss changes nothing.
     pub(crate) fn closed(&mut self, out: &mut Vec<Command>) {
         if self.link.is_retrying() {
             return;
         }
         self.wanted.values_mut().for_each(|channel| *channel = Channel::Wanted);
+        self.rejoins = 0;
+        if std::mem::take(&mut self.rejoin_armed) {
+            out.push(Command::Cancel(Timer::Rejoin));
+        }
         self.link.closed(out);
     }
 
@@ -147,6 +220,7 @@ impl Channels {
         match timer {
             Timer::Heartbeat => self.link.heartbeat_due(out),
             Timer::Reconnect => self.link.reconnect_due(out),
+            Timer::Rejoin => self.rejoin_due(out),
             Timer::Retry => {}
         }
     }
@@ -164,24 +238,30 @@ impl Channels {
         let topic = Topic::parse(&frame.topic).ok()?;
         let (current, joining) = match self.wanted.get(&topic)? {
             Channel::Wanted => return None,
-            Channel::Joining(join_ref) => (join_ref.clone(), true),
-            Channel::Joined(join_ref) => (join_ref.clone(), false),
+            Channel::Joining { join_ref, retry } => (join_ref.clone(), Some(*retry)),
+            Channel::Joined(join_ref) => (join_ref.clone(), None),
         };
         // Frames for an older join of this topic are dropped, as the JS client does.
         if frame.join_ref.is_some() && frame.join_ref.as_ref() != Some(&current) {
             return None;
         }
         match frame.event.as_ref() {
-            event::REPLY if joining && frame.msg_ref.as_ref() == Some(&current) => {
+            event::REPLY if joining.is_some() && frame.msg_ref.as_ref() == Some(&current) => {
                 let reply = frame.reply()?;
                 if reply.status != Status::Ok {
-                    // Refused (too many channels, say): start over on a new
-                    // connection, so that every wanted page comes back.
-                    self.link.refused(out);
+                    // Refused (too many channels, say): still wanted, tried
+                    // again later on this socket, or on the next one.
+                    self.wanted.insert(topic, Channel::Wanted);
+                    self.settle(out);
                     return None;
                 }
                 self.link.joined();
                 self.wanted.insert(topic, Channel::Joined(current));
+                if joining == Some(true) {
+                    // A retried join got in: the next refusal is retried soon.
+                    self.rejoins = 0;
+                }
+                self.settle(out);
                 let count = serde_json::from_str::<VisitorsCount>(reply.response.get()).ok();
                 Some(Heard::Joined { topic, count: count.map(|c| c.count) })
             }
@@ -191,7 +271,7 @@ impl Channels {
             }
             event::CLOSE | event::ERROR => {
                 // The relay ended a channel still wanted: join it again.
-                self.join(topic, out);
+                self.join(topic, false, out);
                 None
             }
             _ => Some(Heard::Frame { topic, join_ref: current, frame }),

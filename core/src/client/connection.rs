@@ -57,10 +57,11 @@ pub(crate) struct Link {
     /// Ref of the heartbeat awaiting its reply.
     heartbeat: Option<Ref>,
     refs: Refs,
-    /// Failed connection attempts since the last connection whose joins
-    /// were all accepted.
+    /// Failed connection attempts since the last connection that had a
+    /// join accepted and was not given up for a refusal.
     attempts: u32,
-    /// This connection: the relay accepted a join, refused one.
+    /// This connection: the relay accepted a join; it was given up because
+    /// the relay refused a join and nothing was left joined on it.
     accepted: bool,
     refused: bool,
     backoff: Backoff,
@@ -109,9 +110,9 @@ impl Link {
 
     /// The socket closed (the caller checked it was not known already):
     /// heartbeats stop and a reconnect is scheduled, later each time unless
-    /// the relay accepted this connection's joins.
+    /// the relay accepted a join on this connection.
     pub(crate) fn closed(&mut self, out: &mut Vec<Command>) {
-        // A connection that had a join refused does not start the back-off
+        // A connection given up for a refusal does not start the back-off
         // over, whatever it had accepted before: a relay that keeps refusing
         // is asked again later each time, not every quarter second.
         if self.accepted && !self.refused {
@@ -121,8 +122,7 @@ impl Link {
         self.refused = false;
         self.heartbeat = None;
         self.attempts += 1;
-        let nominal = self.backoff.nominal(self.attempts);
-        let delay = nominal.mul_f64(self.rng.gen_range(0.5..=1.0));
+        let delay = self.jitter(self.backoff.nominal(self.attempts));
         self.connection = Connection::Retrying { attempt: self.attempts, delay };
         out.push(Command::Cancel(Timer::Heartbeat));
         out.push(Command::Schedule(Timer::Reconnect, delay));
@@ -133,8 +133,14 @@ impl Link {
         self.accepted = true;
     }
 
-    /// A join was refused: this connection is given up, and the next one is
-    /// tried after the usual, growing delay.
+    /// A delay drawn between half and all of `nominal`, so that clients
+    /// do not all come back at the same instant.
+    pub(crate) fn jitter(&mut self, nominal: Duration) -> Duration {
+        nominal.mul_f64(self.rng.gen_range(0.5..=1.0))
+    }
+
+    /// A join was refused and nothing is joined on this connection: it is
+    /// given up, and the next one is tried after the usual, growing delay.
     pub(crate) fn refused(&mut self, out: &mut Vec<Command>) {
         self.refused = true;
         out.push(Command::Disconnect);

@@ -10,11 +10,23 @@
 //! * `connection` — one socket's life: heartbeats, refs, reconnecting.
 //! * `channels` — the channels wanted on it, joined and read frame by frame.
 //! * `hosting` — what a host of a page answers: the page, the chat.
+//!
+//! One rule for a join the relay refuses (its per-socket caps, so the same
+//! answer every time), in both roles, as phoenix.js does it: the topic stays
+//! wanted and the socket stays up; a rejoin timer ([`Timer::Rejoin`]) joins
+//! every refused topic again after 1 s, 2 s, 5 s, then every 10 s
+//! ([`REJOIN_AFTER`], jittered), and a retried join that gets in starts
+//! those delays over. Only when nothing at all is joined on the connection
+//! (the visitor's one topic refused, every join of a keeper refused) is the
+//! socket closed and a new one opened on the reconnect back-off, which such
+//! a connection does not start over: a relay that refuses everything is
+//! asked later each time.
 
 pub(crate) mod channels;
 pub(crate) mod connection;
 pub(crate) mod hosting;
 
+pub use channels::{rejoin_after, REJOIN_AFTER};
 pub use connection::{Backoff, Connection, HEARTBEAT_EVERY};
 
 use crate::chat::Message;
@@ -38,6 +50,8 @@ pub enum Timer {
     Heartbeat,
     /// Open a new connection.
     Reconnect,
+    /// Join again, on the open connection, the topics whose join was refused.
+    Rejoin,
 }
 
 /// What happens to the machine.
