@@ -100,13 +100,31 @@ impl Gateway {
             relay.metrics().reject(crate::metrics::Reject::RateLimited);
             return Err(FetchError::Limited);
         }
-        if in_flight.fetch_add(1, Relaxed) >= limits.max_raw_in_flight {
-            in_flight.fetch_sub(1, Relaxed);
+        let Some(_slot) = Slot::take(in_flight, limits.max_raw_in_flight) else {
             return Err(FetchError::Busy);
+        };
+        Ok(relay.fetch_as_visitor(hash, address, patience).await?)
+    }
+}
+
+/// One of the gateway's fetches in flight, given back when dropped: also
+/// when the fetch is cancelled (the client hung up, a first response was
+/// abandoned), so cancelled fetches cannot use up the cap.
+struct Slot<'a>(&'a AtomicUsize);
+
+impl<'a> Slot<'a> {
+    fn take(in_flight: &'a AtomicUsize, cap: usize) -> Option<Self> {
+        if in_flight.fetch_add(1, Relaxed) >= cap {
+            in_flight.fetch_sub(1, Relaxed);
+            return None;
         }
-        let fetched = relay.fetch_as_visitor(hash, address, patience).await;
-        in_flight.fetch_sub(1, Relaxed);
-        Ok(fetched?)
+        Some(Self(in_flight))
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
     }
 }
 
@@ -167,6 +185,28 @@ fn plain(status: StatusCode, body: impl Into<String>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routing::Input;
+    use crate::RelayConfig;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_fetch_gives_its_slot_back() {
+        let mut config = RelayConfig::default();
+        config.limits.max_raw_in_flight = 2;
+        let relay = Relay::with_seed(config, 7);
+        let gateway = Gateway::new(relay.clone());
+        let page = PageHash::of("a page whose only host never answers");
+        let host = relay.register(relay.admit([127, 0, 0, 2].into()).expect("admitted"));
+        relay.handle(Input::JoinHost { host: host.conn, hash: page });
+        let address: IpAddr = [127, 0, 0, 3].into();
+        // More fetches than the cap (within the address's burst), each given
+        // up by its caller while it waits for the host.
+        for _ in 0..5 {
+            let fetch = gateway.fetch_for(address, page, Duration::from_secs(3));
+            let waited = tokio::time::timeout(Duration::from_millis(1), fetch).await;
+            assert!(waited.is_err(), "the fetch was still waiting, not refused: {waited:?}");
+        }
+        assert_eq!(gateway.0.in_flight.load(Relaxed), 0, "every cancelled fetch gave its slot back");
+    }
 
     #[test]
     fn each_address_has_its_own_bucket_and_idle_ones_are_swept() {
