@@ -55,6 +55,12 @@ pub enum ChatError {
     TooLong,
     #[error("nickname must be 1 to 40 characters, with no line breaks or control characters")]
     Nick,
+    #[error("nickname must not hold invisible or text-direction characters (U+{0:04X})")]
+    NickInvisible(u32),
+    #[error(
+        "message must not hold text-direction overrides or isolates (U+{0:04X}): they reorder what follows"
+    )]
+    Direction(u32),
     #[error("sealed must be an ep2p1: text of an encrypted nickname and message")]
     Sealed,
     #[error("id is not the SHA-256 of the message")]
@@ -139,22 +145,75 @@ fn id_of(at: u64, body: &Body) -> MessageId {
     MessageId(PageHash::of(&canonical.expect("strings and numbers serialize")))
 }
 
-/// Checks a nickname: 1 to 40 characters, none of them a control character.
+/// Characters that change the direction of the text around them
+/// (embeddings, overrides, isolates, marks): in a nickname they let one
+/// person pass for another.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Direction controls that reorder everything after them until their end
+/// (embeddings, overrides, isolates): never in a message's text, where the
+/// marks U+200E, U+200F and U+061C stay allowed for right-to-left writing.
+pub fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing: Unicode's default-ignorable code points
+/// (zero-width spaces and joiners, the soft hyphen, variation selectors,
+/// tags…) and the fillers and blanks that render as empty space.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Checks a nickname: 1 to 40 characters, none of them a control
+/// character, an invisible one or one that changes the text's direction
+/// (a nickname must look like nobody else's).
 pub fn check_nick(nick: &str) -> Result<(), ChatError> {
     let n = nick.chars().count();
     if n == 0 || n > MAX_NICK || nick.chars().any(char::is_control) || nick.trim().is_empty() {
         return Err(ChatError::Nick);
     }
+    if let Some(c) = nick.chars().find(|&c| is_invisible(c) || is_direction_control(c)) {
+        return Err(ChatError::NickInvisible(c.into()));
+    }
     Ok(())
 }
 
-/// Checks a message's text: not blank, at most 2,000 characters.
+/// Checks a message's text: not blank, at most 2,000 characters, no
+/// direction override or isolate (joiners and marks that real writing
+/// needs — ZWJ in emoji, ZWNJ in Persian and Indic text — are kept).
 pub fn check_text(text: &str) -> Result<(), ChatError> {
     if text.trim().is_empty() {
         return Err(ChatError::Empty);
     }
     if text.chars().count() > MAX_TEXT {
         return Err(ChatError::TooLong);
+    }
+    if let Some(c) = text.chars().find(|&c| is_direction_override(c)) {
+        return Err(ChatError::Direction(c.into()));
     }
     Ok(())
 }
@@ -440,6 +499,68 @@ mod tests {
             Message::sealed(1, "ep2p1:".to_string() + &"A".repeat(max_sealed_len())),
             Err(ChatError::Sealed)
         );
+    }
+
+    #[test]
+    fn nicknames_refuse_invisible_and_direction_characters() {
+        for (nick, c) in [
+            ("Ada\u{202E}nimda", 0x202E),
+            ("\u{202A}Ada", 0x202A),
+            ("Ada\u{2066}", 0x2066),
+            ("Ada\u{2069}", 0x2069),
+            ("Ada\u{200E}", 0x200E),
+            ("\u{200F}Ada", 0x200F),
+            ("Ada\u{061C}", 0x061C),
+            ("A\u{200B}da", 0x200B),
+            ("A\u{200C}da", 0x200C),
+            ("A\u{200D}da", 0x200D),
+            ("Ada\u{2060}", 0x2060),
+            ("\u{FEFF}Ada", 0xFEFF),
+            ("Ada\u{00AD}", 0x00AD),
+            ("Ada\u{FE0F}", 0xFE0F),
+            ("Ada\u{E0041}", 0xE0041),
+            ("\u{3164}", 0x3164),
+            ("Ada \u{2800}", 0x2800),
+        ] {
+            assert_eq!(Message::plain(1, nick, "x"), Err(ChatError::NickInvisible(c)), "{nick:?}");
+            assert_eq!(check_nick(nick), Err(ChatError::NickInvisible(c)));
+        }
+        let reason = ChatError::NickInvisible(0x202E).to_string();
+        assert_eq!(reason, "nickname must not hold invisible or text-direction characters (U+202E)");
+        for nick in ["Ada", "Zoë", "محمد", "李小龍", "Calm Heron 27", "😀"] {
+            assert!(Message::plain(1, nick, "x").is_ok(), "{nick:?}");
+        }
+        // A sealed message's nickname is checked when it is opened.
+        assert_eq!(open_plaintext("Ada\u{202E}\nhi"), Err(ChatError::NickInvisible(0x202E)));
+    }
+
+    #[test]
+    fn text_refuses_overrides_and_isolates_but_keeps_what_languages_need() {
+        for (text, c) in [
+            ("see \u{202E}txt.exe", 0x202E),
+            ("\u{202D}left", 0x202D),
+            ("\u{202B}embedded\u{202C}", 0x202B),
+            ("\u{2067}isolate\u{2069}", 0x2067),
+            ("end \u{2069}", 0x2069),
+        ] {
+            assert_eq!(Message::plain(1, "Ada", text), Err(ChatError::Direction(c)), "{text:?}");
+        }
+        for text in [
+            "family: 👨\u{200D}👩\u{200D}👧",
+            "می\u{200C}خواهم",
+            "क्\u{200C}ष",
+            "שלום \u{200F}abc",
+            "abc \u{200E}שלום",
+            "مرحبا\u{061C} 1",
+            "❤\u{FE0F}",
+            "ภาษา\u{200B}ไทย",
+        ] {
+            assert!(Message::plain(1, "Ada", text).is_ok(), "{text:?}");
+        }
+        // A message that exists was checked: one read from the wire is refused too.
+        let id = PageHash::of(&format!(r#"{{"at":1,"nick":"Ada","text":"a{}b"}}"#, '\u{202E}'));
+        let wire = format!(r#"{{"id":"{id}","at":1,"nick":"Ada","text":"a\u202eb"}}"#);
+        assert_eq!(read_message(&wire), Err(ChatError::Direction(0x202E)));
     }
 
     #[test]

@@ -245,8 +245,8 @@ pub fn ChatPanel(
     };
     let save_nick = move |_| {
         let chosen = nick.get_untracked().trim().to_string();
-        if chat::check_nick(&chosen).is_err() {
-            problem.set(Some("A nickname is 1 to 40 characters, on one line.".into()));
+        if let Err(error) = chat::check_nick(&chosen) {
+            problem.set(Some(format!("{}.", capitalized(&error.to_string()))));
             return;
         }
         problem.set(None);
@@ -392,6 +392,12 @@ mod tests {
         assert_eq!(unsendable("Calm Heron 27", "hello"), None);
         assert_eq!(unsendable("Calm Heron 27", "  \n"), Some("Write something first.".into()));
         assert!(unsendable("", "hello").is_some_and(|why| why.starts_with("Nickname: ")));
+        assert_eq!(
+            unsendable("Ada\u{202E}", "hello").as_deref(),
+            Some("Nickname: nickname must not hold invisible or text-direction characters (U+202E).")
+        );
+        let why = unsendable("Ada", "see \u{2066}this").unwrap();
+        assert!(why.starts_with("Message must not hold text-direction overrides"), "{why}");
         let long = "x".repeat(chat::MAX_TEXT + 1);
         let why = unsendable("Calm Heron 27", &long).unwrap();
         assert!(why.starts_with(char::is_uppercase) && why.ends_with('.'), "{why}");
