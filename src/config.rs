@@ -81,6 +81,9 @@ pub struct Cli {
     /// WebSockets open at once from one client address (more get 429).
     #[arg(long, env = "EP2P_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: Option<usize>,
+    /// Chat messages per 10 s from one client address, over all its sockets and pages.
+    #[arg(long, env = "EP2P_CHAT_PER_ADDRESS")]
+    pub chat_per_address: Option<u32>,
     /// Serve /metrics only with `Authorization: Bearer <this token>`.
     #[arg(long, env = "EP2P_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -118,6 +121,7 @@ struct FileSettings {
     raw_per_second: Option<u32>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
+    chat_per_address: Option<u32>,
     metrics_token: Option<String>,
     redis_url: Option<String>,
     log_format: Option<LogFormat>,
@@ -246,6 +250,10 @@ impl Settings {
                         .max_connections_per_address
                         .or(file.max_connections_per_address)
                         .unwrap_or(limits.max_connections_per_address),
+                    chat_per_address: cli
+                        .chat_per_address
+                        .or(file.chat_per_address)
+                        .unwrap_or(limits.chat_per_address),
                     ..limits
                 },
             },

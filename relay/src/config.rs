@@ -37,6 +37,16 @@ pub struct Limits {
     pub frames_per_second: u32,
     /// Frames queued for a socket before it is dropped as too slow.
     pub outbound_queue: usize,
+    /// Frames queued for a socket past which chat is dropped for it (not
+    /// the socket), and never more than half `outbound_queue`: chat never
+    /// takes the room its asks and counts need.
+    pub chat_queue: usize,
+    /// Chat messages per 10 s (bursts of as many) from one client address
+    /// (an IPv6 client's /64), over all its sockets and pages.
+    pub chat_per_address: u32,
+    /// Chat messages per 10 s (bursts of as many) into one page's chat from
+    /// this node's hosts.
+    pub chat_per_page: u32,
     /// A socket that sends nothing for this long is closed.
     pub heartbeat_timeout: Duration,
     /// A socket whose writes stall this long is dropped.
@@ -80,6 +90,13 @@ impl Default for Limits {
             requests_per_second: 20,
             frames_per_second: 1000,
             outbound_queue: 256,
+            // Half the queue (at most half, whatever the queue): a host
+            // that falls behind loses chat first.
+            chat_queue: 128,
+            // A dozen people chatting at the socket rate behind one NAT.
+            chat_per_address: 60,
+            // More than people read; past it, the page's chat waits, not its page.
+            chat_per_page: 200,
             heartbeat_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
             message_timeout: Duration::from_secs(30),

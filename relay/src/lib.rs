@@ -33,6 +33,8 @@
 //! * [`socket`] — one task per WebSocket: one `select!` loop over frames
 //!   in, queued frames out, the idle deadline and shutdown.
 //! * [`bucket`] — the token bucket behind the rate limits.
+//! * [`chat_budget`] — chat's budgets per client address and per page,
+//!   beyond each socket's.
 //! * [`meter`] — reads frame headers as bytes arrive: per-socket message
 //!   size limits and the time a message has been in progress.
 //! * [`metrics`] — every counter and gauge, declared once.
@@ -51,6 +53,7 @@
 pub mod backplane;
 pub mod bucket;
 pub mod channels;
+pub mod chat_budget;
 pub mod config;
 pub mod frame;
 pub mod http;

@@ -51,6 +51,8 @@ reasons! {
     TooManyTopics => "too_many_topics",
     /// Past a request, chat or frame rate limit.
     RateLimited => "rate_limited",
+    /// A chat message past its client address's or its page's budget (its socket's is `rate_limited`).
+    ChatBudget => "chat_budget",
     /// A chat message dated more than a minute ahead of the relay's clock.
     FutureDated => "future_dated",
     /// A frame or page over its size limit.
@@ -155,6 +157,8 @@ metrics! {
     chat_messages: Counter,
     /// Chat message frames sent to hosts (a message to n other hosts is n).
     chat_deliveries: Counter,
+    /// Chat message frames not queued for a host that had fallen behind (chat_queue frames waiting): it loses chat, never its page.
+    chat_dropped: Counter,
     /// chat_history requests from hosts (and other nodes).
     history_requests: Counter,
     /// chat_history requests sent to hosts.

@@ -6,6 +6,7 @@
 //! [`Handler`] ([`Relay::on_backplane`]). Cheap to clone: one `Arc`.
 
 use crate::backplane::{Backplane, Event, Handler, RedisBackplane};
+use crate::chat_budget::{ChatBudgets, Spent};
 use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
 use crate::metrics::{Metrics, Reject};
@@ -125,6 +126,8 @@ struct Inner {
     sockets: TaskTracker,
     /// The other nodes of the site, when there are (set once, at start).
     backplane: OnceLock<Box<dyn Backplane>>,
+    /// Chat per client address and per page, beyond each socket's rate.
+    chat_budgets: ChatBudgets,
 }
 
 /// A relay handle that does not keep the relay alive: the backplane's
@@ -222,8 +225,10 @@ impl Relay {
         let metrics = Arc::new(Metrics::new());
         metrics.max_connections.set(i64::try_from(config.limits.max_connections).unwrap_or(i64::MAX));
         metrics.cluster_enabled.set(i64::from(config.redis_url.is_some()));
+        let chat_budgets = ChatBudgets::new(config.limits.chat_per_address, config.limits.chat_per_page);
         Self(Arc::new(Inner {
             hub: Hub::new(config.hub.clone(), metrics.clone(), seed),
+            chat_budgets,
             config,
             metrics,
             conns: DashMap::new(),
@@ -453,6 +458,12 @@ impl Relay {
         }
     }
 
+    /// Takes a chat message from a host here out of its client address's
+    /// budget and its page's (its socket's rate is the session's).
+    pub fn take_chat(&self, address: IpAddr, hash: PageHash) -> Result<(), Spent> {
+        self.0.chat_budgets.take(address, hash, now())
+    }
+
     /// Passes a checked chat message from `from` (a host, or another node)
     /// to every other host of the page here and, when it comes from a host
     /// here, to the site's other nodes. Nothing is kept.
@@ -460,8 +471,9 @@ impl Relay {
         let hosts = self.0.hub.host_ids(hash);
         let mut sent = 0;
         for host in hosts.into_iter().filter(|host| Peer::Socket(*host) != from) {
-            self.send(host, Outbound::Shared(frame.clone()));
-            sent += 1;
+            if self.send_chat(host, Outbound::Shared(frame.clone())) {
+                sent += 1;
+            }
         }
         self.0.metrics.chat_messages.inc();
         self.0.metrics.chat_deliveries.inc_by(sent);
@@ -470,6 +482,25 @@ impl Relay {
                 backplane.chat(hash, frame);
             }
         }
+    }
+
+    /// Queues a chat frame for a host unless `chat_queue` frames (or half
+    /// its queue) already wait for it: a host that falls behind loses chat
+    /// (counted), never its page, and chat alone never closes it. True if
+    /// queued.
+    fn send_chat(&self, conn: SocketId, frame: Outbound) -> bool {
+        let Some(handle) = self.0.conns.get(&conn) else {
+            return false;
+        };
+        let room = handle.outbound.max_capacity();
+        let queued = room - handle.outbound.capacity();
+        drop(handle);
+        if queued >= self.0.config.limits.chat_queue.min(room / 2) {
+            self.0.metrics.chat_dropped.inc();
+            return false;
+        }
+        self.send(conn, frame);
+        true
     }
 
     /// Queues a frame for a socket. A socket whose queue is full is told to

@@ -67,9 +67,10 @@ pub(super) fn content_in_one_pass(session: &mut Session, text: &str) -> Option<R
     Some(content_answer(session, hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, frame.content))
 }
 
-/// A host says something: checked, within the socket's chat rate, then
-/// passed to every other host of the page (on every node). The relay
-/// keeps nothing; the sender gets an ok reply.
+/// A host says something: checked, within the socket's chat rate and its
+/// address's and page's budgets, then passed to every other host of the
+/// page (on every node). The relay keeps nothing; the sender gets an ok
+/// reply.
 fn chat_message(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
     if !session.chats.take(now()) {
         session.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
@@ -78,6 +79,12 @@ fn chat_message(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, f
     let checked = chat::read_message(frame.payload.get()).and_then(|m| m.check_date(wall_ms()));
     if let Err(error) = checked {
         session.refuse(chat_reject(&error), join_ref, frame, &error.to_string());
+        return;
+    }
+    // Many sockets from one address, or many on one page, are held to
+    // budgets of their own; the sender hears what it would for its own rate.
+    if session.relay.take_chat(session.address, hash).is_err() {
+        session.refuse(Reject::ChatBudget, join_ref, frame, "rate_limited");
         return;
     }
     session.relay.chat(Peer::Socket(session.conn), hash, SharedFrame::chat(hash, frame.payload));
