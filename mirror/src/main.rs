@@ -9,6 +9,7 @@ mod peer;
 mod store;
 
 use clap::{Parser, Subcommand};
+use ep2p_core::chat;
 use ep2p_core::fragment::Fragment;
 use ep2p_core::machine::{Phase, Snapshot};
 use ep2p_core::phoenix::Vsn;
@@ -248,12 +249,7 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
         Cmd::List => {
             let store::Listing { pages, skipped } = store.pages().map_err(io)?;
             for (hash, text) in &pages {
-                let preview: String = if sealed::is_sealed(text) {
-                    "(encrypted)".into()
-                } else {
-                    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-                    first_line.chars().take(60).collect()
-                };
+                let preview = preview(text);
                 println!("kept    {hash} {:>9} bytes  {preview}", text.len());
             }
             for hash in store.wanted().map_err(io)? {
@@ -348,6 +344,14 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
         while tasks.join_next().await.is_some() {}
     })
     .await;
+    // Each page reported its chat's last changes as it stopped.
+    while let Ok(report) = incoming.try_recv() {
+        if let Report::Chat(hash, messages) = report {
+            if let Err(e) = store.save_chat(hash, &messages) {
+                eprintln!("cannot keep the chat of {hash}: {e}");
+            }
+        }
+    }
     println!("stopped");
     Ok(())
 }
@@ -370,6 +374,38 @@ async fn get(endpoints: &Endpoints, page: &str, wait: std::time::Duration) -> Re
     };
     let mut stdout = io::stdout().lock();
     stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(MirrorError::Stdout)
+}
+
+/// What `list` shows of a page: its first line that is not blank, at most
+/// 60 characters, safe to print to a terminal.
+fn preview(text: &str) -> String {
+    if sealed::is_sealed(text) {
+        return "(encrypted)".into();
+    }
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    for_terminal(&first_line.chars().take(60).collect::<String>())
+}
+
+/// `text` with every character a terminal would act on or hide written as
+/// `\u{…}`: controls (C0, DEL, C1: escape sequences, carriage returns,
+/// line breaks), line and paragraph separators, direction controls and
+/// invisible characters. A page's text is anyone's: it must not move the
+/// cursor, retitle the window or reorder the line it is printed on.
+fn for_terminal(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let hidden = c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}')
+            || chat::is_direction_control(c)
+            || chat::is_invisible(c);
+        if hidden || c == '\\' {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One line per change: the hash, a one-word state, then words for people.
@@ -424,6 +460,22 @@ mod tests {
         assert_eq!(page_arg(&format!("http://h:3000/{hash}/?utm=1#top")).unwrap(), hash);
         assert!(page_arg("https://p2p.example/").is_err());
         assert!(page_arg(&hash.to_string().to_uppercase()).is_err());
+    }
+
+    #[test]
+    fn a_page_s_text_is_listed_without_anything_a_terminal_would_act_on() {
+        assert_eq!(preview("\n  \n# Hello, wörld 😀\nmore"), "# Hello, wörld 😀");
+        assert_eq!(preview(&"é".repeat(100)), "é".repeat(60));
+        // A title that clears the screen, retitles the window, rings the
+        // bell and hides a file name behind a right-to-left override.
+        let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}\r\u{9b}31m see \u{202E}gpj.exe\u{200B}!\\";
+        let shown = preview(hostile);
+        assert_eq!(
+            shown,
+            "\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{d}\\u{9b}31m see \\u{202e}gpj.exe\\u{200b}!\\u{5c}"
+        );
+        assert!(!shown.chars().any(|c| c.is_control() || chat::is_invisible(c)), "{shown}");
+        assert_eq!(for_terminal("tab\there\u{2028}"), "tab\\u{9}here\\u{2028}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! keeps beside the page; this file only carries out its commands.
 
 use ep2p_clock::wall_ms;
-use ep2p_core::chat::Message as ChatMessage;
+use ep2p_core::chat::{Message as ChatMessage, HISTORY_BYTES};
 use ep2p_core::client::{Command, Event, Timer};
 use ep2p_core::machine::{Phase, Snapshot, Visitor};
 use ep2p_core::protocol::PageHash;
@@ -17,6 +17,8 @@ use tokio::time::{timeout, Instant};
 
 /// A connection attempt that takes longer counts as failed (and is retried).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A page's chat is reported (and written) at most this often while it changes.
+const CHAT_REPORT_EVERY: Duration = Duration::from_secs(1);
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
@@ -30,7 +32,9 @@ pub enum Report {
     Status(PageHash, Snapshot),
     /// Verified text arrived for a page that was being fetched.
     Fetched(PageHash, String),
-    /// The page's chat changed: every message it now holds, in order.
+    /// The page's chat changed: the newest messages that fit in a history
+    /// answer (1 MiB), oldest first. At most once per [`CHAT_REPORT_EVERY`]
+    /// while it changes, and once more when the page stops.
     Chat(PageHash, Vec<ChatMessage>),
 }
 
@@ -70,6 +74,7 @@ async fn drive(
     machine.set_now(wall_ms());
     machine.restore_chat(chat);
     let mut chat_version = machine.snapshot().chat_version;
+    let mut chat_reports = Debounce::default();
     let mut pending: VecDeque<Command> = commands.into();
     let mut events: VecDeque<Event> = VecDeque::new();
     let mut socket: Option<Socket> = None;
@@ -145,7 +150,11 @@ async fn drive(
             let snapshot = machine.snapshot();
             if snapshot.chat_version != chat_version {
                 chat_version = snapshot.chat_version;
-                let _ = reports.send(Report::Chat(hash, machine.chat().iter().cloned().collect()));
+                chat_reports.changed(Instant::now());
+            }
+            if chat_reports.due().is_some_and(|due| due <= Instant::now()) {
+                chat_reports.done(Instant::now());
+                let _ = reports.send(Report::Chat(hash, machine.chat().history(HISTORY_BYTES)));
             }
             if last != Some(snapshot) {
                 last = Some(snapshot);
@@ -156,23 +165,31 @@ async fn drive(
         let next_timer = timers.iter().min_by_key(|(_, at)| **at).map(|(t, at)| (*t, *at));
         let event = tokio::select! {
             _ = stopping(&mut shutdown) => {
+                // What changed since the last report is kept too.
+                if let (Some(reports), Some(_)) = (&reports, chat_reports.due()) {
+                    let _ = reports.send(Report::Chat(hash, machine.chat().history(HISTORY_BYTES)));
+                }
                 close(&mut socket, "mirror stopping").await;
                 return None;
             }
             inbound = next_message(&mut socket) => match inbound {
-                Some(text) => Event::Frame(text),
+                Some(text) => Some(Event::Frame(text)),
                 None => {
                     socket = None;
-                    Event::Closed
+                    Some(Event::Closed)
                 }
             },
             timer = sleep_until(next_timer) => {
                 timers.remove(&timer);
-                Event::Timer(timer)
+                Some(Event::Timer(timer))
             }
+            // The chat's report is due: sent at the top of the loop.
+            _ = wake_at(chat_reports.due()) => None,
         };
-        machine.set_now(wall_ms());
-        pending.extend(machine.step(event));
+        if let Some(event) = event {
+            machine.set_now(wall_ms());
+            pending.extend(machine.step(event));
+        }
     }
 }
 
@@ -205,6 +222,44 @@ async fn next_message(socket: &mut Option<Socket>) -> Option<String> {
     }
 }
 
+async fn wake_at(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// When a change is next reported: the first at once, then at most one
+/// per [`CHAT_REPORT_EVERY`], so a burst of messages costs one write a
+/// second, not one each.
+#[derive(Debug, Default)]
+struct Debounce {
+    /// A change not reported yet is to be reported then.
+    due: Option<Instant>,
+    /// When the last report went out.
+    last: Option<Instant>,
+}
+
+impl Debounce {
+    /// Something changed at `now`.
+    fn changed(&mut self, now: Instant) {
+        if self.due.is_none() {
+            self.due = Some(self.last.map_or(now, |last| (last + CHAT_REPORT_EVERY).max(now)));
+        }
+    }
+
+    /// When the change waiting is to be reported, if one is.
+    fn due(&self) -> Option<Instant> {
+        self.due
+    }
+
+    /// It was reported at `now`.
+    fn done(&mut self, now: Instant) {
+        self.due = None;
+        self.last = Some(now);
+    }
+}
+
 async fn sleep_until(next: Option<(Timer, Instant)>) -> Timer {
     match next {
         Some((timer, at)) => {
@@ -212,5 +267,50 @@ async fn sleep_until(next: Option<(Timer, Instant)>) -> Timer {
             timer
         }
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports made while `changes` happen `gap` apart, each reported
+    /// when due (as the page's loop does).
+    fn reports(changes: usize, gap: Duration) -> usize {
+        let t0 = Instant::now();
+        let mut debounce = Debounce::default();
+        let mut made = 0;
+        for i in 0..changes {
+            let now = t0 + gap * i as u32;
+            debounce.changed(now);
+            if debounce.due().is_some_and(|due| due <= now) {
+                debounce.done(now);
+                made += 1;
+            }
+        }
+        // The last change is reported too, when due.
+        if debounce.due().is_some() {
+            made += 1;
+        }
+        made
+    }
+
+    #[test]
+    fn a_burst_of_chat_is_written_once_a_second_and_its_end_is_written_too() {
+        // 300 messages in 0.3 s: the first at once, the rest together.
+        assert_eq!(reports(300, Duration::from_millis(1)), 2);
+        // 300 in 3 s: about one a second.
+        assert!(reports(300, Duration::from_millis(10)) <= 5);
+        // Messages far apart are each written at once.
+        assert_eq!(reports(5, Duration::from_secs(2)), 5);
+        let t0 = Instant::now();
+        let mut debounce = Debounce::default();
+        debounce.changed(t0);
+        assert_eq!(debounce.due(), Some(t0));
+        debounce.done(t0);
+        debounce.changed(t0 + Duration::from_millis(100));
+        assert_eq!(debounce.due(), Some(t0 + CHAT_REPORT_EVERY), "the next waits a second after the last");
+        debounce.changed(t0 + Duration::from_millis(200));
+        assert_eq!(debounce.due(), Some(t0 + CHAT_REPORT_EVERY), "later changes join it");
     }
 }
