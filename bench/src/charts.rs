@@ -352,7 +352,8 @@ fn soak_memory(path: &Path, soak: &SoakMemory) -> Result<(), ChartError> {
 fn chaos_memory(path: &Path, chaos: &ChaosMemory) -> Result<(), ChartError> {
     let all = || chaos.nodes.iter().flatten();
     let end = all().map(|s| s.0).fold(1.0, f64::max);
-    let top = all().map(|s| s.1).fold(1.0, f64::max) * 1.25;
+    // Room above the lines for the legend's seven entries.
+    let top = all().map(|s| s.1).fold(1.0, f64::max) * 1.8;
     let palette = [colour("targeted"), colour("random-drop"), colour("broadcast")];
     let series: Vec<Series> = chaos
         .nodes
