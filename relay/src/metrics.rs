@@ -149,8 +149,10 @@ metrics! {
     failovers: Counter,
     /// content frames whose hash did not match.
     bad_hashes: Counter,
-    /// Verified content nobody was waiting for.
+    /// Verified content nobody was waiting for, or from a host nobody asked (dropped: it proves nothing).
     unsolicited: Counter,
+    /// Requests that waited because their client address had used up its asks of the page's hosts.
+    held_requests: Counter,
     /// Chat messages passed on to a page's other hosts.
     chat_messages: Counter,
     /// Chat message frames sent to hosts (a message to n other hosts is n).
