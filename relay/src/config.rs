@@ -27,6 +27,9 @@ pub struct Limits {
     pub content_limit: usize,
     /// Largest frame that is not `content`.
     pub control_frame_limit: usize,
+    /// Longest `join_ref` or `ref`, in bytes of its text: the relay keeps a
+    /// channel's join_ref for as long as the channel (clients send counters).
+    pub max_ref_bytes: usize,
     /// `have:` and `want:` topics one socket may join.
     pub max_topics: usize,
     /// `watch:` topics one socket may join (a browser's "Your pages").
@@ -75,6 +78,8 @@ impl Default for Limits {
         Self {
             content_limit: 1024 * 1024,
             control_frame_limit: 16 * 1024,
+            // phoenix.js counts from "1"; room for UUIDs and more.
+            max_ref_bytes: 64,
             max_topics: 100,
             max_watched: 200,
             requests_per_second: 20,

@@ -242,7 +242,7 @@ async fn relay_socket(State(relay): State<Relay>, mut request: Request) -> Respo
     let limits = relay.limits().clone();
     tokio::spawn(async move {
         let Ok(upgraded) = on_upgrade.await else { return };
-        // Small messages only until the socket hosts a page (see `meter`).
+        // Small messages only until the socket is asked for a page (see `meter`).
         let io = Meter::new(TokioIo::new(upgraded), limits.control_frame_limit);
         let config = WebSocketConfig::default()
             // tungstenite zero-fills its whole read buffer: 4 KiB instead

@@ -41,6 +41,8 @@ macro_rules! reasons {
 reasons! {
     /// Not JSON, or not the shape of a Phoenix frame or of its event's payload.
     Malformed => "malformed",
+    /// A `join_ref` or `ref` longer than `max_ref_bytes`.
+    LongRef => "long_ref",
     /// A topic that is not `have:H`, `want:H` or `phoenix`, or not joined.
     UnmatchedTopic => "unmatched_topic",
     /// A hash that is not 64 lowercase hex digits, or not the topic's.
