@@ -71,6 +71,12 @@ reasons! {
     TooManyConnections => "too_many_connections",
     /// An upgrade refused because the client's address holds its maximum.
     TooManyFromAddress => "too_many_from_address",
+    /// A raw fetch (or first response) refused: its page holds its share of the fetches in flight.
+    PageBusy => "page_busy",
+    /// A TCP connection closed at once: its address holds its maximum of open HTTP connections.
+    TooManyHttpFromAddress => "too_many_http_from_address",
+    /// A request for a host name this server does not answer for (421; DNS rebinding).
+    MisdirectedHost => "misdirected_host",
 }
 
 impl EncodeLabelValue for Reject {
@@ -189,7 +195,7 @@ metrics! {
     backplane_received: Counter,
     /// Messages to other nodes not sent (Redis unreachable, or too many waiting).
     backplane_dropped: Counter,
-    /// Messages from the backplane that could not be read.
+    /// Messages from the backplane that could not be read, or that carried a count no node could hold.
     backplane_malformed: Counter,
     /// Other relay nodes this node knows to host pages.
     nodes: Gauge,

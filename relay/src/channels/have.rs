@@ -191,7 +191,16 @@ fn content_answer(
         session.relay.handle(Input::Content { host, hash, answer });
     } else {
         // The liar's channel is closed; the hub asks another host.
-        if let Some(unlogged) = session.may_log() {
+        // Within the socket's interval and its address's budget (else counted
+        // as unlogged, for the socket's next line).
+        let logged = session.may_log().filter(|unlogged| {
+            let allowed = session.relay.may_log_about(session.address);
+            if !allowed {
+                session.unlogged += unlogged + 1;
+            }
+            allowed
+        });
+        if let Some(unlogged) = logged {
             // Logged under the socket's target, where operators filter the socket's lines.
             tracing::info!(target: "ep2p_relay::socket", conn = session.conn.0, address = %session.address, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
         }

@@ -104,7 +104,7 @@ impl Page {
     /// The page's count: its hosts here not known or suspected to be
     /// silent, and every other node's count.
     pub fn counted(&self) -> usize {
-        self.hosts.counted() + self.remote.sum
+        self.hosts.counted().saturating_add(self.remote.sum())
     }
 
     /// Visitors waiting for an answer; they stop waiting once they have it,
