@@ -42,6 +42,12 @@ pub struct Cli {
     /// server's own origin only). `*` allows any.
     #[arg(long, env = "EP2P_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
+    /// Host names this server answers for, comma-separated (IP literals and
+    /// `localhost` always pass; `*` allows any). Needed behind a reverse
+    /// proxy when listening on a loopback or private address, where other
+    /// names are refused with 421 (DNS rebinding).
+    #[arg(long, env = "EP2P_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Option<Vec<String>>,
     /// A socket that sends nothing for this long is closed (e.g. `60s`).
     #[arg(long, env = "EP2P_HEARTBEAT_TIMEOUT", value_parser = parse_duration)]
     pub heartbeat_timeout: Option<Duration>,
@@ -84,6 +90,9 @@ pub struct Cli {
     /// Chat messages per 10 s from one client address, over all its sockets and pages.
     #[arg(long, env = "EP2P_CHAT_PER_ADDRESS")]
     pub chat_per_address: Option<u32>,
+    /// Plain HTTP connections open at once from one client address (more are closed at once).
+    #[arg(long, env = "EP2P_MAX_HTTP_CONNECTIONS_PER_ADDRESS")]
+    pub max_http_connections_per_address: Option<usize>,
     /// Serve /metrics only with `Authorization: Bearer <this token>`.
     #[arg(long, env = "EP2P_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -108,6 +117,7 @@ struct FileSettings {
     content_limit: Option<usize>,
     policy: Option<Policy>,
     allowed_origins: Option<Vec<String>>,
+    allowed_hosts: Option<Vec<String>>,
     heartbeat_timeout: Option<String>,
     request_timeout: Option<String>,
     count_window: Option<String>,
@@ -122,6 +132,7 @@ struct FileSettings {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     chat_per_address: Option<u32>,
+    max_http_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
     redis_url: Option<String>,
     log_format: Option<LogFormat>,
@@ -202,6 +213,7 @@ impl Settings {
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             relay: RelayConfig {
                 allowed_origins: cli.allowed_origins.or(file.allowed_origins).unwrap_or_default(),
+                allowed_hosts: cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default(),
                 metrics_token: cli.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
                 redis_url: cli.redis_url.or(file.redis_url).filter(|url| !url.is_empty()),
                 hub: HubConfig {
@@ -254,6 +266,10 @@ impl Settings {
                         .chat_per_address
                         .or(file.chat_per_address)
                         .unwrap_or(limits.chat_per_address),
+                    max_http_connections_per_address: cli
+                        .max_http_connections_per_address
+                        .or(file.max_http_connections_per_address)
+                        .unwrap_or(limits.max_http_connections_per_address),
                     ..limits
                 },
             },

@@ -36,12 +36,22 @@ pub struct SoakMemory {
     pub measured_from: f64,
 }
 
+/// Every node's memory through the chaos soak (scenario 11).
+#[derive(Debug, Clone, Default)]
+pub struct ChaosMemory {
+    /// Per node: (seconds since the run began, resident MiB; 0 while it is down).
+    pub nodes: Vec<Vec<(f64, f64)>>,
+    /// The faults: (seconds, what).
+    pub faults: Vec<(f64, String)>,
+}
+
 /// Everything a run measured that has a chart.
 #[derive(Debug, Default)]
 pub struct Figures {
     pub ttc: Vec<TtcPoint>,
     pub throughput: Vec<ThroughputPoint>,
     pub soak: Option<SoakMemory>,
+    pub chaos: Option<ChaosMemory>,
 }
 
 /// Why a chart could not be drawn.
@@ -163,6 +173,11 @@ pub fn draw(figures: &Figures, dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     if let Some(soak) = figures.soak.as_ref().filter(|soak| soak.samples.len() >= 2) {
         let path = dir.join("soak-memory.svg");
         soak_memory(&path, soak)?;
+        written.push(path);
+    }
+    if let Some(chaos) = figures.chaos.as_ref().filter(|c| c.nodes.iter().any(|n| n.len() >= 2)) {
+        let path = dir.join("chaos-memory.svg");
+        chaos_memory(&path, chaos)?;
         written.push(path);
     }
     for path in &written {
@@ -333,6 +348,37 @@ fn soak_memory(path: &Path, soak: &SoakMemory) -> Result<(), ChartError> {
     )
 }
 
+/// Every node's resident memory through the chaos soak, the faults marked.
+fn chaos_memory(path: &Path, chaos: &ChaosMemory) -> Result<(), ChartError> {
+    let all = || chaos.nodes.iter().flatten();
+    let end = all().map(|s| s.0).fold(1.0, f64::max);
+    // Room above the lines for the legend's seven entries.
+    let top = all().map(|s| s.1).fold(1.0, f64::max) * 1.8;
+    let palette = [colour("targeted"), colour("random-drop"), colour("broadcast")];
+    let series: Vec<Series> = chaos
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, samples)| Series {
+            label: format!("node {n} resident memory (MiB)"),
+            colour: palette[n % palette.len()],
+            points: samples.clone(),
+            dashed: false,
+        })
+        .collect();
+    let marks: Vec<(f64, &str)> = chaos.faults.iter().map(|(at, what)| (*at, what.as_str())).collect();
+    chart(
+        path,
+        "Chaos soak: every node's memory, a node and Redis killed",
+        "seconds since the run began",
+        "resident memory (MiB)",
+        0.0..end,
+        0.0..top,
+        &series,
+        &marks,
+    )
+}
+
 /// A chart is an SVG with its title, a line per series and its legend.
 fn check(path: &Path) -> Result<(), ChartError> {
     let svg = std::fs::read_to_string(path).map_err(|source| ChartError::Io { path: path.into(), source })?;
@@ -375,13 +421,27 @@ mod tests {
             samples: (0..40).map(|i| (i as f64 * 0.25, 20.0 + (i % 7) as f64)).collect(),
             measured_from: 3.0,
         };
-        let written = draw(&Figures { ttc, throughput, soak: Some(soak) }, &dir).unwrap();
+        let chaos = ChaosMemory {
+            nodes: (0..3).map(|n| (0..40).map(|i| (i as f64 * 0.25, 10.0 + n as f64)).collect()).collect(),
+            faults: vec![(2.0, "node 2 killed".into()), (5.0, "Redis killed".into())],
+        };
+        let written = draw(&Figures { ttc, throughput, soak: Some(soak), chaos: Some(chaos) }, &dir).unwrap();
         let names: Vec<_> =
             written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(
             names,
-            ["time-to-content.svg", "frames-per-visitor.svg", "throughput.svg", "soak-memory.svg"]
+            [
+                "time-to-content.svg",
+                "frames-per-visitor.svg",
+                "throughput.svg",
+                "soak-memory.svg",
+                "chaos-memory.svg"
+            ]
         );
+        let chaos = std::fs::read_to_string(dir.join("chaos-memory.svg")).unwrap();
+        for label in ["node 0 resident", "node 2 resident", "Redis killed"] {
+            assert!(chaos.contains(label), "{label} missing");
+        }
         let ttc = std::fs::read_to_string(dir.join("time-to-content.svg")).unwrap();
         for label in ["targeted p50", "targeted p99", "random-drop p50", "hosts on the page"] {
             assert!(ttc.contains(label), "{label} missing");

@@ -9,7 +9,7 @@ use ep2p_core::chat::Message;
 use ep2p_core::protocol::PageHash;
 use ep2p_relay::{wall_ms, Policy};
 use ep2p_testkit::{have, Client};
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// One run's figures.
@@ -28,7 +28,7 @@ pub struct ChatResult {
     pub lost: usize,
 }
 
-pub async fn chat(binary: &PathBuf, hosts: usize) -> Result<ChatResult> {
+pub async fn chat(binary: &Path, hosts: usize) -> Result<ChatResult> {
     let server: Server = relay(binary, Policy::Targeted).await?;
     let hash = PageHash::of("a page with a busy chat");
     let mut clients: Vec<Client> = Vec::with_capacity(hosts);

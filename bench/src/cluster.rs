@@ -7,7 +7,7 @@ use crate::{join_host, page_text, relay, relay_with, Latencies, Result, Server, 
 use ep2p_core::protocol::PageHash;
 use ep2p_relay::Policy;
 use ep2p_testkit::{scrape, source_ip, visit, Client, Host, RedisServer};
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 /// One setup's figures.
@@ -76,7 +76,7 @@ async fn measure(
     })
 }
 
-pub async fn cluster(binary: &PathBuf, hosts: usize, visitors: usize) -> Result<Vec<ClusterResult>> {
+pub async fn cluster(binary: &Path, hosts: usize, visitors: usize) -> Result<Vec<ClusterResult>> {
     let alone = relay(binary, Policy::Targeted).await?;
     let one = measure(
         "one node (hosts and visitors on it)",

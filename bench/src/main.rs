@@ -9,16 +9,19 @@
 //! frame-forwarding server, and against the same server hashing what it
 //! forwards; (5) host-count frames under churn; (6) a soak of visitors and
 //! attacks; (7) each attack alone; (8) three nodes on Redis; (10) a page's
-//! chat at 100 hosts.
+//! chat at 100 hosts; (11) three nodes on Redis while a node and Redis are
+//! killed and attackers run (the chaos soak).
 //!
 //! Clients come from `ep2p-testkit`: its Phoenix client, its host, and its
 //! visitor, which runs the browser's own state machine (`ep2p_core::machine`).
 
 mod attacks;
 mod baseline;
+mod chaos;
 mod charts;
 mod chat;
 mod cluster;
+mod idle;
 mod soak;
 
 use clap::{Args, Parser, Subcommand};
@@ -29,12 +32,10 @@ use ep2p_testkit::{have, open_socket, scrape, source_ip, visit, want, Client, Ho
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 use tokio::task::JoinSet;
 
@@ -130,6 +131,8 @@ enum Scenario {
     Cluster,
     /// 10: a page's chat at 100 hosts: what one message costs.
     Chat,
+    /// 11: three nodes on one Redis while a node and Redis are killed and attackers run.
+    Chaos,
 }
 
 /// The numbers of a run.
@@ -146,6 +149,7 @@ struct Plan {
     churn_per_second: usize,
     churn_for: Duration,
     soak: soak::SoakPlan,
+    chaos: chaos::ChaosPlan,
 }
 
 impl Plan {
@@ -169,6 +173,16 @@ impl Plan {
                 run_for: Duration::from_secs(150),
                 faked_pages: 10,
                 fakes_per_page: 20,
+            },
+            chaos: chaos::ChaosPlan {
+                pages: 24,
+                hosts_per_page: 2,
+                visitors_per_second: 20,
+                run_for: Duration::from_secs(120),
+                node_kill_at: Duration::from_secs(30),
+                node_down_for: Duration::from_secs(15),
+                redis_kill_at: Duration::from_secs(70),
+                redis_down_for: Duration::from_secs(5),
             },
         }
     }
@@ -194,6 +208,16 @@ impl Plan {
                 faked_pages: 2,
                 fakes_per_page: 5,
             },
+            chaos: chaos::ChaosPlan {
+                pages: 6,
+                hosts_per_page: 2,
+                visitors_per_second: 10,
+                run_for: Duration::from_secs(9),
+                node_kill_at: Duration::from_millis(1500),
+                node_down_for: Duration::from_millis(3500),
+                redis_kill_at: Duration::from_secs(6),
+                redis_down_for: Duration::from_secs(1),
+            },
         }
     }
 }
@@ -206,7 +230,7 @@ async fn main() -> std::process::ExitCode {
             .await
             .map_err(|source| BenchError::Spawn { what: "the baseline server", source }),
         Some(Cmd::IdleWorker { addr, count, first, baseline }) => {
-            idle_worker(addr, count, first, baseline).await
+            idle::worker(addr, count, first, baseline).await
         }
         None => run(cli.run).await,
     };
@@ -272,10 +296,10 @@ async fn run(args: RunArgs) -> Result<()> {
     );
     for &n in plan.idle.iter().filter(|_| wanted(Scenario::Idle)) {
         let relay = relay(&args.server, Policy::Targeted).await?;
-        let ours = idle_scale(&relay, n, false).await?;
+        let ours = idle::scale(&relay, n, false).await?;
         relay.stop().await;
         let bare = baseline(false).await?;
-        let theirs = idle_scale(&bare, n, true).await?;
+        let theirs = idle::scale(&bare, n, true).await?;
         bare.stop().await;
         eprintln!("idle {n}: ours {ours:?}, minimal {theirs:?}");
         let _ = writeln!(
@@ -355,12 +379,23 @@ async fn run(args: RunArgs) -> Result<()> {
             "soak: {} served, {} failures, RSS start / peak / end {} / {} / {} KiB",
             result.served, result.failures, result.rss_start_kib, result.rss_peak_kib, result.rss_end_kib
         );
-        soak_failures = result.failures;
+        soak_failures += result.failures;
         figures.soak = Some(charts::SoakMemory {
             samples: result.memory.iter().map(|&(at, kib)| (at, kib as f64 / 1024.0)).collect(),
             measured_from: result.measured_from,
         });
         let _ = writeln!(report, "{}", soak::report(&plan.soak, &result));
+    }
+    // 11: the cluster under faults and attacks.
+    if wanted(Scenario::Chaos) {
+        let result = chaos::chaos(&args.server, &plan.chaos).await?;
+        eprintln!(
+            "chaos: {} of {} served, {} retried, {} failures",
+            result.served, result.visitors, result.retried, result.failures
+        );
+        soak_failures += result.failures;
+        figures.chaos = Some(chaos::memory_chart(&result));
+        let _ = writeln!(report, "{}", chaos::report(&plan.chaos, &result));
     }
     // Every charted figure is in: draw them now, whatever the later scenarios do.
     for chart in charts::draw(&figures, &args.charts)? {
@@ -440,12 +475,12 @@ const LIFTED: [&str; 12] = [
 ];
 
 /// The release relay with the given policy and limits lifted for load.
-async fn relay(binary: &PathBuf, policy: Policy) -> Result<Server> {
+async fn relay(binary: &Path, policy: Policy) -> Result<Server> {
     relay_with(binary, policy, &LIFTED).await
 }
 
 /// The release relay with the given policy and flags, its defaults otherwise.
-async fn relay_with(binary: &PathBuf, policy: Policy, flags: &[&str]) -> Result<Server> {
+async fn relay_with(binary: &Path, policy: Policy, flags: &[&str]) -> Result<Server> {
     let mut command = Command::new(binary);
     command.args(["--addr", "127.0.0.1:0", "--policy", policy.name()]).args(flags);
     command.env("RUST_LOG", "info").env("NO_COLOR", "1");
@@ -603,113 +638,6 @@ fn page_text(tag: usize, size: usize) -> String {
         text.push('.');
     }
     text
-}
-
-#[derive(Debug)]
-struct IdleResult {
-    kib_per_conn: f64,
-    connects_per_second: f64,
-}
-
-/// At most this many connections per worker process (20000 open files per process).
-const PER_WORKER: usize = 5000;
-
-/// Scenario 3: `n` idle connections, each hosting its own page (or, on the
-/// baseline, registered as a host), held by worker processes.
-async fn idle_scale(server: &Server, n: usize, baseline: bool) -> Result<IdleResult> {
-    let spawn_error = |source| BenchError::Spawn { what: "an idle worker", source };
-    let exe = std::env::current_exe().map_err(spawn_error)?;
-    let rss_before = server.rss_kib();
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    let per = n.div_ceil(n.div_ceil(PER_WORKER));
-    for first in (0..n).step_by(per) {
-        let count = per.min(n - first);
-        let mut command = Command::new(&exe);
-        command.args([
-            "idle-worker",
-            "--addr",
-            &server.addr.to_string(),
-            "--count",
-            &count.to_string(),
-            "--first",
-            &first.to_string(),
-        ]);
-        if baseline {
-            command.arg("--baseline");
-        }
-        let child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(spawn_error)?;
-        workers.push(child);
-    }
-    for worker in &mut workers {
-        let mut line = String::new();
-        let stdout = worker.stdout.as_mut().ok_or_else(|| BenchError::Worker("no output".into()))?;
-        let mut reader = BufReader::new(stdout);
-        tokio::time::timeout(Duration::from_secs(120), reader.read_line(&mut line))
-            .await
-            .map_err(|_| BenchError::Worker("not ready in time".into()))?
-            .map_err(|e| BenchError::Worker(e.to_string()))?;
-        if !line.starts_with("ready") {
-            return Err(BenchError::Worker(line));
-        }
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_after = server.rss_kib();
-    for mut worker in workers {
-        drop(worker.stdin.take());
-        let _ = tokio::time::timeout(Duration::from_secs(30), worker.wait()).await;
-    }
-    Ok(IdleResult {
-        kib_per_conn: rss_after.saturating_sub(rss_before) as f64 / n as f64,
-        connects_per_second: n as f64 / elapsed,
-    })
-}
-
-/// An idle connection being held open.
-enum Held {
-    Relay(#[allow(dead_code)] Client),
-    Bare(#[allow(dead_code)] Ws),
-}
-
-/// Holds `count` connections until stdin closes; says `ready` once all are up.
-async fn idle_worker(addr: SocketAddr, count: usize, first: usize, baseline: bool) -> Result<()> {
-    let gate = Arc::new(tokio::sync::Semaphore::new(64));
-    let mut opening = JoinSet::new();
-    for k in first..first + count {
-        let gate = gate.clone();
-        opening.spawn(async move {
-            let _permit = gate.acquire_owned().await.expect("the gate is never closed");
-            if baseline {
-                let mut ws = open_socket(addr, Some(source_ip(k)), "/ws").await?;
-                futures_util::SinkExt::send(&mut ws, format!("host {k}").into())
-                    .await
-                    .map_err(ep2p_testkit::Error::from)?;
-                Ok(Held::Bare(ws))
-            } else {
-                let hash = PageHash::of(&format!("idle page {k}"));
-                join_host(addr, k, hash).await.map(Held::Relay)
-            }
-        });
-    }
-    let mut held = Vec::with_capacity(count);
-    while let Some(done) = opening.join_next().await {
-        match done {
-            Ok(Ok(connection)) => held.push(connection),
-            Ok(Err(error)) => return Err(error),
-            Err(error) => return Err(BenchError::Worker(error.to_string())),
-        }
-    }
-    println!("ready {}", held.len());
-    let mut sink = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
-    drop(held);
-    Ok(())
 }
 
 #[derive(Debug)]

@@ -5,8 +5,8 @@
 //! left. Loopback only, bounded in time and in count.
 
 use crate::{join_host, page_text, Result, Server};
-use ep2p_core::phoenix::Vsn;
-use ep2p_core::protocol::{self, PageHash};
+use ep2p_core::phoenix::{self, Ref, Vsn};
+use ep2p_core::protocol::{self, event, PageHash};
 use ep2p_testkit::{have, open_socket, source_ip, visit, want, Client, Host};
 use futures_util::SinkExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -218,7 +218,7 @@ async fn phase(server: &Server, plan: &SoakPlan, run_for: Duration) -> Result<So
 
 /// The attacks the relay defends against, each run again and again.
 #[derive(Clone, Copy, Debug)]
-enum Attack {
+pub(crate) enum Attack {
     /// A socket that hosts nothing sends a large message in fragments.
     Fragments,
     /// Half a large message, then pings to keep it alive.
@@ -238,7 +238,7 @@ enum Attack {
 }
 
 impl Attack {
-    const ALL: [Attack; 8] = [
+    pub(crate) const ALL: [Attack; 8] = [
         Attack::Fragments,
         Attack::HeldMessage,
         Attack::PingFlood,
@@ -251,7 +251,7 @@ impl Attack {
 
     /// One round; true if it got far enough to be an attack (the relay may
     /// also refuse the connection itself, which is fine).
-    async fn run(self, addr: SocketAddr, pages: &[PageHash], round: u64) -> bool {
+    pub(crate) async fn run(self, addr: SocketAddr, pages: &[PageHash], round: u64) -> bool {
         let hash = pages[round as usize % pages.len()];
         let from = attacker(2 + self as u8);
         let attempt = async {
@@ -306,8 +306,11 @@ impl Attack {
                     let mut c = Client::open(addr, Some(from)).await.ok()?;
                     for _ in 0..20 {
                         c.try_join(&want(hash)).await.ok()?;
-                        c.request(hash).await;
-                        c.leave(&want(hash)).await;
+                        let ask = serde_json::json!({ "hash": hash.to_string() });
+                        c.try_send(frame(&c, &want(hash), event::CONTENT_REQUEST, &ask)).await.ok()?;
+                        let leave = frame(&c, &want(hash), event::LEAVE, &serde_json::json!({}));
+                        c.try_send(leave).await.ok()?;
+                        c.drain(Duration::ZERO).await;
                     }
                 }
                 Attack::Liar => {
@@ -320,7 +323,7 @@ impl Attack {
                         {
                             let lie =
                                 serde_json::json!({ "content": "not the page", "hash": hash.to_string() });
-                            c.push(&have(hash), "content", lie).await;
+                            c.try_send(frame(&c, &have(hash), event::CONTENT, &lie)).await.ok()?;
                             c.try_join(&have(hash)).await.ok()?;
                         }
                     }
@@ -342,7 +345,14 @@ impl Attack {
     }
 }
 
-fn data_frame(len: usize, first: bool, last: bool) -> Message {
+/// A frame for `topic` with the channel's join_ref, as `Client::push`
+/// sends it, but without failing when the server has closed the socket (an
+/// attacker's socket may be closed at any time, or its node killed).
+pub(crate) fn frame(c: &Client, topic: &str, event: &str, payload: &serde_json::Value) -> String {
+    phoenix::encode(Vsn::V2, c.join_ref(topic).as_ref(), Some(&Ref::from("1")), topic, event, payload)
+}
+
+pub(crate) fn data_frame(len: usize, first: bool, last: bool) -> Message {
     let opcode = if first { OpCode::Data(Data::Text) } else { OpCode::Data(Data::Continue) };
     Message::Frame(Frame::message(vec![b' '; len], opcode, last))
 }

@@ -1,7 +1,16 @@
-//! Rate limits: a token bucket per socket and kind of frame. The time is
-//! passed in, so the arithmetic is tested without waiting.
+//! Rate limits: a token bucket per socket and kind of frame, or per client
+//! address ([`PerAddress`]). The time is passed in, so the arithmetic is
+//! tested without waiting.
 
+use dashmap::DashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
+
+/// Buckets idle this long are dropped when the table grows (a bucket that
+/// refills within this is then as good as new).
+const BUCKET_IDLE: Duration = Duration::from_secs(60);
+/// The table is swept of idle buckets when it holds this many.
+const BUCKET_SWEEP_AT: usize = 4096;
 
 /// Tokens refilled at a steady rate, holding at most a burst.
 #[derive(Debug)]
@@ -41,6 +50,24 @@ impl Bucket {
         } else {
             false
         }
+    }
+}
+
+/// A token bucket per client address (an IPv6 client's /64, as the caller
+/// gives it), shared by every connection from it; idle buckets are swept.
+#[derive(Debug, Default)]
+pub struct PerAddress {
+    buckets: DashMap<IpAddr, Bucket>,
+}
+
+impl PerAddress {
+    /// Takes one of `address`'s tokens; its bucket is made by `fresh` the
+    /// first time (or after it was swept as idle).
+    pub fn take(&self, address: IpAddr, now: Instant, fresh: impl FnOnce(Instant) -> Bucket) -> bool {
+        if self.buckets.len() >= BUCKET_SWEEP_AT {
+            self.buckets.retain(|_, bucket| now.saturating_duration_since(bucket.last()) < BUCKET_IDLE);
+        }
+        self.buckets.entry(address).or_insert_with(|| fresh(now)).take(now)
     }
 }
 
@@ -91,5 +118,23 @@ mod tests {
         assert!(!bucket.take(t0 - Duration::from_secs(5)));
         assert!(!bucket.take(t0 + Duration::from_millis(500)));
         assert!(bucket.take(t0 + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn each_address_has_its_own_bucket_and_idle_ones_are_swept() {
+        let rates = PerAddress::default();
+        let t = Instant::now();
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        let two = |now| Bucket::new(2, now);
+        assert_eq!((0..10).filter(|_| rates.take(a, t, two)).count(), 4, "bursts of twice the rate");
+        assert!(rates.take(b, t, two), "another address is not affected");
+        assert!(rates.take(a, t + Duration::from_millis(500), two), "one token back after half a second");
+        for i in 0..BUCKET_SWEEP_AT as u32 {
+            rates.take(IpAddr::from(i.to_be_bytes()), t, two);
+        }
+        let later = t + BUCKET_IDLE + Duration::from_secs(1);
+        rates.take(a, later, two);
+        assert!(rates.buckets.len() < 10, "idle buckets were swept: {}", rates.buckets.len());
     }
 }

@@ -13,6 +13,11 @@ pub struct RelayConfig {
     pub limits: Limits,
     /// Origins allowed to open a WebSocket besides the server's own (`*`: any).
     pub allowed_origins: Vec<String>,
+    /// Host names the server answers for besides IP literals and
+    /// `localhost` (`*`: any). Empty: any name when it listens on a public
+    /// or every address, none when it listens on a loopback or private one
+    /// (DNS rebinding); see `http::HostRule`.
+    pub allowed_hosts: Vec<String>,
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
     /// When set, this relay is one node of a site whose nodes meet on this
@@ -27,6 +32,9 @@ pub struct Limits {
     pub content_limit: usize,
     /// Largest frame that is not `content`.
     pub control_frame_limit: usize,
+    /// Longest `join_ref` or `ref`, in bytes of its text: the relay keeps a
+    /// channel's join_ref for as long as the channel (clients send counters).
+    pub max_ref_bytes: usize,
     /// `have:` and `want:` topics one socket may join.
     pub max_topics: usize,
     /// `watch:` topics one socket may join (a browser's "Your pages").
@@ -59,6 +67,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// WebSockets open at once from one address (an IPv6 client's /64).
     pub max_connections_per_address: usize,
+    /// TCP connections open at once from one address (an IPv6 client's
+    /// /64) for plain HTTP: past it, a new one is closed at once.
+    pub max_http_connections_per_address: usize,
     /// `GET /<hash>/raw` requests and first responses with a page's text,
     /// per second from one address (bursts of twice that).
     pub raw_per_second: u32,
@@ -85,6 +96,8 @@ impl Default for Limits {
         Self {
             content_limit: 1024 * 1024,
             control_frame_limit: 16 * 1024,
+            // phoenix.js counts from "1"; room for UUIDs and more.
+            max_ref_bytes: 64,
             max_topics: 100,
             max_watched: 200,
             requests_per_second: 20,
@@ -107,6 +120,8 @@ impl Default for Limits {
             // Enough for a busy office or a mobile carrier's NAT, far from
             // enough for one client to fill the relay.
             max_connections_per_address: 256,
+            // A browser opens 6 per site; this leaves a NAT full of them room.
+            max_http_connections_per_address: 256,
             // A person or a script reading pages, not a crawler.
             raw_per_second: 5,
             raw_wait: Duration::from_secs(3),

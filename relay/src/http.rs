@@ -2,14 +2,16 @@
 //! `/healthz`, `/metrics`, and the raw gateway's `/<hash>/raw`), the
 //! WebSocket upgrade with its checks (serializer, origin, connection
 //! caps), and [`serve`], which runs any
-//! router that contains them: HTTP/1.1 with a header read timeout, the
-//! client's address for every request, and a graceful shutdown that closes
-//! every socket with 1001 and waits for the socket tasks to finish.
+//! router that contains them: HTTP/1.1 with a header read timeout, a cap
+//! on each address's open connections, the host names it answers for
+//! ([`HostRule`]), the client's address for every request, and a graceful
+//! shutdown that closes every socket with 1001 and waits for the socket
+//! tasks to finish.
 
 use crate::meter::Meter;
 use crate::metrics::{Metrics, Reject};
 use crate::raw::Gateway;
-use crate::relay::{Refusal, Relay};
+use crate::relay::{address_of, Refusal, Relay};
 use crate::socket;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -17,6 +19,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use dashmap::DashMap;
 use ep2p_core::phoenix::Vsn;
 use ep2p_core::protocol::SOCKET_PATH;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -25,7 +28,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_tungstenite::WebSocketStream;
@@ -69,6 +73,8 @@ pub async fn serve(
     // A client gets this long to send its request's head (slowloris).
     http.http1().timer(TokioTimer::new()).header_read_timeout(relay.limits().header_read_timeout);
     let graceful = GracefulShutdown::new();
+    let http_connections = HttpConnections::default();
+    let hosts = Arc::new(HostRule::new(&relay.config().allowed_hosts, listener.local_addr()?.ip()));
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -84,16 +90,32 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(held) = http_connections.hold(peer.ip(), relay.limits().max_http_connections_per_address)
+        else {
+            // Closed at once: dropping the stream answers nothing.
+            relay.metrics().reject(Reject::TooManyHttpFromAddress);
+            continue;
+        };
         // Frames are small and written in batches (one flush per batch):
         // Nagle's algorithm would only hold a frame back until the client's
         // delayed ACK (40 ms) whenever a previous one is unacknowledged.
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        let app = app.clone();
+        let (app, hosts, relay) = (app.clone(), hosts.clone(), relay.clone());
         let service = TowerToHyperService::new(tower::service_fn(move |mut request: hyper::Request<_>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request.map(Body::new))
+            // Every route, the site's own included, answers only for its host names.
+            let misdirected = !hosts.allows(request.headers());
+            let (app, relay) = (app.clone(), relay.clone());
+            async move {
+                if misdirected {
+                    relay.metrics().reject(Reject::MisdirectedHost);
+                    let reason = "this server does not answer for that host name (see --allowed-hosts)\n";
+                    return Ok((StatusCode::MISDIRECTED_REQUEST, reason).into_response());
+                }
+                app.oneshot(request.map(Body::new)).await
+            }
         }));
         let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
         let connection = graceful.watch(connection);
@@ -101,6 +123,8 @@ pub async fn serve(
             if let Err(error) = connection.await {
                 tracing::trace!(%error, "connection ended with an error");
             }
+            // An upgraded connection's WebSocket counts against its own cap.
+            drop(held);
         });
     }
     drop(listener);
@@ -114,6 +138,114 @@ pub async fn serve(
         tracing::warn!(open = relay.connections(), "connections still open after the shutdown grace");
     }
     Ok(())
+}
+
+/// Open HTTP connections per client address (see [`address_of`]); an
+/// address with none has no entry. Cheap to clone: one `Arc`.
+#[derive(Clone, Default)]
+struct HttpConnections(Arc<DashMap<IpAddr, usize>>);
+
+/// One open HTTP connection, counted against its address until dropped.
+struct HttpConnection {
+    table: HttpConnections,
+    address: IpAddr,
+}
+
+impl HttpConnections {
+    /// Counts one more connection from `ip`, unless its address holds `cap`.
+    fn hold(&self, ip: IpAddr, cap: usize) -> Option<HttpConnection> {
+        let address = address_of(ip);
+        let mut held = self.0.entry(address).or_insert(0);
+        if *held >= cap {
+            return None;
+        }
+        *held += 1;
+        Some(HttpConnection { table: self.clone(), address })
+    }
+}
+
+impl Drop for HttpConnection {
+    fn drop(&mut self) {
+        if let dashmap::mapref::entry::Entry::Occupied(mut entry) = self.table.0.entry(self.address) {
+            *entry.get_mut() -= 1;
+            if *entry.get() == 0 {
+                entry.remove();
+            }
+        }
+    }
+}
+
+/// Which `Host` names the server answers for. DNS rebinding: a page on
+/// `evil.test`, whose name is then made to resolve to 127.0.0.1, reaches a
+/// relay on localhost with `Host: evil.test` (and an `Origin` to match, so
+/// the origin check cannot tell). IP literals and `localhost` (which no
+/// DNS answer can make) always pass, as do requests without a `Host`
+/// (no browser sends one); a listed name (`--allowed-hosts`) passes; with
+/// no list, any other name passes only when the server listens on a public
+/// address or on every address (0.0.0.0, ::), and none when it listens on
+/// a loopback or private one (a machine of one's own, or behind a proxy:
+/// then list the proxy's names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRule {
+    /// Names allowed besides IP literals and `localhost`, lowercase, no port.
+    listed: Vec<String>,
+    /// No name was listed and the server listens on a public or every address.
+    any_name: bool,
+}
+
+impl HostRule {
+    /// The rule for a server listening on `listening` with `allowed` names.
+    pub fn new(allowed: &[String], listening: IpAddr) -> Self {
+        let listed: Vec<String> = allowed
+            .iter()
+            .map(|name| name.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let any_name = listed.iter().any(|name| name == "*") || (listed.is_empty() && !is_local(listening));
+        Self { listed, any_name }
+    }
+
+    /// Whether a request with these headers is for a name this server answers for.
+    pub fn allows(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST) else {
+            return true;
+        };
+        let Some(name) = host.to_str().ok().and_then(host_name) else {
+            return false;
+        };
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let literal = name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok();
+        literal
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || self.any_name
+            || self.listed.contains(&name)
+    }
+}
+
+/// The name of a `Host` header's value (`name`, `name:port`, `[v6]:port`).
+fn host_name(host: &str) -> Option<String> {
+    // A `Host` holds no user info (and `Authority::host` would take it apart).
+    if host.contains('@') {
+        return None;
+    }
+    let authority: axum::http::uri::Authority = host.parse().ok()?;
+    Some(authority.host().to_string()).filter(|name| !name.is_empty())
+}
+
+/// A loopback, private, link-local or unique local address: where a
+/// relay runs for one machine, one network, or behind a proxy.
+fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_local(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
 }
 
 /// The log filter: `RUST_LOG` (default `info`), except that the WebSocket
@@ -242,7 +374,7 @@ async fn relay_socket(State(relay): State<Relay>, mut request: Request) -> Respo
     let limits = relay.limits().clone();
     tokio::spawn(async move {
         let Ok(upgraded) = on_upgrade.await else { return };
-        // Small messages only until the socket hosts a page (see `meter`).
+        // Small messages only until the socket is asked for a page (see `meter`).
         let io = Meter::new(TokioIo::new(upgraded), limits.control_frame_limit);
         let config = WebSocketConfig::default()
             // tungstenite zero-fills its whole read buffer: 4 KiB instead
@@ -279,8 +411,12 @@ fn websocket_key(headers: &HeaderMap) -> Option<String> {
     (upgrade && version && !key.is_empty()).then(|| key.to_string())
 }
 
-/// A browser's `Origin` must be the server's own or an allowed one. Clients
-/// that send no `Origin` (native tools) are not browsers and pass.
+/// A browser's `Origin` must be the server's own — scheme, host and port:
+/// the `Host` it was asked as, over the scheme a proxy in front says
+/// (`X-Forwarded-Proto`, `Forwarded: proto=`), else http or https (the
+/// relay speaks plain HTTP, perhaps behind TLS) — or an allowed one, scheme
+/// and all. Clients that send no `Origin` (native tools) are not browsers
+/// and pass.
 fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
@@ -288,11 +424,34 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    if allowed.iter().any(|a| a == "*" || a.trim_end_matches('/') == origin) {
+    if allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
         return true;
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    origin.split_once("://").map(|(_, authority)| authority) == host
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let scheme_ok = match forwarded_proto(headers) {
+        Some(proto) => scheme.eq_ignore_ascii_case(proto),
+        None => scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"),
+    };
+    scheme_ok && authority.eq_ignore_ascii_case(host)
+}
+
+/// The scheme the client used, as a proxy in front tells it: the first
+/// `X-Forwarded-Proto`, else the first `proto=` of `Forwarded`.
+fn forwarded_proto(headers: &HeaderMap) -> Option<&str> {
+    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next().map(str::trim);
+    if let Some(proto) = first("x-forwarded-proto").filter(|p| !p.is_empty()) {
+        return Some(proto);
+    }
+    let forwarded = first("forwarded")?;
+    forwarded.split(';').find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        key.eq_ignore_ascii_case("proto").then(|| value.trim_matches('"'))
+    })
 }
 
 /// `/metrics`, for whoever holds the token when one is set.
@@ -340,6 +499,56 @@ mod tests {
         assert!(!origin_allowed(&headers(Some("https://c.test"), "a.test"), &listed));
         let any = vec!["*".to_string()];
         assert!(origin_allowed(&headers(Some("https://c.test"), "a.test"), &any));
+    }
+
+    #[test]
+    fn the_scheme_counts_when_a_proxy_tells_it_and_listed_origins_compare_it_too() {
+        let none: Vec<String> = Vec::new();
+        let mut behind_tls = headers(Some("https://a.test"), "a.test");
+        behind_tls.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert!(origin_allowed(&behind_tls, &none));
+        behind_tls.insert(header::ORIGIN, HeaderValue::from_static("http://a.test"));
+        assert!(!origin_allowed(&behind_tls, &none), "plain http to a relay behind TLS");
+        let mut forwarded = headers(Some("http://a.test"), "a.test");
+        forwarded.insert("forwarded", HeaderValue::from_static("for=192.0.2.1;proto=https;host=a.test"));
+        assert!(!origin_allowed(&forwarded, &none));
+        assert!(!origin_allowed(&headers(Some("ftp://a.test"), "a.test"), &none));
+        assert!(!origin_allowed(&headers(Some("https://a.test"), "A.test:80"), &none));
+        assert!(origin_allowed(&headers(Some("http://A.test"), "a.test"), &none), "names are case-blind");
+        let listed = vec!["https://b.test".to_string()];
+        assert!(!origin_allowed(&headers(Some("http://b.test"), "a.test"), &listed));
+    }
+
+    #[test]
+    fn a_local_listener_answers_ip_literals_localhost_and_listed_names_only() {
+        let loopback: IpAddr = [127, 0, 0, 1].into();
+        let lan: IpAddr = [192, 168, 1, 20].into();
+        let public: IpAddr = [203, 0, 113, 7].into();
+        let every: IpAddr = [0, 0, 0, 0].into();
+        let none: Vec<String> = Vec::new();
+        let allows = |rule: &HostRule, host: &str| rule.allows(&headers(None, host));
+        for listening in [loopback, lan, "::1".parse().unwrap(), "fd00::1".parse().unwrap()] {
+            let rule = HostRule::new(&none, listening);
+            for host in
+                ["127.0.0.1:3000", "localhost:3000", "LOCALHOST", "app.localhost", "[::1]:3000", "10.0.0.2"]
+            {
+                assert!(allows(&rule, host), "{host} on {listening}");
+            }
+            for host in ["evil.test", "evil.test:3000", "127.0.0.1.evil.test", "localhost.evil.test:80", ""] {
+                assert!(!allows(&rule, host), "{host} on {listening}");
+            }
+        }
+        for listening in [public, every] {
+            assert!(allows(&HostRule::new(&none, listening), "p2p.example"), "{listening}");
+        }
+        let listed = vec!["P2P.example".to_string()];
+        for listening in [loopback, public] {
+            let rule = HostRule::new(&listed, listening);
+            assert!(allows(&rule, "p2p.example:443") && allows(&rule, "p2p.example."), "{listening}");
+            assert!(!allows(&rule, "evil.test") && allows(&rule, "127.0.0.1"), "{listening}");
+        }
+        assert!(allows(&HostRule::new(&["*".to_string()], loopback), "evil.test"));
+        assert!(HostRule::new(&none, loopback).allows(&HeaderMap::new()), "no Host: not a browser");
     }
 
     #[test]

@@ -32,7 +32,8 @@
 //!   its own module (`want`, `have`, `watch`).
 //! * [`socket`] — one task per WebSocket: one `select!` loop over frames
 //!   in, queued frames out, the idle deadline and shutdown.
-//! * [`bucket`] — the token bucket behind the rate limits.
+//! * [`bucket`] — the token bucket behind the rate limits, and a table of
+//!   them per client address.
 //! * [`chat_budget`] — chat's budgets per client address and per page,
 //!   beyond each socket's.
 //! * [`meter`] — reads frame headers as bytes arrive: per-socket message
@@ -43,8 +44,8 @@
 //!   site's first responses, fetched as a visitor would, verified,
 //!   answered, forgotten.
 //! * [`http`] — the routes, the upgrade (serializer, origin, connection
-//!   caps), [`serve`] (header read timeout, client addresses, graceful
-//!   shutdown), the log filter.
+//!   caps), [`serve`] (header read timeout, connections per address, host
+//!   names answered, client addresses, graceful shutdown), the log filter.
 //!
 //! The wire protocol itself is `ep2p_core::phoenix` (the framing) and
 //! `ep2p_core::protocol` (this app's topics and events); `docs/protocol.md`

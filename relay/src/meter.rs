@@ -4,8 +4,8 @@
 //! it only sees a message once it has buffered it. This reads the RFC 6455
 //! frame headers (§5.2) as the bytes arrive, so that:
 //!
-//! * a socket that may only send small messages (it hosts no page) is
-//!   refused at the first header that announces more, not after megabytes;
+//! * a socket that may only send small messages (it owes the relay no page)
+//!   is refused at the first header that announces more, not after megabytes;
 //! * the socket knows whether a message is in progress, and since when, so
 //!   a message that never finishes cannot be held open.
 //!
@@ -14,7 +14,7 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
 /// The error a metered read returns for a message over the socket's limit.
@@ -60,9 +60,15 @@ impl FrameMeter {
         }
     }
 
-    /// Changes the limit for the messages to come (and the one in progress).
+    /// Changes the limit for the messages to come and the one in progress:
+    /// one already over the new limit is refused at its next byte (a
+    /// socket whose allowance ended cannot finish a large message begun
+    /// right after the one it was allowed).
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit as u64;
+        if self.in_message && self.message > self.limit {
+            self.refused = true;
+        }
     }
 
     /// True while a frame or a fragmented message is partly received.
@@ -176,6 +182,29 @@ impl<S> Meter<S> {
     /// When the client began the frame or message it has not finished.
     pub fn busy_since(&self) -> Option<Instant> {
         self.busy_since
+    }
+
+    /// True once a message over the limit was refused: the WebSocket
+    /// layer reads nothing more.
+    pub fn refused(&self) -> bool {
+        self.frames.refused
+    }
+}
+
+impl<S: AsyncRead + Unpin> Meter<S> {
+    /// Reads and drops what the client still sends (a refused message's
+    /// rest), until it hangs up or `most` bytes: closing with unread input
+    /// would make the kernel reset the connection and lose the close frame
+    /// on its way to the client.
+    pub async fn discard(&mut self, most: usize) {
+        let mut scratch = [0; 4096];
+        let mut left = most;
+        while left > 0 {
+            match self.io.read(&mut scratch).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
     }
 }
 
@@ -300,6 +329,22 @@ mod tests {
         feed(&mut meter, &text(90_000), 4096).unwrap();
         meter.set_limit(100);
         assert_eq!(feed(&mut meter, &text(101), 4096), Err(MessageTooBig));
+    }
+
+    #[test]
+    fn lowering_the_limit_refuses_a_message_in_progress_over_it() {
+        let mut meter = FrameMeter::new(100_000);
+        let bytes = text(90_000);
+        meter.feed(&bytes[..5000]).unwrap();
+        meter.set_limit(50_000);
+        assert_eq!(meter.feed(&bytes[5000..]), Err(MessageTooBig));
+        // One within the new limit goes on.
+        let mut meter = FrameMeter::new(100_000);
+        let bytes = text(40_000);
+        meter.feed(&bytes[..5000]).unwrap();
+        meter.set_limit(50_000);
+        meter.feed(&bytes[5000..]).unwrap();
+        assert!(!meter.busy());
     }
 
     #[test]

@@ -41,6 +41,8 @@ macro_rules! reasons {
 reasons! {
     /// Not JSON, or not the shape of a Phoenix frame or of its event's payload.
     Malformed => "malformed",
+    /// A `join_ref` or `ref` longer than `max_ref_bytes`.
+    LongRef => "long_ref",
     /// A topic that is not `have:H`, `want:H` or `phoenix`, or not joined.
     UnmatchedTopic => "unmatched_topic",
     /// A hash that is not 64 lowercase hex digits, or not the topic's.
@@ -71,6 +73,12 @@ reasons! {
     TooManyConnections => "too_many_connections",
     /// An upgrade refused because the client's address holds its maximum.
     TooManyFromAddress => "too_many_from_address",
+    /// A raw fetch (or first response) refused: its page holds its share of the fetches in flight.
+    PageBusy => "page_busy",
+    /// A TCP connection closed at once: its address holds its maximum of open HTTP connections.
+    TooManyHttpFromAddress => "too_many_http_from_address",
+    /// A request for a host name this server does not answer for (421; DNS rebinding).
+    MisdirectedHost => "misdirected_host",
 }
 
 impl EncodeLabelValue for Reject {
@@ -151,8 +159,10 @@ metrics! {
     failovers: Counter,
     /// content frames whose hash did not match.
     bad_hashes: Counter,
-    /// Verified content nobody was waiting for.
+    /// Verified content nobody was waiting for, or from a host nobody asked (dropped: it proves nothing).
     unsolicited: Counter,
+    /// Requests that waited because their client address had used up its asks of the page's hosts.
+    held_requests: Counter,
     /// Chat messages passed on to a page's other hosts.
     chat_messages: Counter,
     /// Chat message frames sent to hosts (a message to n other hosts is n).
@@ -189,7 +199,7 @@ metrics! {
     backplane_received: Counter,
     /// Messages to other nodes not sent (Redis unreachable, or too many waiting).
     backplane_dropped: Counter,
-    /// Messages from the backplane that could not be read.
+    /// Messages from the backplane that could not be read, or that carried a count no node could hold.
     backplane_malformed: Counter,
     /// Other relay nodes this node knows to host pages.
     nodes: Gauge,

@@ -3,13 +3,13 @@
 //! JavaScript, and the text of a page's first response. A small service of
 //! its own beside the relay: it keeps its own limits — a token bucket per
 //! client address, apart from the WebSockets' limits, and a bounded number
-//! of fetches in flight — and asks the relay one thing,
+//! of fetches in flight, of which one page holds at most its share — and asks the relay one thing,
 //! [`Relay::fetch_as_visitor`]: the page, fetched the way a visitor does
 //! (one host asked, concurrent requests coalesced, a silent, leaving or
 //! lying host failed over, the text verified), never as a host, answered
 //! and forgotten.
 
-use crate::bucket::Bucket;
+use crate::bucket::{Bucket, PerAddress};
 use crate::relay::{address_of, now, Relay, Unserved};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,12 +19,7 @@ use ep2p_core::protocol::PageHash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Buckets idle this long are dropped when the table grows.
-const BUCKET_IDLE: Duration = Duration::from_secs(60);
-/// The table is swept of idle buckets when it holds this many.
-const BUCKET_SWEEP_AT: usize = 4096;
+use std::time::Duration;
 
 /// The raw gateway: `/<hash>/raw` and a site's first responses share one,
 /// so they share its limits. Cheap to clone: one `Arc`.
@@ -35,15 +30,20 @@ struct GatewayState {
     /// Where pages come from, and the limits (`raw_per_second`, `max_raw_in_flight`).
     relay: Relay,
     /// Per client address (see [`address_of`]).
-    rates: Rates,
+    rates: PerAddress,
     /// Fetches waiting for hosts now.
     in_flight: AtomicUsize,
+    /// Fetches waiting for hosts now, per page (a page with none has no
+    /// entry): no page takes more than its share of `in_flight`.
+    pages: DashMap<PageHash, usize>,
 }
 
-/// A token bucket per client address.
-#[derive(Debug, Default)]
-struct Rates {
-    buckets: DashMap<IpAddr, Bucket>,
+/// The fetches one page may have in flight at once: a sixteenth of the
+/// gateway's cap, and never fewer than 8. Concurrent fetches of one page
+/// are coalesced by the routing into one ask, so an honest page needs few;
+/// a page whose hosts never answer cannot hold every slot.
+pub fn page_share(max_in_flight: usize) -> usize {
+    (max_in_flight / 16).max(8)
 }
 
 /// Why a page could not be fetched.
@@ -57,6 +57,8 @@ pub enum FetchError {
     Limited,
     /// Too many fetches are waiting at once.
     Busy,
+    /// Too many fetches of this page are waiting at once.
+    PageBusy,
 }
 
 impl From<Unserved> for FetchError {
@@ -68,39 +70,40 @@ impl From<Unserved> for FetchError {
     }
 }
 
-impl Rates {
-    /// Takes one of `address`'s tokens (`rate` a second, bursts of twice that).
-    fn admit(&self, address: IpAddr, rate: u32, now: Instant) -> bool {
-        if self.buckets.len() >= BUCKET_SWEEP_AT {
-            self.buckets.retain(|_, bucket| now.saturating_duration_since(bucket.last()) < BUCKET_IDLE);
-        }
-        self.buckets.entry(address).or_insert_with(|| Bucket::new(rate, now)).take(now)
-    }
-}
-
 impl Gateway {
     /// A gateway to `relay`'s pages, with limits of its own (from the relay's config).
     pub fn new(relay: Relay) -> Self {
-        Self(Arc::new(GatewayState { relay, rates: Rates::default(), in_flight: AtomicUsize::new(0) }))
+        Self(Arc::new(GatewayState {
+            relay,
+            rates: PerAddress::default(),
+            in_flight: AtomicUsize::new(0),
+            pages: DashMap::new(),
+        }))
     }
 
     /// Fetches a page for a client at `address` (`/<hash>/raw`, the first
     /// response of `/<hash>`), within that address's rate and the cap on
-    /// fetches in flight, waiting at most `patience` for a host.
+    /// fetches in flight (in all, and the page's share), waiting at most
+    /// `patience` for a host.
     pub async fn fetch_for(
         &self,
         address: IpAddr,
         hash: PageHash,
         patience: Duration,
     ) -> Result<String, FetchError> {
-        let GatewayState { relay, rates, in_flight } = &*self.0;
+        let GatewayState { relay, rates, in_flight, pages } = &*self.0;
         let limits = relay.limits();
         let address = address_of(address);
-        if !rates.admit(address, limits.raw_per_second, now()) {
+        if !rates.take(address, now(), |now| Bucket::new(limits.raw_per_second, now)) {
             relay.metrics().reject(crate::metrics::Reject::RateLimited);
             return Err(FetchError::Limited);
         }
-        let Some(_slot) = Slot::take(in_flight, limits.max_raw_in_flight) else {
+        let cap = limits.max_raw_in_flight;
+        let Some(_page_slot) = PageSlot::take(pages, hash, page_share(cap)) else {
+            relay.metrics().reject(crate::metrics::Reject::PageBusy);
+            return Err(FetchError::PageBusy);
+        };
+        let Some(_slot) = Slot::take(in_flight, cap) else {
             return Err(FetchError::Busy);
         };
         Ok(relay.fetch_as_visitor(hash, address, patience).await?)
@@ -125,6 +128,35 @@ impl<'a> Slot<'a> {
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+/// One of a page's share of the fetches in flight, given back when dropped
+/// (the page's entry goes with its last one).
+struct PageSlot<'a> {
+    pages: &'a DashMap<PageHash, usize>,
+    hash: PageHash,
+}
+
+impl<'a> PageSlot<'a> {
+    fn take(pages: &'a DashMap<PageHash, usize>, hash: PageHash, share: usize) -> Option<Self> {
+        let mut held = pages.entry(hash).or_insert(0);
+        if *held >= share {
+            return None;
+        }
+        *held += 1;
+        Some(Self { pages, hash })
+    }
+}
+
+impl Drop for PageSlot<'_> {
+    fn drop(&mut self) {
+        if let dashmap::mapref::entry::Entry::Occupied(mut entry) = self.pages.entry(self.hash) {
+            *entry.get_mut() -= 1;
+            if *entry.get() == 0 {
+                entry.remove();
+            }
+        }
     }
 }
 
@@ -167,6 +199,10 @@ pub(crate) async fn raw_page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Too many raw requests at once; try again in a second.\n",
         ),
+        Err(FetchError::PageBusy) => retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many raw requests for this page at once; try again in a second.\n",
+        ),
     }
 }
 
@@ -206,22 +242,6 @@ mod tests {
             assert!(waited.is_err(), "the fetch was still waiting, not refused: {waited:?}");
         }
         assert_eq!(gateway.0.in_flight.load(Relaxed), 0, "every cancelled fetch gave its slot back");
-    }
-
-    #[test]
-    fn each_address_has_its_own_bucket_and_idle_ones_are_swept() {
-        let rates = Rates::default();
-        let t = Instant::now();
-        let a: IpAddr = [10, 0, 0, 1].into();
-        let b: IpAddr = [10, 0, 0, 2].into();
-        assert_eq!((0..10).filter(|_| rates.admit(a, 2, t)).count(), 4, "bursts of twice the rate");
-        assert!(rates.admit(b, 2, t), "another address is not affected");
-        assert!(rates.admit(a, 2, t + Duration::from_millis(500)), "one token back after half a second");
-        for i in 0..BUCKET_SWEEP_AT as u32 {
-            rates.admit(IpAddr::from(i.to_be_bytes()), 2, t);
-        }
-        let later = t + BUCKET_IDLE + Duration::from_secs(1);
-        rates.admit(a, 2, later);
-        assert!(rates.buckets.len() < 10, "idle buckets were swept: {}", rates.buckets.len());
+        assert!(gateway.0.pages.is_empty(), "and its page's share");
     }
 }

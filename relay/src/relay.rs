@@ -6,6 +6,7 @@
 //! [`Handler`] ([`Relay::on_backplane`]). Cheap to clone: one `Arc`.
 
 use crate::backplane::{Backplane, Event, Handler, RedisBackplane};
+use crate::bucket::{Bucket, PerAddress};
 use crate::chat_budget::{ChatBudgets, Spent};
 use crate::config::{Limits, RelayConfig};
 use crate::frame::SharedFrame;
@@ -128,7 +129,15 @@ struct Inner {
     backplane: OnceLock<Box<dyn Backplane>>,
     /// Chat per client address and per page, beyond each socket's rate.
     chat_budgets: ChatBudgets,
+    /// Log lines about misbehaviour allowed per client address, whatever
+    /// sockets it churns through (see [`Relay::may_log_about`]).
+    log_lines: PerAddress,
 }
+
+/// Log lines about one address's misbehaviour: bursts of this many…
+const LOG_LINES_PER_ADDRESS: u32 = 5;
+/// …refilled over this long.
+const LOG_LINES_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A relay handle that does not keep the relay alive: the backplane's
 /// task holds one, as the relay's [`Handler`].
@@ -238,6 +247,7 @@ impl Relay {
             shutdown: watch::channel(false).0,
             sockets: TaskTracker::new(),
             backplane: OnceLock::new(),
+            log_lines: PerAddress::default(),
         }))
     }
 
@@ -361,6 +371,14 @@ impl Relay {
         let result = tokio::time::timeout(patience, answer).await.ok().flatten().ok_or(Unserved::NoAnswer);
         drop(visit);
         result
+    }
+
+    /// Whether one more line about `address`'s misbehaviour may be logged
+    /// now: each socket has its own interval too, but sockets are cheap to
+    /// churn, so the address has a budget of its own.
+    pub(crate) fn may_log_about(&self, address: IpAddr) -> bool {
+        let fresh = |now| Bucket::per(LOG_LINES_PER_ADDRESS, LOG_LINES_WINDOW, now);
+        self.0.log_lines.take(address, now(), fresh)
     }
 
     /// Open sockets.

@@ -84,9 +84,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
                     // nothing alive: only Phoenix messages do.
                     _ => session.frame_allowed(),
                 };
-                // A socket that hosts a page may send it; others only small frames.
-                let limit = if session.hosts_a_page() { limits.max_message() } else { limits.control_frame_limit };
-                socket.get_mut().set_limit(limit);
+                socket.get_mut().set_limit(message_limit(&session, &limits));
                 let written = flush_replies(&mut session, &mut socket, limits.write_timeout).await;
                 if let Err(close) = result {
                     break Some(close);
@@ -106,6 +104,9 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
                         Err(_) => break,
                     }
                 }
+                // Before the ask is written: the host cannot begin its
+                // answer before it reads the ask.
+                socket.get_mut().set_limit(message_limit(&session, &limits));
                 if !flush_replies(&mut session, &mut socket, limits.write_timeout).await {
                     break None;
                 }
@@ -124,6 +125,12 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
             // unread input does not make the kernel reset the connection and
             // lose the close frame on the way.
             let drain = async {
+                if socket.get_ref().refused() {
+                    // The WebSocket layer reads no more of a refused
+                    // message: its rest is dropped unread.
+                    socket.get_mut().discard(limits.max_message()).await;
+                    return;
+                }
                 while let Some(Ok(message)) = socket.next().await {
                     if matches!(message, Message::Close(_)) {
                         break;
@@ -135,6 +142,17 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
     }
     tracing::debug!(conn = reg.conn.0, "socket closed");
     // Dropping `session` leaves its channels; dropping `reg` then removes the socket.
+}
+
+/// The largest message a socket may send now: a page or a chat history
+/// while it owes the relay one (it was asked and has not answered), else
+/// a control frame. Joining `have:` alone lifts nothing: anyone may.
+fn message_limit(session: &Session, limits: &crate::Limits) -> usize {
+    if session.owes_an_answer() {
+        limits.max_message()
+    } else {
+        limits.control_frame_limit
+    }
 }
 
 /// Why a socket must close for taking too long: nothing but pings for the

@@ -82,8 +82,14 @@ async fn a_socket_that_hosts_nothing_cannot_send_a_large_message_even_in_fragmen
 #[tokio::test]
 async fn a_message_begun_and_never_finished_closes_its_socket_even_while_it_pings() {
     let server = TestServer::start(config(|c| c.limits.message_timeout = Duration::from_millis(400))).await;
+    let hash = PageHash::of("a page it pretends to host");
     let mut attacker = Client::connect(&server, Vsn::V2).await;
-    attacker.join_ok(&have(PageHash::of("a page it pretends to host"))).await;
+    attacker.join_ok(&have(hash)).await;
+    // Asked for the page, so it may send a large message.
+    let mut visitor = Client::connect(&server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    attacker.asked(hash).await;
     // Half of a large message, then only pings, which tungstenite answers.
     attacker.send_message(fragment(200 * 1024, true, false)).await;
     let started = Instant::now();

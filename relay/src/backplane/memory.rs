@@ -244,8 +244,9 @@ impl Site {
                 }
             }
             Note::Count { page, count } => {
-                self.roster.heard(from, page, count);
-                self.handler.handle(Event::Count { node, page, count });
+                if self.roster.heard(from, page, count, &self.metrics) {
+                    self.handler.handle(Event::Count { node, page, count });
+                }
             }
             Note::Ask { page } => self.handler.handle(Event::Ask { node, page }),
             Note::Deliver { page, frame } => {

@@ -33,6 +33,12 @@ pub const HEARTBEAT: Duration = Duration::from_millis(500);
 pub const LIVENESS_TTL: Duration = Duration::from_millis(2000);
 /// Messages waiting to go out; past this, new ones are dropped and counted.
 pub(crate) const OUTGOING: usize = 4096;
+/// The most hosts one node may say it counts for one page: 64 times the
+/// default `max_connections` (a node counts at most one host per socket).
+/// A larger count is not a node's but a forger's on Redis: refused and
+/// counted (`ep2p_backplane_malformed_total`), so a page's count cannot be
+/// made to wrap.
+pub const MAX_NODE_COUNT: usize = 1 << 20;
 
 /// A fresh node id (a node that restarts is a new node).
 pub(crate) fn new_node_id() -> NodeId {
@@ -107,14 +113,20 @@ pub(crate) struct Roster {
 }
 
 impl Roster {
-    /// Node `node` said it counts `count` hosts for `page`.
-    pub(crate) fn heard(&mut self, node: NodeId, page: PageHash, count: usize) {
+    /// Node `node` said it counts `count` hosts for `page`; false (and
+    /// counted) when no node could count that many, and the count is refused.
+    pub(crate) fn heard(&mut self, node: NodeId, page: PageHash, count: usize, metrics: &Metrics) -> bool {
+        if count > MAX_NODE_COUNT {
+            metrics.backplane_malformed.inc();
+            return false;
+        }
         let pages = self.nodes.entry(node).or_default();
         if count == 0 {
             pages.remove(&page);
         } else {
             pages.insert(page);
         }
+        true
     }
 
     /// This node counts `count` hosts for `page` now; true when that is
@@ -164,5 +176,21 @@ impl Roster {
     /// How many other nodes count hosts (for `ep2p_nodes`).
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_no_node_could_hold_is_refused_and_counted() {
+        let (mut roster, metrics) = (Roster::default(), Metrics::new());
+        let page = PageHash::of("counted");
+        assert!(roster.heard(NodeId(7), page, MAX_NODE_COUNT, &metrics));
+        assert!(!roster.heard(NodeId(8), page, MAX_NODE_COUNT + 1, &metrics));
+        assert!(!roster.heard(NodeId(8), page, usize::MAX, &metrics));
+        assert_eq!(metrics.backplane_malformed.get(), 2);
+        assert_eq!(roster.others(), [NodeId(7)], "a refused count makes no node known");
     }
 }

@@ -363,7 +363,9 @@ impl RedisLink {
                 return;
             }
             Message::Count { from, page, count } if from != site.node => {
-                site.roster.heard(from, page, count);
+                if !site.roster.heard(from, page, count, &site.metrics) {
+                    return;
+                }
                 Event::Count { node: from, page, count }
             }
             Message::Ask { from, page } if from != site.node => Event::Ask { node: from, page },

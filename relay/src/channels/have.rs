@@ -12,6 +12,32 @@ use ep2p_core::chat::{self, ChatError, RawHistory};
 use ep2p_core::phoenix::{Empty, Frame, Ref, Status, Vsn};
 use ep2p_core::protocol::{event, ContentFrame, PageHash, RawContent, Topic};
 
+/// What the relay asked a host of `have:H` for: an answer the host owes
+/// (see `Session::owes_an_answer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Ask {
+    /// `content_request`: the page.
+    Page(PageHash),
+    /// `chat_history` (`{}`): the page's chat.
+    History(PageHash),
+}
+
+impl Ask {
+    pub(crate) fn page(self) -> PageHash {
+        match self {
+            Ask::Page(hash) | Ask::History(hash) => hash,
+        }
+    }
+
+    /// The event that asks it.
+    pub(crate) fn event(self) -> &'static str {
+        match self {
+            Ask::Page(_) => event::CONTENT_REQUEST,
+            Ask::History(_) => event::CHAT_HISTORY,
+        }
+    }
+}
+
 /// What the routing hears when a socket joins `have:H`.
 pub fn joined(conn: SocketId, hash: PageHash) -> Input {
     Input::JoinHost { host: conn, hash }
@@ -43,7 +69,11 @@ pub fn event(
                     content,
                 )
             }
-            Err(error) => session.refuse(Reject::Malformed, join_ref, frame, &error.to_string()),
+            Err(error) => {
+                // An answer all the same: the one allowed in its place.
+                session.answered(Ask::Page(hash));
+                session.refuse(Reject::Malformed, join_ref, frame, &error.to_string())
+            }
         },
         _ => session.refuse(Reject::UnknownEvent, join_ref, frame, "unknown event"),
     }
@@ -52,8 +82,8 @@ pub fn event(
 
 /// A host's answer on a channel in good standing, read in one pass.
 /// Anything unusual (another event, a topic not joined, a stale
-/// join_ref, V1) returns `None` and takes the general path, which
-/// decides what to reply.
+/// join_ref, a long ref, V1) returns `None` and takes the general path,
+/// which decides what to reply.
 pub(super) fn content_in_one_pass(session: &mut Session, text: &str) -> Option<Result<(), Close>> {
     if session.vsn != Vsn::V2 || text.len() < 1024 {
         return None;
@@ -62,6 +92,9 @@ pub(super) fn content_in_one_pass(session: &mut Session, text: &str) -> Option<R
     let Ok(topic @ Topic::Have(hash)) = Topic::parse(&frame.topic) else { return None };
     let join_ref = session.channels.get(&topic)?.clone();
     if frame.join_ref.is_some() && frame.join_ref != join_ref {
+        return None;
+    }
+    if !super::ref_within(frame.msg_ref.as_ref(), session.relay.limits().max_ref_bytes) {
         return None;
     }
     Some(content_answer(session, hash, join_ref, frame.msg_ref.as_ref(), &frame.topic, frame.content))
@@ -98,6 +131,7 @@ fn chat_history(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, f
     let history: RawHistory = match frame.payload_as() {
         Ok(history) => history,
         Err(error) => {
+            session.answered(Ask::History(hash));
             session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
             return;
         }
@@ -111,6 +145,7 @@ fn chat_history(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, f
         session.relay.handle(Input::HistoryRequest { asker: me, hash });
         return;
     };
+    session.answered(Ask::History(hash));
     if !session.relay.hub().history_asked_of(me, hash) {
         // Nobody asked this host: dropped unread (as Phoenix drops a
         // frame for a stale join), so it costs no checking.
@@ -140,6 +175,7 @@ fn content_answer(
     topic: &str,
     content: RawContent<'_>,
 ) -> Result<(), Close> {
+    session.answered(Ask::Page(hash));
     let text = match content.text() {
         Ok(text) => text,
         Err(error) => {
@@ -162,12 +198,21 @@ fn content_answer(
         session.relay.handle(Input::Content { host, hash, answer });
     } else {
         // The liar's channel is closed; the hub asks another host.
-        if let Some(unlogged) = session.may_log() {
+        // Within the socket's interval and its address's budget (else counted
+        // as unlogged, for the socket's next line).
+        let logged = session.may_log().filter(|unlogged| {
+            let allowed = session.relay.may_log_about(session.address);
+            if !allowed {
+                session.unlogged += unlogged + 1;
+            }
+            allowed
+        });
+        if let Some(unlogged) = logged {
             // Logged under the socket's target, where operators filter the socket's lines.
             tracing::info!(target: "ep2p_relay::socket", conn = session.conn.0, address = %session.address, page = %hash, unlogged, "closing a host that sent content with the wrong hash");
         }
         session.error_to(join_ref.as_ref(), msg_ref, topic, "hash mismatch");
-        session.channels.remove(&Topic::Have(hash));
+        session.forget_channel(Topic::Have(hash));
         session.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, &Empty {});
         session.relay.handle(Input::Content { host, hash, answer: Answer::Forged });
     }

@@ -19,7 +19,7 @@ use crate::relay::{now, Outbound, Relay};
 use crate::routing::{Input, SocketId};
 use ep2p_core::chat;
 use ep2p_core::phoenix::{self, Empty, Frame, FrameError, Reason, Ref, Reply, Status, Vsn};
-use ep2p_core::protocol::{event, PageHash, ProtocolError, Topic, VisitorsCount};
+use ep2p_core::protocol::{event, ProtocolError, Topic, VisitorsCount};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -64,8 +64,14 @@ pub struct Session {
     address: IpAddr,
     vsn: Vsn,
     relay: Relay,
-    /// Joined topics and the join_ref each was joined with.
+    /// Joined topics and the join_ref each was joined with (refs of at
+    /// most `max_ref_bytes`).
     channels: HashMap<Topic, Option<Ref>>,
+    /// What the relay asked this socket for (as a host) and it has not yet
+    /// answered, with how many times: only while it owes an answer may it
+    /// send a message larger than a control frame. At most two entries per
+    /// `have:` channel.
+    owed: HashMap<have::Ask, u32>,
     /// `content_request`s (and `chat_history` requests) allowed.
     requests: Bucket,
     /// `chat` messages allowed.
@@ -99,6 +105,7 @@ impl Session {
             vsn,
             relay,
             channels: HashMap::new(),
+            owed: HashMap::new(),
             requests: Bucket::new(limits.requests_per_second, now()),
             chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
             frames: Bucket::new(limits.frames_per_second, now()),
@@ -120,6 +127,31 @@ impl Session {
     /// True when this socket has joined some `have:` topic.
     pub fn hosts_a_page(&self) -> bool {
         self.channels.keys().any(|topic| matches!(topic, Topic::Have(_)))
+    }
+
+    /// True while the relay has asked this socket for a page or a chat
+    /// history that it has not sent yet: only then may it send a large
+    /// message. Hosting a page is not enough (anyone may join `have:`).
+    pub fn owes_an_answer(&self) -> bool {
+        !self.owed.is_empty()
+    }
+
+    /// The socket sent what `ask` asked for (or something in its place).
+    fn answered(&mut self, ask: have::Ask) {
+        if let Some(count) = self.owed.get_mut(&ask) {
+            *count -= 1;
+            if *count == 0 {
+                self.owed.remove(&ask);
+            }
+        }
+    }
+
+    /// The socket's channel on `topic` is gone: so is what it owed there.
+    fn forget_channel(&mut self, topic: Topic) {
+        self.channels.remove(&topic);
+        if let Topic::Have(hash) = topic {
+            self.owed.retain(|ask, _| ask.page() != hash);
+        }
     }
 
     /// Takes a frame from the socket's budget; a socket past it is closed.
@@ -147,18 +179,20 @@ impl Session {
     pub fn queue_outbound(&mut self, frame: Outbound) {
         match frame {
             Outbound::Shared(shared) => self.out.push(shared.bytes(self.vsn)),
-            Outbound::Ask(hash) => self.ask(hash, event::CONTENT_REQUEST),
-            Outbound::AskHistory(hash) => self.ask(hash, event::CHAT_HISTORY),
+            Outbound::Ask(hash) => self.ask(have::Ask::Page(hash)),
+            Outbound::AskHistory(hash) => self.ask(have::Ask::History(hash)),
         }
     }
 
     /// Asks this host for the page (or its chat): `{}` on its `have:H`.
-    fn ask(&mut self, hash: PageHash, event: &str) {
-        let topic = Topic::Have(hash);
+    /// From now until it answers, it may send a large message.
+    fn ask(&mut self, ask: have::Ask) {
+        let topic = Topic::Have(ask.page());
         // The host may have left since the ask was queued.
         if let Some(join_ref) = self.channels.get(&topic).cloned() {
+            *self.owed.entry(ask).or_default() += 1;
             let topic = topic.to_string();
-            self.push(join_ref.as_ref(), None, &topic, event, &Empty {});
+            self.push(join_ref.as_ref(), None, &topic, ask.event(), &Empty {});
         }
     }
 
@@ -224,6 +258,7 @@ impl Session {
                 Close::new(close_code::POLICY, error.to_string())
             }
         })?;
+        self.refs_within_bound(&frame)?;
 
         let topic = match Topic::parse(&frame.topic) {
             Ok(topic) => topic,
@@ -256,6 +291,17 @@ impl Session {
             }
             _ => self.channel_event(topic, &frame),
         }
+    }
+
+    /// Refs are echoed and a join's is kept: a frame with one longer than
+    /// `max_ref_bytes` closes the socket, as any malformed frame does.
+    fn refs_within_bound(&self, frame: &Frame<'_>) -> Result<(), Close> {
+        let most = self.relay.limits().max_ref_bytes;
+        if ref_within(frame.join_ref.as_ref(), most) && ref_within(frame.msg_ref.as_ref(), most) {
+            return Ok(());
+        }
+        self.relay.metrics().reject(Reject::LongRef);
+        Err(Close::new(close_code::POLICY, format!("malformed frame: ref over {most} bytes")))
     }
 
     fn join(&mut self, topic: Topic, frame: &Frame<'_>) {
@@ -307,7 +353,7 @@ impl Session {
             }
             Some(stored) => {
                 let stored = stored.clone();
-                self.channels.remove(&topic);
+                self.forget_channel(topic);
                 self.leave_hub(topic);
                 self.reply(stored.as_ref(), frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {});
                 self.push(stored.as_ref(), stored.as_ref(), &frame.topic, event::CLOSE, &Empty {});
@@ -342,5 +388,14 @@ impl Session {
             Topic::Watch(hash) => watch::event(self, hash, join_ref, frame),
             Topic::Phoenix => unreachable!("the phoenix topic is handled before"),
         }
+    }
+}
+
+/// A ref no longer than `most` bytes of text (a number as JSON writes it).
+pub(crate) fn ref_within(r: Option<&Ref>, most: usize) -> bool {
+    match r {
+        None => true,
+        Some(Ref::Text(text)) => text.len() <= most,
+        Some(Ref::Number(number)) => number.to_string().len() <= most,
     }
 }

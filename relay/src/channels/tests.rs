@@ -7,6 +7,7 @@ use super::*;
 use crate::relay::{wall_ms, Registration};
 use crate::RelayConfig;
 use ep2p_core::chat::Message;
+use ep2p_core::protocol::PageHash;
 use serde_json::{json, Value};
 
 /// One socket's session and its place in the relay (dropped in this order,
@@ -260,4 +261,31 @@ async fn have_a_large_answer_read_in_one_pass_is_checked_like_any_other() {
     let content: Vec<_> = delivered.iter().filter(|f| f[3] == event::CONTENT).collect();
     assert_eq!(content.len(), 1, "{delivered:?}");
     assert_eq!(content[0][4]["content"], text);
+}
+
+#[tokio::test]
+async fn have_a_host_owes_an_answer_from_each_ask_until_it_sends_it() {
+    let relay = relay();
+    let text = "a page asked for";
+    let hash = page(text);
+    let (have, want) = (format!("have:{hash}"), format!("want:{hash}"));
+    let (mut host, mut visitor) = (client(&relay), client(&relay));
+    host.join("1", &have);
+    assert!(!host.session.owes_an_answer(), "joining have: lifts nothing");
+    visitor.join("1", &want);
+    host.inbox();
+    visitor.send("1", &want, event::CONTENT_REQUEST, json!({})).unwrap();
+    assert!(!host.session.owes_an_answer(), "not before the ask is on its way");
+    host.inbox();
+    assert!(host.session.owes_an_answer());
+    host.send("1", &have, event::CONTENT, json!({ "content": text })).unwrap();
+    assert!(!host.session.owes_an_answer(), "one answer per ask");
+    // Asked for the chat's history: owed until answered, or until it leaves.
+    let mut other = client(&relay);
+    other.join("2", &have);
+    other.send("2", &have, event::CHAT_HISTORY, json!({})).unwrap();
+    host.inbox();
+    assert!(host.session.owes_an_answer());
+    host.send("1", &have, event::LEAVE, json!({})).unwrap();
+    assert!(!host.session.owes_an_answer());
 }

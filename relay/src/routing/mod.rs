@@ -12,15 +12,17 @@
 //!
 //! * this file — the [`Hub`]: pages by hash, [`Hub::handle`], hosts,
 //!   visitors and other nodes joining and leaving, wake-ups, queries.
-//! * `requests` — a visitor's request: coalescing, host choice, failover;
-//!   what the benchmark's baselines ask and whom they answer.
+//! * `requests` — a visitor's request: coalescing, each address's budget
+//!   of asks, host choice, failover, only asked hosts' answers read; what
+//!   the benchmark's baselines ask and whom they answer.
 //! * `chat` — the chat's history, asked of one host at a time.
 //! * `trust` — a host demoted for a missed deadline, one from a suspect
 //!   address probed.
 //! * `page` — one page's state, composed of the parts below; its one
 //!   wake-up and its coalesced count.
 //! * the parts, which know nothing of a page: `tiers` (how far each host
-//!   is trusted; silent sockets, suspect addresses), `counts` (the count
+//!   is trusted; silent sockets, suspect addresses), `budget` (asks per
+//!   client address), `counts` (the count
 //!   window), `history` (a history asked for), `nodes` (the other relay
 //!   nodes of a site, as hosts with a count).
 //! * the words everything above uses: `pick` (one host of a tier, at
@@ -29,6 +31,7 @@
 //!   [`Peer::Socket`] or [`Peer::Node`]).
 //! * `model` — the rules as a plain model, for the property tests and the fuzzer.
 
+mod budget;
 mod chat;
 mod counts;
 mod effects;
@@ -188,8 +191,10 @@ impl Hub {
             page.hosts.fresh.insert(host, address);
             page.count_changed(hash, now, self.config.count_window, &mut fx);
         }
-        // Visitors already waiting need not wait for their next retry.
-        if self.config.policy == Policy::Targeted && page.asking > 0 && page.in_flight.is_none() {
+        // Visitors already waiting need not wait for their next retry
+        // (unless they wait for their budget: a host joining spends none).
+        let waiting = page.asking > 0 && page.in_flight.is_none() && page.held.is_empty();
+        if self.config.policy == Policy::Targeted && waiting {
             self.ask_next(&mut page, hash, now, Vec::new(), &mut fx);
         }
         fx
@@ -244,7 +249,7 @@ impl Hub {
             if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Node(node)) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
                 self.fail_over(page, hash, now, tried, fx);
-            } else if count > 0 && page.asking_local > 0 && page.in_flight.is_none() {
+            } else if count > 0 && page.asking_local > 0 && page.in_flight.is_none() && page.held.is_empty() {
                 // Visitors here were waiting for anyone to host it.
                 self.ask_next(page, hash, now, Vec::new(), fx);
             }
@@ -305,12 +310,19 @@ impl Hub {
                 self.metrics.history_failovers.inc();
                 self.ask_history_next(page, hash, now, &mut fx);
             }
+            self.ask_for_held(page, hash, now, &mut fx);
             let count_due = page.flush_count(hash, now, self.config.count_window, &mut fx);
             // Whatever is not due yet gets the next wake-up.
             let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
             let history = page.history.as_ref().map(|h| h.deadline);
-            let next =
-                in_flight.into_iter().chain(history).chain(count_due).chain(page.hosts.next_probe()).min();
+            let held = page.held.values().min().copied();
+            let next = in_flight
+                .into_iter()
+                .chain(history)
+                .chain(count_due)
+                .chain(page.hosts.next_probe())
+                .chain(held)
+                .min();
             if let Some(at) = next {
                 page.schedule(hash, at, &mut fx);
             }

@@ -7,6 +7,7 @@ use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
 use ep2p_core::protocol::PageHash;
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,12 @@ struct Model {
     remote_askers: BTreeMap<PageHash, BTreeSet<NodeId>>,
     /// Hosts (and nodes) waiting for a page's chat history.
     history_askers: BTreeMap<PageHash, BTreeSet<Peer>>,
+    /// Hosts asked for a page (by the effects), and how many asks they
+    /// have not answered: content from any other host has no effect at all.
+    asked: BTreeMap<(PageHash, SocketId), u32>,
+    /// Per page and client address, since when its visitors' requests have
+    /// had hosts asked, and how often: never past the budget.
+    charged: BTreeMap<(PageHash, IpAddr), (Instant, u64)>,
 }
 
 impl Model {
@@ -52,12 +59,25 @@ pub fn good(h: PageHash) -> Answer {
 /// which page and how much later) and panics at the first broken
 /// invariant: counts that disagree with the model, an effect for a
 /// socket that is not (or no longer) where it is sent, unverified
-/// content delivered, pages kept with nobody on them.
+/// content delivered, pages kept with nobody on them, content from a host
+/// nobody asked having any effect, an address's requests having hosts
+/// asked past its budget.
 pub fn run(policy: Policy, ops: &[u8]) {
     let hub = Hub::new(HubConfig { policy, ..HubConfig::default() }, Arc::new(Metrics::new()), 7);
     let pages: Vec<PageHash> = (0..3u8).map(|i| PageHash::of(&i.to_string())).collect();
     let mut model = Model::default();
     let mut now = Instant::now();
+    // Sockets 0–3 share one address, 4–5 another (their budgets and
+    // suspicions are shared); 6 and 7 are unknown to the hub.
+    let address = |socket: SocketId| {
+        (socket.0 < 6).then(|| IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1 + socket.0 as u8 / 4)))
+    };
+    for n in 0..6 {
+        let socket = SocketId(n);
+        let address = address(socket).expect("known");
+        assert!(hub.handle(Input::Open { socket, address }, now).is_empty());
+    }
+    let config = HubConfig::default();
     for op in ops.chunks_exact(3) {
         let socket = SocketId(u64::from(op[1] % 8));
         let conn = Peer::Socket(socket);
@@ -72,6 +92,7 @@ pub fn run(policy: Policy, ops: &[u8]) {
             }
             1 => {
                 model.hosts.entry(hash).or_default().remove(&socket);
+                model.asked.remove(&(hash, socket));
                 model.history_askers.entry(hash).or_default().remove(&conn);
                 Input::LeaveHost { host: socket, hash }
             }
@@ -90,6 +111,18 @@ pub fn run(policy: Policy, ops: &[u8]) {
                     continue;
                 }
                 verified = op[0] & 0x80 == 0;
+                let asked = model.asked.remove(&(hash, socket)).unwrap_or(0);
+                if verified && asked > 1 {
+                    model.asked.insert((hash, socket), asked - 1);
+                }
+                if verified && asked == 0 {
+                    // Nobody asked it: nothing happens, nothing is proven.
+                    let counted = hub.health(hash).hosts;
+                    let unasked = hub.handle(Input::Content { host: conn, hash, answer: good(hash) }, now);
+                    assert!(unasked.is_empty(), "content nobody asked for had effects: {unasked:?}");
+                    assert_eq!(hub.health(hash).hosts, counted, "content nobody asked for changed the count");
+                    continue;
+                }
                 if !verified {
                     model.hosts.entry(hash).or_default().remove(&socket);
                     model.history_askers.entry(hash).or_default().remove(&conn);
@@ -139,8 +172,37 @@ pub fn run(policy: Policy, ops: &[u8]) {
                 Input::Request { visitor: Peer::Node(node), hash }
             }
         };
+        let charged = match &input {
+            Input::Request { visitor: Peer::Socket(socket), hash } if policy == Policy::Targeted => {
+                address(*socket).map(|address| (*hash, address))
+            }
+            _ => None,
+        };
         let effects = hub.handle(input, now);
+        if let Some(key) = charged {
+            let asked = effects.iter().filter(|e| matches!(e, Effect::Ask { .. })).count() as u64;
+            if asked > 0 {
+                let (since, count) = model.charged.entry(key).or_insert((now, 0));
+                *count += asked;
+                let refilled = (now - *since).as_nanos() / config.ask_every.as_nanos();
+                let most = u64::from(config.asks_per_address) + refilled as u64;
+                assert!(
+                    *count <= most,
+                    "an address had hosts asked {count} times, past its budget of {most}"
+                );
+            }
+        }
         check(&hub, &mut model, &pages, &effects, verified);
+        let occupied = |page: &PageHash| {
+            model.hosts.get(page).is_some_and(|s| !s.is_empty())
+                || model.visitors.get(page).is_some_and(|s| !s.is_empty())
+                || model.remote.get(page).is_some_and(|nodes| !nodes.is_empty())
+        };
+        // A page nobody is on is gone, and its budgets with it.
+        let gone: Vec<_> = model.charged.keys().filter(|(page, _)| !occupied(page)).copied().collect();
+        for key in gone {
+            model.charged.remove(&key);
+        }
     }
 }
 
@@ -171,7 +233,10 @@ fn check(hub: &Hub, model: &mut Model, pages: &[PageHash], effects: &Effects, ve
                 assert!(model.node_count(hash, node) > 0, "asked a node that hosts nothing");
             }
             Effect::Ask { host, hash } => {
-                assert!(model.has_host(hash, host), "asked a non-host")
+                assert!(model.has_host(hash, host), "asked a non-host");
+                if let Some(socket) = host.socket() {
+                    *model.asked.entry((*hash, socket)).or_insert(0) += 1;
+                }
             }
             Effect::Deliver { frame, visitors } => {
                 let hash = &frame.topic().page().expect("content goes to want:H");

@@ -14,11 +14,17 @@ pub(super) struct Remotes {
     pub ready: IndexMap<NodeId, usize>,
     /// Nodes that let a deadline pass for this page: asked after the others.
     pub late: IndexMap<NodeId, usize>,
-    /// The sum of every node's count.
-    pub sum: usize,
+    /// The sum of every node's count, wide enough that no counts make it
+    /// wrap (the backplane refuses absurd ones; the routing does not rely on it).
+    total: u128,
 }
 
 impl Remotes {
+    /// Every node's count together (saturated, never wrapped).
+    pub fn sum(&self) -> usize {
+        usize::try_from(self.total).unwrap_or(usize::MAX)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ready.is_empty() && self.late.is_empty()
     }
@@ -26,7 +32,7 @@ impl Remotes {
     /// Sets a node's count (0 removes it); keeps it late if it was.
     pub fn set(&mut self, node: NodeId, count: usize) {
         let old = self.ready.get(&node).or_else(|| self.late.get(&node)).copied().unwrap_or(0);
-        self.sum = self.sum - old + count;
+        self.total = self.total - old as u128 + count as u128;
         if count == 0 {
             self.ready.swap_remove(&node);
             self.late.swap_remove(&node);
@@ -47,5 +53,27 @@ impl Remotes {
         if let Some(count) = self.late.swap_remove(&node) {
             self.ready.insert(node, count);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_counts_saturate_the_sum_and_never_wrap() {
+        let mut remotes = Remotes::default();
+        remotes.set(NodeId(1), 3);
+        remotes.set(NodeId(2), usize::MAX);
+        remotes.set(NodeId(3), usize::MAX);
+        assert_eq!(remotes.sum(), usize::MAX);
+        remotes.set(NodeId(2), 0);
+        assert_eq!(remotes.sum(), usize::MAX);
+        remotes.set(NodeId(3), 5);
+        assert_eq!(remotes.sum(), 8, "exact again once the absurd counts are gone");
+        remotes.set(NodeId(1), 0);
+        remotes.set(NodeId(3), 0);
+        assert!(remotes.is_empty());
+        assert_eq!(remotes.sum(), 0);
     }
 }

@@ -4,6 +4,7 @@
 //! it at once: the one wake-up that serves every deadline, and the count
 //! that goes out to everyone on the page.
 
+use super::budget::AskBudgets;
 use super::counts::CountWindow;
 use super::effects::{Effect, Effects};
 use super::history::HistoryAsk;
@@ -13,6 +14,7 @@ use super::tiers::Hosts;
 use ep2p_core::protocol::PageHash;
 use indexmap::{IndexMap, IndexSet};
 use rand::rngs::SmallRng;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The request in flight for a page under `targeted`. It stays until a
@@ -53,6 +55,13 @@ pub(super) struct Page {
     /// The request in flight under `targeted`, if any: the one later
     /// requests are coalesced with.
     pub in_flight: Option<InFlight>,
+    /// How many more asks each client address may cause for this page.
+    pub asks: AskBudgets,
+    /// Addresses whose visitors' request waits for their budget, and when
+    /// it allows the next ask. While any wait, a host joining asks nobody
+    /// (the budget decides, not the host); all are forgotten once nobody
+    /// is asking or the page is delivered.
+    pub held: IndexMap<IpAddr, Instant>,
     /// The chat history asked for, if any.
     pub history: Option<HistoryAsk>,
     /// Sockets on `watch:H`: told the count, nothing else.
@@ -76,6 +85,8 @@ impl Page {
             asking: 0,
             waiting_since: None,
             in_flight: None,
+            asks: AskBudgets::default(),
+            held: IndexMap::new(),
             history: None,
             watchers: IndexSet::new(),
             counts: CountWindow::default(),
@@ -93,7 +104,7 @@ impl Page {
     /// The page's count: its hosts here not known or suspected to be
     /// silent, and every other node's count.
     pub fn counted(&self) -> usize {
-        self.hosts.counted() + self.remote.sum
+        self.hosts.counted().saturating_add(self.remote.sum())
     }
 
     /// Visitors waiting for an answer; they stop waiting once they have it,
@@ -108,6 +119,7 @@ impl Page {
         self.asking = 0;
         self.asking_local = 0;
         self.waiting_since = None;
+        self.held.clear();
         served
     }
 
@@ -126,6 +138,10 @@ impl Page {
             if self.asking_local == 0 {
                 self.waiting_since = None;
             }
+            if self.asking == 0 {
+                // Nobody left to serve: what waited is not asked for.
+                self.held.clear();
+            }
         }
     }
 
@@ -136,6 +152,9 @@ impl Page {
         if remote_asking > 0 {
             self.visitors.retain(|visitor, asking| visitor.is_local() || !*asking);
             self.asking = self.asking_local;
+            if self.asking == 0 {
+                self.held.clear();
+            }
         }
     }
 

@@ -63,6 +63,12 @@ pub struct HubConfig {
     /// How long an address stays suspect after one of its sockets let a
     /// request's deadline pass: its other hosts are asked last meanwhile.
     pub suspect_for: Duration,
+    /// Asks of a page's hosts the visitors of one client address may cause
+    /// at once (a burst)…
+    pub asks_per_address: u32,
+    /// …then one more per this long. Past it, their request waits (for the
+    /// budget, or for another visitor's ask to bring the page).
+    pub ask_every: Duration,
 }
 
 impl Default for HubConfig {
@@ -72,6 +78,8 @@ impl Default for HubConfig {
             request_timeout: Duration::from_secs(1),
             count_window: Duration::from_millis(250),
             suspect_for: Duration::from_secs(60),
+            asks_per_address: 10,
+            ask_every: Duration::from_secs(2),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! A visitor's request, from the ask to the delivery: under `targeted`,
-//! coalesced per page, one host at a time (chosen by tier, this node's own
-//! hosts before other nodes), failover when the host leaves, lies or lets
-//! its deadline pass; under the two baselines the benchmark compares it
+//! coalesced per page, within its address's budget of asks (past it, it
+//! waits), one host at a time (chosen by tier, this node's own hosts
+//! before other nodes), failover when the host leaves, lies or lets its
+//! deadline pass; only an asked host's answer is read; under the two baselines the benchmark compares it
 //! with, what they ask and whom they answer.
 
 use super::effects::{Effect, Effects};
@@ -21,6 +22,8 @@ impl Hub {
     pub(super) fn request(&self, visitor: Peer, hash: PageHash, now: Instant) -> Effects {
         let mut fx = Vec::new();
         self.metrics.requests.inc();
+        // Another node's visitors are budgeted on their own node.
+        let address = visitor.socket().and_then(|socket| self.sockets.budgeted(socket));
         self.with_page(hash, |page| {
             let first_local = visitor.is_local() && page.asking_local == 0;
             let Some(asking) = page.visitors.get_mut(&visitor) else {
@@ -33,14 +36,30 @@ impl Hub {
                     }
                     let was = std::mem::replace(asking, true);
                     page.set_asking(visitor, true, was);
+                    let (burst, every) = (self.config.asks_per_address, self.config.ask_every);
+                    let budget =
+                        address.map_or(Ok(()), |address| page.asks.ready(address, now, burst, every));
                     if page.in_flight.is_some() {
                         self.metrics.coalesced.inc();
+                    } else if let (Err(due), Some(address)) = (budget, address) {
+                        // Its address had hosts asked often enough lately:
+                        // the request waits for its budget, or for another
+                        // visitor's ask to bring the page.
+                        self.metrics.held_requests.inc();
+                        page.held.entry(address).or_insert(due);
+                        page.schedule(hash, due, &mut fx);
                     } else {
                         self.ask_next(page, hash, now, Vec::new(), &mut fx);
+                        if let (Some(address), Some(_)) = (address, &page.in_flight) {
+                            page.asks.spend(address, now, every);
+                        }
                     }
                 }
                 baseline => {
                     let asked = baseline_asks(baseline, page);
+                    for &host in &asked {
+                        page.hosts.ask(host);
+                    }
                     self.metrics.asks.inc_by(asked.len() as u64);
                     fx.extend(asked.into_iter().map(|host| Effect::Ask { host: Peer::Socket(host), hash }));
                 }
@@ -60,10 +79,16 @@ impl Hub {
         now: Instant,
     ) -> Effects {
         let mut fx = Vec::new();
-        if let Peer::Socket(socket) = host {
-            self.sockets.vouch_for(socket);
-        }
         self.with_page(hash, |page| {
+            if let Peer::Socket(socket) = host {
+                if !page.hosts.answered(socket) {
+                    // Nobody asked this host: its page goes nowhere and
+                    // proves nothing (no tier, no count, no trust).
+                    self.metrics.unsolicited.inc();
+                    return;
+                }
+                self.sockets.vouch_for(socket);
+            }
             let counted = page.counted();
             match host {
                 Peer::Socket(socket) => page.hosts.prove(socket),
@@ -86,6 +111,21 @@ impl Hub {
             fx.push(Effect::Deliver { frame, visitors });
         });
         fx
+    }
+
+    /// At a wake-up: requests that waited for their address's budget are
+    /// asked for once it allows (charged to it), if anyone still waits.
+    pub(super) fn ask_for_held(&self, page: &mut Page, hash: PageHash, now: Instant, fx: &mut Effects) {
+        let Some(due) = page.held.iter().find(|(_, at)| **at <= now).map(|(address, _)| *address) else {
+            return;
+        };
+        page.held.retain(|_, at| *at > now);
+        if page.asking > 0 && page.in_flight.is_none() {
+            self.ask_next(page, hash, now, Vec::new(), fx);
+            if page.in_flight.is_some() {
+                page.asks.spend(due, now, self.config.ask_every);
+            }
+        }
     }
 
     /// The host in flight is gone or too late: the next one is asked if
@@ -142,6 +182,9 @@ impl Hub {
             return;
         };
         tried.push(host);
+        if let Peer::Socket(socket) = host {
+            page.hosts.ask(socket);
+        }
         let deadline = now + self.config.request_timeout;
         page.in_flight = Some(InFlight { host, deadline, tried });
         self.metrics.asks.inc();

@@ -31,6 +31,10 @@ pub(super) struct Hosts {
     /// Let a deadline pass (here, or anywhere since their socket opened):
     /// asked last, and not counted.
     pub slow: IndexMap<SocketId, IpAddr>,
+    /// Hosts (of any tier) asked for the page, and how many of those asks
+    /// they have not answered: only answers are read. Content nobody asked
+    /// for proves nothing.
+    asked: IndexMap<SocketId, u32>,
 }
 
 impl Hosts {
@@ -52,6 +56,7 @@ impl Hosts {
 
     /// Removes a host wherever it is; its address if it was there.
     pub fn remove(&mut self, host: SocketId) -> Option<IpAddr> {
+        self.asked.swap_remove(&host);
         self.proven
             .swap_remove(&host)
             .or_else(|| self.fresh.swap_remove(&host))
@@ -59,7 +64,41 @@ impl Hosts {
             .or_else(|| self.slow.swap_remove(&host))
     }
 
-    /// A host answered with a verified page: proven from now on.
+    /// A host let a deadline pass: slow from now on (an answer to the ask
+    /// it missed is still read). Its address, if it is a host here.
+    pub fn make_slow(&mut self, host: SocketId) -> Option<IpAddr> {
+        let asked = self.asked.get(&host).copied();
+        let address = self.remove(host)?;
+        self.slow.insert(host, address);
+        if let Some(asks) = asked {
+            self.asked.insert(host, asks);
+        }
+        Some(address)
+    }
+
+    /// The relay asks `host` for the page.
+    pub fn ask(&mut self, host: SocketId) {
+        let asks = self.asked.entry(host).or_insert(0);
+        *asks = asks.saturating_add(1);
+    }
+
+    /// `host` sent the page: true if that answers an ask (one fewer is
+    /// then outstanding), false if nobody asked it.
+    pub fn answered(&mut self, host: SocketId) -> bool {
+        match self.asked.get_mut(&host) {
+            Some(asks) if *asks > 1 => {
+                *asks -= 1;
+                true
+            }
+            Some(_) => {
+                self.asked.swap_remove(&host);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A host answered an ask with a verified page: proven from now on.
     pub fn prove(&mut self, host: SocketId) {
         let address = self
             .fresh
@@ -128,6 +167,12 @@ impl Sockets {
             record.silent = false;
             record.answered = true;
         }
+    }
+
+    /// The address a socket's requests are charged to; none for sockets
+    /// the hub was not told about (tests of the hub alone).
+    pub fn budgeted(&self, socket: SocketId) -> Option<IpAddr> {
+        self.records.get(&socket).map(|r| r.address).filter(|address| *address != UNKNOWN_ADDRESS)
     }
 
     /// No socket is open (the tests check that closing forgets).

@@ -28,10 +28,9 @@ impl Hub {
             }
         };
         let counted = page.counted();
-        let Some(address) = page.hosts.remove(host) else {
+        let Some(address) = page.hosts.make_slow(host) else {
             return;
         };
-        page.hosts.slow.insert(host, address);
         self.sockets.missed_deadline(host, address, now, self.config.suspect_for);
         let fellows: Vec<SocketId> = if address == UNKNOWN_ADDRESS {
             Vec::new()
@@ -59,6 +58,7 @@ impl Hub {
     ) {
         let deadline = now + self.config.request_timeout;
         page.hosts.probed.insert(host, (address, deadline));
+        page.hosts.ask(host);
         self.metrics.probes.inc();
         fx.push(Effect::Ask { host: Peer::Socket(host), hash });
         page.schedule(hash, deadline, fx);

@@ -3,6 +3,7 @@
 //! [`Driver`] below spelling each input as one short call.
 
 mod baselines;
+mod budget;
 mod counts;
 mod history;
 mod nodes;

@@ -108,3 +108,44 @@ fn after_a_failover_hosts_that_answered_before_go_first() {
         }
     }
 }
+
+#[test]
+fn content_nobody_asked_for_proves_nothing_and_raises_no_count() {
+    for seed in 0..20 {
+        let hub = Driver::new(HubConfig::default(), seed);
+        let h = page(11);
+        let now = Instant::now();
+        hub.connect(99, address(2));
+        hub.join_host(99, h, now);
+        // Forty sockets of one address join and send the page unasked.
+        for fake in 1..=40 {
+            hub.connect(fake, address(9));
+            hub.join_host(fake, h, now);
+            assert!(
+                hub.content(fake, h, good(h), now).is_empty(),
+                "seed {seed}: unasked content had effects"
+            );
+        }
+        assert_eq!(hub.metrics().unsolicited.get(), 40);
+        // Asked, they are silent: the first one caught takes its fellows
+        // out of the count, and the honest host is asked next.
+        hub.join_visitor(100, h);
+        let first = asks(&hub.request(100, h, now));
+        let t = now + Duration::from_secs(1);
+        if first != vec![99] {
+            let asked = asks(&hub.wake(h, t));
+            assert!(asked.contains(&peer(99)), "seed {seed}: {asked:?}");
+            assert_eq!(hub.health(h).hosts, 1, "seed {seed}");
+        }
+        assert_eq!(delivered(&hub.content(99, h, good(h), t)), vec![100]);
+        if first == vec![99] {
+            continue;
+        }
+        // The probes go unanswered: the count stays at the honest host, who
+        // is asked first from now on.
+        hub.wake(h, t + Duration::from_secs(1));
+        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 41), "seed {seed}");
+        let t = t + Duration::from_secs(2);
+        assert_eq!(asks(&hub.request(100, h, t)), vec![99], "seed {seed}");
+    }
+}
