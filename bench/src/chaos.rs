@@ -204,7 +204,7 @@ pub async fn chaos(binary: &Path, plan: &ChaosPlan) -> Result<ChaosResult> {
     // The attackers, each against the nodes in turn, on the pages not checked.
     let attacks = Arc::new(AtomicU64::new(0));
     let attacked: Arc<Vec<PageHash>> = Arc::new(hashes[checked..].to_vec());
-    for attack in Attack::ALL {
+    for attack in Attack::ALL.into_iter().chain(Attack::ROUND_TWO) {
         let (site, running, attacks, attacked) =
             (site.clone(), running.clone(), attacks.clone(), attacked.clone());
         background.spawn(async move {
@@ -452,8 +452,8 @@ pub fn report(plan: &ChaosPlan, r: &ChaosResult) -> String {
     format!(
         "### 11. Cluster chaos soak: 3 nodes on one Redis, a node and Redis killed\n\n\
          {} pages ({} hosts each, spread over the nodes; hosts reconnect on the browser's back-off), \
-         {} visitors / s for {} s spread over the nodes, every soak attack in a loop from other addresses \
-         against the nodes in turn. A visitor whose first try fails tries once more, as the browser does; \
+         {} visitors / s for {} s spread over the nodes, every soak attack (§6) and the second review's chat \
+         flood and long join_refs, each in a loop from its own address against the nodes in turn. A visitor whose first try fails tries once more, as the browser does; \
          a failure is a visitor whose retry failed too.\n\n\
          | visitors | served | first try failed | failures (retry failed too) | time to content p50 / p90 / p99 / max (ms) | attacks |\n\
          |---:|---:|---:|---:|---|---:|\n\

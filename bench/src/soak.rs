@@ -235,6 +235,10 @@ pub(crate) enum Attack {
     Liar,
     /// A megabyte that is not a page, then not even JSON.
     Junk,
+    /// A host puts padded messages into its page's chat as fast as it can.
+    ChatFlood,
+    /// Joins with 16,000-character join_refs (closed at the first).
+    LongRefs,
 }
 
 impl Attack {
@@ -248,6 +252,10 @@ impl Attack {
         Attack::Liar,
         Attack::Junk,
     ];
+
+    /// The second review's attacks (issue 25), which the chaos soak runs
+    /// beside the others.
+    pub(crate) const ROUND_TWO: [Attack; 2] = [Attack::ChatFlood, Attack::LongRefs];
 
     /// One round; true if it got far enough to be an attack (the relay may
     /// also refuse the connection itself, which is fine).
@@ -337,6 +345,33 @@ impl Attack {
                     let mut raw =
                         open_socket(addr, Some(from), &protocol::socket_path(Vsn::V2)).await.ok()?;
                     raw.send(Message::Text("not json".into())).await.ok()?;
+                }
+                Attack::ChatFlood => {
+                    let mut c = Client::open(addr, Some(from)).await.ok()?;
+                    c.try_join(&have(hash)).await.ok()?;
+                    let padding = "x".repeat(ep2p_core::chat::MAX_TEXT - 4);
+                    for m in 0..20 {
+                        let text = format!("{m:03}{padding}");
+                        let message =
+                            ep2p_core::chat::Message::plain(ep2p_relay::wall_ms(), "flood", &text).ok()?;
+                        let payload = serde_json::to_value(&message).ok()?;
+                        c.try_send(frame(&c, &have(hash), event::CHAT, &payload)).await.ok()?;
+                    }
+                    c.drain(Duration::from_millis(200)).await;
+                }
+                Attack::LongRefs => {
+                    let mut c = Client::open(addr, Some(from)).await.ok()?;
+                    let join_ref = Ref::from("r".repeat(16_000).as_str());
+                    let join = phoenix::encode(
+                        Vsn::V2,
+                        Some(&join_ref),
+                        Some(&Ref::from("1")),
+                        &want(hash),
+                        event::JOIN,
+                        &serde_json::json!({}),
+                    );
+                    c.try_send(join).await.ok()?;
+                    c.closed_within(Duration::from_secs(5)).await;
                 }
             }
             Some(())

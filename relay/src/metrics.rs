@@ -145,7 +145,7 @@ metrics! {
     coalesced: Counter,
     /// content_request frames sent to hosts for visitors.
     asks: Counter,
-    /// content_request frames sent to hosts from a suspect address, to see whether they answer.
+    /// content_request frames sent to hosts not trusted now (from a suspect address, or that sent the page unasked), to see whether they answer.
     probes: Counter,
     /// Asks sent to another relay node (no host of this node could answer).
     cross_node_asks: Counter,

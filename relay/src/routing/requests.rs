@@ -83,8 +83,9 @@ impl Hub {
             if let Peer::Socket(socket) = host {
                 if !page.hosts.answered(socket) {
                     // Nobody asked this host: its page goes nowhere and
-                    // proves nothing (no tier, no count, no trust).
+                    // proves nothing; the host is probed before it counts.
                     self.metrics.unsolicited.inc();
+                    self.unasked(page, hash, socket, now, &mut fx);
                     return;
                 }
                 self.sockets.vouch_for(socket);

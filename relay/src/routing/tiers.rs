@@ -203,6 +203,12 @@ impl Sockets {
         if let Some(mut record) = self.records.get_mut(&host) {
             record.silent = true;
         }
+        self.distrust(address, now, suspect_for);
+    }
+
+    /// One of `address`'s sockets misbehaved: for `suspect_for`, the
+    /// address's sockets that never answered are probed before they count.
+    pub fn distrust(&self, address: IpAddr, now: Instant, suspect_for: Duration) {
         if self.suspects.len() >= 4096 {
             // Forget what has expired before remembering more.
             self.suspects.retain(|_, since| now.saturating_duration_since(*since) < suspect_for);

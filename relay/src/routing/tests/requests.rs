@@ -38,8 +38,9 @@ fn concurrent_requests_are_coalesced_and_one_answer_serves_all() {
     served.sort();
     assert_eq!(served, vec![100, 101, 102]);
     assert_eq!(hub.metrics().deliveries.get(), 3);
-    // A second answer to the same request is not forwarded again.
-    assert!(hub.content(1, h, good(h), now).is_empty());
+    // A second answer to the same request is not forwarded again (it is
+    // unasked: its sender is probed instead).
+    assert!(delivered(&hub.content(1, h, good(h), now)).is_empty());
     assert_eq!(hub.metrics().unsolicited.get(), 1);
 }
 
@@ -161,10 +162,11 @@ fn only_visitors_that_asked_are_sent_the_page_once_per_request() {
     assert!(hub.request(100, h, now).is_empty());
     // 101 only listens: the answer is for 100.
     assert_eq!(delivered(&hub.content(host, h, good(h), now)), vec![100]);
-    // A second answer to the same request is not forwarded.
-    assert!(hub.content(host, h, good(h), now).is_empty());
-    // 101 asks now, and gets its own answer; so does 100 asking again.
-    assert_eq!(asks(&hub.request(101, h, now)), vec![host]);
+    // A second answer to the same request is not forwarded: nobody asked
+    // for it, so its host is probed.
+    assert_eq!(asks(&hub.content(host, h, good(h), now)), vec![host]);
+    // 101 asks now, and the probe's answer serves it; so does 100 asking again.
+    assert!(asks(&hub.request(101, h, now)).is_empty(), "the probe is out");
     assert!(hub.request(100, h, now).is_empty(), "coalesced with 101's");
     let mut served = delivered(&hub.content(host, h, good(h), now));
     served.sort();

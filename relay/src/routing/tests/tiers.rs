@@ -117,35 +117,73 @@ fn content_nobody_asked_for_proves_nothing_and_raises_no_count() {
         let now = Instant::now();
         hub.connect(99, address(2));
         hub.join_host(99, h, now);
-        // Forty sockets of one address join and send the page unasked.
+        // Forty sockets of one address join (counted by their channels)…
         for fake in 1..=40 {
             hub.connect(fake, address(9));
             hub.join_host(fake, h, now);
-            assert!(
-                hub.content(fake, h, good(h), now).is_empty(),
-                "seed {seed}: unasked content had effects"
-            );
         }
-        assert_eq!(hub.metrics().unsolicited.get(), 40);
-        // Asked, they are silent: the first one caught takes its fellows
-        // out of the count, and the honest host is asked next.
-        hub.join_visitor(100, h);
-        let first = asks(&hub.request(100, h, now));
+        assert_eq!(hub.health(h).hosts, 41);
+        // …and one sends the page unasked: it reaches nobody, and it and
+        // its fellows stop counting until they answer the relay's probe.
+        let fx = hub.content(1, h, good(h), now);
+        assert!(delivered(&fx).is_empty(), "seed {seed}: unasked content was delivered");
+        let mut probed = asks(&fx);
+        probed.sort();
+        assert_eq!(probed, (1..=40u64).collect::<Vec<_>>(), "seed {seed}");
+        assert_eq!((hub.metrics().unsolicited.get(), hub.metrics().probes.get()), (1, 40));
+        assert_eq!(hub.health(h).hosts, 1, "seed {seed}");
+        // The probes go unanswered: the fakes are slow, never counted.
         let t = now + Duration::from_secs(1);
-        if first != vec![99] {
-            let asked = asks(&hub.wake(h, t));
-            assert!(asked.contains(&peer(99)), "seed {seed}: {asked:?}");
-            assert_eq!(hub.health(h).hosts, 1, "seed {seed}");
-        }
+        hub.wake(h, t);
+        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 41), "seed {seed}");
+        // A visitor is served by the honest host without waiting on a fake.
+        hub.join_visitor(100, h);
+        let t = t + Duration::from_secs(2);
+        assert_eq!(asks(&hub.request(100, h, t)), vec![99], "seed {seed}");
         assert_eq!(delivered(&hub.content(99, h, good(h), t)), vec![100]);
+    }
+}
+
+#[test]
+fn proven_hosts_that_fall_silent_are_caught_together_at_the_first_missed_deadline() {
+    for seed in 0..20 {
+        let hub = Driver::new(HubConfig::default(), seed);
+        let h = page(13);
+        let now = Instant::now();
+        hub.join_visitor(100, h);
+        // Twenty sockets of one address answer every ask at first: proven.
+        for fake in 1..=20 {
+            hub.connect(fake, address(9));
+            hub.join_host(fake, h, now);
+        }
+        let (mut t, mut proven) = (now, std::collections::BTreeSet::new());
+        for _ in 0..2000 {
+            if proven.len() == 20 {
+                break;
+            }
+            let asked = asks(&hub.request(100, h, t));
+            assert_eq!(asked.len(), 1, "seed {seed}");
+            hub.content(asked[0], h, good(h), t);
+            proven.insert(asked[0]);
+            t += Duration::from_millis(600);
+        }
+        assert_eq!(proven.len(), 20, "seed {seed}");
+        // An honest host joins from elsewhere; the fakes fall silent.
+        hub.connect(99, address(2));
+        hub.join_host(99, h, t);
+        assert_eq!(hub.health(h).hosts, 21);
+        let t = t + Duration::from_secs(5);
+        let first = asks(&hub.request(100, h, t));
         if first == vec![99] {
             continue;
         }
-        // The probes go unanswered: the count stays at the honest host, who
-        // is asked first from now on.
-        hub.wake(h, t + Duration::from_secs(1));
-        assert_eq!((hub.health(h).hosts, hub.host_sockets(h)), (1, 41), "seed {seed}");
-        let t = t + Duration::from_secs(2);
-        assert_eq!(asks(&hub.request(100, h, t)), vec![99], "seed {seed}");
+        // One fake misses its deadline: every other one is probed at once,
+        // and the honest host is asked next.
+        let fx = hub.wake(h, t + Duration::from_secs(1));
+        let mut asked = asks(&fx);
+        asked.sort();
+        assert_eq!(asked.len(), 20, "seed {seed}: {asked:?}");
+        assert!(asked.contains(&peer(99)), "seed {seed}");
+        assert_eq!(hub.health(h).hosts, 1, "seed {seed}");
     }
 }
