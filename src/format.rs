@@ -14,11 +14,19 @@ pub fn group_digits(n: usize) -> String {
     out
 }
 
-/// "1 host", "3 hosts", "1,200 bytes".
+/// "1 host", "3 hosts", "1,200 bytes", "2 copies".
 pub fn count_of(n: usize, noun: &str) -> String {
     match n {
         1 => format!("1 {noun}"),
-        n => format!("{} {noun}s", group_digits(n)),
+        n => format!("{} {}", group_digits(n), plural(noun)),
+    }
+}
+
+/// An English noun's regular plural: "host" → "hosts", "copy" → "copies".
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{noun}s"),
     }
 }
 
@@ -55,6 +63,8 @@ mod tests {
         assert_eq!(count_of(1, "host"), "1 host");
         assert_eq!(count_of(0, "host"), "0 hosts");
         assert_eq!(count_of(1200, "host"), "1,200 hosts");
+        assert_eq!((count_of(1, "copy"), count_of(2, "copy")), ("1 copy".into(), "2 copies".into()));
+        assert_eq!(count_of(2, "day"), "2 days");
     }
 
     #[test]

@@ -231,10 +231,22 @@ fn log_log(
 ) -> Result<(), ChartError> {
     let xs = decades(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
     let ys = decades(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
-    chart(path, title, x_label, y_label, xs.log_scale(), ys.log_scale(), series, &[])
+    chart(
+        path,
+        title,
+        x_label,
+        y_label,
+        xs.log_scale(),
+        ys.log_scale(),
+        series,
+        &[],
+        SeriesLabelPosition::UpperLeft,
+    )
 }
 
-/// Draws `series` on the given axes, with vertical `marks` (x, label).
+/// Draws `series` on the given axes, with vertical `marks` (x, label;
+/// numbered at their top when there are several, since they share a
+/// colour) and the legend where it hides no line.
 #[allow(clippy::too_many_arguments)]
 fn chart<X, Y>(
     path: &Path,
@@ -245,6 +257,7 @@ fn chart<X, Y>(
     y: Y,
     series: &[Series],
     marks: &[(f64, &str)],
+    legend: SeriesLabelPosition,
 ) -> Result<(), ChartError>
 where
     X: AsRangedCoord<Value = f64>,
@@ -276,8 +289,9 @@ where
         .draw()
         .map_err(|e| draw_error(path, e))?;
     let y_range = chart.y_range();
-    for &(at, label) in marks {
-        let grey = RGBColor(0x88, 0x88, 0x88);
+    let grey = RGBColor(0x88, 0x88, 0x88);
+    for (n, &(at, label)) in marks.iter().enumerate() {
+        let label = if marks.len() > 1 { format!("{}: {label}", n + 1) } else { label.to_string() };
         chart
             .draw_series(DashedLineSeries::new(
                 [(at, y_range.start), (at, y_range.end)],
@@ -286,8 +300,13 @@ where
                 grey.stroke_width(1),
             ))
             .map_err(|e| draw_error(path, e))?
-            .label(label.to_string())
+            .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], grey.stroke_width(1)));
+        if marks.len() > 1 {
+            let number =
+                Text::new(format!(" {}", n + 1), (at, y_range.end), (FONT, 12).into_font().color(&grey));
+            chart.draw_series(std::iter::once(number)).map_err(|e| draw_error(path, e))?;
+        }
     }
     for s in series.iter().filter(|s| !s.points.is_empty()) {
         let colour = s.colour;
@@ -317,7 +336,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(0xcc, 0xcc, 0xcc))
         .label_font((FONT, 12))
@@ -345,6 +364,7 @@ fn soak_memory(path: &Path, soak: &SoakMemory) -> Result<(), ChartError> {
         0.0..top,
         &series,
         &[(soak.measured_from, "warm-up ends, measured run begins")],
+        SeriesLabelPosition::UpperLeft,
     )
 }
 
@@ -352,8 +372,9 @@ fn soak_memory(path: &Path, soak: &SoakMemory) -> Result<(), ChartError> {
 fn chaos_memory(path: &Path, chaos: &ChaosMemory) -> Result<(), ChartError> {
     let all = || chaos.nodes.iter().flatten();
     let end = all().map(|s| s.0).fold(1.0, f64::max);
-    // Room above the lines for the legend's seven entries.
-    let top = all().map(|s| s.1).fold(1.0, f64::max) * 1.8;
+    // The legend sits low on the right, under the lines (a node that is
+    // down is at 0 only between its kill and its restart, early on).
+    let top = all().map(|s| s.1).fold(1.0, f64::max) * 1.15;
     let palette = [colour("targeted"), colour("random-drop"), colour("broadcast")];
     let series: Vec<Series> = chaos
         .nodes
@@ -376,6 +397,7 @@ fn chaos_memory(path: &Path, chaos: &ChaosMemory) -> Result<(), ChartError> {
         0.0..top,
         &series,
         &marks,
+        SeriesLabelPosition::LowerRight,
     )
 }
 
