@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 cargo build --release -p ep2p-bench
 charts=docs/bench
 for arg in "$@"; do

@@ -12,7 +12,7 @@ nodes=${1:-3}
 redis_port=${REDIS_PORT:-6390}
 scripts/setup.sh --redis
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 pids=()
 stop() {

@@ -4,7 +4,7 @@
 #   /etc/systemd/system/         ops/ephemeral-p2p.service, as ephemeral-p2p.service and as
 #                                the template ephemeral-p2p@.service (several nodes on one machine)
 #   /etc/ephemeral-p2p/          ephemeral-p2p.env, the settings (an example; never overwritten)
-# Run as root after `cargo leptos build --release --precompress` (or
+# Run as root after `cargo leptos build --release --precompress --split` (or
 # scripts/serve.sh); then `systemctl enable --now ephemeral-p2p`. Running it
 # again upgrades: `systemctl restart ephemeral-p2p` picks the new build up.
 # DESTDIR=/some/dir installs under that folder instead (to inspect or package).
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 dest=${DESTDIR:-}
 if [[ ! -x target/release/ephemeral_p2p || ! -d target/site/pkg ]]; then
-  echo "install.sh: no release build: run cargo leptos build --release --precompress first" >&2
+  echo "install.sh: no release build: run cargo leptos build --release --precompress --split first" >&2
   exit 1
 fi
 

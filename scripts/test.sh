@@ -23,7 +23,7 @@ say "clippy (hydrate, wasm32)"
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 say "release build (server + WASM)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 say "Rust unit and integration tests"
 cargo test --workspace --features ssr

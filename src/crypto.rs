@@ -119,11 +119,11 @@ pub async fn seal_page(text: String, key: String, nonce: String) -> Result<Strin
     let key = key_arg(&key)?;
     let nonce = sealed::parse_nonce(&nonce)
         .map_err(|_| wasm_bindgen::JsError::new("the nonce is not 16 base64url characters"))?;
-    seal_with_nonce(&key, nonce, &text).await.map_err(js_error)
+    crate::lazy::seal_with(key, text, Some(nonce)).await.map_err(js_error)
 }
 
 /// The app's decryption, for the same tests: `openPage(wire, key)`.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = openPage)]
 pub async fn open_page(wire: String, key: String) -> Result<String, wasm_bindgen::JsError> {
-    open(&key_arg(&key)?, &wire).await.map_err(js_error)
+    crate::lazy::open(key_arg(&key)?, wire).await.map_err(js_error)
 }

@@ -22,6 +22,8 @@
 //! * `format` — numbers and times as the pages say them.
 //! * `library` — the list of "Your pages" as plain data (`localStorage`).
 //! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
+//! * `lazy` — the parts of the WASM loaded when first used (Markdown, the
+//!   QR code, …): the views call them, never what they wrap.
 //! * `browser` (hydrate) — what the views do with the window, its storage,
 //!   history and clipboard, and the effects only the browser runs: the
 //!   page view's connection and decryption, the keeper of "Your pages".
@@ -47,6 +49,7 @@
 pub mod app;
 pub mod components;
 pub mod format;
+pub mod lazy;
 pub mod library;
 pub mod markdown;
 pub mod pages;

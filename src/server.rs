@@ -75,8 +75,9 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
 
 /// The service worker (`src/service_worker.js`) with this release's shell:
 /// the homepage, the app's script, WASM and stylesheet under their current
-/// names, the icons and the manifest. Its version is the files' hashes, so
-/// a new release is a new worker, which replaces the old one and its cache.
+/// names, the parts of the WASM loaded when first used (`crate::lazy`),
+/// the icons and the manifest. Its version is the files' hashes, so a new
+/// release is a new worker, which replaces the old one and its cache.
 fn service_worker(options: &LeptosOptions) -> String {
     let hashes: std::collections::HashMap<String, String> = options
         .hash_files
@@ -92,37 +93,61 @@ fn service_worker(options: &LeptosOptions) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
-    let file = |kind: &str| match hashes.get(kind) {
-        Some(hash) => format!("/{pkg}/{name}.{hash}.{kind}"),
-        None => format!("/{pkg}/{name}.{kind}"),
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let manifest_name = match hashes.get("manifest") {
+        Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
+        None => "__wasm_split_manifest.json".to_owned(),
     };
-    let shell = [
-        "/".to_owned(),
-        file("js"),
-        file("wasm"),
-        file("css"),
-        "/assets/manifest.webmanifest".to_owned(),
-        "/assets/favicon.svg".to_owned(),
-        "/assets/icon.svg".to_owned(),
-        "/assets/icon-192.png".to_owned(),
-        "/assets/icon-512.png".to_owned(),
-    ];
+    let manifest = std::fs::read_to_string(pkg.join(manifest_name)).ok();
+    let (shell, version) = shell_files(options, &hashes, manifest.as_deref());
+    include_str!("service_worker.js")
+        .replace("__VERSION__", &version)
+        .replace("__SHELL__", &serde_json::to_string(&shell).expect("strings serialize"))
+}
+
+/// What the service worker keeps, and its version, from the release's file
+/// hashes (`hash.txt`: none for a development build) and the split WASM's
+/// manifest (lazy part → its files; none for a build without `--split`).
+fn shell_files(
+    options: &LeptosOptions,
+    hashes: &std::collections::HashMap<String, String>,
+    manifest: Option<&str>,
+) -> (Vec<String>, String) {
+    let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
+    let file = |stem: &str, kind: &str| match hashes.get(kind) {
+        Some(hash) => format!("/{pkg}/{stem}.{hash}.{kind}"),
+        None => format!("/{pkg}/{stem}.{kind}"),
+    };
+    let mut shell = vec!["/".to_owned(), file(name, "js"), file(name, "wasm"), file(name, "css")];
+    // The parts' files (names already hashed) and their loader.
+    let parts: std::collections::BTreeMap<String, Vec<String>> =
+        manifest.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+    if !parts.is_empty() {
+        let loader = match hashes.get("split") {
+            Some(hash) => format!("/{pkg}/__wasm_split.{hash}.js"),
+            None => format!("/{pkg}/__wasm_split.js"),
+        };
+        shell.push(loader);
+        let files: std::collections::BTreeSet<&String> = parts.values().flatten().collect();
+        shell.extend(files.into_iter().map(|stem| format!("/{pkg}/{stem}.wasm")));
+    }
+    shell.extend(
+        ["manifest.webmanifest", "favicon.svg", "icon.svg", "icon-192.png", "icon-512.png"]
+            .map(|asset| format!("/assets/{asset}")),
+    );
     let version = if hashes.is_empty() {
         // Unhashed (development) files change without changing names: a new
         // worker for every server start.
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         format!("dev-{}", started.as_millis())
     } else {
-        ["js", "wasm", "css"]
+        ["js", "wasm", "css", "split"]
             .iter()
             .filter_map(|kind| hashes.get(*kind).cloned())
             .collect::<Vec<_>>()
             .join("-")
     };
-    include_str!("service_worker.js")
-        .replace("__VERSION__", &version)
-        .replace("__SHELL__", &serde_json::to_string(&shell).expect("strings serialize"))
+    (shell, version)
 }
 
 /// The app's files under `/pkg/`: with hashed names (a new name for every
@@ -142,4 +167,38 @@ async fn cache_static(
 
 fn static_header(value: &'static str) -> HeaderValue {
     HeaderValue::from_static(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shell_holds_every_part_of_a_split_build_once_and_its_loader() {
+        let options = LeptosOptions::builder().output_name("app").site_pkg_dir("pkg").build();
+        let hashes = [("js", "J"), ("wasm", "W"), ("css", "C"), ("split", "S"), ("manifest", "M")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let manifest = r#"{"chat_1":["chunk_1.a","split_chat_1.b"],"qr_2":["chunk_1.a","split_qr_2.c"]}"#;
+        let (shell, version) = shell_files(&options, &hashes, Some(manifest));
+        assert_eq!(
+            shell[..8],
+            [
+                "/",
+                "/pkg/app.J.js",
+                "/pkg/app.W.wasm",
+                "/pkg/app.C.css",
+                "/pkg/__wasm_split.S.js",
+                "/pkg/chunk_1.a.wasm",
+                "/pkg/split_chat_1.b.wasm",
+                "/pkg/split_qr_2.c.wasm",
+            ]
+        );
+        assert_eq!(shell.len(), 13, "and the five assets: {shell:?}");
+        assert_eq!(version, "J-W-C-S");
+        // A build without --split has no parts and no loader.
+        let (unsplit, _) = shell_files(&options, &hashes, None);
+        assert!(unsplit.iter().all(|f| !f.contains("split")), "{unsplit:?}");
+        assert_eq!(unsplit.len(), 9);
+    }
 }

@@ -140,10 +140,11 @@ test.describe('a site that opens fast', () => {
     await page.goto('/');
     await hydrated(page);
     const kinds = responses.map((r) => new URL(r.url()).pathname.split('.').pop()).sort();
-    expect(kinds).toEqual(['css', 'js', 'wasm']);
+    // The app's script, WASM and stylesheet, and the loader of the WASM's other parts.
+    expect(kinds).toEqual(['css', 'js', 'js', 'wasm']);
     for (const response of responses) {
       const name = new URL(response.url()).pathname;
-      expect(name, 'a hashed name').toMatch(/^\/pkg\/ephemeral_p2p\.[\w-]{16,}\.(wasm|js|css)$/);
+      expect(name, 'a hashed name').toMatch(/^\/pkg\/(ephemeral_p2p|__wasm_split)\.[\w-]{16,}\.(wasm|js|css)$/);
       const headers = await response.allHeaders();
       expect(headers['content-encoding'], name).toBe('br');
       expect(headers['cache-control'], name).toBe('public, max-age=31536000, immutable');

@@ -42,7 +42,7 @@ pub fn start(pages: YourPages) {
                 continue;
             }
             leptos::task::spawn_local(async move {
-                if let Some(text) = crate::copies::get(&hash).await {
+                if let Some(text) = crate::lazy::copy_of(hash.clone()).await {
                     pages.stored.update(|s| {
                         s.insert(hash.clone());
                     });

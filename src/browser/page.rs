@@ -4,7 +4,7 @@
 //! before the last host closes the tab.
 
 use crate::chat::Message;
-use crate::crypto::{self, CryptoError};
+use crate::crypto::CryptoError;
 use crate::fragment::Fragment;
 use crate::machine::Visitor;
 use crate::sealed;
@@ -133,7 +133,7 @@ fn read_page(state: PageState) {
         };
         let this = latest.get_value();
         leptos::task::spawn_local(async move {
-            let result = crypto::open(&key, &page).await.map_err(|e| match e {
+            let result = crate::lazy::open(key, page).await.map_err(|e| match e {
                 CryptoError::Unavailable => Locked::NoDecryption,
                 CryptoError::Sealed(e) => Locked::of(e),
             });

@@ -96,6 +96,24 @@ fn clock(_at: u64) -> (String, String) {
 /// The chat panel. `messages` and `not_sent` follow the machine; `key` is
 /// the link's key when it opens this (encrypted) page; `say` hands a
 /// message to the machine.
+/// What the chat panel is given: the page's chat, whether and how this tab
+/// may add to it.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub messages: RwSignal<Vec<Message>>,
+    pub not_sent: RwSignal<Option<NotSent>>,
+    pub can_send: Signal<bool>,
+    pub encrypted: Signal<bool>,
+    pub key: Signal<Option<Key>>,
+    pub say: Callback<Message>,
+}
+
+/// The panel for `chat` (what `crate::lazy::chat_panel` loads).
+pub fn panel(chat: Chat) -> AnyView {
+    let Chat { messages, not_sent, can_send, encrypted, key, say } = chat;
+    view! { <ChatPanel messages not_sent can_send encrypted key say/> }.into_any()
+}
+
 #[component]
 pub fn ChatPanel(
     messages: RwSignal<Vec<Message>>,
@@ -160,7 +178,7 @@ pub fn ChatPanel(
                     });
                     let (key, wire) = (key.clone(), wire.clone());
                     leptos::task::spawn_local(async move {
-                        let plain = crate::crypto::open(&key, &wire).await.ok();
+                        let plain = crate::lazy::open(key, wire).await.ok();
                         let said = plain.and_then(|p| chat::open_plaintext(&p).ok());
                         opened.update_value(|o| {
                             o.insert(id, said);
@@ -216,7 +234,7 @@ pub fn ChatPanel(
                 draft.set(String::new());
                 leptos::task::spawn_local(async move {
                     let plain = chat::sealed_plaintext(&who, &text);
-                    match crate::crypto::seal(&key, &plain).await.map(|wire| Message::sealed(at, wire)) {
+                    match crate::lazy::seal(key, plain).await.map(|wire| Message::sealed(at, wire)) {
                         Ok(Ok(message)) => say.run(message),
                         _ => problem.set(Some("This browser could not encrypt the message.".into())),
                     }

@@ -23,6 +23,7 @@ pub fn ViewSwitch(state: PageState) -> impl IntoView {
             <button type="button" data-testid="view-text" aria-pressed=move || (!as_markdown.get()).to_string()
                 on:click=move |_| show_markdown(false)>"Text"</button>
             <button type="button" data-testid="view-markdown" aria-pressed=move || as_markdown.get().to_string()
+                on:pointerenter=|_| crate::preload!(markdown_html) on:focus=|_| crate::preload!(markdown_html)
                 on:click=move |_| show_markdown(true)>"Markdown"</button>
         </div>
     }
@@ -44,10 +45,20 @@ pub fn PageText(
                 // The verified text, or until the machine has it, what the server sent.
                 let page = state.shown_text(offered_text)?;
                 Some(if state.shows_markdown() {
-                    let html = crate::markdown::render(&page);
+                    // Markdown is a part of the WASM of its own: until it
+                    // is here (once, and preloaded on the switch's hover),
+                    // the text stays as it was.
+                    let waiting = page.clone();
                     view! {
-                        <div class="page-text markdown" data-testid="page-markdown" inner_html=html
-                            on:click=follow_anchor></div>
+                        <Suspense fallback=move || view! { <div class="page-text">{waiting.clone()}</div> }>
+                            {Suspend::new(async move {
+                                let html = crate::lazy::markdown_html(page).await;
+                                view! {
+                                    <div class="page-text markdown" data-testid="page-markdown" inner_html=html
+                                        on:click=follow_anchor></div>
+                                }
+                            })}
+                        </Suspense>
                     }.into_any()
                 } else {
                     view! { <div class="page-text" data-testid="page-text" node_ref=text_node>{page}</div> }.into_any()

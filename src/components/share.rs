@@ -50,7 +50,9 @@ pub fn ShareButton(state: PageState) -> impl IntoView {
         state.toggle_share(crate::browser::location_href);
     };
     view! {
-        <button type="button" on:click=toggle_share data-testid="share" aria-expanded=move || state.sharing.with(Option::is_some).to_string()
+        <button type="button" on:click=toggle_share data-testid="share"
+            on:pointerenter=|_| crate::preload!(qr_code) on:focus=|_| crate::preload!(qr_code)
+            aria-expanded=move || state.sharing.with(Option::is_some).to_string()
             aria-controls="share-panel">"Share"</button>
     }
 }
@@ -67,15 +69,19 @@ pub fn SharePanel(state: PageState) -> impl IntoView {
     };
     move || {
         state.sharing.get().map(|link| {
-            let qr = qr_svg(&link);
+            // The QR code is a part of the WASM of its own (preloaded on
+            // the Share button's hover); its box is there from the start.
+            let qr = Suspend::new(async move {
+                match crate::lazy::qr_code(link).await {
+                    Some(svg) => view! {
+                        <div class="qr" role="img" aria-label="QR code of this page's link" data-testid="qr" inner_html=svg></div>
+                    }.into_any(),
+                    None => view! { <p>"This link is too long for a QR code."</p> }.into_any(),
+                }
+            });
             view! {
                 <div id="share-panel" class="share-panel" data-testid="share-panel">
-                    {match qr {
-                        Some(svg) => view! {
-                            <div class="qr" role="img" aria-label="QR code of this page's link" data-testid="qr" inner_html=svg></div>
-                        }.into_any(),
-                        None => view! { <p>"This link is too long for a QR code."</p> }.into_any(),
-                    }}
+                    <Suspense fallback=|| view! { <div class="qr" aria-hidden="true"></div> }>{qr}</Suspense>
                     <div class="share-text">
                         <p>"Scan it to open this page on another device. The code holds the whole link"
                             {move || state.encrypted().then_some(", key included: share it only with people who may read the page")}

@@ -111,7 +111,7 @@ pub fn HomePage() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let plain = text.get_untracked();
                 let sealed = match crate::crypto::new_key() {
-                    Ok(key) => crate::crypto::seal(&key, &plain).await.map(|wire| (wire, key)),
+                    Ok(key) => crate::lazy::seal(key.clone(), plain).await.map(|wire| (wire, key)),
                     Err(e) => Err(e),
                 };
                 match sealed {

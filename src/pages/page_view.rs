@@ -4,7 +4,7 @@
 //! state is `state::PageState`; what only the browser does is in
 //! `browser::page`.
 
-use crate::components::chat_panel::ChatPanel;
+use crate::components::chat_panel::Chat;
 use crate::components::keep_copy::KeepCopy;
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
@@ -42,6 +42,14 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     let say = crate::browser::page::start(state, offered, expect_context(), text_node);
     let encrypted = move || state.encrypted();
+    let chat = Chat {
+        messages: state.chat,
+        not_sent: state.not_sent,
+        can_send: Signal::derive(move || state.hosting()),
+        encrypted: Signal::derive(encrypted),
+        key: Signal::derive(move || state.chat_key()),
+        say,
+    };
 
     view! {
         <Title text=format!("Page {short}")/>
@@ -81,8 +89,10 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             <PageText state offered text_node/>
         </article>
         <Show when=move || state.snapshot.with(|s| s.has_content)>
-            <ChatPanel messages=state.chat not_sent=state.not_sent can_send=Signal::derive(move || state.hosting())
-                encrypted=Signal::derive(encrypted) key=Signal::derive(move || state.chat_key()) say/>
+            // The chat is a part of the WASM of its own, loaded once the page is here.
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move { crate::lazy::chat_panel(chat).await })}
+            </Suspense>
         </Show>
     }
 }

@@ -73,7 +73,7 @@ impl YourPages {
                 {
                     let stored = self.stored;
                     leptos::task::spawn_local(async move {
-                        match crate::copies::put(&key, &wire).await {
+                        match crate::lazy::keep_copy(key.clone(), wire).await {
                             Ok(()) => stored.update(|s| {
                                 s.insert(key);
                             }),
@@ -93,7 +93,7 @@ impl YourPages {
                     l.set_kept(&key, false);
                 });
                 #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local(async move { crate::copies::delete(&key).await });
+                leptos::task::spawn_local(crate::lazy::forget_copy(key));
             }
         }
     }
@@ -108,7 +108,7 @@ impl YourPages {
             t.remove(&hash);
         });
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move { crate::copies::delete(&hash).await });
+        leptos::task::spawn_local(crate::lazy::forget_copy(hash));
     }
 
     /// Forgets every page, and every copy.
@@ -119,7 +119,7 @@ impl YourPages {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             for entry in gone.into_iter().filter(|e| e.kept) {
-                crate::copies::delete(&entry.hash).await;
+                crate::lazy::forget_copy(entry.hash.clone()).await;
             }
         });
         #[cfg(not(feature = "hydrate"))]

@@ -1,0 +1,106 @@
+//! The parts of the WASM a first visit does not load. Each function here is
+//! a part of its own in the browser (Leptos' `#[lazy]`, split by `cargo
+//! leptos build --split`): its code and what only it uses (a crate, a
+//! format) are fetched the first time it is called, or when a view
+//! preloads it just before (hovering the button that needs it), and the
+//! service worker keeps every part for offline use. On the server they are
+//! the same functions, plain `async`.
+//!
+//! The views call these, never what they wrap: a direct call would pull the
+//! code back into the first part.
+
+/// One lazy part per function: `#[lazy]` in the browser, a plain `async fn`
+/// on the server (where nothing is split and nothing need be preloaded).
+macro_rules! parts {
+    ($( $(#[$doc:meta])* pub fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block )*) => {
+        $(
+            $(#[$doc])*
+            #[cfg(feature = "hydrate")]
+            #[leptos::lazy]
+            pub fn $name($($arg: $ty),*) -> $ret $body
+
+            $(#[$doc])*
+            #[cfg(not(feature = "hydrate"))]
+            pub async fn $name($($arg: $ty),*) -> $ret $body
+        )*
+    };
+}
+
+parts! {
+    /// A page's Markdown as safe HTML (`pulldown-cmark`).
+    pub fn markdown_html(text: String) -> String {
+        crate::markdown::render(&text)
+    }
+
+    /// The QR code of a link as SVG (`qrcode`), `None` if it is too long.
+    pub fn qr_code(link: String) -> Option<String> {
+        crate::components::share::qr_svg(&link)
+    }
+
+    /// The chat beside a page: its panel, and everything only it uses.
+    pub fn chat_panel(chat: crate::components::chat_panel::Chat) -> leptos::prelude::AnyView {
+        crate::components::chat_panel::panel(chat)
+    }
+}
+
+/// Starts loading a part before it is called (a hover, a focus); loading
+/// twice costs nothing. On the server: nothing.
+#[macro_export]
+macro_rules! preload {
+    ($name:ident) => {{
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = leptos::prelude::lazy_preload!($crate::lazy::$name);
+        }
+    }};
+}
+
+
+/// Seals `text` with `key` (Web Crypto, AES-256-GCM, core's wire format)
+/// and a fresh random nonce, or the one given (the known-answer tests').
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn seal_with(
+    key: crate::sealed::Key,
+    text: String,
+    nonce: Option<[u8; crate::sealed::NONCE_LEN]>,
+) -> Result<String, crate::crypto::CryptoError> {
+    match nonce {
+        Some(nonce) => crate::crypto::seal_with_nonce(&key, nonce, &text).await,
+        None => crate::crypto::seal(&key, &text).await,
+    }
+}
+
+/// Seals `text` with `key` and a fresh random nonce.
+#[cfg(feature = "hydrate")]
+pub async fn seal(key: crate::sealed::Key, text: String) -> Result<String, crate::crypto::CryptoError> {
+    seal_with(key, text, None).await
+}
+
+/// Opens a sealed page or message with `key`.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn open(key: crate::sealed::Key, wire: String) -> Result<String, crate::crypto::CryptoError> {
+    crate::crypto::open(&key, &wire).await
+}
+
+/// A kept page's wire text from IndexedDB (`rexie`), if this browser has it.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn copy_of(hash: String) -> Option<String> {
+    crate::copies::get(&hash).await
+}
+
+/// Keeps a page's wire text in IndexedDB; an error says why it could not.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn keep_copy(hash: String, wire: String) -> Result<(), String> {
+    crate::copies::put(&hash, &wire).await
+}
+
+/// Forgets a kept page's text (nothing if there was none).
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn forget_copy(hash: String) {
+    crate::copies::delete(&hash).await
+}
