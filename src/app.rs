@@ -32,7 +32,7 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
                 <meta name="theme-color" content="#121214" media="(prefers-color-scheme: dark)"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <AppScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -40,6 +40,35 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The app's script and WASM, started once the first frame is painted. The
+/// page, its text included, is in the HTML already: nothing a reader sees
+/// waits for them, so they neither block nor race the first paint (no
+/// preload either); the page is interactive as soon as they are here.
+#[component]
+fn AppScripts(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let (js, wasm) = {
+        let assets = crate::assets::Assets::of(&options);
+        let name = &options.output_name;
+        // cargo-leptos names the WASM `<name>_bg` when it does not hash it.
+        let wasm_name = match (assets.hashes.is_empty(), option_env!("LEPTOS_OUTPUT_NAME")) {
+            (true, None) => format!("{name}_bg"),
+            _ => name.to_string(),
+        };
+        (assets.file(&options, name, "js"), assets.file(&options, &wasm_name, "wasm"))
+    };
+    #[cfg(not(feature = "ssr"))]
+    let (js, wasm) = {
+        let _ = options;
+        (String::new(), String::new())
+    };
+    let start = format!(
+        "const start = () => import({js:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => app.hydrate()));\n\
+         requestAnimationFrame(() => setTimeout(start, 0));"
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce() data-app=js.clone()>{start}</script> }
 }
 
 #[component]

@@ -55,7 +55,6 @@ macro_rules! preload {
     }};
 }
 
-
 /// Seals `text` with `key` (Web Crypto, AES-256-GCM, core's wire format)
 /// and a fresh random nonce, or the one given (the known-answer tests').
 #[cfg(feature = "hydrate")]

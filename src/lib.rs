@@ -30,6 +30,7 @@
 //! * `copies` (hydrate) — kept pages' texts in IndexedDB.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
+//! * `assets` (ssr) — the release's file names under `/pkg/` (their hashes).
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
 //!   the listen address and the relay's settings.
 //! * `response` (ssr) — what a page sets on its response while rendered:
@@ -66,6 +67,8 @@ pub mod crypto;
 #[cfg(feature = "hydrate")]
 pub mod socket;
 
+#[cfg(feature = "ssr")]
+pub mod assets;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

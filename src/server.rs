@@ -79,27 +79,14 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
 /// the icons and the manifest. Its version is the files' hashes, so a new
 /// release is a new worker, which replaces the old one and its cache.
 fn service_worker(options: &LeptosOptions) -> String {
-    let hashes: std::collections::HashMap<String, String> = options
-        .hash_files
-        .then(|| {
-            let exe = std::env::current_exe().ok()?;
-            std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
-        })
-        .flatten()
-        .map(|text| {
-            text.lines()
-                .filter_map(|line| line.split_once(": "))
-                .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let hashes = &crate::assets::Assets::of(options).hashes;
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let manifest_name = match hashes.get("manifest") {
         Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
         None => "__wasm_split_manifest.json".to_owned(),
     };
     let manifest = std::fs::read_to_string(pkg.join(manifest_name)).ok();
-    let (shell, version) = shell_files(options, &hashes, manifest.as_deref());
+    let (shell, version) = shell_files(options, hashes, manifest.as_deref());
     include_str!("service_worker.js")
         .replace("__VERSION__", &version)
         .replace("__SHELL__", &serde_json::to_string(&shell).expect("strings serialize"))

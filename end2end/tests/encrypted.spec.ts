@@ -47,8 +47,8 @@ type App = {
 async function withApp<A, T>(page: Page, fn: (app: App, arg: A) => Promise<T>, arg: A): Promise<T> {
   await page.goto('/');
   await hydrated(page);
-  // The module's (hashed) name, as the page preloads it.
-  const module = await page.locator('link[rel=modulepreload]').getAttribute('href');
+  // The module's (hashed) name, as the page starts it.
+  const module = await page.locator('script[data-app]').getAttribute('data-app');
   expect(module).toMatch(/^\/pkg\/ephemeral_p2p[.\w-]*\.js$/);
   return page.evaluate(`import(${JSON.stringify(module)}).then((app) => (${fn.toString()})(app, ${JSON.stringify(arg)}))`) as Promise<T>;
 }

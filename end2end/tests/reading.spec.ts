@@ -40,8 +40,9 @@ test.describe('the text in the first response', () => {
     page.on('websocket', (ws) => ws.on('framesent', (f) => frames.push(String(f.payload))));
     await page.goto(`/${hash}`, { waitUntil: 'commit' });
     await expect(page.getByTestId('page-text')).toHaveText(text, { useInnerText: true });
+    // The WASM is asked for once the first frame (the text) is painted, and held.
+    await expect.poll(() => held.length).toBeGreaterThan(0);
     await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(0);
-    expect(held.length).toBeGreaterThan(0);
     release();
     await hydrated(page);
     await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');

@@ -13,15 +13,16 @@ pub fn KeepCopy(state: PageState) -> impl IntoView {
         let on = event_target_checked(&ev);
         pages.keep(hash, if on { state.wire.get_untracked() } else { None });
     };
+    // In the first HTML already, hidden until this tab has the page: its
+    // line is kept, so nothing below it moves when it shows.
+    let waiting = move || !state.snapshot.with(|s| s.has_content);
     view! {
-        <Show when=move || state.snapshot.with(|s| s.has_content)>
-            <label class="keep-copy" title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
-                <input type="checkbox" data-testid="keep-copy" prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
+        <label class="keep-copy" class:waiting=waiting title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
+                <input type="checkbox" data-testid="keep-copy" prop:disabled=waiting prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
                 "Keep a copy in this browser"
                 <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
                     <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
                 </Show>
             </label>
-        </Show>
     }
 }

@@ -1,0 +1,65 @@
+//! The release's files under `/pkg/` as the server names them: the hashes
+//! `cargo leptos build` wrote beside the binary (`hash.txt`, with
+//! `hash-files`; none for a development build), read once.
+
+use leptos::prelude::LeptosOptions;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The file hashes by kind (`js`, `wasm`, `css`, `split`, `manifest`).
+#[derive(Debug, Default)]
+pub struct Assets {
+    pub hashes: HashMap<String, String>,
+}
+
+impl Assets {
+    /// This release's, read at the first call.
+    pub fn of(options: &LeptosOptions) -> &'static Assets {
+        static ASSETS: OnceLock<Assets> = OnceLock::new();
+        ASSETS.get_or_init(|| Assets::read(options))
+    }
+
+    fn read(options: &LeptosOptions) -> Assets {
+        let text = options
+            .hash_files
+            .then(|| {
+                let exe = std::env::current_exe().ok()?;
+                std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
+            })
+            .flatten();
+        Assets { hashes: text.as_deref().map(parse).unwrap_or_default() }
+    }
+
+    /// `/pkg/<stem>.<hash>.<kind>`, or without the hash when there is none.
+    pub fn file(&self, options: &LeptosOptions, stem: &str, kind: &str) -> String {
+        let pkg = &options.site_pkg_dir;
+        match self.hashes.get(kind) {
+            Some(hash) => format!("/{pkg}/{stem}.{hash}.{kind}"),
+            None => format!("/{pkg}/{stem}.{kind}"),
+        }
+    }
+}
+
+/// `kind: hash` lines.
+fn parse(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
+        .filter(|(kind, hash)| !kind.is_empty() && !hash.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_lines_are_read_by_kind() {
+        let hashes = parse("js: J1\nwasm: W-2\n\ncss:C\nnot a line\n");
+        assert_eq!(hashes.len(), 3);
+        assert_eq!(
+            (hashes["js"].as_str(), hashes["wasm"].as_str(), hashes["css"].as_str()),
+            ("J1", "W-2", "C")
+        );
+    }
+}
