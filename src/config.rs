@@ -90,6 +90,10 @@ pub struct Cli {
     /// Chat messages per 10 s from one client address, over all its sockets and pages.
     #[arg(long, env = "EP2P_CHAT_PER_ADDRESS")]
     pub chat_per_address: Option<u32>,
+    /// Asks of one page's hosts that the visitors of one client address may
+    /// cause at once; then one more every 2 s (past it, their request waits).
+    #[arg(long, env = "EP2P_ASKS_PER_ADDRESS")]
+    pub asks_per_address: Option<u32>,
     /// Plain HTTP connections open at once from one client address (more are closed at once).
     #[arg(long, env = "EP2P_MAX_HTTP_CONNECTIONS_PER_ADDRESS")]
     pub max_http_connections_per_address: Option<usize>,
@@ -132,6 +136,7 @@ struct FileSettings {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     chat_per_address: Option<u32>,
+    asks_per_address: Option<u32>,
     max_http_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
     redis_url: Option<String>,
@@ -220,6 +225,11 @@ impl Settings {
                     policy: cli.policy.or(file.policy).unwrap_or(hub.policy),
                     request_timeout: cli.request_timeout.or(file_request).unwrap_or(hub.request_timeout),
                     count_window: cli.count_window.or(file_window).unwrap_or(hub.count_window),
+                    asks_per_address: cli
+                        .asks_per_address
+                        .or(file.asks_per_address)
+                        .filter(|n| *n > 0)
+                        .unwrap_or(hub.asks_per_address),
                     ..hub
                 },
                 limits: Limits {
@@ -381,6 +391,8 @@ mod tests {
     fn flags_name_policies_as_the_relay_does() {
         let cli = Cli::try_parse_from(["ephemeral_p2p", "--policy", "random-drop"]).unwrap();
         assert_eq!(cli.policy, Some(Policy::RandomDrop));
+        let cli = Cli::try_parse_from(["ephemeral_p2p", "--asks-per-address", "500"]).unwrap();
+        assert_eq!(Settings::load(cli, true, None).unwrap().relay.hub.asks_per_address, 500);
         let refused = Cli::try_parse_from(["ephemeral_p2p", "--policy", "fastest"]).unwrap_err().to_string();
         assert!(refused.contains("targeted") && refused.contains("broadcast"), "{refused}");
     }

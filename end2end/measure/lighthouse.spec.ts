@@ -51,7 +51,7 @@ async function audit(url: string): Promise<Row> {
 }
 
 test('Lighthouse mobile: the homepage and a hosted page', async ({ browser }) => {
-  const server = await Server.start(['--raw-per-second', '10000']);
+  const server = await Server.start(['--raw-per-second', '10000', '--asks-per-address', '100000']);
   const author = await browser.newContext({ baseURL: server.url });
   const a = await author.newPage();
   const text = `A page to audit ✓\n${'Some words on a line of a short page.\n'.repeat(25)}`;

@@ -83,8 +83,8 @@ test('open a link to its text: median of 20, cold and warm, loopback and 4G', as
     ['text from the peers only (`--first-response-wait 0ms`, the app before)', '0ms'],
     ['text in the first response (default, 250 ms)', '250ms'],
   ] as const) {
-    // Measurements open many pages from one address: lift the per-address read rate.
-    const server = await Server.start(['--first-response-wait', wait, '--raw-per-second', '10000']);
+    // Measurements open one page many times from one address: lift its per-address budgets.
+    const server = await Server.start(['--first-response-wait', wait, '--raw-per-second', '10000', '--asks-per-address', '100000']);
     const author = await browser.newContext({ baseURL: server.url });
     const a = await author.newPage();
     const text = `A page of notes to open quickly ✓\n${'Some words on a line of a short page.\n'.repeat(25)}`;
