@@ -64,9 +64,15 @@ fn AppScripts(options: LeptosOptions) -> impl IntoView {
         let _ = options;
         (String::new(), String::new())
     };
+    // After the first frame; a tab opened in the background paints no
+    // frame until it is shown, so it starts on a timer (throttled, but it
+    // runs: the tab hosts what it opened).
     let start = format!(
-        "const start = () => import({js:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => app.hydrate()));\n\
-         requestAnimationFrame(() => setTimeout(start, 0));"
+        "let started = false;\n\
+         const start = () => {{ if (started) return; started = true; \
+         import({js:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => app.hydrate())); }};\n\
+         requestAnimationFrame(() => setTimeout(start, 0));\n\
+         setTimeout(start, 500);"
     );
     view! { <script type="module" nonce=leptos::nonce::use_nonce() data-app=js.clone()>{start}</script> }
 }

@@ -94,7 +94,8 @@ pub async fn open(key: &Key, wire: &str) -> Result<String, CryptoError> {
     Ok(sealed::text_of(Uint8Array::new(&buffer).to_vec())?)
 }
 
-fn js_error(e: CryptoError) -> wasm_bindgen::JsError {
+/// A failure as the JS caller sees it.
+pub(crate) fn js_error(e: CryptoError) -> wasm_bindgen::JsError {
     match e {
         CryptoError::Unavailable => {
             wasm_bindgen::JsError::new("Web Crypto is unavailable (not a secure context)")
@@ -103,27 +104,11 @@ fn js_error(e: CryptoError) -> wasm_bindgen::JsError {
     }
 }
 
-fn key_arg(fragment: &str) -> Result<Key, wasm_bindgen::JsError> {
+/// A key given in base64url, as a fragment holds it.
+pub(crate) fn key_arg(fragment: &str) -> Result<Key, wasm_bindgen::JsError> {
     match Key::from_fragment(fragment) {
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(wasm_bindgen::JsError::new("no key")),
         Err(e) => Err(js_error(e.into())),
     }
-}
-
-/// The app's encryption, for the known-answer tests that hold this and
-/// the native implementation to one format: `sealPage(text, key, nonce)`
-/// with the key and nonce in base64url.
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = sealPage)]
-pub async fn seal_page(text: String, key: String, nonce: String) -> Result<String, wasm_bindgen::JsError> {
-    let key = key_arg(&key)?;
-    let nonce = sealed::parse_nonce(&nonce)
-        .map_err(|_| wasm_bindgen::JsError::new("the nonce is not 16 base64url characters"))?;
-    crate::lazy::seal_with(key, text, Some(nonce)).await.map_err(js_error)
-}
-
-/// The app's decryption, for the same tests: `openPage(wire, key)`.
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = openPage)]
-pub async fn open_page(wire: String, key: String) -> Result<String, wasm_bindgen::JsError> {
-    crate::lazy::open(key_arg(&key)?, wire).await.map_err(js_error)
 }

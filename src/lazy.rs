@@ -11,6 +11,10 @@
 
 /// One lazy part per function: `#[lazy]` in the browser, a plain `async fn`
 /// on the server (where nothing is split and nothing need be preloaded).
+/// A view's own part (the chat panel's) is declared beside it with this.
+/// Each part is named after its function (and where this macro is), so a
+/// name may be used once in the crate.
+#[macro_export]
 macro_rules! parts {
     ($( $(#[$doc:meta])* pub fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block )*) => {
         $(
@@ -34,12 +38,7 @@ parts! {
 
     /// The QR code of a link as SVG (`qrcode`), `None` if it is too long.
     pub fn qr_code(link: String) -> Option<String> {
-        crate::components::share::qr_svg(&link)
-    }
-
-    /// The chat beside a page: its panel, and everything only it uses.
-    pub fn chat_panel(chat: crate::components::chat_panel::Chat) -> leptos::prelude::AnyView {
-        crate::components::chat_panel::panel(chat)
+        crate::qr::qr_svg(&link)
     }
 }
 
@@ -102,4 +101,23 @@ pub async fn keep_copy(hash: String, wire: String) -> Result<(), String> {
 #[leptos::lazy]
 pub async fn forget_copy(hash: String) {
     crate::copies::delete(&hash).await
+}
+
+/// The app's encryption, for the known-answer tests that hold this and
+/// the native implementation to one format: `sealPage(text, key, nonce)`
+/// with the key and nonce in base64url (through the part, as the app).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = sealPage)]
+pub async fn seal_page(text: String, key: String, nonce: String) -> Result<String, wasm_bindgen::JsError> {
+    let key = crate::crypto::key_arg(&key)?;
+    let nonce = crate::sealed::parse_nonce(&nonce)
+        .map_err(|_| wasm_bindgen::JsError::new("the nonce is not 16 base64url characters"))?;
+    seal_with(key, text, Some(nonce)).await.map_err(crate::crypto::js_error)
+}
+
+/// The app's decryption, for the same tests: `openPage(wire, key)`.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = openPage)]
+pub async fn open_page(wire: String, key: String) -> Result<String, wasm_bindgen::JsError> {
+    open(crate::crypto::key_arg(&key)?, wire).await.map_err(crate::crypto::js_error)
 }

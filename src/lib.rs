@@ -22,8 +22,10 @@
 //! * `format` — numbers and times as the pages say them.
 //! * `library` — the list of "Your pages" as plain data (`localStorage`).
 //! * `markdown` — a page as safe Markdown HTML (rendered in the browser).
+//! * `qr` — a link as a QR code (SVG).
 //! * `lazy` — the parts of the WASM loaded when first used (Markdown, the
-//!   QR code, …): the views call them, never what they wrap.
+//!   QR code, Web Crypto, IndexedDB; the chat panel declares its own with
+//!   `parts!`): the views call them, never what they wrap.
 //! * `browser` (hydrate) — what the views do with the window, its storage,
 //!   history and clipboard, and the effects only the browser runs: the
 //!   page view's connection and decryption, the keeper of "Your pages".
@@ -39,10 +41,11 @@
 //!   the `ep2p-relay` crate, `relay/`), the pages, the headers.
 //!
 //! Arrows point one way: `app` → `pages` → `components` → `state` →
-//! `library`, with `format`, `markdown` and `server_fns` below the views
-//! that use them; `browser` is called only from the views' browser-only
-//! code and uses `state`, `socket`, `crypto` and `copies`; `server` mounts
-//! `app`. Nothing points back up.
+//! `library`, with `format`, `lazy` and `server_fns` below the views that
+//! use them and `lazy` above what it loads (`markdown`, `qr`, `crypto`,
+//! `copies`); `browser` is called only from the views' browser-only code
+//! and uses `state`, `socket`, `lazy` and `crypto`; `server` mounts `app`.
+//! Nothing points back up.
 //!
 //! `main.rs` (ssr) reads the settings, makes the relay and the site around
 //! it, and serves them with `ep2p_relay::serve`.
@@ -54,6 +57,7 @@ pub mod lazy;
 pub mod library;
 pub mod markdown;
 pub mod pages;
+pub mod qr;
 pub mod server_fns;
 pub mod state;
 pub use ep2p_core::{chat, client, fragment, keeper, machine, phoenix, protocol, sealed};

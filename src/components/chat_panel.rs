@@ -108,10 +108,12 @@ pub struct Chat {
     pub say: Callback<Message>,
 }
 
-/// The panel for `chat` (what `crate::lazy::chat_panel` loads).
-pub fn panel(chat: Chat) -> AnyView {
-    let Chat { messages, not_sent, can_send, encrypted, key, say } = chat;
-    view! { <ChatPanel messages not_sent can_send encrypted key say/> }.into_any()
+crate::parts! {
+    /// The panel for `chat`: a lazy part of the WASM of its own (`crate::lazy`).
+    pub fn chat_panel(chat: Chat) -> AnyView {
+        let Chat { messages, not_sent, can_send, encrypted, key, say } = chat;
+        view! { <ChatPanel messages not_sent can_send encrypted key say/> }.into_any()
+    }
 }
 
 #[component]

@@ -4,7 +4,7 @@
 //! state is `state::PageState`; what only the browser does is in
 //! `browser::page`.
 
-use crate::components::chat_panel::Chat;
+use crate::components::chat_panel::{chat_panel, Chat};
 use crate::components::keep_copy::KeepCopy;
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
@@ -91,7 +91,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
         <Show when=move || state.snapshot.with(|s| s.has_content)>
             // The chat is a part of the WASM of its own, loaded once the page is here.
             <Suspense fallback=|| ()>
-                {Suspend::new(async move { crate::lazy::chat_panel(chat).await })}
+                {Suspend::new(async move { chat_panel(chat).await })}
             </Suspense>
         </Show>
     }
