@@ -30,13 +30,18 @@ impl Assets {
         Assets { hashes: text.as_deref().map(parse).unwrap_or_default() }
     }
 
+    /// `<stem>.<hash>.<ext>` with the hash of kind `kind`, or `<stem>.<ext>`
+    /// when there is none.
+    pub fn name(&self, stem: &str, kind: &str, ext: &str) -> String {
+        match self.hashes.get(kind) {
+            Some(hash) => format!("{stem}.{hash}.{ext}"),
+            None => format!("{stem}.{ext}"),
+        }
+    }
+
     /// `/pkg/<stem>.<hash>.<kind>`, or without the hash when there is none.
     pub fn file(&self, options: &LeptosOptions, stem: &str, kind: &str) -> String {
-        let pkg = &options.site_pkg_dir;
-        match self.hashes.get(kind) {
-            Some(hash) => format!("/{pkg}/{stem}.{hash}.{kind}"),
-            None => format!("/{pkg}/{stem}.{kind}"),
-        }
+        format!("/{}/{}", options.site_pkg_dir, self.name(stem, kind, kind))
     }
 }
 

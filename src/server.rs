@@ -2,6 +2,7 @@
 //! functions, and the headers every response carries.
 
 use crate::app::{shell, App};
+use crate::assets::Assets;
 use crate::state::SiteInfo;
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -79,14 +80,11 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
 /// the icons and the manifest. Its version is the files' hashes, so a new
 /// release is a new worker, which replaces the old one and its cache.
 fn service_worker(options: &LeptosOptions) -> String {
-    let hashes = &crate::assets::Assets::of(options).hashes;
+    let assets = Assets::of(options);
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    let manifest_name = match hashes.get("manifest") {
-        Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
-        None => "__wasm_split_manifest.json".to_owned(),
-    };
-    let manifest = std::fs::read_to_string(pkg.join(manifest_name)).ok();
-    let (shell, version) = shell_files(options, hashes, manifest.as_deref());
+    let manifest =
+        std::fs::read_to_string(pkg.join(assets.name("__wasm_split_manifest", "manifest", "json"))).ok();
+    let (shell, version) = shell_files(options, assets, manifest.as_deref());
     include_str!("service_worker.js")
         .replace("__VERSION__", &version)
         .replace("__SHELL__", &serde_json::to_string(&shell).expect("strings serialize"))
@@ -95,26 +93,15 @@ fn service_worker(options: &LeptosOptions) -> String {
 /// What the service worker keeps, and its version, from the release's file
 /// hashes (`hash.txt`: none for a development build) and the split WASM's
 /// manifest (lazy part → its files; none for a build without `--split`).
-fn shell_files(
-    options: &LeptosOptions,
-    hashes: &std::collections::HashMap<String, String>,
-    manifest: Option<&str>,
-) -> (Vec<String>, String) {
-    let (name, pkg) = (&options.output_name, &options.site_pkg_dir);
-    let file = |stem: &str, kind: &str| match hashes.get(kind) {
-        Some(hash) => format!("/{pkg}/{stem}.{hash}.{kind}"),
-        None => format!("/{pkg}/{stem}.{kind}"),
-    };
-    let mut shell = vec!["/".to_owned(), file(name, "js"), file(name, "wasm"), file(name, "css")];
+fn shell_files(options: &LeptosOptions, assets: &Assets, manifest: Option<&str>) -> (Vec<String>, String) {
+    let (name, pkg, hashes) = (&options.output_name, &options.site_pkg_dir, &assets.hashes);
+    let file = |kind: &str| assets.file(options, name, kind);
+    let mut shell = vec!["/".to_owned(), file("js"), file("wasm"), file("css")];
     // The parts' files (names already hashed) and their loader.
     let parts: std::collections::BTreeMap<String, Vec<String>> =
         manifest.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
     if !parts.is_empty() {
-        let loader = match hashes.get("split") {
-            Some(hash) => format!("/{pkg}/__wasm_split.{hash}.js"),
-            None => format!("/{pkg}/__wasm_split.js"),
-        };
-        shell.push(loader);
+        shell.push(format!("/{pkg}/{}", assets.name("__wasm_split", "split", "js")));
         let files: std::collections::BTreeSet<&String> = parts.values().flatten().collect();
         shell.extend(files.into_iter().map(|stem| format!("/{pkg}/{stem}.wasm")));
     }
@@ -166,8 +153,9 @@ mod tests {
         let hashes = [("js", "J"), ("wasm", "W"), ("css", "C"), ("split", "S"), ("manifest", "M")]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .into();
+        let assets = Assets { hashes };
         let manifest = r#"{"chat_1":["chunk_1.a","split_chat_1.b"],"qr_2":["chunk_1.a","split_qr_2.c"]}"#;
-        let (shell, version) = shell_files(&options, &hashes, Some(manifest));
+        let (shell, version) = shell_files(&options, &assets, Some(manifest));
         assert_eq!(
             shell[..8],
             [
@@ -184,7 +172,7 @@ mod tests {
         assert_eq!(shell.len(), 13, "and the five assets: {shell:?}");
         assert_eq!(version, "J-W-C-S");
         // A build without --split has no parts and no loader.
-        let (unsplit, _) = shell_files(&options, &hashes, None);
+        let (unsplit, _) = shell_files(&options, &assets, None);
         assert!(unsplit.iter().all(|f| !f.contains("split")), "{unsplit:?}");
         assert_eq!(unsplit.len(), 9);
     }

@@ -122,6 +122,12 @@ export async function hydrated(page: import('@playwright/test').Page): Promise<v
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
 }
 
+/** Waits until the service worker is installed and controls the page. */
+export async function workerInControl(page: import('@playwright/test').Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
 /** Where screenshots go (ignored by git). */
 export function screenshotPath(name: string): string {
   const dir = path.join(root, 'end2end', 'screenshots');

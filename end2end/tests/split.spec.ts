@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { test, expect, hydrated, visitor, create, createEncrypted, unique, pageHash } from './fixtures';
+import { test, expect, hydrated, visitor, create, createEncrypted, unique, pageHash, workerInControl } from './fixtures';
 
 // The WASM is split (`cargo leptos build --split`, src/lazy.rs): a first
 // visit loads the app's script, its first WASM part and the parts' loader;
@@ -85,8 +85,7 @@ test.describe('the WASM in parts', () => {
     const { context, page } = await visitor(browser, baseURL!);
     await page.goto('/');
     await hydrated(page);
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await workerInControl(page);
     const cached = await page.evaluate(async () => {
       const paths: string[] = [];
       for (const name of await caches.keys()) {

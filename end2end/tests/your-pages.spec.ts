@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { test, expect, create, createEncrypted, hydrated, screenshotPath, unique, visitor } from './fixtures';
+import { test, expect, create, createEncrypted, hydrated, screenshotPath, unique, visitor, workerInControl } from './fixtures';
 
 /** The homepage's entry for a page, by hash. */
 function listed(page: Page, hash: string) {
@@ -201,8 +201,7 @@ test.describe('installable', () => {
     const { context, page } = await visitor(browser, baseURL!);
     await page.goto('/');
     await hydrated(page);
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await workerInControl(page);
     const hash = await create(page, unique('written before going offline'));
     await context.setOffline(true);
     await page.goto('/');

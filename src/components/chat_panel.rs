@@ -93,9 +93,6 @@ fn clock(_at: u64) -> (String, String) {
     (String::new(), String::new())
 }
 
-/// The chat panel. `messages` and `not_sent` follow the machine; `key` is
-/// the link's key when it opens this (encrypted) page; `say` hands a
-/// message to the machine.
 /// What the chat panel is given: the page's chat, whether and how this tab
 /// may add to it.
 #[derive(Clone, Copy)]
@@ -116,6 +113,9 @@ crate::parts! {
     }
 }
 
+/// The chat panel. `messages` and `not_sent` follow the machine; `key` is
+/// the link's key when it opens this (encrypted) page; `say` hands a
+/// message to the machine.
 #[component]
 pub fn ChatPanel(
     messages: RwSignal<Vec<Message>>,

@@ -18,11 +18,11 @@ pub fn KeepCopy(state: PageState) -> impl IntoView {
     let waiting = move || !state.snapshot.with(|s| s.has_content);
     view! {
         <label class="keep-copy" class:waiting=waiting title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
-                <input type="checkbox" data-testid="keep-copy" prop:disabled=waiting prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
-                "Keep a copy in this browser"
-                <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
-                    <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
-                </Show>
-            </label>
+            <input type="checkbox" data-testid="keep-copy" prop:disabled=waiting prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
+            "Keep a copy in this browser"
+            <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
+                <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
+            </Show>
+        </label>
     }
 }

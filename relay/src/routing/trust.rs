@@ -1,8 +1,8 @@
 //! Trust on a page: a host that lets a deadline pass is demoted to slow
 //! (and its address made suspect, so its fellows on the page are probed);
 //! one that sends the page unasked is probed, and its address made suspect
-//! the same way; a host from a suspect address is probed before it counts. The tiers
-//! themselves are in `tiers.rs`.
+//! the same way; a host from a suspect address is probed before it counts.
+//! The tiers themselves are in `tiers.rs`.
 
 use super::effects::{Effect, Effects};
 use super::page::Page;

@@ -75,8 +75,9 @@ fn another_nodes_request_is_served_by_this_nodes_hosts_only_and_once() {
     // Served, the other node's request is over; the visitor here stays.
     assert_eq!(hub.waiting(h), 1);
     // A second answer goes nowhere (nobody asked for it: the host is
-    // probed, and counts again once it answers).
+    // probed)…
     assert!(delivered(&hub.content(1, h, good(h), now)).is_empty());
+    // …and its answer to the probe makes it count again.
     assert!(delivered(&hub.content(1, h, good(h), now)).is_empty());
     // Counts go to sockets, never to another node.
     let fx = hub.join_host(2, h, now + Duration::from_secs(1));
