@@ -371,20 +371,22 @@ async fn relay_socket(State(relay): State<Relay>, mut request: Request) -> Respo
         );
     };
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let limits = relay.limits().clone();
+    // Two numbers, not the limits: what the task holds, it holds all its life.
+    let (control_frame_limit, max_message) =
+        (relay.limits().control_frame_limit, relay.limits().max_message());
     tokio::spawn(async move {
         let Ok(upgraded) = on_upgrade.await else { return };
         // Small messages only until the socket is asked for a page (see `meter`).
-        let io = Meter::new(TokioIo::new(upgraded), limits.control_frame_limit);
+        let io = Meter::new(TokioIo::new(upgraded), control_frame_limit);
         let config = WebSocketConfig::default()
             // tungstenite zero-fills its whole read buffer: 4 KiB instead
             // of 128 KiB keeps an idle socket cheap.
             .read_buffer_size(4 * 1024)
             .write_buffer_size(0)
-            .max_message_size(Some(limits.max_message()))
-            .max_frame_size(Some(limits.max_message()));
+            .max_message_size(Some(max_message))
+            .max_frame_size(Some(max_message));
         let websocket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        socket::serve_socket(websocket, relay, vsn, admission).await;
+        socket::serve_socket(Box::new(websocket), relay, vsn, admission).await;
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)

@@ -197,7 +197,9 @@ impl<S: AsyncRead + Unpin> Meter<S> {
     /// would make the kernel reset the connection and lose the close frame
     /// on its way to the client.
     pub async fn discard(&mut self, most: usize) {
-        let mut scratch = [0; 4096];
+        // On the heap: inline, it would sit in every socket task's state
+        // from the socket's first moment, idle or not.
+        let mut scratch = vec![0; 4096];
         let mut left = most;
         while left > 0 {
             match self.io.read(&mut scratch).await {

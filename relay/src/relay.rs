@@ -28,10 +28,12 @@ pub enum Outbound {
     /// The same frame for every recipient, encoded once per serializer.
     Shared(Arc<SharedFrame>),
     /// `content_request` for this socket's `have:H` channel, stamped with
-    /// the channel's `join_ref` by the socket task.
-    Ask(PageHash),
+    /// the channel's `join_ref` by the socket task. Boxed, as the next:
+    /// every socket's queue holds room for 32 of these from its start, and
+    /// a pointer keeps that room at 16 bytes each.
+    Ask(Box<PageHash>),
     /// `chat_history` (`{}`) for this socket's `have:H` channel, likewise.
-    AskHistory(PageHash),
+    AskHistory(Box<PageHash>),
 }
 
 /// How the relay reaches one socket's task.
@@ -418,7 +420,9 @@ impl Relay {
                         backplane.ask(node, hash);
                     }
                 }
-                Effect::Ask { host: Peer::Socket(host), hash } => self.send(host, Outbound::Ask(hash)),
+                Effect::Ask { host: Peer::Socket(host), hash } => {
+                    self.send(host, Outbound::Ask(Box::new(hash)))
+                }
                 Effect::Deliver { frame, visitors } => {
                     let bytes = frame.content_len() as u64 * visitors.len() as u64;
                     self.0.metrics.bytes_relayed.inc_by(bytes);
@@ -448,7 +452,7 @@ impl Relay {
                     }
                 }
                 Effect::AskHistory { host: Peer::Socket(host), hash } => {
-                    self.send(host, Outbound::AskHistory(hash))
+                    self.send(host, Outbound::AskHistory(Box::new(hash)))
                 }
                 Effect::History { frame, to } => self.answer(to, &frame),
                 Effect::WakeAt { hash, at } => {

@@ -35,11 +35,17 @@ async fn shutdown_requested(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|down| *down).await;
 }
 
-/// Runs one socket until it closes.
-pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admission: Admission) {
+/// Runs one socket until it closes. The socket comes boxed: an `async fn`
+/// keeps its arguments in its state beside the locals they move into, so
+/// a 400-byte stream passed by value would be held twice by every task.
+///
+/// What an idle socket's task holds is its memory cost (BENCHMARKS §3):
+/// what runs only now and then — writing a batch, closing — runs boxed,
+/// so its timers and buffers are not in every task's state all its life.
+pub async fn serve_socket(mut socket: Box<WebSocket>, relay: Relay, vsn: Vsn, admission: Admission) {
     let address = admission.address();
     let mut reg = relay.register(admission);
-    let limits = relay.limits().clone();
+    let limits = relay.limits();
     let mut session = Session::new(reg.conn, address, vsn, relay.clone());
     tracing::debug!(conn = reg.conn.0, %address, ?vsn, "socket opened");
 
@@ -57,7 +63,7 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
             _ = &mut overflowed => break Some(Close::new(close_code::POLICY, "too slow: outbound queue full")),
             _ = &mut idle => {
                 let now = Instant::now();
-                if let Some(close) = overdue(&socket, last_heard, now, &limits, &relay) {
+                if let Some(close) = overdue(&socket, last_heard, now, limits, &relay) {
                     break Some(close);
                 }
                 // Checked again by the heartbeat deadline, or sooner while a
@@ -84,15 +90,15 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
                     // nothing alive: only Phoenix messages do.
                     _ => session.frame_allowed(),
                 };
-                socket.get_mut().set_limit(message_limit(&session, &limits));
-                let written = flush_replies(&mut session, &mut socket, limits.write_timeout).await;
+                socket.get_mut().set_limit(message_limit(&session, limits));
+                let written = Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await;
                 if let Err(close) = result {
                     break Some(close);
                 }
                 if !written {
                     break None;
                 }
-                if let Some(close) = overdue(&socket, last_heard, Instant::now(), &limits, &relay) {
+                if let Some(close) = overdue(&socket, last_heard, Instant::now(), limits, &relay) {
                     break Some(close);
                 }
             }
@@ -106,8 +112,8 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
                 }
                 // Before the ask is written: the host cannot begin its
                 // answer before it reads the ask.
-                socket.get_mut().set_limit(message_limit(&session, &limits));
-                if !flush_replies(&mut session, &mut socket, limits.write_timeout).await {
+                socket.get_mut().set_limit(message_limit(&session, limits));
+                if !Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await {
                     break None;
                 }
             }
@@ -116,32 +122,37 @@ pub async fn serve_socket(mut socket: WebSocket, relay: Relay, vsn: Vsn, admissi
     if let Some(close) = close {
         // The reason may quote what a client sent: only the code is logged.
         tracing::debug!(conn = reg.conn.0, code = close.code, "closing socket");
-        let frame = Message::Close(Some(CloseFrame {
-            code: CloseCode::from(close.code),
-            reason: close.reason.into(),
-        }));
-        if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
-            // Read until the client answers the close (or a short while), so
-            // unread input does not make the kernel reset the connection and
-            // lose the close frame on the way.
-            let drain = async {
-                if socket.get_ref().refused() {
-                    // The WebSocket layer reads no more of a refused
-                    // message: its rest is dropped unread.
-                    socket.get_mut().discard(limits.max_message()).await;
-                    return;
-                }
-                while let Some(Ok(message)) = socket.next().await {
-                    if matches!(message, Message::Close(_)) {
-                        break;
-                    }
-                }
-            };
-            let _ = timeout(CLOSE_GRACE, drain).await;
-        }
+        // Boxed: the closing handshake runs once, at the end; inline, its
+        // timers and reads would sit in every open socket's state.
+        Box::pin(close_with(&mut socket, close, limits)).await;
     }
     tracing::debug!(conn = reg.conn.0, "socket closed");
     // Dropping `session` leaves its channels; dropping `reg` then removes the socket.
+}
+
+/// Sends `close` and waits a short while for the client's answer.
+async fn close_with(socket: &mut WebSocket, close: Close, limits: &crate::Limits) {
+    let frame =
+        Message::Close(Some(CloseFrame { code: CloseCode::from(close.code), reason: close.reason.into() }));
+    if let Ok(Ok(())) = timeout(limits.write_timeout, socket.send(frame)).await {
+        // Read until the client answers the close (or a short while), so
+        // unread input does not make the kernel reset the connection and
+        // lose the close frame on the way.
+        let drain = async {
+            if socket.get_ref().refused() {
+                // The WebSocket layer reads no more of a refused
+                // message: its rest is dropped unread.
+                socket.get_mut().discard(limits.max_message()).await;
+                return;
+            }
+            while let Some(Ok(message)) = socket.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = timeout(CLOSE_GRACE, drain).await;
+    }
 }
 
 /// The largest message a socket may send now: a page or a chat history

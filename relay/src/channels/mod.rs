@@ -179,8 +179,8 @@ impl Session {
     pub fn queue_outbound(&mut self, frame: Outbound) {
         match frame {
             Outbound::Shared(shared) => self.out.push(shared.bytes(self.vsn)),
-            Outbound::Ask(hash) => self.ask(have::Ask::Page(hash)),
-            Outbound::AskHistory(hash) => self.ask(have::Ask::History(hash)),
+            Outbound::Ask(hash) => self.ask(have::Ask::Page(*hash)),
+            Outbound::AskHistory(hash) => self.ask(have::Ask::History(*hash)),
         }
     }
 

@@ -15,23 +15,25 @@ const PRUNE_AT: usize = 64;
 /// would be full again (GCRA's "theoretical arrival time": one ask moves
 /// it `every` later; an ask is allowed while it is at most `burst - 1`
 /// steps ahead of now). An address whose budget is full is forgotten.
+/// A page nobody has asked for holds no map at all: it is made at the
+/// first ask.
 #[derive(Debug)]
 pub(super) struct AskBudgets {
-    full_at: IndexMap<IpAddr, Instant>,
+    full_at: Option<Box<IndexMap<IpAddr, Instant>>>,
     /// When the map holds this many addresses, the full ones are dropped.
     prune_at: usize,
 }
 
 impl Default for AskBudgets {
     fn default() -> Self {
-        Self { full_at: IndexMap::new(), prune_at: PRUNE_AT }
+        Self { full_at: None, prune_at: PRUNE_AT }
     }
 }
 
 impl AskBudgets {
     /// `Ok` if `address` may have a host asked now; else when it may.
     pub fn ready(&self, address: IpAddr, now: Instant, burst: u32, every: Duration) -> Result<(), Instant> {
-        let Some(&full_at) = self.full_at.get(&address) else { return Ok(()) };
+        let Some(&full_at) = self.full_at.as_ref().and_then(|map| map.get(&address)) else { return Ok(()) };
         let ahead = every * burst.saturating_sub(1);
         let due = full_at.checked_sub(ahead).unwrap_or(now);
         if due <= now {
@@ -43,17 +45,18 @@ impl AskBudgets {
 
     /// Charges one ask to `address`.
     pub fn spend(&mut self, address: IpAddr, now: Instant, every: Duration) {
-        if self.full_at.len() >= self.prune_at && !self.full_at.contains_key(&address) {
-            self.full_at.retain(|_, full_at| *full_at > now);
-            self.prune_at = PRUNE_AT.max(2 * self.full_at.len());
+        let map = self.full_at.get_or_insert_default();
+        if map.len() >= self.prune_at && !map.contains_key(&address) {
+            map.retain(|_, full_at| *full_at > now);
+            self.prune_at = PRUNE_AT.max(2 * map.len());
         }
-        let full_at = self.full_at.entry(address).or_insert(now);
+        let full_at = map.entry(address).or_insert(now);
         *full_at = (*full_at).max(now) + every;
     }
 
     /// Addresses remembered (the tests check that they are forgotten).
     #[cfg(test)]
     pub fn remembered(&self) -> usize {
-        self.full_at.len()
+        self.full_at.as_ref().map_or(0, |map| map.len())
     }
 }

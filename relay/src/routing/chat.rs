@@ -36,8 +36,12 @@ impl Hub {
                 }
                 return;
             }
-            page.history =
-                Some(HistoryAsk { askers: vec![asker], host: asker, deadline: now, tried: Vec::new() });
+            page.history = Some(Box::new(HistoryAsk {
+                askers: vec![asker],
+                host: asker,
+                deadline: now,
+                tried: Vec::new(),
+            }));
             self.ask_history_next(page, hash, now, &mut fx);
         });
         if !known && !asker.is_local() {
@@ -110,10 +114,12 @@ impl Hub {
         let remote = &page.remote;
         let picked = other(&hosts.proven, &skip, rng)
             .or_else(|| other(&hosts.fresh, &skip, rng))
-            .or_else(|| crossing.then(|| other(&remote.ready, &skip, rng)).flatten())
+            .or_else(|| crossing.then(|| remote.ready().and_then(|nodes| other(nodes, &skip, rng))).flatten())
             .or_else(|| other(&hosts.slow, &skip, rng))
             .or_else(|| other(&hosts.probed, &skip, rng))
-            .or_else(|| crossing.then(|| other(&remote.late, &skip, rng)).flatten());
+            .or_else(|| {
+                crossing.then(|| remote.late_ones().and_then(|nodes| other(nodes, &skip, rng))).flatten()
+            });
         let Some(host) = picked else {
             let ask = page.history.take().expect("checked above");
             fx.push(Effect::History { frame: SharedFrame::empty_history(hash), to: ask.askers });

@@ -62,8 +62,9 @@ pub(super) struct Page {
     /// (the budget decides, not the host); all are forgotten once nobody
     /// is asking or the page is delivered.
     pub held: IndexMap<IpAddr, Instant>,
-    /// The chat history asked for, if any.
-    pub history: Option<HistoryAsk>,
+    /// The chat history asked for, if any (boxed: a page without one
+    /// holds a pointer's room, not the ask's).
+    pub history: Option<Box<HistoryAsk>>,
     /// Sockets on `watch:H`: told the count, nothing else.
     pub watchers: IndexSet<SocketId>,
     /// The count last sent, so churn within a window costs one frame.

@@ -174,9 +174,13 @@ impl Hub {
             .or_else(|| any(&hosts.proven, rng))
             .or_else(|| any(&hosts.fresh, rng))
             .map(Peer::Socket)
-            .or_else(|| crossing.then(|| untried(&remote.ready, &tried, rng)).flatten())
+            .or_else(|| {
+                crossing.then(|| remote.ready().and_then(|nodes| untried(nodes, &tried, rng))).flatten()
+            })
             .or_else(|| untried(&hosts.slow, &tried, rng))
-            .or_else(|| crossing.then(|| untried(&remote.late, &tried, rng)).flatten());
+            .or_else(|| {
+                crossing.then(|| remote.late_ones().and_then(|nodes| untried(nodes, &tried, rng))).flatten()
+            });
         let Some(host) = picked else {
             page.in_flight = None;
             page.drop_remote_asking();
