@@ -24,6 +24,22 @@ install -m 0755 target/release/ephemeral_p2p "$opt/ephemeral_p2p.new"
 # The site's files: the new ones beside the old, then swapped in one rename.
 rm -rf "$opt/site.new"
 cp -R target/site "$opt/site.new"
+# A tab still open on the release before loads its lazy parts (and its
+# script) later, under their old names: those files stay beside the new
+# ones for one release. pkg/.carried lists what was carried over, so an
+# upgrade keeps only its predecessor's files, never older ones.
+if [[ -d $opt/site/pkg ]]; then
+  : > "$opt/site.new/pkg/.carried"
+  for old in "$opt/site/pkg"/*; do
+    name=${old##*/}
+    [[ -f $old && ! -e $opt/site.new/pkg/$name ]] || continue
+    if [[ -f $opt/site/pkg/.carried ]] && grep -qxF -- "$name" "$opt/site/pkg/.carried"; then
+      continue
+    fi
+    cp -p "$old" "$opt/site.new/pkg/$name"
+    printf '%s\n' "$name" >> "$opt/site.new/pkg/.carried"
+  done
+fi
 chmod -R u=rwX,go=rX "$opt/site.new"
 rm -rf "$opt/site.old"
 [[ -d $opt/site ]] && mv "$opt/site" "$opt/site.old"

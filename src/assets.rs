@@ -39,6 +39,32 @@ impl Assets {
         }
     }
 
+    /// The site's stylesheet (`/pkg/<name>.<hash>.css`): read once for a
+    /// release; read at every call for a development build, whose file
+    /// changes under the same name while the server runs (`cargo leptos
+    /// watch`). Empty, and said once in the log, if it cannot be read.
+    pub fn stylesheet(&self, options: &LeptosOptions) -> String {
+        let path = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir).join(self.name(
+            &options.output_name,
+            "css",
+            "css",
+        ));
+        let read = || {
+            std::fs::read_to_string(&path).unwrap_or_else(|error| {
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(
+                    || tracing::warn!(path = %path.display(), %error, "the stylesheet cannot be read"),
+                );
+                String::new()
+            })
+        };
+        if self.hashes.is_empty() {
+            return read();
+        }
+        static CSS: OnceLock<String> = OnceLock::new();
+        CSS.get_or_init(read).clone()
+    }
+
     /// `/pkg/<stem>.<hash>.<kind>`, or without the hash when there is none.
     pub fn file(&self, options: &LeptosOptions, stem: &str, kind: &str) -> String {
         format!("/{}/{}", options.site_pkg_dir, self.name(stem, kind, kind))

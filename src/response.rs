@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 /// The Content-Security-Policy of every page: our own script (the inline
-/// hydration scripts carry this render's nonce) and WASM, our stylesheet,
+/// hydration scripts carry this render's nonce) and WASM, our stylesheet
+/// (inline, with the same nonce),
 /// WebSockets to our own origin, and nothing inline from anyone else. Page
 /// text from peers is only ever a text node, and could not run even if it
 /// were not.
@@ -15,7 +16,7 @@ pub fn set_page_policy() {
         return;
     };
     let policy = format!(
-        "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'nonce-{nonce}'; \
          img-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'"
     );

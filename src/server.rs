@@ -75,7 +75,7 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
 }
 
 /// The service worker (`src/service_worker.js`) with this release's shell:
-/// the homepage, the app's script, WASM and stylesheet under their current
+/// the homepage (its stylesheet inline), the app's script and WASM under their current
 /// names, the parts of the WASM loaded when first used (`crate::lazy`),
 /// the icons and the manifest. Its version is the files' hashes, so a new
 /// release is a new worker, which replaces the old one and its cache.
@@ -96,7 +96,7 @@ fn service_worker(options: &LeptosOptions) -> String {
 fn shell_files(options: &LeptosOptions, assets: &Assets, manifest: Option<&str>) -> (Vec<String>, String) {
     let (name, pkg, hashes) = (&options.output_name, &options.site_pkg_dir, &assets.hashes);
     let file = |kind: &str| assets.file(options, name, kind);
-    let mut shell = vec!["/".to_owned(), file("js"), file("wasm"), file("css")];
+    let mut shell = vec!["/".to_owned(), file("js"), file("wasm")];
     // The parts' files (names already hashed) and their loader.
     let parts: std::collections::BTreeMap<String, Vec<String>> =
         manifest.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
@@ -157,23 +157,22 @@ mod tests {
         let manifest = r#"{"chat_1":["chunk_1.a","split_chat_1.b"],"qr_2":["chunk_1.a","split_qr_2.c"]}"#;
         let (shell, version) = shell_files(&options, &assets, Some(manifest));
         assert_eq!(
-            shell[..8],
+            shell[..7],
             [
                 "/",
                 "/pkg/app.J.js",
                 "/pkg/app.W.wasm",
-                "/pkg/app.C.css",
                 "/pkg/__wasm_split.S.js",
                 "/pkg/chunk_1.a.wasm",
                 "/pkg/split_chat_1.b.wasm",
                 "/pkg/split_qr_2.c.wasm",
             ]
         );
-        assert_eq!(shell.len(), 13, "and the five assets: {shell:?}");
+        assert_eq!(shell.len(), 12, "and the five assets: {shell:?}");
         assert_eq!(version, "J-W-C-S");
         // A build without --split has no parts and no loader.
         let (unsplit, _) = shell_files(&options, &assets, None);
         assert!(unsplit.iter().all(|f| !f.contains("split")), "{unsplit:?}");
-        assert_eq!(unsplit.len(), 9);
+        assert_eq!(unsplit.len(), 8);
     }
 }

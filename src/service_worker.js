@@ -1,6 +1,6 @@
 // Ephemeral P2P's service worker (served at /sw.js by src/server.rs, which
 // fills in the release's files). It keeps the app shell — the homepage,
-// its script, WASM, stylesheet and icons — so the app opens offline, and
+// its stylesheet inline, its script, WASM and icons — so the app opens offline, and
 // replaces them when a new release brings new file names. Pages themselves
 // never pass through here: they come only from their hosts, over the relay.
 const VERSION = "__VERSION__";

@@ -261,8 +261,13 @@ async fn the_install_script_lays_out_a_release_that_serves_its_own_files_from_th
     let settings = at("/etc/ephemeral-p2p/ephemeral-p2p.env");
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), ENV_FILE);
     std::fs::write(&settings, "EP2P_MAX_CONNECTIONS=77\n").unwrap();
+    // A part of the release before, which an open tab may still ask for.
+    let old_part = "/pkg/split_gone_1.0123456789abcdef.wasm";
+    let installed = |path: &str| at(&format!("/opt/ephemeral-p2p/site{path}"));
+    std::fs::write(installed(old_part), "a part of the release before").unwrap();
     install();
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), "EP2P_MAX_CONNECTIONS=77\n");
+    assert!(installed(old_part).is_file(), "the release before's files stay for one upgrade");
 
     // Started as systemd would: the unit's environment (its /opt paths
     // under the stage), then the settings file, in the unit's working directory.
@@ -275,11 +280,29 @@ async fn the_install_script_lays_out_a_release_that_serves_its_own_files_from_th
     assert_eq!(home.status, 200);
     let files: BTreeSet<&str> =
         home.body.split('"').filter(|piece| piece.starts_with("/pkg/ephemeral_p2p.")).collect();
-    assert!(files.len() >= 3, "the JS, WASM and CSS are linked: {files:?}");
+    assert!(files.len() >= 2, "the JS and WASM are linked: {files:?}");
     for file in files {
         assert_eq!(http_get(&server.url(file)).await.status, 200, "{file} is served from the installed site");
     }
+    assert_eq!(
+        http_get(&server.url(old_part)).await.status,
+        200,
+        "an open tab of the release before gets its part"
+    );
     let metrics = ep2p_testkit::scrape(server.addr).await.unwrap();
     assert_eq!(metrics.get("ep2p_max_connections"), Some(&77.0), "the settings file is read");
     server.kill().await;
+    // One upgrade later it is gone, and only files of this release stay.
+    install();
+    assert!(!installed(old_part).exists(), "files are kept for one upgrade, not forever");
+    let built: BTreeSet<_> = std::fs::read_dir(Path::new(ROOT).join("target/site/pkg"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    let kept: BTreeSet<_> = std::fs::read_dir(installed("/pkg"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name != ".carried")
+        .collect();
+    assert_eq!(kept, built);
 }

@@ -70,6 +70,36 @@ async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_
 }
 
 #[tokio::test]
+async fn pages_carry_the_stylesheet_inline_under_the_renders_nonce_and_link_none() {
+    let root = tempfile::tempdir().unwrap();
+    let pkg = root.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let css = pkg.join("ephemeral_p2p.css");
+    std::fs::write(&css, "body > main { color: #123456 }").unwrap();
+    let site_root = root.path().to_str().unwrap().to_string();
+    let server =
+        TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay| {
+            let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_root(site_root).build();
+            ephemeral_p2p::server::site(relay, options)
+        })
+        .await;
+    for path in ["/", &format!("/{}", PageHash::of("styled")), "/not-a-page"] {
+        let page = http_get(&server.url(path)).await;
+        let policy = page.header("content-security-policy").unwrap();
+        let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+        assert!(policy.contains(&format!("style-src 'nonce-{nonce}';")), "{policy}");
+        // Verbatim (a `>` is a selector, not text to escape), once, and no request for it.
+        let inline = format!(r#"<style nonce="{nonce}">body > main {{ color: #123456 }}</style>"#);
+        assert_eq!(page.body.matches(&inline).count(), 1, "{path}: {}", page.body);
+        assert!(!page.body.contains("stylesheet"), "{path}: {}", page.body);
+    }
+    // A development build's stylesheet changes under the same name while
+    // the server runs: the next page has the new one.
+    std::fs::write(&css, "main { color: red }").unwrap();
+    assert!(http_get(&server.url("/")).await.body.contains(">main { color: red }</style>"));
+}
+
+#[tokio::test]
 async fn the_site_serves_a_page_as_plain_text_beside_its_html() {
     let server = site().await;
     let text = "# A note\nread with curl ✓\n";

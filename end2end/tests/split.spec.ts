@@ -40,9 +40,11 @@ test.describe('the WASM in parts', () => {
     const parts = fetchedParts(page);
     await page.goto('/');
     await hydrated(page);
-    // The homepage: the script, the first WASM part, the stylesheet and the parts' loader.
+    // The homepage: the script, the first WASM part and the parts' loader;
+    // its stylesheet is inline, and styles it (the light theme's background).
     const kinds = pkgRequests.map((p) => p.replace(/\.[\w-]{16,}\./, '.').replace(/^\/pkg\//, '')).sort();
-    expect(kinds).toEqual(['__wasm_split.js', 'ephemeral_p2p.css', 'ephemeral_p2p.js', 'ephemeral_p2p.wasm']);
+    expect(kinds).toEqual(['__wasm_split.js', 'ephemeral_p2p.js', 'ephemeral_p2p.wasm']);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 247, 245)');
 
     // A page: its text and hosting need no part; the chat beside it is one.
     const text = `# ${unique('Parts')}\n\n* one\n* two\n`;
