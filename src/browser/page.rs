@@ -91,8 +91,19 @@ fn connect(
         let Some(offer) = offered.get() else { return false };
         let initial = state.wire.get_untracked();
         let offer = offer.ok().flatten().filter(|_| initial.is_none());
-        let started = Driver::start(state.hash, initial, offer, move |machine| state.follow(machine));
-        driver.set_value(Some(started));
+        // In a task of its own: hydrating the page and starting its
+        // connection (checking the text, hosting it, showing the chat)
+        // in one go would hold the main thread in one long task.
+        set_timeout(
+            move || {
+                if driver.is_disposed() {
+                    return; // the view went away meanwhile
+                }
+                let started = Driver::start(state.hash, initial, offer, move |machine| state.follow(machine));
+                driver.set_value(Some(started));
+            },
+            std::time::Duration::ZERO,
+        );
         true
     });
     let prompt = window_event_listener(leptos::ev::beforeunload, move |event| {
