@@ -91,7 +91,9 @@ pub async fn serve_socket(mut socket: Box<WebSocket>, relay: Relay, vsn: Vsn, ad
                     _ => session.frame_allowed(),
                 };
                 socket.get_mut().set_limit(message_limit(&session, limits));
-                let written = Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await;
+                // Most answers to the relay (content, chat) get no reply: nothing to box.
+                let written =
+                    session.out.is_empty() || Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await;
                 if let Err(close) = result {
                     break Some(close);
                 }
