@@ -15,6 +15,16 @@ async fn site() -> TestServer {
     .await
 }
 
+/// The site serving the files under `root`, laid out as cargo-leptos does.
+async fn site_from(root: &std::path::Path) -> TestServer {
+    let site_root = root.to_str().unwrap().to_string();
+    TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay: &Relay| {
+        let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_root(site_root).build();
+        ephemeral_p2p::server::site(relay, options)
+    })
+    .await
+}
+
 #[tokio::test]
 async fn the_ssr_shell_of_a_page_shows_its_host_count() {
     let server = site().await;
@@ -76,13 +86,7 @@ async fn pages_carry_the_stylesheet_inline_under_the_renders_nonce_and_link_none
     std::fs::create_dir_all(&pkg).unwrap();
     let css = pkg.join("ephemeral_p2p.css");
     std::fs::write(&css, "body > main { color: #123456 }").unwrap();
-    let site_root = root.path().to_str().unwrap().to_string();
-    let server =
-        TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay| {
-            let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_root(site_root).build();
-            ephemeral_p2p::server::site(relay, options)
-        })
-        .await;
+    let server = site_from(root.path()).await;
     for path in ["/", &format!("/{}", PageHash::of("styled")), "/not-a-page"] {
         let page = http_get(&server.url(path)).await;
         let policy = page.header("content-security-policy").unwrap();
@@ -204,13 +208,7 @@ async fn the_service_worker_lists_the_shell_the_site_serves_and_nothing_of_any_p
     for kind in ["js", "wasm", "css"] {
         std::fs::write(pkg.join(format!("ephemeral_p2p.{kind}")), kind).unwrap();
     }
-    let site_root = root.path().to_str().unwrap().to_string();
-    let server =
-        TestServer::start_site("127.0.0.1:0".parse().unwrap(), RelayConfig::default(), move |relay| {
-            let options = LeptosOptions::builder().output_name("ephemeral_p2p").site_root(site_root).build();
-            ephemeral_p2p::server::site(relay, options)
-        })
-        .await;
+    let server = site_from(root.path()).await;
     let worker = http_get(&server.url("/sw.js")).await;
     assert_eq!(worker.status, 200);
     assert_eq!(worker.header("content-type"), Some("text/javascript; charset=utf-8"));
