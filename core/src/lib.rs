@@ -14,6 +14,8 @@
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
 //! * [`fragment`] — what a link carries after `#`: the key and the view.
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
+//! * [`manifest`] — file pages: the `ep2p-files1:` manifest, chunks and
+//!   the Merkle proofs that check each chunk alone.
 //! * [`client`] — what both client roles share: `step(event) -> commands`,
 //!   the socket's life, its channels, hosting a page.
 //! * [`machine`] — a visitor on one page: wants the page, checks it, hosts it.
@@ -29,6 +31,7 @@ pub mod fragment;
 pub mod fuzzing;
 pub mod keeper;
 pub mod machine;
+pub mod manifest;
 pub mod phoenix;
 pub mod protocol;
 pub mod sealed;

@@ -88,6 +88,15 @@ impl PageHash {
     pub fn matches(&self, content: &str) -> bool {
         Self::of(content) == *self
     }
+
+    /// The address of these 32 bytes (a file's root, written the same way).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 fn hex_digit(byte: u8) -> Result<u8, ProtocolError> {
