@@ -8,7 +8,7 @@
 //! From the bottom up (nothing points back up):
 //!
 //! * [`phoenix`] — Phoenix Channels' framing, knowing nothing of this app:
-//!   refs, serializers (V1 objects, V2 arrays), frames, replies.
+//!   refs, serializers (V1 objects, V2 arrays, V2 binary frames), frames, replies.
 //! * [`protocol`] — this app's protocol over it: page hashes, topics,
 //!   events and their payloads, the relay's socket path.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.

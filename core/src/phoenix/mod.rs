@@ -3,7 +3,9 @@
 //! negotiates (V1 objects, V2 arrays), frames read and written, replies and
 //! the reserved control events, as `docs/protocol.md` describes them.
 //! Every frame is read and written through serde: nothing here splices
-//! JSON text by hand.
+//! JSON text by hand. V2's binary frames are in [`binary`].
+
+pub mod binary;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
