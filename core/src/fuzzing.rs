@@ -4,6 +4,8 @@
 //! only; it sits above every module it reads.
 
 use crate::chat;
+use crate::manifest::Manifest;
+use crate::phoenix::binary::{self, ClientPush};
 use crate::phoenix::{encode, Frame, Vsn};
 use crate::protocol::{event, ContentRequest, PageHash, RawContent, Relayed, Topic, VisitorsCount};
 
@@ -27,12 +29,34 @@ pub fn read_everything(text: &str) {
         if let Ok(raw) = frame.payload_as::<RawContent>() {
             if let Ok(text) = raw.text() {
                 let _ = PageHash::of(&text);
+                if let Ok(manifest) = Manifest::parse(&text, u64::MAX) {
+                    assert_eq!(manifest.wire(), text, "one manifest, one text");
+                    for file in 0..manifest.files().len() {
+                        let _ = manifest.verify_chunk(file, 0, text.as_bytes(), &[]);
+                    }
+                }
             }
             let forwarded =
                 encode(Vsn::V2, None, None, "want:x", event::CONTENT, &Relayed { content: raw.content });
             assert!(serde_json::from_str::<serde_json::Value>(&forwarded).is_ok(), "{forwarded}");
         }
     }
+}
+
+/// Reads `bytes` as a binary frame from a client and from the server;
+/// panics if a frame read back is not written the same (the format has
+/// one way to write each frame).
+pub fn read_binary(bytes: &[u8]) {
+    if let Ok(push) = binary::decode_client_push(bytes) {
+        assert_eq!(binary::encode_client_push(&push).as_deref(), Ok(bytes));
+        let _ = Topic::parse(push.topic);
+    }
+    if let Ok(frame) = binary::decode_server(bytes) {
+        assert_eq!(binary::encode_server(&frame).as_deref(), Ok(bytes));
+    }
+    let push = ClientPush { join_ref: None, reference: Some("1"), topic: "t", event: "e", payload: bytes };
+    let written = binary::encode_client_push(&push).expect("short strings");
+    assert_eq!(binary::decode_client_push(&written), Ok(push));
 }
 
 #[cfg(test)]
@@ -50,6 +74,7 @@ mod tests {
             r#"["3","4","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","content",{"content":"a\u00e9\n😀","hash":"x"}]"#,
             r#"{"topic":"want:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","event":"content_request","payload":{"hash":"h"},"ref":"1","join_ref":null}"#,
             r#"[null,"5","phoenix","phx_reply",{"status":"ok","response":{"count":3}}]"#,
+            r#"["3","8","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","content",{"content":"ep2p-files1:{\"chunk\":16384,\"files\":[{\"name\":\"a\",\"type\":\"text/plain\",\"size\":3,\"root\":\"0707070707070707070707070707070707070707070707070707070707070707\"}]}"}]"#,
             r#"["1","7","have:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","chat_history",{"messages":[{"id":"3b9ee4b0a1b0c6d8a0e1e0b4c55a8cf5f2b8b9d1e6c1a0f7d3e2b1c0a9f8e7d6","at":17,"nick":"n","text":"t\u00e9"},{"id":"00","at":1,"sealed":"ep2p1:AAAA"}]}]"#,
         ];
         let alphabet: &[u8] = b"[]{}\",:0123456789abcdefnulltrue\\u\n \xff\xc3";
@@ -73,5 +98,36 @@ mod tests {
                 read_everything(text);
             }
         }
+    }
+
+    /// Mutated binary frames never panic the binary decoders, and every
+    /// frame they accept is written back byte for byte.
+    #[test]
+    fn arbitrary_bytes_never_panic_the_binary_decoders() {
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+        let seeds: [&[u8]; 4] = [
+            b"\x00\x02\x03\x05\x0512123topicevent\x65\x66\x67",
+            b"\x00\x02\x05\x0512topicevent\x00\xff",
+            b"\x01\x02\x03\x05\x0212123topicok",
+            b"\x02\x05\x05topicevent\xc3",
+        ];
+        let mut rng = SmallRng::seed_from_u64(11);
+        let (mut accepted, rounds) = (0, 60_000);
+        for round in 0..rounds {
+            let mut bytes = seeds[round % seeds.len()].to_vec();
+            for _ in 0..rng.gen_range(1..4) {
+                let at = rng.gen_range(0..=bytes.len());
+                match rng.gen_range(0..3) {
+                    0 if at < bytes.len() => bytes[at] = rng.gen(),
+                    1 => bytes.insert(at, rng.gen()),
+                    _ => bytes.truncate(at),
+                }
+            }
+            read_binary(&bytes);
+            accepted += usize::from(binary::decode_server(&bytes).is_ok());
+        }
+        // The mutations reach both sides of the decoder, not only its refusals.
+        assert!(accepted > rounds / 20 && accepted < rounds, "{accepted} of {rounds} accepted");
     }
 }
