@@ -357,7 +357,8 @@ pub fn verify(root: &Hash, index: u64, count: u64, leaf: &Hash, proof: &[Hash]) 
     snode == 0 && r == *root
 }
 
-/// The root and proofs of `data` cut into chunks of `chunk` bytes: what
+/// The root and proofs of `data` cut into chunks of `chunk` bytes (a
+/// manifest's chunk size: not 0, which `slice::chunks` panics on): what
 /// the author's tab and the mirror compute once per file.
 pub fn tree_of(data: &[u8], chunk: u32) -> Tree {
     Tree::new(data.chunks(chunk as usize).map(leaf_hash).collect())
