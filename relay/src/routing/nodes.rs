@@ -2,8 +2,7 @@
 //! some hosts for it and is asked as one host, only for this node's own
 //! visitors and only when no host here can be.
 
-use super::peer::NodeId;
-use indexmap::IndexMap;
+use super::peer::{ById, NodeId};
 
 /// The other relay nodes that host a page, each with how many hosts it
 /// counts for it. Each is asked as one host, and only for this node's own
@@ -16,9 +15,9 @@ pub(super) struct Remotes(Option<Box<Nodes>>);
 #[derive(Debug, Default)]
 struct Nodes {
     /// Nodes not known to be slow for this page, and their counts.
-    ready: IndexMap<NodeId, usize>,
+    ready: ById<NodeId, usize>,
     /// Nodes that let a deadline pass for this page: asked after the others.
-    late: IndexMap<NodeId, usize>,
+    late: ById<NodeId, usize>,
     /// The sum of every node's count, wide enough that no counts make it
     /// wrap (the backplane refuses absurd ones; the routing does not rely on it).
     total: u128,
@@ -35,12 +34,12 @@ impl Remotes {
     }
 
     /// Nodes not known to be slow for this page, if any.
-    pub fn ready(&self) -> Option<&IndexMap<NodeId, usize>> {
+    pub fn ready(&self) -> Option<&ById<NodeId, usize>> {
         self.0.as_ref().map(|nodes| &nodes.ready)
     }
 
     /// Nodes that let a deadline pass for this page, if any.
-    pub fn late_ones(&self) -> Option<&IndexMap<NodeId, usize>> {
+    pub fn late_ones(&self) -> Option<&ById<NodeId, usize>> {
         self.0.as_ref().map(|nodes| &nodes.late)
     }
 

@@ -9,10 +9,10 @@ use super::counts::CountWindow;
 use super::effects::{Effect, Effects};
 use super::history::HistoryAsk;
 use super::nodes::Remotes;
-use super::peer::{Peer, SocketId};
+use super::peer::{ById, Peer, SetById, SocketId};
 use super::tiers::Hosts;
 use ep2p_core::protocol::PageHash;
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rand::rngs::SmallRng;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub(super) struct Page {
     /// Sockets on `want:H` (and nodes asking for their visitors), and
     /// whether each has asked and is still waiting for an answer. Under
     /// `targeted` only those are sent the page, once per request.
-    pub visitors: IndexMap<Peer, bool>,
+    pub visitors: ById<Peer, bool>,
     /// How many visitors are asking (the `true`s above). While any are, a
     /// host that joins is asked at once.
     pub asking: usize,
@@ -66,7 +66,7 @@ pub(super) struct Page {
     /// holds a pointer's room, not the ask's).
     pub history: Option<Box<HistoryAsk>>,
     /// Sockets on `watch:H`: told the count, nothing else.
-    pub watchers: IndexSet<SocketId>,
+    pub watchers: SetById<SocketId>,
     /// The count last sent, so churn within a window costs one frame.
     pub counts: CountWindow,
     /// The earliest [`Effect::WakeAt`] still to
@@ -82,14 +82,14 @@ impl Page {
             hosts: Hosts::default(),
             remote: Remotes::default(),
             asking_local: 0,
-            visitors: IndexMap::new(),
+            visitors: ById::default(),
             asking: 0,
             waiting_since: None,
             in_flight: None,
             asks: AskBudgets::default(),
             held: IndexMap::new(),
             history: None,
-            watchers: IndexSet::new(),
+            watchers: SetById::default(),
             counts: CountWindow::default(),
             wake_at: None,
         }

@@ -2,21 +2,20 @@
 //! whatever the tier's size, from a seeded generator so the routing stays
 //! replayable.
 
-use super::peer::{Peer, SocketId};
-use indexmap::IndexMap;
+use super::peer::{ById, Peer, SocketId};
 use rand::rngs::SmallRng;
 use rand::Rng;
 use std::net::IpAddr;
 
 /// A random host of `set`.
-pub(super) fn any(set: &IndexMap<SocketId, IpAddr>, rng: &mut SmallRng) -> Option<SocketId> {
+pub(super) fn any(set: &ById<SocketId, IpAddr>, rng: &mut SmallRng) -> Option<SocketId> {
     (!set.is_empty()).then(|| *set.get_index(rng.gen_range(0..set.len())).expect("in range").0)
 }
 
 /// A random host of `a` and `b` together, each equally likely.
 pub(super) fn either(
-    a: &IndexMap<SocketId, IpAddr>,
-    b: &IndexMap<SocketId, IpAddr>,
+    a: &ById<SocketId, IpAddr>,
+    b: &ById<SocketId, IpAddr>,
     rng: &mut SmallRng,
 ) -> Option<SocketId> {
     let n = a.len() + b.len();
@@ -31,7 +30,7 @@ pub(super) fn either(
 /// A member of `set` that `skip` does not rule out, from a random start.
 /// The ones ruled out (askers and hosts tried) are few, so this stops early.
 pub(super) fn other<K: Copy + Into<Peer>, V>(
-    set: &IndexMap<K, V>,
+    set: &ById<K, V>,
     skip: &impl Fn(&Peer) -> bool,
     rng: &mut SmallRng,
 ) -> Option<Peer> {
@@ -50,7 +49,7 @@ pub(super) fn other<K: Copy + Into<Peer>, V>(
 /// none, the request waits for the visitor's next retry (which starts a
 /// new one) or a new host.
 pub(super) fn untried<K: Copy + Into<Peer>, V>(
-    set: &IndexMap<K, V>,
+    set: &ById<K, V>,
     tried: &[Peer],
     rng: &mut SmallRng,
 ) -> Option<Peer> {

@@ -3,9 +3,8 @@
 //! (silent since it let a deadline pass, or proven by an answer) and which
 //! addresses are suspect since one of their sockets let one pass.
 
-use super::peer::SocketId;
+use super::peer::{ById, SocketId};
 use dashmap::DashMap;
-use indexmap::IndexMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -22,19 +21,19 @@ pub(super) const UNKNOWN_ADDRESS: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPEC
 #[derive(Debug, Default)]
 pub(super) struct Hosts {
     /// Answered this page before.
-    pub proven: IndexMap<SocketId, IpAddr>,
+    pub proven: ById<SocketId, IpAddr>,
     /// Not asked yet, and nothing known against them.
-    pub fresh: IndexMap<SocketId, IpAddr>,
+    pub fresh: ById<SocketId, IpAddr>,
     /// From a suspect address: asked at once (a probe, with this deadline),
     /// counted once they answer, slow if they do not.
-    pub probed: IndexMap<SocketId, (IpAddr, Instant)>,
+    pub probed: ById<SocketId, (IpAddr, Instant)>,
     /// Let a deadline pass (here, or anywhere since their socket opened):
     /// asked last, and not counted.
-    pub slow: IndexMap<SocketId, IpAddr>,
+    pub slow: ById<SocketId, IpAddr>,
     /// Hosts (of any tier) asked for the page, and how many of those asks
     /// they have not answered: only answers are read. Content nobody asked
     /// for proves nothing.
-    asked: IndexMap<SocketId, u32>,
+    asked: ById<SocketId, u32>,
 }
 
 impl Hosts {

@@ -81,7 +81,7 @@ impl Hub {
         if address == UNKNOWN_ADDRESS {
             return;
         }
-        let of_address = |set: &indexmap::IndexMap<SocketId, IpAddr>| -> Vec<SocketId> {
+        let of_address = |set: &super::peer::ById<SocketId, IpAddr>| -> Vec<SocketId> {
             set.iter().filter(|(_, a)| **a == address).map(|(conn, _)| *conn).collect()
         };
         let fellows = [of_address(&page.hosts.fresh), of_address(&page.hosts.proven)].concat();
