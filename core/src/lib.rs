@@ -16,6 +16,8 @@
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
 //! * [`manifest`] — file pages: the `ep2p-files1:` manifest, chunks and
 //!   the Merkle proofs that check each chunk alone.
+//! * [`chunk`] — a file page's chunks on the wire: requests, the binary
+//!   payload with its proof, what hosts hold, the index that checks them.
 //! * [`client`] — what both client roles share: `step(event) -> commands`,
 //!   the socket's life, its channels, hosting a page.
 //! * [`machine`] — a visitor on one page: wants the page, checks it, hosts it.
@@ -25,6 +27,7 @@
 //!   in one call, for the fuzzers.
 
 pub mod chat;
+pub mod chunk;
 pub mod client;
 pub mod fragment;
 #[cfg(any(test, feature = "fuzzing"))]

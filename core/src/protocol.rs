@@ -41,6 +41,17 @@ pub mod event {
     /// asks one host (`{}`), the host answers (`{"messages": […]}`) and the
     /// relay passes the answer to whoever asked.
     pub const CHAT_HISTORY: &str = "chat_history";
+    /// Visitor → relay on `want:H` (`{"file", "index"}`); relay → one host
+    /// holding that chunk on `have:H`: a file page's chunk is wanted.
+    pub const CHUNK_REQUEST: &str = "chunk_request";
+    /// Host → relay on `have:H`; relay → the visitors that asked, on
+    /// `want:H`: one chunk, as a V2 binary frame (`chunk::encode`).
+    pub const CHUNK: &str = "chunk";
+    /// Relay → visitors on `want:H` (`{"file", "index"}`): no host could
+    /// send that chunk (nobody holds it, or every holder failed).
+    pub const CHUNK_UNAVAILABLE: &str = "chunk_unavailable";
+    /// Host → relay on `have:H`: the chunks it holds (`chunk::Holding`).
+    pub const HAVE_CHUNKS: &str = "have_chunks";
 
     /// Events whose frames may be larger than the control frame limit: a
     /// page, and a chat's history.

@@ -39,11 +39,28 @@ impl Bucket {
         self.last
     }
 
-    /// Takes a token if there is one; refills for the time since the last call.
-    pub fn take(&mut self, now: Instant) -> bool {
+    /// Spends `amount` tokens if there are any left (the balance may go
+    /// below zero: one large spend is allowed, and paid back before the
+    /// next); refills for the time since the last call.
+    pub fn spend(&mut self, amount: f64, now: Instant) -> bool {
+        self.refill(now);
+        if self.tokens > 0.0 {
+            self.tokens -= amount;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
         let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;
         self.tokens = (self.tokens + refill).min(self.burst);
         self.last = self.last.max(now);
+    }
+
+    /// Takes a token if there is one; refills for the time since the last call.
+    pub fn take(&mut self, now: Instant) -> bool {
+        self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true

@@ -43,6 +43,14 @@ pub struct Limits {
     pub requests_per_second: u32,
     /// Frames of any kind per second (bursts of twice that).
     pub frames_per_second: u32,
+    /// The largest total of a file page's files whose chunks the relay
+    /// routes (`--file-limit`).
+    pub file_limit: u64,
+    /// Chunks one socket may have asked for and not received, at once.
+    pub max_chunks_in_flight: usize,
+    /// Bytes of chunks one socket may ask for per second (bursts of twice
+    /// that): one download cannot take the relay.
+    pub chunk_bytes_per_second: u32,
     /// Frames queued for a socket before it is dropped as too slow.
     pub outbound_queue: usize,
     /// Frames queued for a socket past which chat is dropped for it (not
@@ -87,7 +95,9 @@ impl Limits {
     /// frame whose text is at the limit, even if JSON escapes every byte
     /// (`\u0000`, 6 bytes), or a chat history at its limit.
     pub fn max_message(&self) -> usize {
-        (self.content_limit * 6).max(ep2p_core::chat::HISTORY_BYTES) + self.control_frame_limit
+        let chunk = ep2p_core::manifest::MAX_CHUNK as usize
+            + ep2p_core::chunk::header_len(ep2p_core::chunk::MAX_PROOF);
+        (self.content_limit * 6).max(ep2p_core::chat::HISTORY_BYTES).max(chunk) + self.control_frame_limit
     }
 }
 
@@ -102,6 +112,12 @@ impl Default for Limits {
             max_watched: 200,
             requests_per_second: 20,
             frames_per_second: 1000,
+            // 4 MiB in flight at 256 KiB chunks: enough to keep a few
+            // hosts busy across a continent's round trip.
+            max_chunks_in_flight: 16,
+            file_limit: ep2p_core::manifest::DEFAULT_FILE_LIMIT,
+            // 32 MiB/s: a fast home line, a small share of a server's link.
+            chunk_bytes_per_second: 32 * 1024 * 1024,
             outbound_queue: 256,
             // Half the queue (at most half, whatever the queue): a host
             // that falls behind loses chat first.

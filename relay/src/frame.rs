@@ -3,11 +3,13 @@
 //! once per serializer, and shared by every recipient. Phoenix sends such
 //! broadcasts with `join_ref` and `ref` both null.
 
+use ep2p_core::chunk::ChunkId;
+use ep2p_core::phoenix::binary::{self, ServerFrame};
 use ep2p_core::phoenix::{self, Vsn};
 use ep2p_core::protocol::{event, PageHash, Relayed, Topic, VisitorsCount};
 use serde_json::value::RawValue;
 use std::sync::{Arc, OnceLock};
-use tungstenite::Utf8Bytes;
+use tungstenite::{Bytes, Utf8Bytes};
 
 /// What a shared frame carries.
 #[derive(Debug)]
@@ -160,6 +162,47 @@ impl PartialEq for SharedFrame {
 
 impl Eq for SharedFrame {}
 
+/// One verified chunk for every visitor waiting for it: a V2 binary
+/// broadcast (`chunk` on `want:H`) carrying the host's payload as it came
+/// (chunk id, proof, bytes), built once and shared.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ChunkFrame {
+    hash: PageHash,
+    chunk: ChunkId,
+    /// The chunk's own bytes (what is counted as relayed).
+    data_len: usize,
+    bytes: Bytes,
+}
+
+impl ChunkFrame {
+    /// The frame for chunk `chunk` of page `hash`, from a host's checked
+    /// `payload` (of which `data_len` bytes are the chunk's own).
+    pub fn new(hash: PageHash, chunk: ChunkId, payload: &[u8], data_len: usize) -> Arc<Self> {
+        let topic = Topic::Want(hash).to_string();
+        let frame = ServerFrame::Broadcast { topic: &topic, event: event::CHUNK, payload };
+        let bytes = binary::encode_server(&frame).expect("a topic and an event are short strings");
+        Arc::new(Self { hash, chunk, data_len, bytes: bytes.into() })
+    }
+
+    pub fn hash(&self) -> PageHash {
+        self.hash
+    }
+
+    pub fn chunk(&self) -> ChunkId {
+        self.chunk
+    }
+
+    /// The chunk's own bytes.
+    pub fn data_len(&self) -> usize {
+        self.data_len
+    }
+
+    /// The frame, shared (cloning it copies nothing).
+    pub fn bytes(&self) -> Bytes {
+        self.bytes.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +243,20 @@ mod tests {
         );
         assert_eq!(frame.chat_literal().unwrap().get(), message.get());
         assert_eq!(frame.content_len(), 0);
+    }
+
+    #[test]
+    fn a_chunk_is_a_binary_broadcast_of_the_hosts_payload() {
+        let hash = PageHash::of("x");
+        let payload = ep2p_core::chunk::encode(ChunkId::new(1, 2), &[[9; 32]], b"bytes");
+        let frame = ChunkFrame::new(hash, ChunkId::new(1, 2), &payload, 5);
+        let topic = format!("want:{hash}");
+        let mut expected = vec![2, topic.len() as u8, 5];
+        expected.extend_from_slice(topic.as_bytes());
+        expected.extend_from_slice(b"chunk");
+        expected.extend_from_slice(&payload);
+        assert_eq!(&frame.bytes()[..], &expected[..]);
+        assert_eq!((frame.chunk(), frame.data_len()), (ChunkId::new(1, 2), 5));
     }
 
     #[test]

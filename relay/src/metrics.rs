@@ -177,8 +177,22 @@ metrics! {
     history_failovers: Counter,
     /// Chat histories delivered to hosts that asked.
     history_served: Counter,
-    /// Bytes of page text (as JSON) sent to visitors.
+    /// Bytes of page text (as JSON) and of file chunks sent to visitors.
     bytes_relayed: Counter,
+    /// chunk_request frames from visitors.
+    chunk_requests: Counter,
+    /// Chunk requests served by one already in flight for the same chunk.
+    chunk_coalesced: Counter,
+    /// chunk_request frames sent to hosts.
+    chunk_asks: Counter,
+    /// Verified chunks sent to visitors.
+    chunk_deliveries: Counter,
+    /// Holders asked for a chunk after another timed out, left or lied.
+    chunk_failovers: Counter,
+    /// Chunk requests answered chunk_unavailable (no holder left to ask).
+    chunks_unavailable: Counter,
+    /// Binary frames received.
+    binary_frames_in: Counter,
     /// Text frames received.
     frames_in: Counter,
     /// Frames sent.

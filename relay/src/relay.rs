@@ -9,11 +9,12 @@ use crate::backplane::{Backplane, Event, Handler, RedisBackplane};
 use crate::bucket::{Bucket, PerAddress};
 use crate::chat_budget::{ChatBudgets, Spent};
 use crate::config::{Limits, RelayConfig};
-use crate::frame::SharedFrame;
+use crate::frame::{ChunkFrame, SharedFrame};
 use crate::metrics::{Metrics, Reject};
 use crate::routing::{Answer, Effect, Effects, Hub, Input, Peer, SocketId};
 use dashmap::DashMap;
 use ep2p_core::chat;
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::{Health, PageHash, Topic};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -34,6 +35,20 @@ pub enum Outbound {
     Ask(Box<PageHash>),
     /// `chat_history` (`{}`) for this socket's `have:H` channel, likewise.
     AskHistory(Box<PageHash>),
+    /// `chunk_request` for this socket's `have:H` channel, likewise.
+    AskChunk(Box<ChunkAsk>),
+    /// A verified chunk for this socket's `want:H` (a binary frame).
+    Chunk(Arc<ChunkFrame>),
+    /// `chunk_unavailable` for this socket's `want:H`.
+    ChunkUnavailable(Box<(PageHash, ChunkId)>),
+}
+
+/// A chunk asked of a host: which, and the largest payload it may send for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkAsk {
+    pub hash: PageHash,
+    pub chunk: ChunkId,
+    pub limit: usize,
 }
 
 /// How the relay reaches one socket's task.
@@ -455,6 +470,21 @@ impl Relay {
                     self.send(host, Outbound::AskHistory(Box::new(hash)))
                 }
                 Effect::History { frame, to } => self.answer(to, &frame),
+                Effect::AskChunk { host, hash, chunk, limit } => {
+                    self.send(host, Outbound::AskChunk(Box::new(ChunkAsk { hash, chunk, limit })))
+                }
+                Effect::DeliverChunk { frame, visitors } => {
+                    let bytes = frame.data_len() as u64 * visitors.len() as u64;
+                    self.0.metrics.bytes_relayed.inc_by(bytes);
+                    for visitor in visitors {
+                        self.send(visitor, Outbound::Chunk(frame.clone()));
+                    }
+                }
+                Effect::ChunkUnavailable { hash, chunk, visitors } => {
+                    for visitor in visitors {
+                        self.send(visitor, Outbound::ChunkUnavailable(Box::new((hash, chunk))));
+                    }
+                }
                 Effect::WakeAt { hash, at } => {
                     let relay = self.clone();
                     tokio::spawn(async move {
@@ -477,6 +507,18 @@ impl Relay {
                 (Peer::Node(_), _, _) => {}
                 (Peer::Socket(socket), _, _) => self.send(socket, Outbound::Shared(frame.clone())),
             }
+        }
+    }
+
+    /// A page's verified text passed through: if it is a file page's
+    /// manifest within `--file-limit`, its chunks can be routed and
+    /// checked from now on (while anyone is on the page).
+    pub fn learn_files(&self, hash: PageHash, text: &str) {
+        if !text.starts_with(ep2p_core::manifest::PREFIX) || self.0.hub.files(hash).is_some() {
+            return;
+        }
+        if let Ok(manifest) = ep2p_core::manifest::Manifest::parse(text, self.0.config.limits.file_limit) {
+            self.0.hub.set_files(hash, ep2p_core::chunk::ChunkIndex::of(&manifest));
         }
     }
 
@@ -577,8 +619,11 @@ impl Relay {
             }
             Event::Content { node, page, content } => {
                 // Checked again here: the backplane and the other node are not trusted either.
-                let verified =
-                    serde_json::from_str::<String>(content.get()).is_ok_and(|text| page.matches(&text));
+                let text = serde_json::from_str::<String>(content.get()).ok();
+                let verified = text.as_ref().is_some_and(|text| page.matches(text));
+                if let Some(text) = text.filter(|_| verified) {
+                    self.learn_files(page, &text);
+                }
                 let answer = if verified {
                     Answer::Verified(SharedFrame::content(page, content))
                 } else {

@@ -81,16 +81,16 @@ pub async fn serve_socket(mut socket: Box<WebSocket>, relay: Relay, vsn: Vsn, ad
                         last_heard = Instant::now();
                         session.on_text(&text)
                     }
-                    Message::Binary(_) => {
-                        relay.metrics().reject(Reject::Binary);
-                        Err(Close::new(close_code::UNSUPPORTED, "binary frames are not supported"))
+                    Message::Binary(bytes) => {
+                        last_heard = Instant::now();
+                        session.on_binary(&bytes)
                     }
                     // Pings are answered by the WebSocket layer. They are
                     // frames like any other for the rate limit, but keep
                     // nothing alive: only Phoenix messages do.
                     _ => session.frame_allowed(),
                 };
-                socket.get_mut().set_limit(message_limit(&session, limits));
+                socket.get_mut().set_limit(session.message_limit(limits));
                 // Most answers to the relay (content, chat) get no reply: nothing to box.
                 let written =
                     session.out.is_empty() || Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await;
@@ -114,7 +114,7 @@ pub async fn serve_socket(mut socket: Box<WebSocket>, relay: Relay, vsn: Vsn, ad
                 }
                 // Before the ask is written: the host cannot begin its
                 // answer before it reads the ask.
-                socket.get_mut().set_limit(message_limit(&session, limits));
+                socket.get_mut().set_limit(session.message_limit(limits));
                 if !Box::pin(flush_replies(&mut session, &mut socket, limits.write_timeout)).await {
                     break None;
                 }
@@ -154,17 +154,6 @@ async fn close_with(socket: &mut WebSocket, close: Close, limits: &crate::Limits
             }
         };
         let _ = timeout(CLOSE_GRACE, drain).await;
-    }
-}
-
-/// The largest message a socket may send now: a page or a chat history
-/// while it owes the relay one (it was asked and has not answered), else
-/// a control frame. Joining `have:` alone lifts nothing: anyone may.
-fn message_limit(session: &Session, limits: &crate::Limits) -> usize {
-    if session.owes_an_answer() {
-        limits.max_message()
-    } else {
-        limits.control_frame_limit
     }
 }
 
@@ -215,7 +204,7 @@ async fn flush_replies(session: &mut Session, socket: &mut WebSocket, limit: Dur
     let bytes: usize = frames.iter().map(|f| f.len()).sum();
     let write = async {
         for frame in frames {
-            socket.feed(Message::Text(frame)).await?;
+            socket.feed(frame).await?;
         }
         socket.flush().await
     };

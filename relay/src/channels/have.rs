@@ -1,14 +1,18 @@
 //! `have:H`: a host of page H. It is asked for the page (`content_request`)
 //! and answers with `content`, checked against H before anyone sees it; it
 //! chats with the page's other hosts (`chat`), and asks for or answers the
-//! chat's history (`chat_history`).
+//! chat's history (`chat_history`). On a file page it says which chunks it
+//! holds (`have_chunks`), is asked for one (`chunk_request`) and answers
+//! with a binary `chunk`, checked against the manifest before anyone sees it.
 
-use super::{close_code, Close, Session};
-use crate::frame::SharedFrame;
+use super::{close_code, Close, Session, MOST_OWED_CHUNKS};
+use crate::frame::{ChunkFrame, SharedFrame};
 use crate::metrics::Reject;
-use crate::relay::{now, wall_ms};
-use crate::routing::{Answer, Input, Peer, SocketId};
+use crate::relay::{now, wall_ms, ChunkAsk};
+use crate::routing::{Answer, ChunkAnswer, Input, Peer, SocketId};
 use ep2p_core::chat::{self, ChatError, RawHistory};
+use ep2p_core::chunk::{ChunkPayload, Holding};
+use ep2p_core::phoenix::binary::ClientPush;
 use ep2p_core::phoenix::{Empty, Frame, Ref, Status, Vsn};
 use ep2p_core::protocol::{event, ContentFrame, PageHash, RawContent, Topic};
 
@@ -58,6 +62,7 @@ pub fn event(
     match frame.event.as_ref() {
         event::CHAT => chat_message(session, hash, join_ref, frame),
         event::CHAT_HISTORY => chat_history(session, hash, join_ref, frame),
+        event::HAVE_CHUNKS => have_chunks(session, hash, join_ref, frame),
         event::CONTENT => match frame.payload_as::<RawContent>() {
             Ok(content) => {
                 return content_answer(
@@ -192,6 +197,7 @@ fn content_answer(
     let verified = hash.matches(&text) && claimed.is_none_or(|claimed| claimed == Ok(hash));
     let host = Peer::Socket(session.conn);
     if verified {
+        session.relay.learn_files(hash, &text);
         // No reply to a good answer: the next request is the next thing it
         // hears. Visitors get the host's own string literal, not a re-encoding.
         let answer = Answer::Verified(SharedFrame::content(hash, content.content));
@@ -217,6 +223,84 @@ fn content_answer(
         session.relay.handle(Input::Content { host, hash, answer: Answer::Forged });
     }
     Ok(())
+}
+
+/// `have_chunks`: what this host holds, for the hub to ask it.
+fn have_chunks(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    let holding = match Holding::parse(frame.payload.get()) {
+        Ok(holding) => holding,
+        Err(error) => {
+            session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+            return;
+        }
+    };
+    match session.relay.hub().announce(session.conn, hash, &holding) {
+        Ok(()) => session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {}),
+        Err(error) => session.refuse(Reject::TooBig, join_ref, frame, &error.to_string()),
+    }
+}
+
+/// Asks this host for a chunk (`chunk_request` on its `have:H`): from now
+/// until it sends it, it may send a binary message that large.
+pub(super) fn ask_chunk(session: &mut Session, ask: ChunkAsk) {
+    let topic = Topic::Have(ask.hash);
+    // The host may have left since the ask was queued.
+    let Some(join_ref) = session.channels.get(&topic).cloned() else { return };
+    let key = (ask.hash, ask.chunk);
+    if !session.owed_chunks.contains_key(&key) && session.owed_chunks.len() >= MOST_OWED_CHUNKS {
+        // Not passed on: the hub's deadline moves it to another holder.
+        return;
+    }
+    *session.owed_chunks.entry(key).or_default() += 1;
+    session.owed_chunk_limit = session.owed_chunk_limit.max(ask.limit);
+    let topic = topic.to_string();
+    session.push(join_ref.as_ref(), None, &topic, event::CHUNK_REQUEST, &ask.chunk);
+}
+
+/// A host's chunk (a binary push): read only if it was asked for, checked
+/// against the page's manifest, then handed to the hub for whoever waits.
+/// A chunk that fails its check closes the host's channel, as a forged
+/// page does, and the hub asks another holder.
+pub(super) fn chunk(
+    session: &mut Session,
+    hash: PageHash,
+    join_ref: Option<&Ref>,
+    msg_ref: Option<&Ref>,
+    push: &ClientPush<'_>,
+) {
+    let payload = match ChunkPayload::parse(push.payload) {
+        Ok(payload) => payload,
+        Err(error) => {
+            session.relay.metrics().reject(Reject::Malformed);
+            session.error_to(join_ref, msg_ref, push.topic, &error.to_string());
+            return;
+        }
+    };
+    if !session.chunk_answered(hash, payload.id) {
+        // Nobody asked this host for it: dropped unread, as a late or
+        // unasked page is, so it costs no hashing.
+        session.relay.metrics().unsolicited.inc();
+        return;
+    }
+    let host = session.conn;
+    let index = session.relay.hub().files(hash);
+    if index.as_ref().is_some_and(|index| index.verify(&payload)) {
+        let frame = ChunkFrame::new(hash, payload.id, push.payload, payload.data.len());
+        session.relay.handle(Input::Chunk { host, hash, answer: ChunkAnswer::Verified(frame) });
+        return;
+    }
+    if index.is_none() {
+        // The page's manifest is gone with everyone who was on it: nobody waits.
+        return;
+    }
+    if let Some(unlogged) = session.may_log() {
+        tracing::info!(target: "ep2p_relay::socket", conn = host.0, address = %session.address, page = %hash, unlogged, "closing a host that sent a chunk that fails its proof");
+    }
+    let topic = push.topic;
+    session.error_to(join_ref, msg_ref, topic, "chunk hash mismatch");
+    session.forget_channel(Topic::Have(hash));
+    session.push(join_ref, join_ref, topic, event::CLOSE, &Empty {});
+    session.relay.handle(Input::Chunk { host, hash, answer: ChunkAnswer::Forged });
 }
 
 /// How a refused chat message is counted.

@@ -18,14 +18,22 @@ use crate::metrics::Reject;
 use crate::relay::{now, Outbound, Relay};
 use crate::routing::{Input, SocketId};
 use ep2p_core::chat;
+use ep2p_core::chunk::ChunkId;
+use ep2p_core::phoenix::binary;
 use ep2p_core::phoenix::{self, Empty, Frame, FrameError, Reason, Ref, Reply, Status, Vsn};
-use ep2p_core::protocol::{event, ProtocolError, Topic, VisitorsCount};
+use ep2p_core::protocol::{event, PageHash, ProtocolError, Topic, VisitorsCount};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::time::Instant;
-use tungstenite::Utf8Bytes;
+use tungstenite::Message;
+
+/// Chunk asks a host may owe at once, as the socket keeps them (each lets
+/// it send one chunk): past this, an ask is not passed on and the hub's
+/// deadline moves it to another holder. An honest host answers long
+/// before; a silent one cannot grow the socket's memory.
+const MOST_OWED_CHUNKS: usize = 1024;
 
 /// Close codes (RFC 6455 §7.4.1).
 pub mod close_code {
@@ -72,6 +80,16 @@ pub struct Session {
     /// send a message larger than a control frame. At most two entries per
     /// `have:` channel.
     owed: HashMap<have::Ask, u32>,
+    /// Chunks the relay asked this socket for (as a host) and it has not
+    /// sent, with how many times; and the largest payload any of them
+    /// allows since none was owed.
+    owed_chunks: HashMap<(PageHash, ChunkId), u32>,
+    owed_chunk_limit: usize,
+    /// Chunks this socket asked for (as a visitor) and has not been sent
+    /// nor told are unavailable: at most `max_chunks_in_flight`.
+    wanted: HashSet<(PageHash, ChunkId)>,
+    /// Bytes of chunks this socket may ask for, refilled each second.
+    chunk_bytes: Bucket,
     /// `content_request`s (and `chat_history` requests) allowed.
     requests: Bucket,
     /// `chat` messages allowed.
@@ -79,7 +97,7 @@ pub struct Session {
     /// Frames of any kind allowed.
     frames: Bucket,
     /// Frames to write before reading again.
-    pub(crate) out: Vec<Utf8Bytes>,
+    pub(crate) out: Vec<Message>,
     /// Misbehaviour is logged once per [`LOG_EVERY`]; until then, counted.
     quiet_until: Option<Instant>,
     unlogged: u32,
@@ -106,6 +124,10 @@ impl Session {
             relay,
             channels: HashMap::new(),
             owed: HashMap::new(),
+            owed_chunks: HashMap::new(),
+            owed_chunk_limit: 0,
+            wanted: HashSet::new(),
+            chunk_bytes: Bucket::new(limits.chunk_bytes_per_second, now()),
             requests: Bucket::new(limits.requests_per_second, now()),
             chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
             frames: Bucket::new(limits.frames_per_second, now()),
@@ -146,12 +168,47 @@ impl Session {
         }
     }
 
-    /// The socket's channel on `topic` is gone: so is what it owed there.
+    /// The largest message this socket may send now: a page or a chat
+    /// history while it owes the relay one (it was asked and has not
+    /// answered), a chunk it owes, else a control frame. Joining `have:`
+    /// alone lifts nothing: anyone may.
+    pub fn message_limit(&self, limits: &crate::Limits) -> usize {
+        if self.owes_an_answer() {
+            limits.max_message()
+        } else if !self.owed_chunks.is_empty() {
+            // The payload and a binary push's header (five length bytes, four short strings).
+            (self.owed_chunk_limit + 5 + 4 * binary::MAX_STRING).max(limits.control_frame_limit)
+        } else {
+            limits.control_frame_limit
+        }
+    }
+
+    /// The socket's channel on `topic` is gone: so is what it owed or
+    /// waited for there.
     fn forget_channel(&mut self, topic: Topic) {
         self.channels.remove(&topic);
-        if let Topic::Have(hash) = topic {
-            self.owed.retain(|ask, _| ask.page() != hash);
+        match topic {
+            Topic::Have(hash) => {
+                self.owed.retain(|ask, _| ask.page() != hash);
+                self.owed_chunks.retain(|(page, _), _| *page != hash);
+            }
+            Topic::Want(hash) => self.wanted.retain(|(page, _)| *page != hash),
+            _ => {}
         }
+    }
+
+    /// The socket sent chunk `chunk` of `hash`: true if it was asked for it.
+    fn chunk_answered(&mut self, hash: PageHash, chunk: ChunkId) -> bool {
+        let key = (hash, chunk);
+        let Some(count) = self.owed_chunks.get_mut(&key) else { return false };
+        *count -= 1;
+        if *count == 0 {
+            self.owed_chunks.remove(&key);
+        }
+        if self.owed_chunks.is_empty() {
+            self.owed_chunk_limit = 0;
+        }
+        true
     }
 
     /// Takes a frame from the socket's budget; a socket past it is closed.
@@ -178,9 +235,23 @@ impl Session {
     /// A frame the relay queued for this socket, encoded for it.
     pub fn queue_outbound(&mut self, frame: Outbound) {
         match frame {
-            Outbound::Shared(shared) => self.out.push(shared.bytes(self.vsn)),
+            Outbound::Shared(shared) => self.out.push(Message::Text(shared.bytes(self.vsn))),
             Outbound::Ask(hash) => self.ask(have::Ask::Page(*hash)),
             Outbound::AskHistory(hash) => self.ask(have::Ask::History(*hash)),
+            Outbound::AskChunk(ask) => have::ask_chunk(self, *ask),
+            Outbound::Chunk(frame) => {
+                // Only what this socket asked for and still waits for.
+                if self.wanted.remove(&(frame.hash(), frame.chunk())) {
+                    self.out.push(Message::Binary(frame.bytes()));
+                }
+            }
+            Outbound::ChunkUnavailable(what) => {
+                let (hash, chunk) = *what;
+                if self.wanted.remove(&(hash, chunk)) {
+                    let topic = Topic::Want(hash).to_string();
+                    self.push(None, None, &topic, event::CHUNK_UNAVAILABLE, &chunk);
+                }
+            }
         }
     }
 
@@ -204,7 +275,8 @@ impl Session {
         event: &str,
         payload: &impl Serialize,
     ) {
-        self.out.push(phoenix::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into());
+        self.out
+            .push(Message::Text(phoenix::encode(self.vsn, join_ref, msg_ref, topic, event, payload).into()));
     }
 
     fn reply(
@@ -290,6 +362,61 @@ impl Session {
                 Ok(())
             }
             _ => self.channel_event(topic, &frame),
+        }
+    }
+
+    /// Handles one binary frame: a V2 client push, whose only use is a
+    /// host's chunk on `have:H`. Anything else is refused as a text frame
+    /// would be; on a V1 socket, binary frames close it (1003).
+    pub fn on_binary(&mut self, bytes: &[u8]) -> Result<(), Close> {
+        self.relay.metrics().binary_frames_in.inc();
+        self.frame_allowed()?;
+        if self.vsn != Vsn::V2 {
+            self.relay.metrics().reject(Reject::Binary);
+            return Err(Close::new(
+                close_code::UNSUPPORTED,
+                "binary frames need the V2 serializer (vsn=2.0.0)",
+            ));
+        }
+        let push = binary::decode_client_push(bytes).map_err(|error| {
+            self.relay.metrics().reject(Reject::Malformed);
+            Close::new(close_code::POLICY, format!("malformed binary frame: {error}"))
+        })?;
+        let join_ref = push.join_ref.map(|r| Ref::Text(r.into()));
+        let msg_ref = push.reference.map(|r| Ref::Text(r.into()));
+        let most = self.relay.limits().max_ref_bytes;
+        if !ref_within(join_ref.as_ref(), most) || !ref_within(msg_ref.as_ref(), most) {
+            self.relay.metrics().reject(Reject::LongRef);
+            return Err(Close::new(close_code::POLICY, format!("malformed frame: ref over {most} bytes")));
+        }
+        let refuse = |session: &mut Self, reason: Reject, text: &str| {
+            session.relay.metrics().reject(reason);
+            session.error_to(join_ref.as_ref(), msg_ref.as_ref(), push.topic, text);
+        };
+        let topic = match Topic::parse(push.topic) {
+            Ok(topic) => topic,
+            Err(error) => {
+                refuse(self, Reject::UnmatchedTopic, &error.to_string());
+                return Ok(());
+            }
+        };
+        let Some(joined) = self.channels.get(&topic).cloned() else {
+            refuse(self, Reject::UnmatchedTopic, &ProtocolError::UnmatchedTopic.to_string());
+            return Ok(());
+        };
+        if join_ref.is_some() && join_ref != joined {
+            // For an older join of this topic: dropped, as Phoenix does.
+            return Ok(());
+        }
+        match (topic, push.event) {
+            (Topic::Have(hash), event::CHUNK) => {
+                have::chunk(self, hash, joined.as_ref(), msg_ref.as_ref(), &push);
+                Ok(())
+            }
+            _ => {
+                refuse(self, Reject::Binary, "binary frames carry only chunks, on have:H");
+                Ok(())
+            }
         }
     }
 

@@ -50,7 +50,11 @@ impl Client {
 
     /// Frames the session queued itself, decoded.
     fn replies(&mut self) -> Vec<Value> {
-        self.session.out.drain(..).map(|frame| serde_json::from_str(frame.as_str()).expect("JSON")).collect()
+        self.session
+            .out
+            .drain(..)
+            .map(|frame| serde_json::from_str(frame.to_text().expect("a text frame")).expect("JSON"))
+            .collect()
     }
 
     /// Frames the relay queued for this socket (what its task would write next).

@@ -1,11 +1,14 @@
 //! `want:H`: a visitor asks for page H with `content_request` and is sent
-//! the verified page when a host answers. It neither chats nor answers.
+//! the verified page when a host answers; on a file page, it asks for
+//! chunks (`chunk_request`) and is sent each, verified, as a binary frame.
+//! It neither chats nor answers.
 
 use super::{Close, Session};
 use crate::metrics::Reject;
 use crate::relay::now;
 use crate::routing::{Input, Peer, SocketId};
-use ep2p_core::phoenix::{Frame, Ref};
+use ep2p_core::chunk::ChunkId;
+use ep2p_core::phoenix::{Frame, Ref, Vsn};
 use ep2p_core::protocol::{event, ContentRequest, PageHash};
 
 /// What the routing hears when a socket joins `want:H`.
@@ -29,6 +32,7 @@ pub fn event(
         event::CONTENT_REQUEST => {
             request(session, hash, join_ref, frame);
         }
+        event::CHUNK_REQUEST => chunk_request(session, hash, join_ref, frame),
         event::CHAT | event::CHAT_HISTORY => {
             let reason = format!("only hosts chat: join have:{hash} once you have the page");
             session.refuse(Reject::UnknownEvent, join_ref, frame, &reason);
@@ -58,4 +62,48 @@ fn request(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame:
         return;
     }
     session.relay.handle(Input::Request { visitor: Peer::Socket(session.conn), hash });
+}
+
+/// `chunk_request`: a chunk of this file page, within the socket's chunks
+/// in flight and its bytes per second, then routed to one holder. Refused
+/// with a reason a client can act on: V1 (chunks are binary frames), no
+/// manifest known here yet (ask for the page first), no such chunk, too
+/// many in flight, or past the rate (`rate_limited`: ask again later).
+fn chunk_request(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    let chunk: ChunkId = match frame.payload_as() {
+        Ok(chunk) => chunk,
+        Err(error) => {
+            session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+            return;
+        }
+    };
+    if session.vsn != Vsn::V2 {
+        let reason = "chunks travel in binary frames: connect with vsn=2.0.0";
+        session.refuse(Reject::Binary, join_ref, frame, reason);
+        return;
+    }
+    let Some(index) = session.relay.hub().files(hash) else {
+        let reason = "no file manifest known for this page here: send content_request first";
+        session.refuse(Reject::UnknownEvent, join_ref, frame, reason);
+        return;
+    };
+    let Some(length) = index.chunk_len(chunk) else {
+        session.refuse(Reject::Malformed, join_ref, frame, "no such chunk in this page's files");
+        return;
+    };
+    let key = (hash, chunk);
+    if session.wanted.contains(&key) {
+        // Already asked for and not yet sent: it comes once.
+        return;
+    }
+    if session.wanted.len() >= session.relay.limits().max_chunks_in_flight {
+        session.refuse(Reject::RateLimited, join_ref, frame, "too many chunks in flight");
+        return;
+    }
+    if !session.chunk_bytes.spend(f64::from(length), now()) {
+        session.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+        return;
+    }
+    session.wanted.insert(key);
+    session.relay.handle(Input::ChunkRequest { visitor: session.conn, hash, chunk });
 }

@@ -3,7 +3,8 @@
 //! who they go to.
 
 use super::peer::{Peer, SocketId};
-use crate::frame::SharedFrame;
+use crate::frame::{ChunkFrame, SharedFrame};
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,6 +36,13 @@ pub enum Effect {
     /// Send this `chat_history` answer (on `have:H`) to the hosts (or
     /// nodes) that asked for it.
     History { frame: Arc<SharedFrame>, to: Vec<Peer> },
+    /// Push `chunk_request` to this host on `have:H`; it may then send a
+    /// binary message of up to `limit` bytes of payload.
+    AskChunk { host: SocketId, hash: PageHash, chunk: ChunkId, limit: usize },
+    /// Send this verified chunk (on `want:H`) to these visitors.
+    DeliverChunk { frame: Arc<ChunkFrame>, visitors: Vec<SocketId> },
+    /// Tell these visitors (on `want:H`) that no host can send the chunk.
+    ChunkUnavailable { hash: PageHash, chunk: ChunkId, visitors: Vec<SocketId> },
 }
 
 /// Effects of one input; most inputs produce none or one.

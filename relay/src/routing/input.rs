@@ -3,7 +3,8 @@
 //! counts other nodes report, and the timers it asked for.
 
 use super::peer::{NodeId, Peer, SocketId};
-use crate::frame::SharedFrame;
+use crate::frame::{ChunkFrame, SharedFrame};
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -43,6 +44,20 @@ pub enum Input {
     /// Another node of the site counts `count` hosts for the page (0: none,
     /// or it is gone).
     RemoteCount { node: NodeId, hash: PageHash, count: usize },
+    /// A visitor on `want:H` sent `chunk_request` for a chunk its socket
+    /// found in the page's index.
+    ChunkRequest { visitor: SocketId, hash: PageHash, chunk: ChunkId },
+    /// A host sent a chunk it was asked for, as its socket checked it.
+    Chunk { host: SocketId, hash: PageHash, answer: ChunkAnswer },
+}
+
+/// A host's chunk, as the socket found it.
+#[derive(Debug, Clone)]
+pub enum ChunkAnswer {
+    /// It is the chunk it says, by its proof: the frame visitors are sent.
+    Verified(Arc<ChunkFrame>),
+    /// It is not (the host is removed as for a forged page).
+    Forged,
 }
 
 /// A host's answer to `content_request`, as the socket found it.

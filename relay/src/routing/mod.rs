@@ -33,8 +33,10 @@
 
 mod budget;
 mod chat;
+mod chunks;
 mod counts;
 mod effects;
+mod files;
 mod history;
 mod input;
 mod nodes;
@@ -51,8 +53,10 @@ pub mod model;
 #[cfg(test)]
 mod tests;
 
+pub use chunks::AnnounceError;
 pub use effects::{Effect, Effects};
-pub use input::{Answer, Input};
+pub use files::MAX_HELD_RANGES;
+pub use input::{Answer, ChunkAnswer, Input};
 pub use peer::{NodeId, Peer, SocketId};
 pub use policy::{HubConfig, Policy, UnknownPolicy};
 
@@ -145,6 +149,14 @@ impl Hub {
             Input::HistoryRequest { asker, hash } => self.history_request(asker, hash, now),
             Input::HistoryAnswer { host, hash, answer } => self.history_answer(host, hash, answer, now),
             Input::RemoteCount { node, hash, count } => self.remote_count(node, hash, count, now),
+            Input::ChunkRequest { visitor, hash, chunk } => self.chunk_request(visitor, hash, chunk, now),
+            Input::Chunk { host, hash, answer: ChunkAnswer::Verified(frame) } => {
+                self.chunk_answer(host, hash, frame)
+            }
+            Input::Chunk { host, hash, answer: ChunkAnswer::Forged } => {
+                self.metrics.bad_hashes.inc();
+                self.leave_host(host, hash, now)
+            }
         }
     }
 
@@ -219,6 +231,7 @@ impl Hub {
                 self.fail_over(page, hash, now, tried, &mut fx);
             }
             self.history_gone(page, hash, Peer::Socket(host), now, &mut fx);
+            self.chunks_host_gone(page, hash, host, now, &mut fx);
         });
         fx
     }
@@ -283,8 +296,9 @@ impl Hub {
     fn leave_visitor(&self, visitor: Peer, hash: PageHash) {
         self.with_page(hash, |page| {
             if let Some(asking) = page.visitors.swap_remove(&visitor) {
-                if visitor.is_local() {
+                if let Peer::Socket(socket) = visitor {
                     self.metrics.waiting_visitors.dec();
+                    Self::chunks_visitor_gone(page, socket);
                 }
                 page.set_asking(visitor, false, asking);
             }
@@ -314,6 +328,7 @@ impl Hub {
             }
             self.ask_for_held(page, hash, now, &mut fx);
             let count_due = page.flush_count(hash, now, self.config.count_window, &mut fx);
+            let chunk_due = self.chunks_due(page, hash, now, &mut fx);
             // Whatever is not due yet gets the next wake-up.
             let in_flight = page.in_flight.as_ref().map(|f| f.deadline);
             let history = page.history.as_ref().map(|h| h.deadline);
@@ -324,6 +339,7 @@ impl Hub {
                 .chain(count_due)
                 .chain(page.hosts.next_probe())
                 .chain(held)
+                .chain(chunk_due)
                 .min();
             if let Some(at) = next {
                 page.schedule(hash, at, &mut fx);

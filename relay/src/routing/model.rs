@@ -293,6 +293,9 @@ fn check(hub: &Hub, model: &mut Model, pages: &[PageHash], effects: &Effects, ve
                 }
             }
             Effect::WakeAt { .. } => {}
+            Effect::AskChunk { .. } | Effect::DeliverChunk { .. } | Effect::ChunkUnavailable { .. } => {
+                panic!("no host announced a chunk in this model: {effect:?}")
+            }
         }
     }
 }

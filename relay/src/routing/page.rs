@@ -7,6 +7,7 @@
 use super::budget::AskBudgets;
 use super::counts::CountWindow;
 use super::effects::{Effect, Effects};
+use super::files::Files;
 use super::history::HistoryAsk;
 use super::nodes::Remotes;
 use super::peer::{ById, Peer, SetById, SocketId};
@@ -73,6 +74,9 @@ pub(super) struct Page {
     /// come: one wake-up serves every deadline up to it, so a busy page
     /// does not set a timer per request.
     pub wake_at: Option<Instant>,
+    /// A file page's chunk routing, once a host announced chunks or the
+    /// manifest passed through (boxed: a text page holds a pointer's room).
+    pub files: Option<Box<Files>>,
 }
 
 impl Page {
@@ -92,6 +96,7 @@ impl Page {
             watchers: SetById::default(),
             counts: CountWindow::default(),
             wake_at: None,
+            files: None,
         }
     }
 

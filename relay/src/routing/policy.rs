@@ -69,6 +69,9 @@ pub struct HubConfig {
     /// …then one more per this long. Past it, their request waits (for the
     /// budget, or for another visitor's ask to bring the page).
     pub ask_every: Duration,
+    /// How long a host asked for a file's chunk has before the next
+    /// holder is asked (a chunk is up to 4 MiB: longer than for a page).
+    pub chunk_timeout: Duration,
 }
 
 impl Default for HubConfig {
@@ -80,6 +83,7 @@ impl Default for HubConfig {
             suspect_for: Duration::from_secs(60),
             asks_per_address: 10,
             ask_every: Duration::from_secs(2),
+            chunk_timeout: Duration::from_secs(10),
         }
     }
 }

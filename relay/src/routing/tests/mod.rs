@@ -4,6 +4,7 @@
 
 mod baselines;
 mod budget;
+mod chunks;
 mod counts;
 mod history;
 mod nodes;
