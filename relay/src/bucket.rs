@@ -39,12 +39,13 @@ impl Bucket {
         self.last
     }
 
-    /// Spends `amount` tokens if there are any left (the balance may go
-    /// below zero: one large spend is allowed, and paid back before the
-    /// next); refills for the time since the last call.
+    /// Spends `amount` tokens if there are that many (or, for more than a
+    /// burst, if the bucket is full: the balance then goes below zero and
+    /// is paid back before the next spend); refills for the time since
+    /// the last call.
     pub fn spend(&mut self, amount: f64, now: Instant) -> bool {
         self.refill(now);
-        if self.tokens > 0.0 {
+        if self.tokens >= amount.min(self.burst) {
             self.tokens -= amount;
             true
         } else {

@@ -189,13 +189,48 @@ async fn malformed_frames_close_the_socket_with_1008() {
 }
 
 #[tokio::test]
-async fn binary_frames_close_the_socket_with_1003() {
+async fn binary_frames_are_v2_chunks_only() {
+    use ep2p_core::phoenix::binary::{encode_client_push, ClientPush};
     let server = TestServer::default().await;
-    let mut c = on_page(&server, "still served after a binary frame").await;
+    let text = "still served after binary frames";
+    let hash = PageHash::of(text);
+    // V1 has no binary frames: the socket is closed (1003), with the reason.
+    let mut v1 = Client::connect(&server, Vsn::V1).await;
+    v1.join_ok(&want(hash)).await;
+    v1.send_message(Message::Binary(vec![0, 0, 0, 1, 1, b't', b'e'].into())).await;
+    let (code, reason) = close_code(&mut v1).await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (CloseCode::Unsupported, "binary frames need the V2 serializer (vsn=2.0.0)")
+    );
+    // V2: bytes that are no client push close the socket as any malformed frame does.
+    let mut c = on_page(&server, text).await;
     c.send_message(Message::Binary(vec![0, 2, 3, 5, 5].into())).await;
     let (code, reason) = close_code(&mut c).await;
-    assert_eq!((code, reason.as_str()), (CloseCode::Unsupported, "binary frames are not supported"));
-    served_while(&server, "still served after a binary frame").await;
+    assert_eq!(code, CloseCode::Policy);
+    assert!(reason.starts_with("malformed binary frame"), "{reason}");
+    // A well-formed push of anything but a chunk gets an error reply; the socket stays.
+    let mut c = on_page(&server, text).await;
+    let join_ref = match c.join_ref(&have(hash)) {
+        Some(Ref::Text(text)) => text,
+        other => panic!("{other:?}"),
+    };
+    let topic = have(hash);
+    let push = ClientPush {
+        join_ref: Some(&join_ref),
+        reference: Some("77"),
+        topic: &topic,
+        event: "content",
+        payload: b"x",
+    };
+    c.send_message(Message::Binary(encode_client_push(&push).unwrap().into())).await;
+    let reply = c.reply_to(&Ref::Text("77".into())).await;
+    assert_eq!(reply.reason(), Some("binary frames carry only chunks, on have:H"));
+    c.barrier().await;
+    assert!(c.closed.is_none(), "still open");
+    drop(c);
+    served_while(&server, text).await;
+    assert_eq!(server.metric("ep2p_rejected_total{reason=\"binary\"}").await, 2);
 }
 
 #[tokio::test]

@@ -156,3 +156,99 @@ async fn the_official_js_client_chats_with_rust_hosts_and_serves_the_history() {
     assert_eq!(messages, expected);
     js.stop().await;
 }
+
+/// `len` bytes with no two 16 KiB chunks alike.
+fn file_bytes(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9u32;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_official_js_client_hosts_a_file_in_binary_pushes_that_a_rust_visitor_checks() {
+    use ep2p_core::chunk::{ChunkIndex, ChunkPayload};
+    use ep2p_core::manifest::{Manifest, DEFAULT_FILE_LIMIT};
+    use ep2p_core::protocol::event;
+    let server = TestServer::default().await;
+    let dir = std::env::temp_dir().join(format!("ep2p-js-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = file_bytes(3 * 16384 + 5000);
+    let path = dir.join("photo.raw");
+    std::fs::write(&path, &data).unwrap();
+    let mut js = JsClient::spawn(&server, "filehost", path.to_str().unwrap());
+    let hash = PageHash::parse(js.expect("hosting").await["hash"].as_str().unwrap()).unwrap();
+
+    let mut visitor = Client::connect(&server, Vsn::V2).await;
+    visitor.join_ok(&want(hash)).await;
+    visitor.request(hash).await;
+    let wire = visitor.content(hash).await;
+    let manifest =
+        Manifest::parse(&wire, DEFAULT_FILE_LIMIT).expect("the JS client writes the canonical manifest");
+    assert_eq!(manifest.files()[0].name, "photo.raw");
+    let index = ChunkIndex::of(&manifest);
+    let mut assembled = vec![Vec::new(); 4];
+    for i in 0..4 {
+        visitor.push(&want(hash), event::CHUNK_REQUEST, serde_json::json!({"file": 0, "index": i})).await;
+    }
+    for _ in 0..4 {
+        let msg = visitor.event(&want(hash), event::CHUNK).await;
+        let bytes = msg.bytes.expect("a binary broadcast");
+        let payload = ChunkPayload::parse(&bytes).unwrap();
+        assert!(index.verify(&payload), "the JS client's proof checks out");
+        assembled[payload.id.index as usize] = payload.data.to_vec();
+    }
+    assert_eq!(assembled.concat(), data);
+    for _ in 0..4 {
+        js.expect("served_chunk").await;
+    }
+    js.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_official_js_client_downloads_a_file_from_binary_broadcasts() {
+    use ep2p_core::chunk::{self, ChunkId};
+    use ep2p_core::manifest::{self, FileEntry, Manifest, DEFAULT_FILE_LIMIT, MIN_CHUNK};
+    use ep2p_core::protocol::event;
+    use sha2::{Digest, Sha256};
+    let server = TestServer::default().await;
+    let data = file_bytes(5 * 16384 + 123);
+    let tree = manifest::tree_of(&data, MIN_CHUNK);
+    let entry = FileEntry {
+        name: "archive.zip".into(),
+        media_type: "application/zip".into(),
+        size: data.len() as u64,
+        root: manifest::to_hex(&tree.root()),
+    };
+    let wire = Manifest::new(MIN_CHUNK, vec![entry], DEFAULT_FILE_LIMIT).unwrap().wire();
+    let hash = PageHash::of(&wire);
+    let mut host = Client::connect(&server, Vsn::V2).await;
+    host.join_ok(&have(hash)).await;
+    host.call(&have(hash), event::HAVE_CHUNKS, serde_json::json!({"all": true})).await;
+
+    let mut js = JsClient::spawn(&server, "fileget", &hash.to_string());
+    host.asked(hash).await;
+    host.answer(hash, &wire).await;
+    assert_eq!(js.expect("manifest").await["count"], 6);
+    for _ in 0..6 {
+        let ask = host.event(&have(hash), event::CHUNK_REQUEST).await;
+        let id: ChunkId = serde_json::from_value(ask.payload).unwrap();
+        let piece = data.chunks(MIN_CHUNK as usize).nth(id.index as usize).unwrap();
+        let payload = chunk::encode(id, &tree.proof(u64::from(id.index)).unwrap(), piece);
+        host.push_binary(&have(hash), event::CHUNK, &payload).await;
+    }
+    let done = js.expect("file").await;
+    assert_eq!(done["size"], data.len());
+    assert_eq!(done["sha256"], hex(&Sha256::digest(&data)));
+    js.stop().await;
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

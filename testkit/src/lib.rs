@@ -180,6 +180,8 @@ pub struct Msg {
     pub event: String,
     pub payload: Value,
     pub raw: String,
+    /// A binary frame's payload (its `payload` is then null).
+    pub bytes: Option<Vec<u8>>,
 }
 
 impl Msg {
@@ -334,6 +336,28 @@ impl Client {
         msg_ref
     }
 
+    /// Pushes raw bytes on a topic as a V2 binary frame (stamped with its
+    /// join_ref) and returns its ref.
+    pub async fn push_binary(&mut self, topic: &str, event: &str, payload: &[u8]) -> Ref {
+        let msg_ref = self.make_ref();
+        let text_ref = |r: &Ref| match r {
+            Ref::Text(text) => text.clone(),
+            Ref::Number(number) => number.to_string(),
+        };
+        let join_ref = self.joins.get(topic).map(text_ref);
+        let reference = text_ref(&msg_ref);
+        let push = phoenix::binary::ClientPush {
+            join_ref: join_ref.as_deref(),
+            reference: Some(&reference),
+            topic,
+            event,
+            payload,
+        };
+        let bytes = phoenix::binary::encode_client_push(&push).expect("short strings");
+        self.send_message(Message::Binary(bytes.into())).await;
+        msg_ref
+    }
+
     /// Pushes and waits for the reply to that push.
     pub async fn call(&mut self, topic: &str, event: &str, payload: Value) -> Msg {
         let msg_ref = self.push(topic, event, payload).await;
@@ -414,6 +438,23 @@ impl Client {
                         event: frame.event.into_owned(),
                         payload: serde_json::from_str(frame.payload.get()).unwrap(),
                         raw: text.to_string(),
+                        bytes: None,
+                    });
+                }
+                Message::Binary(bytes) => {
+                    let frame = phoenix::binary::decode_server(&bytes)
+                        .unwrap_or_else(|e| panic!("server sent a bad binary frame: {e}"));
+                    let phoenix::binary::ServerFrame::Broadcast { topic, event, payload } = frame else {
+                        panic!("the relay sends only broadcasts in binary: {frame:?}");
+                    };
+                    return Some(Msg {
+                        join_ref: None,
+                        msg_ref: None,
+                        topic: topic.into(),
+                        event: event.into(),
+                        payload: Value::Null,
+                        raw: String::new(),
+                        bytes: Some(payload.to_vec()),
                     });
                 }
                 Message::Close(frame) => {
