@@ -66,6 +66,20 @@ pub struct Cli {
     /// Frames one socket may send per second (bursts of twice that).
     #[arg(long, env = "EP2P_FRAMES_PER_SECOND")]
     pub frames_per_second: Option<u32>,
+    /// The largest total size of a file page's files whose chunks are
+    /// relayed (bytes, or with a unit: `4GiB`, `500MB`).
+    #[arg(long, env = "EP2P_FILE_LIMIT", value_parser = parse_size)]
+    pub file_limit: Option<u64>,
+    /// File chunks one socket may have asked for and not yet received.
+    #[arg(long, env = "EP2P_CHUNKS_IN_FLIGHT")]
+    pub chunks_in_flight: Option<usize>,
+    /// Bytes of file chunks one socket may ask for per second, bursts of
+    /// twice that (bytes, or with a unit: `32MiB`).
+    #[arg(long, env = "EP2P_CHUNK_BYTES_PER_SECOND", value_parser = parse_size)]
+    pub chunk_bytes_per_second: Option<u64>,
+    /// How long a host asked for a chunk has before the next holder is asked (e.g. `10s`).
+    #[arg(long, env = "EP2P_CHUNK_TIMEOUT", value_parser = parse_duration)]
+    pub chunk_timeout: Option<Duration>,
     /// Messages queued for a socket before it is disconnected as too slow.
     #[arg(long, env = "EP2P_OUTBOUND_QUEUE")]
     pub outbound_queue: Option<usize>,
@@ -128,6 +142,10 @@ struct FileSettings {
     max_topics: Option<usize>,
     requests_per_second: Option<u32>,
     frames_per_second: Option<u32>,
+    file_limit: Option<String>,
+    chunks_in_flight: Option<usize>,
+    chunk_bytes_per_second: Option<String>,
+    chunk_timeout: Option<String>,
     outbound_queue: Option<usize>,
     message_timeout: Option<String>,
     header_read_timeout: Option<String>,
@@ -207,6 +225,16 @@ impl Settings {
         let file_message = duration("message_timeout", file.message_timeout)?;
         let file_header = duration("header_read_timeout", file.header_read_timeout)?;
         let file_first = duration("first_response_wait", file.first_response_wait)?;
+        let file_chunk_timeout = duration("chunk_timeout", file.chunk_timeout)?;
+        let size = |key: &'static str, text: Option<String>| {
+            text.map(|t| parse_size(&t)).transpose().map_err(|message| ConfigError::Value {
+                path: cli.config.clone(),
+                key,
+                message,
+            })
+        };
+        let file_file_limit = size("file_limit", file.file_limit)?;
+        let file_chunk_bytes = size("chunk_bytes_per_second", file.chunk_bytes_per_second)?;
         let site_addr = leptos_site_addr
             .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
             .transpose()?;
@@ -230,6 +258,7 @@ impl Settings {
                         .or(file.asks_per_address)
                         .filter(|n| *n > 0)
                         .unwrap_or(hub.asks_per_address),
+                    chunk_timeout: cli.chunk_timeout.or(file_chunk_timeout).unwrap_or(hub.chunk_timeout),
                     ..hub
                 },
                 limits: Limits {
@@ -243,6 +272,17 @@ impl Settings {
                         .frames_per_second
                         .or(file.frames_per_second)
                         .unwrap_or(limits.frames_per_second),
+                    file_limit: cli.file_limit.or(file_file_limit).unwrap_or(limits.file_limit),
+                    max_chunks_in_flight: cli
+                        .chunks_in_flight
+                        .or(file.chunks_in_flight)
+                        .filter(|n| *n > 0)
+                        .unwrap_or(limits.max_chunks_in_flight),
+                    chunk_bytes_per_second: cli
+                        .chunk_bytes_per_second
+                        .or(file_chunk_bytes)
+                        .filter(|n| *n > 0)
+                        .map_or(limits.chunk_bytes_per_second, |n| u32::try_from(n).unwrap_or(u32::MAX)),
                     outbound_queue: cli
                         .outbound_queue
                         .or(file.outbound_queue)
@@ -287,6 +327,27 @@ impl Settings {
     }
 }
 
+/// A size in bytes: a bare number, or one with a unit (`KB`, `MB`, `GB`
+/// in powers of 1000; `KiB`, `MiB`, `GiB` in powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a size like 4GiB or 500MB"))?;
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" => 1000,
+        "MB" => 1000 * 1000,
+        "GB" => 1000 * 1000 * 1000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        _ => return Err(format!("{text:?}: unknown unit (B, KB, MB, GB, KiB, MiB, GiB, TiB)")),
+    };
+    number.checked_mul(scale).ok_or_else(|| format!("{text:?} is too large"))
+}
+
 /// A duration as `humantime` reads it (`250ms`, `1s`, `2m`, `1h 30m`), or a
 /// bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -321,6 +382,26 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("32 MiB"), Ok(32 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        for bad in ["", "GiB", "4 gigs", "-1", "99999999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["ephemeral_p2p", "--file-limit", "1GiB", "--chunks-in-flight", "4"])
+            .unwrap();
+        let limits = Settings::load(cli, true, None).unwrap().relay.limits;
+        assert_eq!((limits.file_limit, limits.max_chunks_in_flight), (1 << 30, 4));
+        let (_f, cli) = settings(
+            "[server]
+chunk_bytes_per_second = \"lots\"\n",
+        );
+        assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("chunk_bytes_per_second"));
     }
 
     #[test]
