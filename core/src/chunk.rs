@@ -215,6 +215,11 @@ impl ChunkIndex {
         Some(size.div_ceil(u64::from(self.chunk)))
     }
 
+    /// File `file`'s size in bytes, if it exists.
+    pub fn file_size(&self, file: u32) -> Option<u64> {
+        self.files.get(file as usize).map(|(size, _)| *size)
+    }
+
     /// The length of chunk `id`, if it exists.
     pub fn chunk_len(&self, id: ChunkId) -> Option<u32> {
         let (size, _) = self.files.get(id.file as usize)?;

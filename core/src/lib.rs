@@ -18,6 +18,8 @@
 //!   the Merkle proofs that check each chunk alone.
 //! * [`chunk`] — a file page's chunks on the wire: requests, the binary
 //!   payload with its proof, what hosts hold, the index that checks them.
+//! * [`download`] — downloading a file page: which chunks to ask for,
+//!   what a received one is worth, what to announce, the progress.
 //! * [`client`] — what both client roles share: `step(event) -> commands`,
 //!   the socket's life, its channels, hosting a page.
 //! * [`machine`] — a visitor on one page: wants the page, checks it, hosts it.
@@ -29,6 +31,7 @@
 pub mod chat;
 pub mod chunk;
 pub mod client;
+pub mod download;
 pub mod fragment;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
