@@ -101,7 +101,9 @@ impl Download {
     }
 
     fn total(&self) -> u64 {
-        self.starts.last().map_or(0, |&start| start + self.index.chunks(self.starts.len() as u32 - 1).unwrap_or(0))
+        self.starts
+            .last()
+            .map_or(0, |&start| start + self.index.chunks(self.starts.len() as u32 - 1).unwrap_or(0))
     }
 
     fn ordinal(&self, id: ChunkId) -> Option<u64> {
@@ -243,6 +245,22 @@ impl Download {
         Some(Holding::ranges(file, ranges))
     }
 
+    /// Announces everything held again from the next
+    /// [`Download::take_announcement`] on (a new connection knows nothing).
+    pub fn reannounce(&mut self) {
+        self.unannounced = (0..self.total()).filter(|&n| self.is_held(n)).collect();
+    }
+
+    /// At most `window` chunks in flight from now on (at least one): the
+    /// relay allows fewer than asked.
+    pub fn set_window(&mut self, window: usize) {
+        self.window = window.max(1);
+    }
+
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
     pub fn pause(&mut self) {
         self.paused = true;
     }
@@ -280,8 +298,11 @@ mod tests {
     const C: usize = MIN_CHUNK as usize;
 
     fn files(sizes: &[usize]) -> (Vec<Vec<u8>>, ChunkIndex) {
-        let data: Vec<Vec<u8>> =
-            sizes.iter().enumerate().map(|(f, &len)| (0..len).map(|i| (i / C + f * 7) as u8).collect()).collect();
+        let data: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(f, &len)| (0..len).map(|i| (i / C + f * 7) as u8).collect())
+            .collect();
         let entries = data
             .iter()
             .enumerate()
@@ -373,6 +394,8 @@ mod tests {
         d.mark_held(ChunkId::new(1, 0));
         assert_eq!(d.take_announcement(), Some(Holding::all()));
         assert_eq!(d.take_announcement(), None);
+        d.reannounce();
+        assert_eq!(d.take_announcement(), Some(Holding::all()), "on a new connection");
         // Resumed from storage: the next run holds them from the start.
         let (_, index) = files(&[6 * C, 2 * C]);
         let mut again = Download::new(index, 8);

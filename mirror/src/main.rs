@@ -5,16 +5,21 @@
 //! fetches, verifies, hosts and reconnects (with back-off, forever) the
 //! same way; nothing here retries by hand.
 
+mod files;
 mod peer;
+mod phx;
 mod store;
 
 use clap::{Parser, Subcommand};
 use ep2p_core::chat;
+use ep2p_core::download::{Download, Progress};
 use ep2p_core::fragment::Fragment;
 use ep2p_core::machine::{Phase, Snapshot};
+use ep2p_core::manifest::DEFAULT_FILE_LIMIT;
 use ep2p_core::phoenix::Vsn;
 use ep2p_core::protocol::PageHash;
 use ep2p_core::sealed::{self, Key, SealedError};
+use files::{ChunkDir, FilePage, Role, Source};
 use peer::Report;
 use std::collections::HashMap;
 use std::io;
@@ -33,8 +38,6 @@ enum MirrorError {
     BadPage(String),
     #[error("{path}: {source}")]
     File { path: PathBuf, source: io::Error },
-    #[error("{0}: not UTF-8 text")]
-    NotText(PathBuf),
     #[error("{0}: empty; an empty page cannot be shared")]
     EmptyFile(PathBuf),
     #[error("{hash} is not in {dir}")]
@@ -57,6 +60,18 @@ enum MirrorError {
     GaveUp(PageHash, std::time::Duration),
     #[error("cannot write to stdout: {0}")]
     Stdout(io::Error),
+    #[error("{0} is a file page: give -o DIR to save its files there")]
+    NeedsOutput(PageHash),
+    #[error("{0} exists already: move it away or choose another -o DIR")]
+    Exists(PathBuf),
+    #[error("encrypted file pages are not built yet: share files without --encrypt")]
+    EncryptedFiles,
+    #[error("{0}: the files do not match the page any more (changed since it was shared)")]
+    Changed(PageHash),
+    #[error("{0}: interrupted; the chunks so far are kept: run the same command again to resume")]
+    Interrupted(PageHash),
+    #[error("{0}: no host sent a chunk within {1:?}; the chunks so far are kept: run it again to resume")]
+    Stalled(PageHash, std::time::Duration),
 }
 
 impl MirrorError {
@@ -88,12 +103,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Host each file's text as a page (kept in the folder) and print its link.
+    /// Host each text file as a page, and the other files together as one
+    /// file page (read where they are, never copied); print the links.
     Host {
         /// Encrypt each file with a fresh key: the printed link (its part
         /// after #) is the only way to read it; the key is kept nowhere.
         #[arg(long)]
         encrypt: bool,
+        /// Share every file as a file (text files too), all in one page.
+        #[arg(long)]
+        file: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -106,9 +125,14 @@ enum Cmd {
     },
     /// Fetch a page once, verify it and print its text to stdout (decrypted
     /// with the link's key when it has one), then leave without hosting it.
+    /// A file page's files are saved in the -o folder, every chunk checked,
+    /// with a progress bar; run it again to resume where it stopped.
     Get {
         /// A link (https://example.org/<hash>#<key>) or a page hash.
         page: String,
+        /// Where to save a file page's files (a text page's text goes there as <hash>.txt).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
         /// How long to wait for a host to send the page.
         #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
         wait: std::time::Duration,
@@ -209,21 +233,36 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), MirrorError> {
-    if let Cmd::Get { page, wait } = &cli.command {
+    if let Cmd::Get { page, wait, output } = &cli.command {
         let server = cli.server.clone().or_else(|| site_of(page));
         let endpoints = Endpoints::parse(server.as_deref().unwrap_or(DEFAULT_SERVER))?;
-        return get(&endpoints, page, *wait).await;
+        return get(&endpoints, page, *wait, output.as_deref()).await;
     }
     let endpoints = Endpoints::parse(cli.server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let dir = cli.dir.unwrap_or_else(Store::default_dir);
     let store = Store::open(&dir).map_err(|source| MirrorError::File { path: dir.clone(), source })?;
     let io = MirrorError::folder(&store);
     match cli.command {
-        Cmd::Host { files, encrypt } => {
-            for file in files {
-                let bytes = std::fs::read(&file)
-                    .map_err(|source| MirrorError::File { path: file.clone(), source })?;
-                let text = String::from_utf8(bytes).map_err(|_| MirrorError::NotText(file.clone()))?;
+        Cmd::Host { files, encrypt, file: as_files } => {
+            let (texts, binaries) = split_texts(files, as_files)?;
+            if !binaries.is_empty() {
+                if encrypt {
+                    return Err(MirrorError::EncryptedFiles);
+                }
+                let paths = binaries
+                    .iter()
+                    .map(|path| {
+                        std::fs::canonicalize(path)
+                            .map_err(|source| MirrorError::File { path: path.clone(), source })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (page, _) = files::manifest_of(&paths, DEFAULT_FILE_LIMIT)
+                    .map_err(|source| MirrorError::File { path: paths[0].clone(), source })?;
+                store.save(&page.wire).map_err(io)?;
+                store.save_sources(page.hash, &paths).map_err(io)?;
+                println!("link {} {}", page.hash, endpoints.link(page.hash));
+            }
+            for (file, text) in texts {
                 if text.trim().is_empty() {
                     return Err(MirrorError::EmptyFile(file));
                 }
@@ -249,8 +288,15 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
         Cmd::List => {
             let store::Listing { pages, skipped } = store.pages().map_err(io)?;
             for (hash, text) in &pages {
-                let preview = preview(text);
-                println!("kept    {hash} {:>9} bytes  {preview}", text.len());
+                match FilePage::of(text, DEFAULT_FILE_LIMIT) {
+                    Some(page) => {
+                        let names: Vec<String> =
+                            page.manifest.files().iter().map(|f| for_terminal(&f.name)).collect();
+                        let size = page.manifest.total_size();
+                        println!("files   {hash} {size:>9} bytes  {}", names.join(", "));
+                    }
+                    None => println!("kept    {hash} {:>9} bytes  {}", text.len(), preview(text)),
+                }
             }
             for hash in store.wanted().map_err(io)? {
                 println!("wanted  {hash}");
@@ -293,25 +339,36 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
         wanted.len()
     );
 
-    let (stop, stopped) = watch::channel(false);
+    // One stop signal per page: a page fetched as text that turns out to
+    // be a file page is stopped and started again as one.
+    let mut stops: HashMap<PageHash, watch::Sender<bool>> = HashMap::new();
     let (reports, mut incoming) = mpsc::unbounded_channel();
     let mut tasks = tokio::task::JoinSet::new();
     let kept = pages.into_iter().map(|(hash, text)| (hash, Some(text)));
     for (hash, content) in kept.chain(wanted.into_iter().map(|hash| (hash, None))) {
         println!("{hash} {}", endpoints.link(hash));
-        let chat = store.chat(hash);
-        tasks.spawn(peer::run(
-            endpoints.relay.clone(),
-            hash,
-            content,
-            chat,
-            reports.clone(),
-            stopped.clone(),
-        ));
+        let (stop, stopped) = watch::channel(false);
+        stops.insert(hash, stop);
+        match content.as_deref().and_then(|text| FilePage::of(text, DEFAULT_FILE_LIMIT)) {
+            Some(page) => {
+                tasks.spawn(file_task(endpoints.relay.clone(), store, page, reports.clone(), stopped));
+            }
+            None => {
+                let chat = store.chat(hash);
+                tasks.spawn(peer::run(
+                    endpoints.relay.clone(),
+                    hash,
+                    content,
+                    chat,
+                    reports.clone(),
+                    stopped,
+                ));
+            }
+        }
     }
-    drop(reports);
 
     let mut last_phase: HashMap<PageHash, (Phase, Option<usize>, u32)> = HashMap::new();
+    let mut last_tenth: HashMap<PageHash, u64> = HashMap::new();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(MirrorError::Signal)?;
     loop {
@@ -321,7 +378,17 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
             report = incoming.recv() => match report {
                 None => break,
                 Some(Report::Fetched(hash, text)) => match store.save(&text) {
-                    Ok(_) => println!("saved {hash} {} bytes", text.len()),
+                    Ok(_) => {
+                        println!("saved {hash} {} bytes", text.len());
+                        if let Some(page) = FilePage::of(&text, DEFAULT_FILE_LIMIT) {
+                            // A file page: its chunks are fetched and hosted from now on.
+                            let (stop, stopped) = watch::channel(false);
+                            if let Some(text_task) = stops.insert(hash, stop) {
+                                let _ = text_task.send(true);
+                            }
+                            tasks.spawn(file_task(endpoints.relay.clone(), store, page, reports.clone(), stopped));
+                        }
+                    }
                     Err(e) => eprintln!("cannot save {hash}: {e}"),
                 },
                 Some(Report::Chat(hash, messages)) => {
@@ -335,11 +402,21 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
                         println!("{}", status_line(hash, &snapshot));
                     }
                 }
+                Some(Report::Files(hash, None)) => eprintln!("{hash}: not hosted (see above)"),
+                Some(Report::Files(hash, Some(progress))) => {
+                    let tenth = progress.per_mille() / 100;
+                    if last_tenth.insert(hash, tenth) != Some(tenth) {
+                        println!("{}", files_line(hash, &progress));
+                    }
+                }
             },
         }
     }
+    drop(reports);
     println!("stopping: leaving every page");
-    let _ = stop.send(true);
+    for stop in stops.values() {
+        let _ = stop.send(true);
+    }
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         while tasks.join_next().await.is_some() {}
     })
@@ -356,9 +433,106 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
     Ok(())
 }
 
+/// One file page, hosted (and fetched where chunks are missing) until
+/// stopped: files this mirror shares are read where they are, other
+/// pages' chunks are kept in the folder.
+fn file_task(
+    relay: String,
+    store: &Store,
+    page: FilePage,
+    reports: mpsc::UnboundedSender<Report>,
+    stop: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let hash = page.hash;
+    let prepared = prepare_files(store, &page);
+    async move {
+        let (source, mut download) = match prepared {
+            Ok(ready) => ready,
+            Err(error) => {
+                eprintln!("{error}");
+                let _ = reports.send(Report::Files(hash, None));
+                return;
+            }
+        };
+        let mut progress = |p: Progress| {
+            let _ = reports.send(Report::Files(hash, Some(p)));
+        };
+        let role = Role { host: true, download: true };
+        files::run(&relay, &page, &source, role, &mut download, &mut progress, stop).await;
+    }
+}
+
+/// Where a file page's chunks come from, and what is held already.
+fn prepare_files(store: &Store, page: &FilePage) -> Result<(Source, Download), MirrorError> {
+    let mut download = Download::new(page.index(), files::WINDOW);
+    let source = match store.sources(page.hash) {
+        Some(paths) => {
+            let file_error = |source| MirrorError::File { path: paths[0].clone(), source };
+            let (again, trees) = files::manifest_of(&paths, DEFAULT_FILE_LIMIT).map_err(file_error)?;
+            if again.hash != page.hash {
+                return Err(MirrorError::Changed(page.hash));
+            }
+            let index = page.index();
+            for file in 0..index.files() as u32 {
+                for i in 0..index.chunks(file).unwrap_or(0) {
+                    download.mark_held(ep2p_core::chunk::ChunkId::new(file, i as u32));
+                }
+            }
+            Source::Originals { paths, trees }
+        }
+        None => {
+            let path = store.chunks_dir(page.hash);
+            let folder = |source| MirrorError::File { path: path.clone(), source };
+            let dir = ChunkDir::open(&path).map_err(folder)?;
+            dir.resume(&mut download).map_err(folder)?;
+            Source::Stored(dir)
+        }
+    };
+    Ok((source, download))
+}
+
+/// A file page's state for people: how much is held, of how much.
+fn files_line(hash: PageHash, p: &Progress) -> String {
+    if p.held_chunks == p.total_chunks {
+        return format!("{hash} hosting files: {} bytes, complete", p.total_bytes);
+    }
+    format!("{hash} fetching files: {}% ({} of {} bytes)", p.per_mille() / 10, p.held_bytes, p.total_bytes)
+}
+
+/// Files given to `host`: text pages (each its path and text), and the
+/// files that make one file page together.
+type Shared = (Vec<(PathBuf, String)>, Vec<PathBuf>);
+
+/// Each file's text, if it is a text page (UTF-8 within a page's size, and
+/// not `as_files`), else its path: those become one file page together.
+fn split_texts(paths: Vec<PathBuf>, as_files: bool) -> Result<Shared, MirrorError> {
+    const TEXT_MOST: u64 = 1024 * 1024;
+    let mut texts = Vec::new();
+    let mut binaries = Vec::new();
+    for path in paths {
+        let error = |source| MirrorError::File { path: path.clone(), source };
+        let size = std::fs::metadata(&path).map_err(error)?.len();
+        if as_files || size > TEXT_MOST {
+            binaries.push(path);
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(error)?;
+        match String::from_utf8(bytes) {
+            Ok(text) => texts.push((path, text)),
+            Err(_) => binaries.push(path),
+        }
+    }
+    Ok((texts, binaries))
+}
+
 /// `get`: fetches one page like a visitor, never joins its hosts, prints
-/// the (decrypted) text.
-async fn get(endpoints: &Endpoints, page: &str, wait: std::time::Duration) -> Result<(), MirrorError> {
+/// the (decrypted) text, or saves a file page's files in `output`.
+async fn get(
+    endpoints: &Endpoints,
+    page: &str,
+    wait: std::time::Duration,
+    output: Option<&std::path::Path>,
+) -> Result<(), MirrorError> {
     use std::io::Write;
     let hash = page_arg(page)?;
     let key = key_arg(page)?;
@@ -367,13 +541,91 @@ async fn get(endpoints: &Endpoints, page: &str, wait: std::time::Duration) -> Re
         Ok(None) => return Err(MirrorError::NobodyHosting(hash)),
         Err(_) => return Err(MirrorError::GaveUp(hash, wait)),
     };
+    if let Some(files) = FilePage::of(&wire, DEFAULT_FILE_LIMIT) {
+        let dir = output.ok_or(MirrorError::NeedsOutput(hash))?;
+        return get_files(endpoints, files, dir, wait).await;
+    }
     let text = match (sealed::is_sealed(&wire), key) {
         (false, _) => wire,
         (true, None) => return Err(MirrorError::NoKey(hash)),
         (true, Some(key)) => sealed::open(&key, &wire).map_err(|e| MirrorError::Unreadable(hash, e))?,
     };
+    if let Some(dir) = output {
+        let path = dir.join(format!("{hash}.txt"));
+        return std::fs::write(&path, text).map_err(|source| MirrorError::File { path, source });
+    }
     let mut stdout = io::stdout().lock();
     stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(MirrorError::Stdout)
+}
+
+/// Saves a file page's files in `dir`, every chunk checked, with a
+/// progress bar. Chunks are kept in `dir/.ep2p-<hash>/` until every file is
+/// written, so a run that stopped resumes where it was.
+async fn get_files(
+    endpoints: &Endpoints,
+    page: FilePage,
+    dir: &std::path::Path,
+    wait: std::time::Duration,
+) -> Result<(), MirrorError> {
+    let hash = page.hash;
+    let targets: Vec<PathBuf> = page.manifest.files().iter().map(|f| dir.join(&f.name)).collect();
+    if let Some(taken) = targets.iter().find(|path| path.exists()) {
+        return Err(MirrorError::Exists(taken.clone()));
+    }
+    let part_path = dir.join(format!(".ep2p-{hash}"));
+    let folder = |source| MirrorError::File { path: part_path.clone(), source };
+    let part = ChunkDir::open(&part_path).map_err(folder)?;
+    let mut download = Download::new(page.index(), files::WINDOW);
+    let resumed = part.resume(&mut download).map_err(folder)?;
+    let progress = download.progress();
+    let bar = indicatif::ProgressBar::new(progress.total_bytes);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {percent}% {bytes_per_sec} {eta} left",
+        )
+        .expect("a valid template"),
+    );
+    if resumed > 0 {
+        eprintln!("resuming: {resumed} of {} chunks kept from before", progress.total_chunks);
+    }
+    bar.set_position(progress.held_bytes);
+    // When a chunk last arrived, in ms after `began` (shared with the run's callback).
+    let began = tokio::time::Instant::now();
+    let last_change = std::sync::atomic::AtomicU64::new(0);
+    let mut on_progress = |p: Progress| {
+        bar.set_position(p.held_bytes);
+        last_change.store(began.elapsed().as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    };
+    let (_stop, stopped) = watch::channel(false);
+    let source = Source::Stored(part);
+    let role = Role { host: false, download: true };
+    let stalled = async {
+        loop {
+            let last =
+                std::time::Duration::from_millis(last_change.load(std::sync::atomic::Ordering::Relaxed));
+            let due = began + last + wait;
+            if tokio::time::Instant::now() >= due {
+                return;
+            }
+            tokio::time::sleep_until(due).await;
+        }
+    };
+    let outcome = tokio::select! {
+        _ = files::run(&endpoints.relay, &page, &source, role, &mut download, &mut on_progress, stopped) => Ok(()),
+        _ = tokio::signal::ctrl_c() => Err(MirrorError::Interrupted(hash)),
+        _ = stalled => Err(MirrorError::Stalled(hash, wait)),
+    };
+    bar.finish_and_clear();
+    outcome?;
+    let Source::Stored(part) = source else { unreachable!("stored above") };
+    let index = page.index();
+    for (file, target) in targets.iter().enumerate() {
+        part.assemble(&index, file as u32, target)
+            .map_err(|source| MirrorError::File { path: target.clone(), source })?;
+        println!("saved {} ({} bytes)", target.display(), index.file_size(file as u32).unwrap_or(0));
+    }
+    std::fs::remove_dir_all(&part_path).map_err(folder)?;
+    Ok(())
 }
 
 /// What `list` shows of a page: its first line that is not blank, at most

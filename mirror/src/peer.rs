@@ -36,6 +36,8 @@ pub enum Report {
     /// answer (1 MiB), oldest first. At most once per [`CHAT_REPORT_EVERY`]
     /// while it changes, and once more when the page stops.
     Chat(PageHash, Vec<ChatMessage>),
+    /// A file page's chunks held changed (or its task failed to start: `None`).
+    Files(PageHash, Option<ep2p_core::download::Progress>),
 }
 
 /// Runs one page until `shutdown` turns true: fetches it first if `content`

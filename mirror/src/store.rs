@@ -1,7 +1,10 @@
 //! The mirror's folder: one `<hash>.txt` per page it keeps, its chat in
 //! `<hash>.chat.json` (a JSON array of messages, each checked again when
 //! read), and an empty `<hash>.wanted` for each page it is still waiting
-//! to fetch. Text is
+//! to fetch. A file page's `<hash>.txt` is its manifest; its chunks are
+//! kept in `<hash>.chunks/` as they arrived, or, for files this mirror
+//! shares itself, `<hash>.sources` lists where they are (one path per
+//! line, in the manifest's order: they are read there, never copied). Text is
 //! checked against its hash when saved and again when read back, so the
 //! mirror never serves a page whose address does not match it.
 
@@ -54,6 +57,32 @@ impl Store {
         self.dir.join(format!("{hash}.wanted"))
     }
 
+    fn sources_path(&self, hash: PageHash) -> PathBuf {
+        self.dir.join(format!("{hash}.sources"))
+    }
+
+    /// Where a file page's chunks are kept.
+    pub fn chunks_dir(&self, hash: PageHash) -> PathBuf {
+        self.dir.join(format!("{hash}.chunks"))
+    }
+
+    /// Remembers where the files of a page this mirror shares are.
+    pub fn save_sources(&self, hash: PageHash, paths: &[PathBuf]) -> io::Result<()> {
+        let mut text = String::new();
+        for path in paths {
+            let path = path.to_str().ok_or_else(|| io::Error::other("a path that is not UTF-8"))?;
+            text.push_str(path);
+            text.push('\n');
+        }
+        std::fs::write(self.sources_path(hash), text)
+    }
+
+    /// Where the files of a page this mirror shares are, if it shares them.
+    pub fn sources(&self, hash: PageHash) -> Option<Vec<PathBuf>> {
+        let text = std::fs::read_to_string(self.sources_path(hash)).ok()?;
+        Some(text.lines().map(PathBuf::from).collect())
+    }
+
     fn chat_path(&self, hash: PageHash) -> PathBuf {
         self.dir.join(format!("{hash}.chat.json"))
     }
@@ -99,12 +128,19 @@ impl Store {
     /// Forgets a page (kept or wanted); false if it was neither.
     pub fn drop_page(&self, hash: PageHash) -> io::Result<bool> {
         let mut found = false;
-        for path in [self.page_path(hash), self.wanted_path(hash), self.chat_path(hash)] {
+        for path in
+            [self.page_path(hash), self.wanted_path(hash), self.chat_path(hash), self.sources_path(hash)]
+        {
             match std::fs::remove_file(path) {
                 Ok(()) => found = true,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
+        }
+        match std::fs::remove_dir_all(self.chunks_dir(hash)) {
+            Ok(()) => found = true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         Ok(found)
     }

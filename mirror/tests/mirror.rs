@@ -357,3 +357,104 @@ async fn a_mirrored_page_keeps_its_chat_in_its_folder_and_serves_the_history_aft
     assert_eq!(messages, said);
     again.interrupt().await;
 }
+
+/// `len` bytes that are not UTF-8 (so `host` makes them a file page), no
+/// two 256 KiB chunks alike.
+fn binary_file(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491u32;
+    let mut data: Vec<u8> = (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    data[0] = 0xff;
+    data
+}
+
+/// The file page's hash in a `link <hash> <url>` line.
+fn linked(line: &str) -> PageHash {
+    PageHash::parse(line.split_whitespace().nth(1).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_file_is_hosted_from_where_it_is_kept_by_another_mirror_and_saved_by_get() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = binary_file(1_500_000);
+    let original = dir.path().join("photo.raw");
+    std::fs::write(&original, &data).unwrap();
+    let mut author = Mirror::spawn(&server, &dir.path().join("a"), &["host", original.to_str().unwrap()]);
+    let hash = linked(&author.says("link ").await);
+    author.says(&format!("{hash} hosting files: 1500000 bytes, complete")).await;
+    // Nothing was copied into the author's folder: it reads the file where it is.
+    assert!(!dir.path().join("a").join(format!("{hash}.chunks")).exists());
+
+    let mut keeper = Mirror::spawn(&server, &dir.path().join("k"), &["keep", &hash.to_string()]);
+    keeper.says(&format!("{hash} hosting files: 1500000 bytes, complete")).await;
+    let kept = std::fs::read_dir(dir.path().join("k").join(format!("{hash}.chunks"))).unwrap().count();
+    assert_eq!(kept, 6, "six chunks of 256 KiB, kept as they came");
+    author.interrupt().await;
+    eventually("only the keeper hosts it", || server.relay.health(hash).hosts == 1).await;
+
+    // `get` saves it from the keeper alone; every chunk checked.
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let link = format!("http://{}/{hash}", server.addr);
+    let (ok, stdout, stderr) = get(&server, &[&link, "-o", out.to_str().unwrap()]).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("saved"), "{stdout}");
+    assert_eq!(std::fs::read(out.join("photo.raw")).unwrap(), data);
+    assert!(!out.join(format!(".ep2p-{hash}")).exists(), "the chunks kept meanwhile are gone");
+    // Again: the file is there, and `get` will not overwrite it.
+    let (ok, _, stderr) = get(&server, &[&link, "-o", out.to_str().unwrap()]).await;
+    assert!(!ok && stderr.contains("exists already"), "{stderr}");
+    // Without -o, it says where the files would go.
+    let (ok, _, stderr) = get(&server, &[&link]).await;
+    assert!(!ok && stderr.contains("give -o DIR"), "{stderr}");
+    keeper.interrupt().await;
+}
+
+#[tokio::test]
+async fn get_resumes_a_file_after_it_was_killed() {
+    // 1 MiB/s per socket: a 6 MiB file takes seconds, long enough to kill it mid-way.
+    let server = TestServer::start(config(|c| c.limits.chunk_bytes_per_second = 1024 * 1024)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = binary_file(6 * 1024 * 1024);
+    let original = dir.path().join("video.bin");
+    std::fs::write(&original, &data).unwrap();
+    let mut author =
+        Mirror::spawn(&server, &dir.path().join("a"), &["host", "--file", original.to_str().unwrap()]);
+    let hash = linked(&author.says("link ").await);
+    author.says("complete").await;
+
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let part = out.join(format!(".ep2p-{hash}"));
+    let mut first = Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+        .args(["--server", &format!("http://{}", server.addr), "get", &hash.to_string(), "-o"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let chunks = |part: &Path| {
+        std::fs::read_dir(part).map_or(0, |d| {
+            d.filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.')).count()
+        })
+    };
+    eventually("a few chunks arrived", || chunks(&part) >= 4).await;
+    first.kill().await.unwrap();
+    let kept = chunks(&part);
+    assert!((4..24).contains(&kept), "killed mid-way with {kept} of 24 chunks");
+
+    let (ok, stdout, stderr) = get(&server, &[&hash.to_string(), "-o", out.to_str().unwrap()]).await;
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains(&format!("resuming: {kept} of 24 chunks")), "{stderr}");
+    assert!(stdout.contains("saved"), "{stdout}");
+    assert_eq!(std::fs::read(out.join("video.bin")).unwrap(), data);
+    author.interrupt().await;
+}

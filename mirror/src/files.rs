@@ -1,0 +1,434 @@
+//! File pages (docs/protocol.md, "File pages"): making a manifest from
+//! files on disk, keeping chunks as they arrived (each with its proof, so
+//! it is served as it came), and one page's connection that hosts what it
+//! holds and downloads what it lacks, reconnecting until told to stop.
+//! What to ask for, and what a chunk is worth, is `ep2p_core::download`.
+
+use crate::phx::{Conn, Incoming};
+use ep2p_core::chunk::{self, ChunkId, ChunkIndex, ChunkPayload};
+use ep2p_core::download::{Download, Progress, Received};
+use ep2p_core::manifest::{self, FileEntry, Manifest, Tree};
+use ep2p_core::protocol::{event, Content, ContentRequest, PageHash, Topic};
+use std::collections::HashMap;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// Chunks asked for at once: the relay's default allowance.
+pub const WINDOW: usize = 16;
+/// Heartbeats keep the socket alive.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+/// After a refusal (the relay's rate), the next ask waits this long.
+const COOLDOWN: Duration = Duration::from_millis(500);
+
+/// A file page: its manifest's wire text, the manifest, and its address.
+#[derive(Debug, Clone)]
+pub struct FilePage {
+    pub hash: PageHash,
+    pub wire: String,
+    pub manifest: Manifest,
+}
+
+impl FilePage {
+    /// A page's wire text, if it is a file page's manifest within `limit`.
+    pub fn of(wire: &str, limit: u64) -> Option<Self> {
+        let manifest = Manifest::parse(wire, limit).ok()?;
+        Some(Self { hash: PageHash::of(wire), wire: wire.to_string(), manifest })
+    }
+
+    pub fn index(&self) -> ChunkIndex {
+        ChunkIndex::of(&self.manifest)
+    }
+}
+
+/// The manifest of `paths` (each read once, a chunk at a time) and each
+/// file's tree, for hosting them from where they are.
+pub fn manifest_of(paths: &[PathBuf], limit: u64) -> io::Result<(FilePage, Vec<Tree>)> {
+    let chunk = manifest::DEFAULT_CHUNK;
+    let mut entries = Vec::new();
+    let mut trees = Vec::new();
+    for path in paths {
+        let mut file = std::fs::File::open(path)?;
+        let mut leaves = Vec::new();
+        let mut buffer = vec![0; chunk as usize];
+        let mut size = 0u64;
+        loop {
+            let read = read_full(&mut file, &mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            size += read as u64;
+            leaves.push(manifest::leaf_hash(&buffer[..read]));
+        }
+        let tree = Tree::new(leaves);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string();
+        entries.push(FileEntry {
+            media_type: media_type(&name).into(),
+            name,
+            size,
+            root: manifest::to_hex(&tree.root()),
+        });
+        trees.push(tree);
+    }
+    let manifest =
+        Manifest::new(chunk, entries, limit).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let wire = manifest.wire();
+    Ok((FilePage { hash: PageHash::of(&wire), wire, manifest }, trees))
+}
+
+/// Reads until `buffer` is full or the file ends.
+fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut read = 0;
+    while read < buffer.len() {
+        match file.read(&mut buffer[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(read)
+}
+
+/// A media type from a file name's extension (what browsers would say for
+/// the common ones; anything else is plain bytes).
+pub fn media_type(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "txt" | "md" => "text/plain",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        "zip" => "application/zip",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Where a page's chunks come from when asked.
+pub enum Source {
+    /// The files themselves (`host`): read where they are, never copied.
+    Originals { paths: Vec<PathBuf>, trees: Vec<Tree> },
+    /// Chunks kept as they arrived, with their proofs (`keep`, `get`).
+    Stored(ChunkDir),
+}
+
+impl Source {
+    /// Chunk `id`'s payload, if held here.
+    fn payload(&self, index: &ChunkIndex, id: ChunkId) -> Option<Vec<u8>> {
+        match self {
+            Source::Stored(dir) => dir.get(id),
+            Source::Originals { paths, trees } => {
+                let length = index.chunk_len(id)?;
+                let mut file = std::fs::File::open(paths.get(id.file as usize)?).ok()?;
+                file.seek(SeekFrom::Start(u64::from(id.index) * u64::from(index.chunk()))).ok()?;
+                let mut data = vec![0; length as usize];
+                file.read_exact(&mut data).ok()?;
+                let proof = trees[id.file as usize].proof(u64::from(id.index))?;
+                let payload = chunk::encode(id, &proof, &data);
+                // The file may have changed since it was shared: never send what does not check.
+                index.verify(&ChunkPayload::parse(&payload).ok()?).then_some(payload)
+            }
+        }
+    }
+}
+
+/// A folder of chunks as they arrived: `<file>-<index>`, each a chunk's
+/// payload (its id, proof and bytes), written whole then renamed.
+pub struct ChunkDir(PathBuf);
+
+impl ChunkDir {
+    pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+
+    fn file(&self, id: ChunkId) -> PathBuf {
+        self.0.join(format!("{}-{}", id.file, id.index))
+    }
+
+    pub fn put(&self, id: ChunkId, payload: &[u8]) -> io::Result<()> {
+        let tmp = self.0.join(format!(".{}-{}.tmp", id.file, id.index));
+        std::fs::write(&tmp, payload)?;
+        std::fs::rename(tmp, self.file(id))
+    }
+
+    pub fn get(&self, id: ChunkId) -> Option<Vec<u8>> {
+        std::fs::read(self.file(id)).ok()
+    }
+
+    /// Marks every stored chunk that still checks out as held (a chunk
+    /// that does not is deleted): how a download resumes.
+    pub fn resume(&self, download: &mut Download) -> io::Result<u64> {
+        let mut found = 0;
+        for entry in std::fs::read_dir(&self.0)? {
+            let path = entry?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some((file, index)) = name.split_once('-') else { continue };
+            let (Ok(file), Ok(index)) = (file.parse(), index.parse()) else { continue };
+            let id = ChunkId::new(file, index);
+            let bytes = std::fs::read(&path)?;
+            match ChunkPayload::parse(&bytes) {
+                Ok(payload) if payload.id == id && download.received(&payload) == Received::Store(id) => {
+                    download.mark_held(id);
+                    found += 1;
+                }
+                _ => std::fs::remove_file(&path)?,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes file `file` whole to `to` from its chunks (all held).
+    pub fn assemble(&self, index: &ChunkIndex, file: u32, to: &Path) -> io::Result<()> {
+        use std::io::Write;
+        let tmp =
+            to.with_file_name(format!(".{}.part", to.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        for i in 0..index.chunks(file).unwrap_or(0) {
+            let id = ChunkId::new(file, i as u32);
+            let bytes = self.get(id).ok_or_else(|| io::Error::other(format!("chunk {i} is missing")))?;
+            let payload = ChunkPayload::parse(&bytes).map_err(io::Error::other)?;
+            out.write_all(payload.data)?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(tmp, to)
+    }
+}
+
+/// What one page's connection does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Role {
+    /// Joins `have:H`: answers the manifest and the chunks it holds.
+    pub host: bool,
+    /// Asks for the chunks it lacks (and stops once it has all, unless hosting).
+    pub download: bool,
+}
+
+/// Runs one file page until `stop` turns true (or, downloading without
+/// hosting, until every chunk is held). `progress` hears each change.
+pub async fn run(
+    relay: &str,
+    page: &FilePage,
+    source: &Source,
+    role: Role,
+    download: &mut Download,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(500);
+    let hash = page.hash;
+    let (have, want) = (Topic::Have(hash).to_string(), Topic::Want(hash).to_string());
+    let index = download.index().clone();
+    progress(download.progress());
+    loop {
+        if *stop.borrow() || (!role.host && download.is_done()) {
+            return;
+        }
+        let Some(mut conn) = Conn::open(relay).await else {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+            continue;
+        };
+        backoff = Duration::from_millis(500);
+        let downloading = role.download && !download.is_done();
+        if role.host {
+            conn.join(&have).await;
+            download.reannounce();
+        }
+        if downloading {
+            conn.join(&want).await;
+            conn.push(&want, event::CONTENT_REQUEST, &ContentRequest { hash: Some(hash.to_string().into()) })
+                .await;
+        }
+        let mut manifest_known = false;
+        let mut asked: HashMap<String, ChunkId> = HashMap::new();
+        let mut cooldown = Instant::now();
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+        heartbeat.tick().await;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            if role.host {
+                while let Some(holding) = download.take_announcement() {
+                    conn.push(&have, event::HAVE_CHUNKS, &holding).await;
+                }
+            }
+            if !role.host && download.is_done() {
+                conn.close().await;
+                return;
+            }
+            if downloading && manifest_known && Instant::now() >= cooldown {
+                for id in download.next_requests(now_ms()) {
+                    if let Some(r) = conn.push(&want, event::CHUNK_REQUEST, &id).await {
+                        asked.insert(r, id);
+                    }
+                }
+            }
+            let incoming = tokio::select! {
+                _ = stop.changed() => {
+                    conn.close().await;
+                    return;
+                }
+                _ = heartbeat.tick() => {
+                    conn.heartbeat().await;
+                    continue;
+                }
+                _ = tick.tick() => continue,
+                incoming = conn.next() => incoming,
+            };
+            let Some(incoming) = incoming else { break };
+            if let Some(reason) = incoming.error_reason() {
+                let Incoming::Text { msg_ref: Some(r), .. } = &incoming else { continue };
+                if let Some(id) = asked.remove(r) {
+                    download.not_sent(id);
+                    cooldown = Instant::now() + COOLDOWN;
+                    if reason.contains("too many chunks in flight") {
+                        download.set_window(download.window() / 2);
+                    } else if reason.contains("content_request first") {
+                        manifest_known = false;
+                        conn.push(
+                            &want,
+                            event::CONTENT_REQUEST,
+                            &ContentRequest { hash: Some(hash.to_string().into()) },
+                        )
+                        .await;
+                    }
+                }
+                continue;
+            }
+            match incoming {
+                Incoming::Text { topic, event, payload, .. } if topic == have => match event.as_str() {
+                    event::CONTENT_REQUEST => {
+                        conn.push(
+                            &have,
+                            event::CONTENT,
+                            &Content { content: page.wire.as_str().into(), hash: Some(hash.to_string()) },
+                        )
+                        .await;
+                    }
+                    event::CHUNK_REQUEST => {
+                        let Ok(id) = serde_json::from_value::<ChunkId>(payload) else { continue };
+                        if download.holds(id) {
+                            if let Some(bytes) = source.payload(&index, id) {
+                                conn.push_binary(&have, event::CHUNK, &bytes).await;
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                Incoming::Text { topic, event, payload, .. } if topic == want => match event.as_str() {
+                    event::CONTENT => {
+                        manifest_known = payload["content"].as_str() == Some(page.wire.as_str());
+                    }
+                    event::CHUNK_UNAVAILABLE => {
+                        if let Ok(id) = serde_json::from_value::<ChunkId>(payload) {
+                            asked.retain(|_, asked| *asked != id);
+                            download.unavailable(id, now_ms());
+                        }
+                    }
+                    _ => {}
+                },
+                Incoming::Binary { topic, event, payload } if topic == want && event == event::CHUNK => {
+                    let Ok(chunk) = ChunkPayload::parse(&payload) else { continue };
+                    let id = chunk.id;
+                    asked.retain(|_, asked| *asked != id);
+                    match download.received(&chunk) {
+                        Received::Store(id) => {
+                            if let Source::Stored(dir) = source {
+                                if let Err(error) = dir.put(id, &payload) {
+                                    eprintln!("{hash}: cannot store chunk {}:{}: {error}", id.file, id.index);
+                                    download.not_sent(id);
+                                    continue;
+                                }
+                            }
+                            download.mark_held(id);
+                            progress(download.progress());
+                        }
+                        Received::Invalid => download.not_sent(id),
+                        Received::Unneeded => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The connection is gone: what was asked is asked again on the next.
+        download.connection_lost();
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+    }
+}
+
+/// Milliseconds on the download's clock.
+fn now_ms() -> u64 {
+    ep2p_clock::wall_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_is_made_from_files_and_their_chunks_check_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("photo.JPG");
+        let b = dir.path().join("empty");
+        let data: Vec<u8> = (0..600_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&a, &data).unwrap();
+        std::fs::write(&b, b"").unwrap();
+        let (page, trees) = manifest_of(&[a.clone(), b.clone()], manifest::DEFAULT_FILE_LIMIT).unwrap();
+        assert_eq!(page.manifest.files()[0].media_type, "image/jpeg");
+        assert_eq!(page.manifest.files()[1].size, 0);
+        assert_eq!(FilePage::of(&page.wire, manifest::DEFAULT_FILE_LIMIT).unwrap().hash, page.hash);
+        let index = page.index();
+        let source = Source::Originals { paths: vec![a.clone(), b], trees };
+        for i in 0..3 {
+            let payload = source.payload(&index, ChunkId::new(0, i)).expect("held");
+            assert!(index.verify(&ChunkPayload::parse(&payload).unwrap()));
+        }
+        assert!(source.payload(&index, ChunkId::new(0, 3)).is_none());
+        // The file changed after it was shared: its chunks are no longer sent.
+        std::fs::write(&a, vec![0u8; 600_000]).unwrap();
+        assert!(source.payload(&index, ChunkId::new(0, 0)).is_none());
+    }
+
+    #[test]
+    fn stored_chunks_resume_a_download_and_assemble_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("data.bin");
+        let data: Vec<u8> = (0..700_000u32).map(|i| (i * 13 % 253) as u8).collect();
+        std::fs::write(&original, &data).unwrap();
+        let (page, trees) =
+            manifest_of(std::slice::from_ref(&original), manifest::DEFAULT_FILE_LIMIT).unwrap();
+        let index = page.index();
+        let source = Source::Originals { paths: vec![original], trees };
+        let chunks = ChunkDir::open(dir.path().join("part")).unwrap();
+        for i in [0, 2] {
+            chunks.put(ChunkId::new(0, i), &source.payload(&index, ChunkId::new(0, i)).unwrap()).unwrap();
+        }
+        // A damaged chunk on disk is thrown away, not trusted.
+        let mut damaged = source.payload(&index, ChunkId::new(0, 1)).unwrap();
+        *damaged.last_mut().unwrap() ^= 1;
+        chunks.put(ChunkId::new(0, 1), &damaged).unwrap();
+        let mut download = Download::new(index.clone(), WINDOW);
+        assert_eq!(chunks.resume(&mut download).unwrap(), 2);
+        assert!(chunks.get(ChunkId::new(0, 1)).is_none());
+        assert_eq!(download.next_requests(0), [ChunkId::new(0, 1)]);
+        chunks.put(ChunkId::new(0, 1), &source.payload(&index, ChunkId::new(0, 1)).unwrap()).unwrap();
+        let out = dir.path().join("out.bin");
+        chunks.assemble(&index, 0, &out).unwrap();
+        assert_eq!(std::fs::read(out).unwrap(), data);
+    }
+}
