@@ -7,9 +7,10 @@
 //!
 //! With `hash`, it also computes the SHA-256 of every frame a host sends
 //! before forwarding it: the work the relay cannot skip (it checks every
-//! page), so the floor the relay cannot go under.
+//! page), so the floor the relay cannot go under. Binary frames (a file's
+//! chunks) are forwarded the same way.
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
@@ -19,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-type Peers = Arc<Mutex<HashMap<(bool, u64), mpsc::Sender<Utf8Bytes>>>>;
+type Peers = Arc<Mutex<HashMap<(bool, u64), mpsc::Sender<Message>>>>;
 
 #[derive(Clone)]
 struct Baseline {
@@ -49,24 +50,32 @@ async fn forward(mut socket: WebSocket, Baseline { peers, hash }: Baseline) {
     let (Ok(id), is_host) = (id.parse::<u64>(), role == "host") else {
         return;
     };
-    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(256);
+    let (tx, mut rx) = mpsc::channel::<Message>(256);
     peers.lock().unwrap().insert((is_host, id), tx);
     loop {
         tokio::select! {
             inbound = socket.recv() => {
-                let Some(Ok(Message::Text(text))) = inbound else { break };
+                let message = match inbound {
+                    Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => message,
+                    _ => break,
+                };
                 if hash && is_host {
-                    std::hint::black_box(Sha256::digest(text.as_bytes()));
+                    let bytes: &[u8] = match &message {
+                        Message::Text(text) => text.as_bytes(),
+                        Message::Binary(bytes) => bytes,
+                        _ => &[],
+                    };
+                    std::hint::black_box(Sha256::digest(bytes));
                 }
                 let target = peers.lock().unwrap().get(&(!is_host, id)).cloned();
                 if let Some(target) = target {
-                    let _ = target.try_send(text);
+                    let _ = target.try_send(message);
                 }
             }
             Some(first) = rx.recv() => {
-                let mut ok = socket.feed(Message::Text(first)).await.is_ok();
+                let mut ok = socket.feed(first).await.is_ok();
                 while let (true, Ok(next)) = (ok, rx.try_recv()) {
-                    ok = socket.feed(Message::Text(next)).await.is_ok();
+                    ok = socket.feed(next).await.is_ok();
                 }
                 if !ok || socket.flush().await.is_err() {
                     break;

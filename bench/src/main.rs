@@ -10,7 +10,9 @@
 //! forwards; (5) host-count frames under churn; (6) a soak of visitors and
 //! attacks; (7) each attack alone; (8) three nodes on Redis; (10) a page's
 //! chat at 100 hosts; (11) three nodes on Redis while a node and Redis are
-//! killed and attackers run (the chaos soak).
+//! killed and attackers run (the chaos soak); (12) files: one host to one
+//! visitor against the minimal server forwarding binary frames, and the
+//! swarm of 1, 2 and 4 hosts.
 //!
 //! Clients come from `ep2p-testkit`: its Phoenix client, its host, and its
 //! visitor, which runs the browser's own state machine (`ep2p_core::machine`).
@@ -21,6 +23,7 @@ mod chaos;
 mod charts;
 mod chat;
 mod cluster;
+mod files;
 mod idle;
 mod soak;
 
@@ -133,6 +136,8 @@ enum Scenario {
     Chat,
     /// 11: three nodes on one Redis while a node and Redis are killed and attackers run.
     Chaos,
+    /// 12: files: one host to one visitor, and the swarm.
+    Files,
 }
 
 /// The numbers of a run.
@@ -150,6 +155,7 @@ struct Plan {
     churn_for: Duration,
     soak: soak::SoakPlan,
     chaos: chaos::ChaosPlan,
+    files: files::FilePlan,
 }
 
 impl Plan {
@@ -184,6 +190,12 @@ impl Plan {
                 redis_kill_at: Duration::from_secs(70),
                 redis_down_for: Duration::from_secs(5),
             },
+            files: files::FilePlan {
+                bytes: 256 * 1024 * 1024,
+                swarm_bytes: 64 * 1024 * 1024,
+                swarm_rate: 8 * 1024 * 1024,
+                window: 32,
+            },
         }
     }
 
@@ -217,6 +229,12 @@ impl Plan {
                 node_down_for: Duration::from_millis(3500),
                 redis_kill_at: Duration::from_secs(6),
                 redis_down_for: Duration::from_secs(1),
+            },
+            files: files::FilePlan {
+                bytes: 8 * 1024 * 1024,
+                swarm_bytes: 4 * 1024 * 1024,
+                swarm_rate: 8 * 1024 * 1024,
+                window: 32,
             },
         }
     }
@@ -424,6 +442,12 @@ async fn run(args: RunArgs) -> Result<()> {
 {}",
             chat::table(&result)
         );
+    }
+    // 12: files.
+    if wanted(Scenario::Files) {
+        let result = files::files(&args.server, &plan.files).await?;
+        eprintln!("files: {result:?}");
+        let _ = writeln!(report, "{}", files::report(&plan.files, &result));
     }
     // 7: each attack alone.
     if wanted(Scenario::Attacks) && !args.smoke {
