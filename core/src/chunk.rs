@@ -190,6 +190,11 @@ pub struct ChunkIndex {
 }
 
 impl ChunkIndex {
+    /// An index of files of `(size, root)` in chunks of `chunk` bytes.
+    pub fn new(chunk: u32, files: Vec<(u64, Hash)>) -> Self {
+        Self { chunk, files: files.into_boxed_slice() }
+    }
+
     /// The index of a checked manifest.
     pub fn of(manifest: &Manifest) -> Self {
         let files = (0..manifest.files().len())

@@ -4,10 +4,12 @@
 //! only; it sits above every module it reads.
 
 use crate::chat;
+use crate::chunk::{ChunkPayload, Holding};
 use crate::manifest::Manifest;
 use crate::phoenix::binary::{self, ClientPush};
 use crate::phoenix::{encode, Frame, Vsn};
 use crate::protocol::{event, ContentRequest, PageHash, RawContent, Relayed, Topic, VisitorsCount};
+use crate::sealed_files::SealedManifest;
 
 /// Decodes `text` in both serializers and reads everything the relay and
 /// the browser would read from it; panics only if what the relay would
@@ -35,6 +37,15 @@ pub fn read_everything(text: &str) {
                         let _ = manifest.verify_chunk(file, 0, text.as_bytes(), &[]);
                     }
                 }
+                if let Ok(sealed) = SealedManifest::parse(&text, u64::MAX) {
+                    assert_eq!(sealed.wire(), text, "one manifest, one text");
+                    let _ = sealed.open_inner(&text);
+                    let _ = sealed.index().chunks(0);
+                }
+                if let Some(payload) = text.as_bytes().get(..64).and_then(|b| ChunkPayload::parse(b).ok()) {
+                    let _ = payload.proof();
+                }
+                let _ = Holding::parse(&text);
             }
             let forwarded =
                 encode(Vsn::V2, None, None, "want:x", event::CONTENT, &Relayed { content: raw.content });

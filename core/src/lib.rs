@@ -18,6 +18,8 @@
 //!   the Merkle proofs that check each chunk alone.
 //! * [`chunk`] — a file page's chunks on the wire: requests, the binary
 //!   payload with its proof, what hosts hold, the index that checks them.
+//! * [`sealed_files`] — encrypted file pages: the `ep2p-sfiles1:` outer
+//!   manifest the relay checks ciphertext by, the sealed names, chunk nonces.
 //! * [`download`] — downloading a file page: which chunks to ask for,
 //!   what a received one is worth, what to announce, the progress.
 //! * [`client`] — what both client roles share: `step(event) -> commands`,
@@ -41,3 +43,4 @@ pub mod manifest;
 pub mod phoenix;
 pub mod protocol;
 pub mod sealed;
+pub mod sealed_files;

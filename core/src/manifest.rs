@@ -88,6 +88,8 @@ pub enum ManifestError {
     Root(usize),
     #[error("the files are larger together than the limit of {0} bytes")]
     TooLarge(u64),
+    #[error("file {0}: its size is not one a sealed file can have, or not its sealed size")]
+    Size(usize),
 }
 
 /// One file of a page.

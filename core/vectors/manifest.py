@@ -68,7 +68,7 @@ def vector(chunk, files, proofs):
 
 
 K = 16 * 1024
-vectors = [
+VECTORS = [
     # One chunk, exactly full.
     vector(K, [{"name": "one.bin", "type": "application/octet-stream", "size": K, "seed": 1}], [(0, 0)]),
     # Seven chunks (not a power of two), the last one short; an empty file; a name beyond ASCII.
@@ -83,4 +83,5 @@ vectors = [
     # Thirteen chunks of 32 KiB: proofs of uneven depth.
     vector(2 * K, [{"name": "photo.jpg", "type": "image/jpeg", "size": 12 * 2 * K + 1, "seed": 4}], [(0, 0), (0, 7), (0, 11), (0, 12)]),
 ]
-print(json.dumps(vectors, indent=1, ensure_ascii=False))
+if __name__ == "__main__":
+    print(json.dumps(VECTORS, indent=1, ensure_ascii=False))

@@ -511,14 +511,17 @@ impl Relay {
     }
 
     /// A page's verified text passed through: if it is a file page's
-    /// manifest within `--file-limit`, its chunks can be routed and
-    /// checked from now on (while anyone is on the page).
+    /// manifest (plain, or an encrypted page's outer one) within
+    /// `--file-limit`, its chunks can be routed and checked from now on
+    /// (while anyone is on the page).
     pub fn learn_files(&self, hash: PageHash, text: &str) {
-        if !text.starts_with(ep2p_core::manifest::PREFIX) || self.0.hub.files(hash).is_some() {
+        let file_page = text.starts_with(ep2p_core::manifest::PREFIX)
+            || text.starts_with(ep2p_core::sealed_files::PREFIX);
+        if !file_page || self.0.hub.files(hash).is_some() {
             return;
         }
-        if let Ok(manifest) = ep2p_core::manifest::Manifest::parse(text, self.0.config.limits.file_limit) {
-            self.0.hub.set_files(hash, ep2p_core::chunk::ChunkIndex::of(&manifest));
+        if let Some(index) = ep2p_core::sealed_files::index_of(text, self.0.config.limits.file_limit) {
+            self.0.hub.set_files(hash, index);
         }
     }
 
