@@ -9,6 +9,8 @@ use ep2p_core::chunk::{self, ChunkId, ChunkIndex, ChunkPayload};
 use ep2p_core::download::{Download, Progress, Received};
 use ep2p_core::manifest::{self, FileEntry, Manifest, Tree};
 use ep2p_core::protocol::{event, Content, ContentRequest, PageHash, Topic};
+use ep2p_core::sealed::{self, Key, SealedError};
+use ep2p_core::sealed_files::{self, InnerEntry, SealedEntry, SealedManifest};
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -23,24 +25,117 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
 /// After a refusal (the relay's rate), the next ask waits this long.
 const COOLDOWN: Duration = Duration::from_millis(500);
 
+/// A file page's manifest, plain or encrypted.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Plain(Manifest),
+    Sealed(SealedManifest),
+}
+
 /// A file page: its manifest's wire text, the manifest, and its address.
 #[derive(Debug, Clone)]
 pub struct FilePage {
     pub hash: PageHash,
     pub wire: String,
-    pub manifest: Manifest,
+    pub kind: Kind,
+}
+
+/// One file as a reader saves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub size: u64,
 }
 
 impl FilePage {
-    /// A page's wire text, if it is a file page's manifest within `limit`.
+    /// A page's wire text, if it is a file page's manifest (plain or
+    /// encrypted) within `limit`.
     pub fn of(wire: &str, limit: u64) -> Option<Self> {
-        let manifest = Manifest::parse(wire, limit).ok()?;
-        Some(Self { hash: PageHash::of(wire), wire: wire.to_string(), manifest })
+        let kind = match Manifest::parse(wire, limit) {
+            Ok(manifest) => Kind::Plain(manifest),
+            Err(_) => Kind::Sealed(SealedManifest::parse(wire, limit).ok()?),
+        };
+        Some(Self { hash: PageHash::of(wire), wire: wire.to_string(), kind })
     }
 
     pub fn index(&self) -> ChunkIndex {
-        ChunkIndex::of(&self.manifest)
+        match &self.kind {
+            Kind::Plain(manifest) => ChunkIndex::of(manifest),
+            Kind::Sealed(manifest) => manifest.index(),
+        }
     }
+
+    pub fn is_sealed(&self) -> bool {
+        matches!(self.kind, Kind::Sealed(_))
+    }
+
+    /// The files' names and sizes (an encrypted page's need its key).
+    pub fn files(&self, key: Option<&Key>) -> Result<Vec<Named>, SealedError> {
+        match (&self.kind, key) {
+            (Kind::Plain(manifest), _) => {
+                Ok(manifest.files().iter().map(|f| Named { name: f.name.clone(), size: f.size }).collect())
+            }
+            (Kind::Sealed(_), None) => Err(SealedError::NotSealed),
+            (Kind::Sealed(manifest), Some(key)) => {
+                let inner = sealed::open(key, manifest.sealed())?;
+                let files = manifest.open_inner(&inner).map_err(|_| SealedError::Malformed)?;
+                Ok(files.into_iter().map(|f| Named { name: f.name, size: f.size }).collect())
+            }
+        }
+    }
+}
+
+/// An encrypted file page of `paths` under `key`: each file sealed chunk
+/// by chunk into `into` (as payloads with their proofs, ready to host:
+/// without the key, which is kept nowhere, the files cannot be read again).
+pub fn seal_files(paths: &[PathBuf], key: &Key, into: &ChunkDir, limit: u64) -> io::Result<FilePage> {
+    let chunk = manifest::DEFAULT_CHUNK;
+    let plain = sealed_files::plain_chunk(chunk) as usize;
+    let mut outer = Vec::new();
+    let mut inner = Vec::new();
+    for (f, path) in paths.iter().enumerate() {
+        // Once for the tree, once more to write each chunk with its proof
+        // (a chunk seals the same both times: its nonce is its place).
+        let seal_each = |each: &mut dyn FnMut(ChunkId, Vec<u8>) -> io::Result<()>| -> io::Result<u64> {
+            let mut file = std::fs::File::open(path)?;
+            let mut buffer = vec![0; plain];
+            let (mut size, mut i) = (0u64, 0u32);
+            loop {
+                let read = read_full(&mut file, &mut buffer)?;
+                if read == 0 {
+                    break;
+                }
+                size += read as u64;
+                let id = ChunkId::new(f as u32, i);
+                each(id, sealed_files::seal_chunk(key, id, &buffer[..read]))?;
+                i += 1;
+            }
+            Ok(size)
+        };
+        let mut leaves = Vec::new();
+        let size = seal_each(&mut |_, sealed| {
+            leaves.push(manifest::leaf_hash(&sealed));
+            Ok(())
+        })?;
+        let tree = Tree::new(leaves);
+        seal_each(&mut |id, sealed| {
+            let proof = tree
+                .proof(u64::from(id.index))
+                .ok_or_else(|| io::Error::other("the file grew while sealed"))?;
+            into.put(id, &chunk::encode(id, &proof, &sealed))
+        })?;
+        outer.push(SealedEntry {
+            size: sealed_files::sealed_size(size, chunk),
+            root: manifest::to_hex(&tree.root()),
+        });
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string();
+        inner.push(InnerEntry { media_type: media_type(&name).into(), name, size });
+    }
+    let invalid = |e: manifest::ManifestError| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let names = sealed::seal(key, &SealedManifest::inner_text(&inner).map_err(invalid)?);
+    let manifest = SealedManifest::new(chunk, outer, names, limit).map_err(invalid)?;
+    let wire = manifest.wire();
+    Ok(FilePage { hash: PageHash::of(&wire), wire, kind: Kind::Sealed(manifest) })
 }
 
 /// The manifest of `paths` (each read once, a chunk at a time) and each
@@ -75,7 +170,7 @@ pub fn manifest_of(paths: &[PathBuf], limit: u64) -> io::Result<(FilePage, Vec<T
     let manifest =
         Manifest::new(chunk, entries, limit).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let wire = manifest.wire();
-    Ok((FilePage { hash: PageHash::of(&wire), wire, manifest }, trees))
+    Ok((FilePage { hash: PageHash::of(&wire), wire, kind: Kind::Plain(manifest) }, trees))
 }
 
 /// Reads until `buffer` is full or the file ends.
@@ -187,8 +282,9 @@ impl ChunkDir {
         Ok(found)
     }
 
-    /// Writes file `file` whole to `to` from its chunks (all held).
-    pub fn assemble(&self, index: &ChunkIndex, file: u32, to: &Path) -> io::Result<()> {
+    /// Writes file `file` whole to `to` from its chunks (all held), each
+    /// opened with `key` first on an encrypted page.
+    pub fn assemble(&self, index: &ChunkIndex, file: u32, to: &Path, key: Option<&Key>) -> io::Result<()> {
         use std::io::Write;
         let tmp =
             to.with_file_name(format!(".{}.part", to.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
@@ -197,7 +293,15 @@ impl ChunkDir {
             let id = ChunkId::new(file, i as u32);
             let bytes = self.get(id).ok_or_else(|| io::Error::other(format!("chunk {i} is missing")))?;
             let payload = ChunkPayload::parse(&bytes).map_err(io::Error::other)?;
-            out.write_all(payload.data)?;
+            match key {
+                None => out.write_all(payload.data)?,
+                Some(key) => {
+                    let plain = sealed_files::open_chunk(key, id, payload.data).ok_or_else(|| {
+                        io::Error::other(format!("chunk {i} does not open with the link's key"))
+                    })?;
+                    out.write_all(&plain)?;
+                }
+            }
         }
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(tmp, to)
@@ -389,8 +493,9 @@ mod tests {
         std::fs::write(&a, &data).unwrap();
         std::fs::write(&b, b"").unwrap();
         let (page, trees) = manifest_of(&[a.clone(), b.clone()], manifest::DEFAULT_FILE_LIMIT).unwrap();
-        assert_eq!(page.manifest.files()[0].media_type, "image/jpeg");
-        assert_eq!(page.manifest.files()[1].size, 0);
+        let Kind::Plain(manifest) = &page.kind else { panic!("a plain page") };
+        assert_eq!(manifest.files()[0].media_type, "image/jpeg");
+        assert_eq!(manifest.files()[1].size, 0);
         assert_eq!(FilePage::of(&page.wire, manifest::DEFAULT_FILE_LIMIT).unwrap().hash, page.hash);
         let index = page.index();
         let source = Source::Originals { paths: vec![a.clone(), b], trees };
@@ -428,7 +533,7 @@ mod tests {
         assert_eq!(download.next_requests(0), [ChunkId::new(0, 1)]);
         chunks.put(ChunkId::new(0, 1), &source.payload(&index, ChunkId::new(0, 1)).unwrap()).unwrap();
         let out = dir.path().join("out.bin");
-        chunks.assemble(&index, 0, &out).unwrap();
+        chunks.assemble(&index, 0, &out, None).unwrap();
         assert_eq!(std::fs::read(out).unwrap(), data);
     }
 }

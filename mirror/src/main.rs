@@ -64,8 +64,6 @@ enum MirrorError {
     NeedsOutput(PageHash),
     #[error("{0} exists already: move it away or choose another -o DIR")]
     Exists(PathBuf),
-    #[error("encrypted file pages are not built yet: share files without --encrypt")]
-    EncryptedFiles,
     #[error("{0}: the files do not match the page any more (changed since it was shared)")]
     Changed(PageHash),
     #[error("{0}: interrupted; the chunks so far are kept: run the same command again to resume")]
@@ -246,9 +244,6 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
         Cmd::Host { files, encrypt, file: as_files } => {
             let (texts, binaries) = split_texts(files, as_files)?;
             if !binaries.is_empty() {
-                if encrypt {
-                    return Err(MirrorError::EncryptedFiles);
-                }
                 let paths = binaries
                     .iter()
                     .map(|path| {
@@ -256,11 +251,26 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
                             .map_err(|source| MirrorError::File { path: path.clone(), source })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                let (page, _) = files::manifest_of(&paths, DEFAULT_FILE_LIMIT)
-                    .map_err(|source| MirrorError::File { path: paths[0].clone(), source })?;
-                store.save(&page.wire).map_err(io)?;
-                store.save_sources(page.hash, &paths).map_err(io)?;
-                println!("link {} {}", page.hash, endpoints.link(page.hash));
+                let file_error = |source| MirrorError::File { path: paths[0].clone(), source };
+                if encrypt {
+                    // Sealed once into the folder: the key is printed, and kept nowhere.
+                    let key = Key::generate();
+                    let staging = store.dir().join(".sealing");
+                    let _ = std::fs::remove_dir_all(&staging);
+                    let chunks = ChunkDir::open(&staging).map_err(io)?;
+                    let page =
+                        files::seal_files(&paths, &key, &chunks, DEFAULT_FILE_LIMIT).map_err(file_error)?;
+                    let kept = store.chunks_dir(page.hash);
+                    let _ = std::fs::remove_dir_all(&kept);
+                    std::fs::rename(&staging, &kept).map_err(io)?;
+                    store.save(&page.wire).map_err(io)?;
+                    println!("link {} {}#{key}", page.hash, endpoints.link(page.hash));
+                } else {
+                    let (page, _) = files::manifest_of(&paths, DEFAULT_FILE_LIMIT).map_err(file_error)?;
+                    store.save(&page.wire).map_err(io)?;
+                    store.save_sources(page.hash, &paths).map_err(io)?;
+                    println!("link {} {}", page.hash, endpoints.link(page.hash));
+                }
             }
             for (file, text) in texts {
                 if text.trim().is_empty() {
@@ -290,10 +300,15 @@ async fn run(cli: Cli) -> Result<(), MirrorError> {
             for (hash, text) in &pages {
                 match FilePage::of(text, DEFAULT_FILE_LIMIT) {
                     Some(page) => {
-                        let names: Vec<String> =
-                            page.manifest.files().iter().map(|f| for_terminal(&f.name)).collect();
-                        let size = page.manifest.total_size();
-                        println!("files   {hash} {size:>9} bytes  {}", names.join(", "));
+                        let index = page.index();
+                        let size: u64 = (0..index.files() as u32).filter_map(|f| index.file_size(f)).sum();
+                        let names = match page.files(None) {
+                            Ok(files) => {
+                                files.iter().map(|f| for_terminal(&f.name)).collect::<Vec<_>>().join(", ")
+                            }
+                            Err(_) => format!("({} encrypted files)", index.files()),
+                        };
+                        println!("files   {hash} {size:>9} bytes  {names}");
                     }
                     None => println!("kept    {hash} {:>9} bytes  {}", text.len(), preview(text)),
                 }
@@ -543,7 +558,10 @@ async fn get(
     };
     if let Some(files) = FilePage::of(&wire, DEFAULT_FILE_LIMIT) {
         let dir = output.ok_or(MirrorError::NeedsOutput(hash))?;
-        return get_files(endpoints, files, dir, wait).await;
+        if files.is_sealed() && key.is_none() {
+            return Err(MirrorError::NoKey(hash));
+        }
+        return get_files(endpoints, files, dir, wait, key.as_ref()).await;
     }
     let text = match (sealed::is_sealed(&wire), key) {
         (false, _) => wire,
@@ -566,9 +584,12 @@ async fn get_files(
     page: FilePage,
     dir: &std::path::Path,
     wait: std::time::Duration,
+    key: Option<&Key>,
 ) -> Result<(), MirrorError> {
     let hash = page.hash;
-    let targets: Vec<PathBuf> = page.manifest.files().iter().map(|f| dir.join(&f.name)).collect();
+    // An encrypted page's names need the key: a wrong one fails here, before any chunk.
+    let named = page.files(key).map_err(|e| MirrorError::Unreadable(hash, e))?;
+    let targets: Vec<PathBuf> = named.iter().map(|f| dir.join(&f.name)).collect();
     if let Some(taken) = targets.iter().find(|path| path.exists()) {
         return Err(MirrorError::Exists(taken.clone()));
     }
@@ -620,9 +641,10 @@ async fn get_files(
     let Source::Stored(part) = source else { unreachable!("stored above") };
     let index = page.index();
     for (file, target) in targets.iter().enumerate() {
-        part.assemble(&index, file as u32, target)
+        let key = key.filter(|_| page.is_sealed());
+        part.assemble(&index, file as u32, target, key)
             .map_err(|source| MirrorError::File { path: target.clone(), source })?;
-        println!("saved {} ({} bytes)", target.display(), index.file_size(file as u32).unwrap_or(0));
+        println!("saved {} ({} bytes)", target.display(), named[file].size);
     }
     std::fs::remove_dir_all(&part_path).map_err(folder)?;
     Ok(())

@@ -458,3 +458,47 @@ async fn get_resumes_a_file_after_it_was_killed() {
     assert_eq!(std::fs::read(out.join("video.bin")).unwrap(), data);
     author.interrupt().await;
 }
+
+#[tokio::test]
+async fn an_encrypted_file_page_carries_no_name_or_byte_in_the_clear_and_opens_with_its_key() {
+    use ep2p_core::chunk::ChunkPayload;
+    use ep2p_core::protocol::event;
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Recognisable bytes: a phrase repeated, which must never cross the relay.
+    let data: Vec<u8> = b"\xffTOP SECRET PLANS ".iter().copied().cycle().take(700_000).collect();
+    let original = dir.path().join("secret-plans.bin");
+    std::fs::write(&original, &data).unwrap();
+    let mut author = Mirror::spawn(&server, &dir.path().join("a"), &["host", "--encrypt", original.to_str().unwrap()]);
+    let line = author.says("link ").await;
+    let hash = linked(&line);
+    let link = line.split_whitespace().nth(2).unwrap().to_string();
+    assert!(link.contains('#'), "the link carries the key: {link}");
+    author.says("complete").await;
+
+    // What a visitor (and the relay) sees: no name, no plaintext.
+    let mut v = Client::connect(&server, Vsn::V2).await;
+    v.join_ok(&want(hash)).await;
+    v.request(hash).await;
+    let wire = v.content(hash).await;
+    assert!(wire.starts_with("ep2p-sfiles1:") && !wire.contains("secret"), "{wire}");
+    v.push(&want(hash), event::CHUNK_REQUEST, json!({"file": 0, "index": 0})).await;
+    let chunk = v.event(&want(hash), event::CHUNK).await.bytes.unwrap();
+    let payload = ChunkPayload::parse(&chunk).unwrap();
+    assert_eq!(payload.data.len(), 256 * 1024);
+    assert!(!payload.data.windows(10).any(|w| w == b"TOP SECRET"), "the chunk is ciphertext");
+
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let bare = format!("http://{}/{hash}", server.addr);
+    let (ok, _, stderr) = get(&server, &[&bare, "-o", out.to_str().unwrap()]).await;
+    assert!(!ok && stderr.contains("has no key"), "{stderr}");
+    let wrong = format!("{bare}#{}", Key::generate());
+    let (ok, _, stderr) = get(&server, &[&wrong, "-o", out.to_str().unwrap()]).await;
+    assert!(!ok && stderr.contains("another one"), "{stderr}");
+    let (ok, stdout, stderr) = get(&server, &[&link, "-o", out.to_str().unwrap()]).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("secret-plans.bin"), "{stdout}");
+    assert_eq!(std::fs::read(out.join("secret-plans.bin")).unwrap(), data);
+    author.interrupt().await;
+}
