@@ -142,6 +142,7 @@ on_both_backplanes!(
     a_node_killed_drops_out_of_every_count_within_three_seconds_and_its_asks_fail_over,
     chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes,
     a_watch_on_one_node_follows_hosts_on_another,
+    a_file_hosted_on_one_node_is_downloaded_on_another_chunk_by_chunk,
 );
 
 /// Waits, up to `patience`, for `done` to hold; fails the test otherwise.
@@ -418,4 +419,70 @@ async fn a_watch_on_one_node_follows_hosts_on_another(site: Site) {
         .await;
     let heard = watcher.drain(Duration::from_millis(300)).await;
     assert!(heard.iter().all(|m| m.event == "visitors_count"));
+}
+
+/// A file page's host on `node`: it holds every chunk and answers every
+/// ask (the manifest, or a chunk with its proof) until the test ends.
+async fn file_host(node: &Node, data: Vec<u8>) -> (PageHash, String, tokio::task::JoinHandle<()>) {
+    use ep2p_core::chunk::{self, ChunkId};
+    use ep2p_core::manifest::{self, FileEntry, Manifest, DEFAULT_FILE_LIMIT, MIN_CHUNK};
+    let tree = manifest::tree_of(&data, MIN_CHUNK);
+    let entry = FileEntry {
+        name: "across.bin".into(),
+        media_type: "application/octet-stream".into(),
+        size: data.len() as u64,
+        root: manifest::to_hex(&tree.root()),
+    };
+    let wire = Manifest::new(MIN_CHUNK, vec![entry], DEFAULT_FILE_LIMIT).unwrap().wire();
+    let hash = PageHash::of(&wire);
+    let mut c = client(node, Vsn::V2).await;
+    c.join_ok(&have(hash)).await;
+    let reply = c.call(&have(hash), "have_chunks", serde_json::json!({"all": true})).await;
+    assert_eq!(reply.status(), Some("ok"));
+    let served = wire.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Some(ask) = c.next_within(Duration::from_secs(60)).await else { return };
+            match ask.event.as_str() {
+                "content_request" => c.answer(hash, &served).await,
+                "chunk_request" => {
+                    let id: ChunkId = serde_json::from_value(ask.payload).unwrap();
+                    let piece = data.chunks(MIN_CHUNK as usize).nth(id.index as usize).unwrap();
+                    let payload = chunk::encode(id, &tree.proof(u64::from(id.index)).unwrap(), piece);
+                    c.push_binary(&have(hash), "chunk", &payload).await;
+                }
+                _ => {}
+            }
+        }
+    });
+    (hash, wire, task)
+}
+
+async fn a_file_hosted_on_one_node_is_downloaded_on_another_chunk_by_chunk(site: Site) {
+    use ep2p_core::chunk::ChunkPayload;
+    let (a, b) = (node(&site, &[]).await, node(&site, &[]).await);
+    let data: Vec<u8> = (0..5 * 16384 + 321u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let (hash, wire, host) = file_host(&a, data.clone()).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+    let mut v = client(&b, Vsn::V2).await;
+    v.join_ok(&want(hash)).await;
+    v.request(hash).await;
+    assert_eq!(v.content(hash).await, wire);
+    for index in 0..6 {
+        v.push(&want(hash), "chunk_request", serde_json::json!({"file": 0, "index": index})).await;
+    }
+    let mut got = vec![Vec::new(); 6];
+    for _ in 0..6 {
+        let msg = v.wait_for("a chunk", |m| m.event == "chunk" || m.event == "chunk_unavailable").await;
+        assert_eq!(msg.event, "chunk", "{msg:?}");
+        let bytes = msg.bytes.expect("a binary frame");
+        let payload = ChunkPayload::parse(&bytes).unwrap();
+        got[payload.id.index as usize] = payload.data.to_vec();
+    }
+    assert_eq!(got.concat(), data, "every chunk, from the host on the other node");
+    let metrics = scrape(b.addr()).await.unwrap();
+    assert!(metrics["ep2p_cross_node_asks_total"] >= 6.0, "{metrics:?}");
+    assert_eq!(metrics["ep2p_chunk_deliveries_total"], 6.0);
+    host.abort();
 }

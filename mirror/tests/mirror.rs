@@ -469,7 +469,8 @@ async fn an_encrypted_file_page_carries_no_name_or_byte_in_the_clear_and_opens_w
     let data: Vec<u8> = b"\xffTOP SECRET PLANS ".iter().copied().cycle().take(700_000).collect();
     let original = dir.path().join("secret-plans.bin");
     std::fs::write(&original, &data).unwrap();
-    let mut author = Mirror::spawn(&server, &dir.path().join("a"), &["host", "--encrypt", original.to_str().unwrap()]);
+    let mut author =
+        Mirror::spawn(&server, &dir.path().join("a"), &["host", "--encrypt", original.to_str().unwrap()]);
     let line = author.says("link ").await;
     let hash = linked(&line);
     let link = line.split_whitespace().nth(2).unwrap().to_string();

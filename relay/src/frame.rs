@@ -169,6 +169,8 @@ impl Eq for SharedFrame {}
 pub struct ChunkFrame {
     hash: PageHash,
     chunk: ChunkId,
+    /// Where the payload starts in `bytes` (after the broadcast's header).
+    payload_at: usize,
     /// The chunk's own bytes (what is counted as relayed).
     data_len: usize,
     bytes: Bytes,
@@ -181,7 +183,8 @@ impl ChunkFrame {
         let topic = Topic::Want(hash).to_string();
         let frame = ServerFrame::Broadcast { topic: &topic, event: event::CHUNK, payload };
         let bytes = binary::encode_server(&frame).expect("a topic and an event are short strings");
-        Arc::new(Self { hash, chunk, data_len, bytes: bytes.into() })
+        let payload_at = bytes.len() - payload.len();
+        Arc::new(Self { hash, chunk, payload_at, data_len, bytes: bytes.into() })
     }
 
     pub fn hash(&self) -> PageHash {
@@ -195,6 +198,12 @@ impl ChunkFrame {
     /// The chunk's own bytes.
     pub fn data_len(&self) -> usize {
         self.data_len
+    }
+
+    /// The payload as the host sent it (id, proof, bytes), shared: what
+    /// crosses to another node.
+    pub fn payload(&self) -> Bytes {
+        self.bytes.slice(self.payload_at..)
     }
 
     /// The frame, shared (cloning it copies nothing).
@@ -257,6 +266,7 @@ mod tests {
         expected.extend_from_slice(&payload);
         assert_eq!(&frame.bytes()[..], &expected[..]);
         assert_eq!((frame.chunk(), frame.data_len()), (ChunkId::new(1, 2), 5));
+        assert_eq!(&frame.payload()[..], &payload[..]);
     }
 
     #[test]

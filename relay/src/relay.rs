@@ -11,7 +11,7 @@ use crate::chat_budget::{ChatBudgets, Spent};
 use crate::config::{Limits, RelayConfig};
 use crate::frame::{ChunkFrame, SharedFrame};
 use crate::metrics::{Metrics, Reject};
-use crate::routing::{Answer, Effect, Effects, Hub, Input, Peer, SocketId};
+use crate::routing::{Answer, ChunkAnswer, Effect, Effects, Hub, Input, Peer, SocketId};
 use dashmap::DashMap;
 use ep2p_core::chat;
 use ep2p_core::chunk::ChunkId;
@@ -149,7 +149,12 @@ struct Inner {
     /// Log lines about misbehaviour allowed per client address, whatever
     /// sockets it churns through (see [`Relay::may_log_about`]).
     log_lines: PerAddress,
+    /// File pages whose manifest the relay is fetching from their hosts.
+    learning: DashMap<PageHash, ()>,
 }
+
+/// Manifests fetched from hosts at once, at most (see [`Relay::learn_manifest`]).
+const MOST_LEARNING: usize = 256;
 
 /// Log lines about one address's misbehaviour: bursts of this many…
 const LOG_LINES_PER_ADDRESS: u32 = 5;
@@ -265,6 +270,7 @@ impl Relay {
             sockets: TaskTracker::new(),
             backplane: OnceLock::new(),
             log_lines: PerAddress::default(),
+            learning: DashMap::new(),
         }))
     }
 
@@ -470,19 +476,41 @@ impl Relay {
                     self.send(host, Outbound::AskHistory(Box::new(hash)))
                 }
                 Effect::History { frame, to } => self.answer(to, &frame),
-                Effect::AskChunk { host, hash, chunk, limit } => {
+                Effect::AskChunk { host: Peer::Socket(host), hash, chunk, limit } => {
                     self.send(host, Outbound::AskChunk(Box::new(ChunkAsk { hash, chunk, limit })))
                 }
+                Effect::AskChunk { host: Peer::Node(node), hash, chunk, .. } => {
+                    if let Some(backplane) = self.backplane() {
+                        backplane.ask_chunk(node, hash, chunk);
+                    }
+                }
                 Effect::DeliverChunk { frame, visitors } => {
-                    let bytes = frame.data_len() as u64 * visitors.len() as u64;
-                    self.0.metrics.bytes_relayed.inc_by(bytes);
+                    let local = visitors.iter().filter(|v| v.is_local()).count() as u64;
+                    self.0.metrics.bytes_relayed.inc_by(frame.data_len() as u64 * local);
                     for visitor in visitors {
-                        self.send(visitor, Outbound::Chunk(frame.clone()));
+                        match (visitor, self.backplane()) {
+                            (Peer::Socket(socket), _) => self.send(socket, Outbound::Chunk(frame.clone())),
+                            (Peer::Node(node), Some(backplane)) => backplane.deliver_chunk(
+                                node,
+                                frame.hash(),
+                                frame.chunk(),
+                                Some(frame.payload()),
+                            ),
+                            (Peer::Node(_), None) => {}
+                        }
                     }
                 }
                 Effect::ChunkUnavailable { hash, chunk, visitors } => {
                     for visitor in visitors {
-                        self.send(visitor, Outbound::ChunkUnavailable(Box::new((hash, chunk))));
+                        match (visitor, self.backplane()) {
+                            (Peer::Socket(socket), _) => {
+                                self.send(socket, Outbound::ChunkUnavailable(Box::new((hash, chunk))))
+                            }
+                            (Peer::Node(node), Some(backplane)) => {
+                                backplane.deliver_chunk(node, hash, chunk, None)
+                            }
+                            (Peer::Node(_), None) => {}
+                        }
                     }
                 }
                 Effect::WakeAt { hash, at } => {
@@ -523,6 +551,25 @@ impl Relay {
         if let Some(index) = ep2p_core::sealed_files::index_of(text, self.0.config.limits.file_limit) {
             self.0.hub.set_files(hash, index);
         }
+    }
+
+    /// A host announced chunks of a page whose manifest has not passed
+    /// through this relay (its visitors are on other nodes, or resumed
+    /// with a manifest they kept): the relay asks the page's hosts for it
+    /// as a visitor would, one fetch per page at a time, at most
+    /// [`MOST_LEARNING`] at once, charged to the announcer's address.
+    pub fn learn_manifest(&self, hash: PageHash, address: IpAddr) {
+        if self.0.learning.len() >= MOST_LEARNING || self.0.learning.insert(hash, ()).is_some() {
+            return;
+        }
+        let relay = self.clone();
+        tokio::spawn(async move {
+            let patience = relay.limits().raw_wait;
+            if let Ok(text) = relay.fetch_as_visitor(hash, address, patience).await {
+                relay.learn_files(hash, &text);
+            }
+            relay.0.learning.remove(&hash);
+        });
     }
 
     /// Takes a chat message from a host here out of its client address's
@@ -649,6 +696,23 @@ impl Relay {
                     .ok()
                     .map(|_| SharedFrame::history(page, messages));
                 self.handle(Input::HistoryAnswer { host: Peer::Node(node), hash: page, answer });
+            }
+            Event::ChunkAsk { node, page, chunk } => {
+                self.handle(Input::ChunkRequest { visitor: Peer::Node(node), hash: page, chunk });
+            }
+            Event::Chunk { node, page, chunk, payload: None } => {
+                self.handle(Input::ChunkRefused { node, hash: page, chunk });
+            }
+            Event::Chunk { node, page, chunk, payload: Some(payload) } => {
+                // Checked again here: the backplane and the other node are not trusted either.
+                let checked = ep2p_core::chunk::ChunkPayload::parse(payload)
+                    .ok()
+                    .filter(|p| p.id == chunk && self.0.hub.files(page).is_some_and(|index| index.verify(p)));
+                let answer = match checked {
+                    Some(p) => ChunkAnswer::Verified(ChunkFrame::new(page, chunk, payload, p.data.len())),
+                    None => ChunkAnswer::Forged(chunk),
+                };
+                self.handle(Input::Chunk { host: Peer::Node(node), hash: page, answer });
             }
             Event::NodeGone { node, pages } => {
                 for page in pages {

@@ -153,8 +153,13 @@ async fn a_file_travels_in_verified_binary_chunks() {
     }
     got.sort();
     assert_eq!(got, (0..file.chunks()).collect::<Vec<_>>());
+    // The manifest went twice: to the visitor, and to the relay itself,
+    // which asked the host for it when the host announced its chunks.
     let manifest_literal = serde_json::to_string(&file.wire).unwrap().len();
-    assert_eq!(server.metric("ep2p_bytes_relayed_total").await, (file.data.len() + manifest_literal) as u64);
+    assert_eq!(
+        server.metric("ep2p_bytes_relayed_total").await,
+        (file.data.len() + 2 * manifest_literal) as u64
+    );
     assert_eq!(server.metric("ep2p_chunk_deliveries_total").await, u64::from(file.chunks()));
     // A chunk past the end is refused; one nobody holds is unavailable.
     let reply = v.call(&want(file.hash), event::CHUNK_REQUEST, json!({"file": 0, "index": 6})).await;
@@ -164,6 +169,20 @@ async fn a_file_travels_in_verified_binary_chunks() {
     v.wait_for("the count falls to 0", |m| m.event == event::VISITORS_COUNT && m.payload["count"] == 0).await;
     ask(&mut v, &file, 0).await;
     assert_eq!(next_chunk(&mut v, &file).await.event, event::CHUNK_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_visitor_that_kept_the_manifest_gets_chunks_without_asking_for_it() {
+    // The relay learned the manifest from the host itself when it announced:
+    // a visitor resuming with a manifest it kept asks for chunks at once.
+    let server = TestServer::default().await;
+    let file = TestFile::new(3 * MIN_CHUNK as usize, 8);
+    let _host = spawn_host(&server, &file, Behaviour::Honest, usize::MAX).await;
+    eventually("the relay knows the manifest", || server.relay.hub().files(file.hash).is_some()).await;
+    let mut v = Client::connect(&server, Vsn::V2).await;
+    v.join_ok(&want(file.hash)).await;
+    ask(&mut v, &file, 2).await;
+    assert_eq!(checked(&next_chunk(&mut v, &file).await, &file), 2);
 }
 
 #[tokio::test]

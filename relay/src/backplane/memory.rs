@@ -9,6 +9,7 @@
 use super::{new_node_id, Backplane, Event, Handler, NodeId, Roster, HEARTBEAT, LIVENESS_TTL, OUTGOING};
 use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -39,6 +40,16 @@ enum Note {
     },
     HistoryAsk {
         page: PageHash,
+    },
+    ChunkAsk {
+        page: PageHash,
+        chunk: ChunkId,
+    },
+    /// A chunk asked for (its payload, shared), or none.
+    Chunk {
+        page: PageHash,
+        chunk: ChunkId,
+        payload: Option<tungstenite::Bytes>,
     },
     Bye,
 }
@@ -160,6 +171,14 @@ impl Backplane for MemoryBackplane {
         self.send(Outgoing::To(to, Note::HistoryAsk { page }));
     }
 
+    fn ask_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId) {
+        self.send(Outgoing::To(to, Note::ChunkAsk { page, chunk }));
+    }
+
+    fn deliver_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId, payload: Option<tungstenite::Bytes>) {
+        self.send(Outgoing::To(to, Note::Chunk { page, chunk, payload }));
+    }
+
     fn leave(&self) {
         let _ = self.outgoing.try_send(Outgoing::Bye);
     }
@@ -249,6 +268,10 @@ impl Site {
                 }
             }
             Note::Ask { page } => self.handler.handle(Event::Ask { node, page }),
+            Note::ChunkAsk { page, chunk } => self.handler.handle(Event::ChunkAsk { node, page, chunk }),
+            Note::Chunk { page, chunk, payload } => {
+                self.handler.handle(Event::Chunk { node, page, chunk, payload: payload.as_deref() })
+            }
             Note::Deliver { page, frame } => {
                 if let Some(content) = frame.content_literal() {
                     self.handler.handle(Event::Content { node, page, content });

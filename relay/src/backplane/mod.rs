@@ -15,6 +15,7 @@ pub mod redis;
 
 use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
 use serde_json::value::RawValue;
@@ -64,6 +65,11 @@ pub trait Backplane: Send + Sync {
     fn chat(&self, page: PageHash, frame: Arc<SharedFrame>);
     /// Asks node `to` for a page's chat history, for this node's hosts.
     fn ask_history(&self, to: NodeId, page: PageHash);
+    /// Asks node `to` for a file page's chunk, for this node's visitors.
+    fn ask_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId);
+    /// Sends node `to` the chunk it asked for (its payload as the host
+    /// sent it, checked), or says nobody here could send it (`None`).
+    fn deliver_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId, payload: Option<tungstenite::Bytes>);
     /// Tells the others this node is going (a node that cannot is dropped
     /// when its liveness expires).
     fn leave(&self);
@@ -85,6 +91,11 @@ pub enum Event<'a> {
     HistoryAsk { node: NodeId, page: PageHash },
     /// The chat history `node` was asked for (a JSON array of messages).
     History { node: NodeId, page: PageHash, messages: &'a RawValue },
+    /// `node` asks this node for a file page's chunk, for its visitors.
+    ChunkAsk { node: NodeId, page: PageHash, chunk: ChunkId },
+    /// The chunk `node` was asked for (its payload, unchecked), or `None`:
+    /// it has no holder of it.
+    Chunk { node: NodeId, page: PageHash, chunk: ChunkId, payload: Option<&'a [u8]> },
     /// `node` left, was cut off or died: it counts nothing on `pages` any more.
     NodeGone { node: NodeId, pages: &'a [PageHash] },
 }

@@ -30,6 +30,7 @@
 use super::{new_node_id, Backplane, Event, Handler, NodeId, Roster, HEARTBEAT, LIVENESS_TTL, OUTGOING};
 use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
 use rand::Rng;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -87,8 +88,36 @@ enum Message<'a> {
         #[serde(borrow)]
         messages: &'a RawValue,
     },
+    /// `from` asks the receiver for a file page's chunk, for its visitors.
+    ChunkAsk { from: NodeId, page: PageHash, chunk: ChunkId },
+    /// `from` has no holder of the chunk the receiver asked for. (A chunk
+    /// itself is a binary message: see [`CHUNK_MAGIC`].)
+    NoChunk { from: NodeId, page: PageHash, chunk: ChunkId },
     /// `from` is shutting down: it hosts nothing any more.
     Bye { from: NodeId },
+}
+
+/// What a chunk's message starts with: then `from` (u64 BE), the page's
+/// hash (32 bytes) and the chunk's payload as its host sent it (id, proof,
+/// bytes), never base64.
+const CHUNK_MAGIC: &[u8] = b"ep2p-chunk1:";
+
+/// A chunk's binary message.
+fn chunk_message(from: NodeId, page: PageHash, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(CHUNK_MAGIC.len() + 40 + payload.len());
+    bytes.extend_from_slice(CHUNK_MAGIC);
+    bytes.extend_from_slice(&from.0.to_be_bytes());
+    bytes.extend_from_slice(page.as_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// A chunk's binary message read: who sent it, the page and the payload.
+fn read_chunk_message(bytes: &[u8]) -> Option<(NodeId, PageHash, &[u8])> {
+    let rest = bytes.strip_prefix(CHUNK_MAGIC)?;
+    let from = NodeId(u64::from_be_bytes(rest.get(..8)?.try_into().ok()?));
+    let page = PageHash::from_bytes(rest.get(8..40)?.try_into().ok()?);
+    Some((from, page, &rest[40..]))
 }
 
 /// What the relay hands the backplane's task to send.
@@ -115,6 +144,18 @@ enum Outgoing {
     AskHistory {
         to: NodeId,
         page: PageHash,
+    },
+    AskChunk {
+        to: NodeId,
+        page: PageHash,
+        chunk: ChunkId,
+    },
+    /// A chunk node `to` asked for, or none.
+    DeliverChunk {
+        to: NodeId,
+        page: PageHash,
+        chunk: ChunkId,
+        payload: Option<tungstenite::Bytes>,
     },
     Bye,
 }
@@ -184,6 +225,14 @@ impl Backplane for RedisBackplane {
 
     fn ask_history(&self, to: NodeId, page: PageHash) {
         self.send(Outgoing::AskHistory { to, page });
+    }
+
+    fn ask_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId) {
+        self.send(Outgoing::AskChunk { to, page, chunk });
+    }
+
+    fn deliver_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId, payload: Option<tungstenite::Bytes>) {
+        self.send(Outgoing::DeliverChunk { to, page, chunk, payload });
     }
 
     fn leave(&self) {
@@ -292,6 +341,14 @@ impl RedisLink {
             return false;
         }
         let payload = serde_json::to_string(message).expect("messages serialize");
+        self.publish_bytes(channel, payload.into_bytes(), site).await
+    }
+
+    async fn publish_bytes(&mut self, channel: &str, payload: Vec<u8>, site: &Site) -> bool {
+        if !self.connected {
+            site.metrics.backplane_dropped.inc();
+            return false;
+        }
         let sent =
             redis::cmd("PUBLISH").arg(channel).arg(payload).query_async::<i64>(&mut self.manager).await;
         match sent {
@@ -329,6 +386,15 @@ impl RedisLink {
             Outgoing::AskHistory { to, page } => {
                 self.publish(&node_channel(to), &Message::HistoryAsk { from: node, page }, site).await;
             }
+            Outgoing::AskChunk { to, page, chunk } => {
+                self.publish(&node_channel(to), &Message::ChunkAsk { from: node, page, chunk }, site).await;
+            }
+            Outgoing::DeliverChunk { to, page, chunk, payload: None } => {
+                self.publish(&node_channel(to), &Message::NoChunk { from: node, page, chunk }, site).await;
+            }
+            Outgoing::DeliverChunk { to, page, payload: Some(payload), .. } => {
+                self.publish_bytes(&node_channel(to), chunk_message(node, page, &payload), site).await;
+            }
             Outgoing::Count { page, count } => {
                 if site.roster.publish(page, count) && self.connected {
                     self.publish(ALL, &Message::Count { from: node, page, count }, site).await;
@@ -348,6 +414,25 @@ impl RedisLink {
             _ => return,
         };
         site.metrics.backplane_received.inc();
+        if payload.starts_with(CHUNK_MAGIC) {
+            match read_chunk_message(&payload) {
+                Some((from, page, chunk_payload)) if from != site.node => {
+                    // The chunk's id is its payload's; the relay checks it all again.
+                    let Ok(read) = ep2p_core::chunk::ChunkPayload::parse(chunk_payload) else {
+                        site.metrics.backplane_malformed.inc();
+                        return;
+                    };
+                    let event =
+                        Event::Chunk { node: from, page, chunk: read.id, payload: Some(chunk_payload) };
+                    site.handler.handle(event);
+                }
+                Some(_) => {}
+                None => {
+                    site.metrics.backplane_malformed.inc();
+                }
+            }
+            return;
+        }
         let Ok(text) = std::str::from_utf8(&payload) else { return };
         let Ok(message) = serde_json::from_str::<Message>(text) else {
             site.metrics.backplane_malformed.inc();
@@ -378,6 +463,12 @@ impl RedisLink {
             Message::HistoryAsk { from, page } if from != site.node => Event::HistoryAsk { node: from, page },
             Message::History { from, page, messages } if from != site.node => {
                 Event::History { node: from, page, messages }
+            }
+            Message::ChunkAsk { from, page, chunk } if from != site.node => {
+                Event::ChunkAsk { node: from, page, chunk }
+            }
+            Message::NoChunk { from, page, chunk } if from != site.node => {
+                Event::Chunk { node: from, page, chunk, payload: None }
             }
             Message::Bye { from } => {
                 site.forget(from);

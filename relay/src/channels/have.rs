@@ -235,7 +235,12 @@ fn have_chunks(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, fr
         }
     };
     match session.relay.hub().announce(session.conn, hash, &holding) {
-        Ok(()) => session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {}),
+        Ok(()) => {
+            if session.relay.hub().files(hash).is_none() {
+                session.relay.learn_manifest(hash, session.address);
+            }
+            session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Empty {})
+        }
         Err(error) => session.refuse(Reject::TooBig, join_ref, frame, &error.to_string()),
     }
 }
@@ -286,7 +291,11 @@ pub(super) fn chunk(
     let index = session.relay.hub().files(hash);
     if index.as_ref().is_some_and(|index| index.verify(&payload)) {
         let frame = ChunkFrame::new(hash, payload.id, push.payload, payload.data.len());
-        session.relay.handle(Input::Chunk { host, hash, answer: ChunkAnswer::Verified(frame) });
+        session.relay.handle(Input::Chunk {
+            host: Peer::Socket(host),
+            hash,
+            answer: ChunkAnswer::Verified(frame),
+        });
         return;
     }
     if index.is_none() {
@@ -300,7 +309,11 @@ pub(super) fn chunk(
     session.error_to(join_ref, msg_ref, topic, "chunk hash mismatch");
     session.forget_channel(Topic::Have(hash));
     session.push(join_ref, join_ref, topic, event::CLOSE, &Empty {});
-    session.relay.handle(Input::Chunk { host, hash, answer: ChunkAnswer::Forged });
+    session.relay.handle(Input::Chunk {
+        host: Peer::Socket(host),
+        hash,
+        answer: ChunkAnswer::Forged(payload.id),
+    });
 }
 
 /// How a refused chat message is counted.

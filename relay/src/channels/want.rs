@@ -105,5 +105,5 @@ fn chunk_request(session: &mut Session, hash: PageHash, join_ref: Option<&Ref>, 
         return;
     }
     session.wanted.insert(key);
-    session.relay.handle(Input::ChunkRequest { visitor: session.conn, hash, chunk });
+    session.relay.handle(Input::ChunkRequest { visitor: Peer::Socket(session.conn), hash, chunk });
 }

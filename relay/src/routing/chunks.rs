@@ -12,7 +12,8 @@
 use super::effects::{Effect, Effects};
 use super::files::{Files, Flight, TooFragmented};
 use super::page::Page;
-use super::peer::{Peer, SocketId};
+use super::peer::{NodeId, Peer, SocketId};
+use super::pick::untried;
 use super::Hub;
 use crate::frame::ChunkFrame;
 use ep2p_core::chunk::{ChunkId, ChunkIndex, Holding};
@@ -63,18 +64,21 @@ impl Hub {
         Ok(page.files.get_or_insert_with(Box::default).announce(host, holding)?)
     }
 
-    /// A visitor on `want:H` asks for a chunk its socket found in the index.
+    /// A visitor on `want:H` asks for a chunk its socket found in the
+    /// index, or another node asks for one for its visitors.
     pub(super) fn chunk_request(
         &self,
-        visitor: SocketId,
+        visitor: Peer,
         hash: PageHash,
         chunk: ChunkId,
         now: Instant,
     ) -> Effects {
         let mut fx = Vec::new();
         self.metrics.chunk_requests.inc();
+        let mut found = false;
         self.with_page(hash, |page| {
-            if !page.visitors.contains_key(&Peer::Socket(visitor)) {
+            found = true;
+            if visitor.is_local() && !page.visitors.contains_key(&visitor) {
                 return;
             }
             let files = page.files.get_or_insert_with(Box::default);
@@ -87,11 +91,15 @@ impl Hub {
             }
             self.ask_chunk(page, hash, chunk, vec![visitor], Vec::new(), now, &mut fx);
         });
+        if !found && !visitor.is_local() {
+            // Nobody is on the page here: another node hears so at once.
+            fx.push(Effect::ChunkUnavailable { hash, chunk, visitors: vec![visitor] });
+        }
         fx
     }
 
-    /// A host's chunk, checked by its socket.
-    pub(super) fn chunk_answer(&self, host: SocketId, hash: PageHash, frame: Arc<ChunkFrame>) -> Effects {
+    /// A host's (or node's) chunk, checked by whoever received it.
+    pub(super) fn chunk_answer(&self, host: Peer, hash: PageHash, frame: Arc<ChunkFrame>) -> Effects {
         let mut fx = Vec::new();
         self.with_page(hash, |page| {
             let Some(files) = page.files.as_mut() else { return };
@@ -104,23 +112,49 @@ impl Hub {
             }
             let flight = files.flights.remove(&chunk).expect("checked above");
             files.done(flight.host);
+            if let Peer::Node(node) = host {
+                page.remote.answered(node);
+            }
             if flight.waiting.is_empty() {
                 self.metrics.unsolicited.inc();
             } else {
-                self.metrics.chunk_deliveries.inc_by(flight.waiting.len() as u64);
+                self.metrics
+                    .chunk_deliveries
+                    .inc_by(flight.waiting.iter().filter(|v| v.is_local()).count() as u64);
                 fx.push(Effect::DeliverChunk { frame, visitors: flight.waiting });
             }
         });
         fx
     }
 
-    /// `host` left the page (or lied): the chunks it was asked for go to
-    /// other holders.
+    /// Another node has no holder of the chunk it was asked for, or sent
+    /// one that failed its proof: the next is asked.
+    pub(super) fn chunk_refused(
+        &self,
+        node: NodeId,
+        hash: PageHash,
+        chunk: ChunkId,
+        now: Instant,
+    ) -> Effects {
+        let mut fx = Vec::new();
+        self.with_page(hash, |page| {
+            let Some(files) = page.files.as_mut() else { return };
+            if files.flights.get(&chunk).is_none_or(|f| f.host != Peer::Node(node)) {
+                return;
+            }
+            let flight = files.flights.remove(&chunk).expect("checked above");
+            self.chunk_fail_over(page, hash, chunk, flight, now, &mut fx);
+        });
+        fx
+    }
+
+    /// `host` left the page (or lied), or node `host` hosts it no more:
+    /// the chunks it was asked for go to other holders.
     pub(super) fn chunks_host_gone(
         &self,
         page: &mut Page,
         hash: PageHash,
-        host: SocketId,
+        host: Peer,
         now: Instant,
         fx: &mut Effects,
     ) {
@@ -136,7 +170,7 @@ impl Hub {
     }
 
     /// `visitor` left `want:H`: it waits for no chunk any more.
-    pub(super) fn chunks_visitor_gone(page: &mut Page, visitor: SocketId) {
+    pub(super) fn chunks_visitor_gone(page: &mut Page, visitor: Peer) {
         if let Some(files) = page.files.as_mut() {
             files.remove_visitor(visitor);
         }
@@ -158,6 +192,9 @@ impl Hub {
             let flight = page.files.as_mut().and_then(|files| files.flights.remove(&chunk)).expect("listed");
             if let Some(files) = page.files.as_mut() {
                 files.done(flight.host);
+            }
+            if let Peer::Node(node) = flight.host {
+                page.remote.late(node);
             }
             self.chunk_fail_over(page, hash, chunk, flight, now, fx);
         }
@@ -182,31 +219,42 @@ impl Hub {
         self.ask_chunk(page, hash, chunk, flight.waiting, flight.tried, now, fx);
     }
 
-    /// Asks a holder of `chunk` not yet tried, for `waiting`; with none,
-    /// tells them nobody can send it.
+    /// Asks a holder of `chunk` here not yet tried, else (for this node's
+    /// own visitors only) another node hosting the page; with none, tells
+    /// whoever waits that nobody can send it.
     #[allow(clippy::too_many_arguments)]
     fn ask_chunk(
         &self,
         page: &mut Page,
         hash: PageHash,
         chunk: ChunkId,
-        waiting: Vec<SocketId>,
-        mut tried: Vec<SocketId>,
+        waiting: Vec<Peer>,
+        mut tried: Vec<Peer>,
         now: Instant,
         fx: &mut Effects,
     ) {
         let files: &mut Files = page.files.get_or_insert_with(Box::default);
         let limit = files.index.as_ref().and_then(|index| index.payload_limit(chunk));
-        let (Some(limit), Some(host)) = (limit, files.pick(chunk, &tried, &mut page.rng)) else {
-            self.metrics.chunks_unavailable.inc_by(waiting.len() as u64);
+        let local = files.pick(chunk, &tried, &mut page.rng).map(Peer::Socket);
+        let crossing = waiting.iter().any(|visitor| visitor.is_local());
+        let remote = &page.remote;
+        let host = local.or_else(|| {
+            crossing.then(|| remote.ready().and_then(|nodes| untried(nodes, &tried, &mut page.rng))).flatten()
+        });
+        let (Some(limit), Some(host)) = (limit, host) else {
+            self.metrics.chunks_unavailable.inc_by(waiting.iter().filter(|v| v.is_local()).count() as u64);
             fx.push(Effect::ChunkUnavailable { hash, chunk, visitors: waiting });
             return;
         };
         tried.push(host);
+        let files = page.files.as_mut().expect("made above");
         files.asked(host);
         let deadline = now + self.config.chunk_timeout;
         files.flights.insert(chunk, Flight { host, deadline, tried, waiting });
         self.metrics.chunk_asks.inc();
+        if !host.is_local() {
+            self.metrics.cross_node_asks.inc();
+        }
         fx.push(Effect::AskChunk { host, hash, chunk, limit });
         page.schedule(hash, deadline, fx);
     }

@@ -37,12 +37,12 @@ pub enum Effect {
     /// nodes) that asked for it.
     History { frame: Arc<SharedFrame>, to: Vec<Peer> },
     /// Push `chunk_request` to this host on `have:H`; it may then send a
-    /// binary message of up to `limit` bytes of payload.
-    AskChunk { host: SocketId, hash: PageHash, chunk: ChunkId, limit: usize },
-    /// Send this verified chunk (on `want:H`) to these visitors.
-    DeliverChunk { frame: Arc<ChunkFrame>, visitors: Vec<SocketId> },
-    /// Tell these visitors (on `want:H`) that no host can send the chunk.
-    ChunkUnavailable { hash: PageHash, chunk: ChunkId, visitors: Vec<SocketId> },
+    /// binary message of up to `limit` bytes of payload (or ask that node for it).
+    AskChunk { host: Peer, hash: PageHash, chunk: ChunkId, limit: usize },
+    /// Send this verified chunk (on `want:H`) to these visitors (or nodes).
+    DeliverChunk { frame: Arc<ChunkFrame>, visitors: Vec<Peer> },
+    /// Tell these visitors (on `want:H`), or nodes, that no host can send the chunk.
+    ChunkUnavailable { hash: PageHash, chunk: ChunkId, visitors: Vec<Peer> },
 }
 
 /// Effects of one input; most inputs produce none or one.

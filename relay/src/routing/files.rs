@@ -4,7 +4,7 @@
 //! to ask next. The hub (`chunks`) drives it with the time and the
 //! randomness, as it drives the page's request.
 
-use super::peer::{ById, SocketId};
+use super::peer::{ById, Peer, SocketId};
 use ep2p_core::chunk::{ChunkId, ChunkIndex, Holding};
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -66,17 +66,18 @@ impl Holder {
     }
 }
 
-/// One chunk asked of one host for the visitors waiting for it.
+/// One chunk asked of one host (or another node) for the visitors (or
+/// nodes) waiting for it.
 #[derive(Debug)]
 pub(super) struct Flight {
-    /// The host asked last.
-    pub host: SocketId,
+    /// The host (or node) asked last.
+    pub host: Peer,
     /// When the next holder is asked if this one has not answered.
     pub deadline: Instant,
-    /// Hosts asked for this chunk so far (their answer is still taken).
-    pub tried: Vec<SocketId>,
-    /// Visitors waiting for the chunk (none: it is dropped at its deadline).
-    pub waiting: Vec<SocketId>,
+    /// Hosts and nodes asked for this chunk so far (their answer is still taken).
+    pub tried: Vec<Peer>,
+    /// Visitors and nodes waiting for the chunk (none: it is dropped at its deadline).
+    pub waiting: Vec<Peer>,
 }
 
 /// An announcement past [`MAX_HELD_RANGES`].
@@ -119,23 +120,24 @@ impl Files {
         Ok(())
     }
 
-    /// `host` is gone: the chunks it was asked for, which must go elsewhere.
-    pub fn remove_host(&mut self, host: SocketId) -> Vec<ChunkId> {
-        if self.holders.swap_remove(&host).is_none() {
-            return Vec::new();
+    /// `host` (a socket that left, or a node that hosts nothing any more)
+    /// is gone: the chunks it was asked for, which must go elsewhere.
+    pub fn remove_host(&mut self, host: Peer) -> Vec<ChunkId> {
+        if let Peer::Socket(socket) = host {
+            self.holders.swap_remove(&socket);
         }
         self.flights.iter().filter(|(_, flight)| flight.host == host).map(|(chunk, _)| *chunk).collect()
     }
 
     /// `visitor` left: it waits for nothing any more.
-    pub fn remove_visitor(&mut self, visitor: SocketId) {
+    pub fn remove_visitor(&mut self, visitor: Peer) {
         for flight in self.flights.values_mut() {
             flight.waiting.retain(|v| *v != visitor);
         }
     }
 
     /// A holder of `chunk` not in `tried` with few asks waiting, if any.
-    pub fn pick(&self, chunk: ChunkId, tried: &[SocketId], rng: &mut SmallRng) -> Option<SocketId> {
+    pub fn pick(&self, chunk: ChunkId, tried: &[Peer], rng: &mut SmallRng) -> Option<SocketId> {
         let n = self.holders.len();
         if n == 0 {
             return None;
@@ -145,7 +147,7 @@ impl Files {
         let mut seen = 0;
         for i in 0..n {
             let (host, holder) = self.holders.get_index((start + i) % n).expect("in range");
-            if !holder.holds(chunk) || tried.contains(host) {
+            if !holder.holds(chunk) || tried.contains(&Peer::Socket(*host)) {
                 continue;
             }
             if best.is_none_or(|(_, asked)| holder.asked < asked) {
@@ -160,15 +162,15 @@ impl Files {
     }
 
     /// One more ask of `host` is waiting.
-    pub fn asked(&mut self, host: SocketId) {
-        if let Some(holder) = self.holders.get_mut(&host) {
+    pub fn asked(&mut self, host: Peer) {
+        if let Some(holder) = host.socket().and_then(|socket| self.holders.get_mut(&socket)) {
             holder.asked += 1;
         }
     }
 
     /// One ask of `host` is over (answered, or moved to another host).
-    pub fn done(&mut self, host: SocketId) {
-        if let Some(holder) = self.holders.get_mut(&host) {
+    pub fn done(&mut self, host: Peer) {
+        if let Some(holder) = host.socket().and_then(|socket| self.holders.get_mut(&socket)) {
             holder.asked = holder.asked.saturating_sub(1);
         }
     }
@@ -217,12 +219,12 @@ mod tests {
         for _ in 0..20 {
             assert_ne!(files.pick(chunk, &[], &mut rng), Some(b));
         }
-        files.asked(a);
+        files.asked(a.into());
         assert_eq!(files.pick(chunk, &[], &mut rng), Some(c));
-        assert_eq!(files.pick(chunk, &[c], &mut rng), Some(a));
-        assert_eq!(files.pick(chunk, &[a, c], &mut rng), None);
-        files.done(a);
-        files.asked(c);
+        assert_eq!(files.pick(chunk, &[c.into()], &mut rng), Some(a));
+        assert_eq!(files.pick(chunk, &[a.into(), c.into()], &mut rng), None);
+        files.done(a.into());
+        files.asked(c.into());
         assert_eq!(files.pick(chunk, &[], &mut rng), Some(a));
         // A ranges announcement after "all" changes nothing.
         files.announce(a, &Holding::ranges(1, vec![(0, 1)])).unwrap();

@@ -45,10 +45,13 @@ pub enum Input {
     /// or it is gone).
     RemoteCount { node: NodeId, hash: PageHash, count: usize },
     /// A visitor on `want:H` sent `chunk_request` for a chunk its socket
-    /// found in the page's index.
-    ChunkRequest { visitor: SocketId, hash: PageHash, chunk: ChunkId },
-    /// A host sent a chunk it was asked for, as its socket checked it.
-    Chunk { host: SocketId, hash: PageHash, answer: ChunkAnswer },
+    /// found in the page's index (or another node asks for its visitors).
+    ChunkRequest { visitor: Peer, hash: PageHash, chunk: ChunkId },
+    /// A host (or another node) sent a chunk it was asked for, as whoever
+    /// received it checked it.
+    Chunk { host: Peer, hash: PageHash, answer: ChunkAnswer },
+    /// Another node has no holder of a chunk it was asked for.
+    ChunkRefused { node: NodeId, hash: PageHash, chunk: ChunkId },
 }
 
 /// A host's chunk, as the socket found it.
@@ -56,8 +59,9 @@ pub enum Input {
 pub enum ChunkAnswer {
     /// It is the chunk it says, by its proof: the frame visitors are sent.
     Verified(Arc<ChunkFrame>),
-    /// It is not (the host is removed as for a forged page).
-    Forged,
+    /// It is not this chunk (a host is removed as for a forged page; a
+    /// node's answer counts as none).
+    Forged(ChunkId),
 }
 
 /// A host's answer to `content_request`, as the socket found it.

@@ -153,10 +153,17 @@ impl Hub {
             Input::Chunk { host, hash, answer: ChunkAnswer::Verified(frame) } => {
                 self.chunk_answer(host, hash, frame)
             }
-            Input::Chunk { host, hash, answer: ChunkAnswer::Forged } => {
+            Input::Chunk { host: Peer::Socket(host), hash, answer: ChunkAnswer::Forged(_) } => {
                 self.metrics.bad_hashes.inc();
                 self.leave_host(host, hash, now)
             }
+            Input::Chunk { host: Peer::Node(node), hash, answer: ChunkAnswer::Forged(chunk) } => {
+                // Checked again here and refused: the node's answer is
+                // as good as none, and the next holder is asked.
+                self.metrics.bad_hashes.inc();
+                self.chunk_refused(node, hash, chunk, now)
+            }
+            Input::ChunkRefused { node, hash, chunk } => self.chunk_refused(node, hash, chunk, now),
         }
     }
 
@@ -231,7 +238,7 @@ impl Hub {
                 self.fail_over(page, hash, now, tried, &mut fx);
             }
             self.history_gone(page, hash, Peer::Socket(host), now, &mut fx);
-            self.chunks_host_gone(page, hash, host, now, &mut fx);
+            self.chunks_host_gone(page, hash, Peer::Socket(host), now, &mut fx);
         });
         fx
     }
@@ -260,6 +267,7 @@ impl Hub {
             }
             if count == 0 {
                 self.history_gone(page, hash, Peer::Node(node), now, fx);
+                self.chunks_host_gone(page, hash, Peer::Node(node), now, fx);
             }
             if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Node(node)) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
@@ -296,10 +304,10 @@ impl Hub {
     fn leave_visitor(&self, visitor: Peer, hash: PageHash) {
         self.with_page(hash, |page| {
             if let Some(asking) = page.visitors.swap_remove(&visitor) {
-                if let Peer::Socket(socket) = visitor {
+                if visitor.is_local() {
                     self.metrics.waiting_visitors.dec();
-                    Self::chunks_visitor_gone(page, socket);
                 }
+                Self::chunks_visitor_gone(page, visitor);
                 page.set_asking(visitor, false, asking);
             }
         });

@@ -24,22 +24,19 @@ fn file_page(n: u64, visitors: u64) -> (Driver, PageHash, Instant) {
 }
 
 fn want(hub: &Driver, visitor: u64, h: PageHash, index: u32, now: Instant) -> Effects {
-    hub.handle(
-        Input::ChunkRequest { visitor: SocketId(visitor), hash: h, chunk: ChunkId::new(0, index) },
-        now,
-    )
+    hub.handle(Input::ChunkRequest { visitor: peer(visitor), hash: h, chunk: ChunkId::new(0, index) }, now)
 }
 
 fn send(hub: &Driver, host: u64, h: PageHash, index: u32, now: Instant) -> Effects {
     let chunk = ChunkId::new(0, index);
     let frame = ChunkFrame::new(h, chunk, b"checked by the socket", 21);
-    hub.handle(Input::Chunk { host: SocketId(host), hash: h, answer: ChunkAnswer::Verified(frame) }, now)
+    hub.handle(Input::Chunk { host: peer(host), hash: h, answer: ChunkAnswer::Verified(frame) }, now)
 }
 
 fn asked(fx: &Effects) -> Vec<(u64, u32)> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::AskChunk { host, chunk, .. } => Some((host.0, chunk.index)),
+            Effect::AskChunk { host: Peer::Socket(host), chunk, .. } => Some((host.0, chunk.index)),
             _ => None,
         })
         .collect()
@@ -48,7 +45,9 @@ fn asked(fx: &Effects) -> Vec<(u64, u32)> {
 fn sent_to(fx: &Effects) -> Vec<u64> {
     fx.iter()
         .flat_map(|e| match e {
-            Effect::DeliverChunk { visitors, .. } => visitors.iter().map(|v| v.0).collect(),
+            Effect::DeliverChunk { visitors, .. } => {
+                visitors.iter().filter_map(|v| v.socket()).map(|v| v.0).collect()
+            }
             _ => Vec::new(),
         })
         .collect()
@@ -57,7 +56,9 @@ fn sent_to(fx: &Effects) -> Vec<u64> {
 fn unavailable_to(fx: &Effects) -> Vec<u64> {
     fx.iter()
         .flat_map(|e| match e {
-            Effect::ChunkUnavailable { visitors, .. } => visitors.iter().map(|v| v.0).collect(),
+            Effect::ChunkUnavailable { visitors, .. } => {
+                visitors.iter().filter_map(|v| v.socket()).map(|v| v.0).collect()
+            }
             _ => Vec::new(),
         })
         .collect()
@@ -134,7 +135,10 @@ fn a_missed_deadline_a_departure_or_a_lie_moves_the_chunk_to_another_holder() {
     assert_ne!(next, asked_now);
     // It lies (its socket found the proof wrong): it is no host any more
     // and the last holder is asked.
-    let fx = hub.handle(Input::Chunk { host: SocketId(next), hash: h, answer: ChunkAnswer::Forged }, later);
+    let fx = hub.handle(
+        Input::Chunk { host: peer(next), hash: h, answer: ChunkAnswer::Forged(ChunkId::new(0, 1)) },
+        later,
+    );
     assert_eq!(hub.host_sockets(h), 1);
     assert_eq!(hub.metrics().bad_hashes.get(), 1);
     let last = asked(&fx)[0].0;
@@ -143,6 +147,57 @@ fn a_missed_deadline_a_departure_or_a_lie_moves_the_chunk_to_another_holder() {
     let fx = hub.wake(h, later + HubConfig::default().chunk_timeout);
     assert_eq!(unavailable_to(&fx), [100]);
     assert_eq!(hub.metrics().chunk_failovers.get(), 4);
+}
+
+fn node_asks(fx: &Effects) -> Vec<u64> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::AskChunk { host: Peer::Node(node), .. } => Some(node.0),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn with_no_holder_here_another_node_hosting_the_page_is_asked_and_its_answer_delivered() {
+    let (hub, h, now) = file_page(1, 1);
+    // Host 1 holds nothing; node 7 counts hosts of the page.
+    hub.set_remote(remote(7), h, 2, now);
+    let fx = want(&hub, 100, h, 3, now);
+    assert_eq!(node_asks(&fx), [7]);
+    assert_eq!(hub.metrics().cross_node_asks.get(), 1);
+    // The node's chunk, checked on arrival, goes to the visitor.
+    let frame = ChunkFrame::new(h, ChunkId::new(0, 3), b"checked", 7);
+    let got =
+        hub.handle(Input::Chunk { host: remote(7), hash: h, answer: ChunkAnswer::Verified(frame) }, now);
+    assert_eq!(sent_to(&got), [100]);
+    // A node that has no holder either: the visitor hears so.
+    assert_eq!(node_asks(&want(&hub, 100, h, 4, now)), [7]);
+    let refused =
+        hub.handle(Input::ChunkRefused { node: NodeId(7), hash: h, chunk: ChunkId::new(0, 4) }, now);
+    assert_eq!(unavailable_to(&refused), [100]);
+    // A node's own request never goes on to another node: here, nobody holds it.
+    let fx = hub.handle(Input::ChunkRequest { visitor: remote(8), hash: h, chunk: ChunkId::new(0, 5) }, now);
+    assert!(node_asks(&fx).is_empty());
+    assert!(matches!(fx.as_slice(), [Effect::ChunkUnavailable { visitors, .. }] if visitors == &[remote(8)]));
+    // A node asking for a chunk of a page nobody is on here hears "unavailable" at once.
+    let fx =
+        hub.handle(Input::ChunkRequest { visitor: remote(8), hash: page(9), chunk: ChunkId::new(0, 0) }, now);
+    assert!(matches!(fx.as_slice(), [Effect::ChunkUnavailable { .. }]));
+}
+
+#[test]
+fn a_node_that_goes_moves_its_chunks_and_a_local_holder_is_asked_before_any_node() {
+    let (hub, h, now) = file_page(2, 1);
+    hub.set_remote(remote(7), h, 1, now);
+    assert_eq!(node_asks(&want(&hub, 100, h, 0, now)), [7]);
+    // The node hosts nothing any more; a local host meanwhile holds the chunk.
+    hub.announce(SocketId(2), h, &Holding::all()).unwrap();
+    let fx = hub.set_remote(remote(7), h, 0, now);
+    assert_eq!(asked(&fx), [(2, 0)]);
+    // From now on the local holder is asked first.
+    hub.set_remote(remote(7), h, 1, now);
+    assert_eq!(asked(&want(&hub, 100, h, 1, now)), [(2, 1)]);
 }
 
 #[test]
