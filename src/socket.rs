@@ -166,6 +166,14 @@ fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
             Command::Cancel(timer) => {
                 inner.timers.borrow_mut().remove(&timer);
             }
+            Command::SendBinary(bytes) => {
+                if let Some(live) = inner.socket.borrow().as_ref() {
+                    let _ = live.ws.send_with_u8_array(&bytes);
+                }
+            }
+            // This tab takes no file page's chunks (its file role is off):
+            // a file page shows its manifest.
+            Command::OpenFiles | Command::StoreChunk(..) | Command::ReadChunk(_) => {}
         }
     }
 }

@@ -164,7 +164,13 @@ impl Machine for Keeper {
             Event::Frame(text) => self.frame(&text, &mut out),
             Event::Timer(timer) => self.channels.timer(timer, &mut out),
             // A keeper is offered no page and says nothing.
-            Event::Offered(_) | Event::Say(_) => {}
+            Event::Offered(_)
+            | Event::Say(_)
+            | Event::Binary(_)
+            | Event::FilesReady(_)
+            | Event::ChunkStored(..)
+            | Event::ChunkRead(..)
+            | Event::PauseFiles(_) => {}
         }
         out
     }

@@ -14,6 +14,7 @@ use crate::client::hosting::{self, Host};
 use crate::client::{Command, Connection, Event, Machine, Timer};
 use crate::phoenix::{Frame, Reason, Ref, Status};
 use crate::protocol::{event, Content, ContentRequest, PageHash, Topic};
+use crate::transfer::{FilesSnapshot, Transfer, WINDOW};
 use std::time::Duration;
 
 /// How often a visitor without the page asks again.
@@ -59,6 +60,8 @@ pub struct Snapshot {
     /// Grows whenever the chat (or its notice) changes: the view re-reads
     /// [`Visitor::chat`] when it does.
     pub chat_version: u64,
+    /// A file page's transfer, once the page is one (and files are on).
+    pub files: Option<FilesSnapshot>,
 }
 
 impl Snapshot {
@@ -71,8 +74,22 @@ impl Snapshot {
             last_host: false,
             rejected: 0,
             chat_version: 0,
+            files: None,
         }
     }
+}
+
+/// What this client does with a file page's chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRole {
+    /// Nothing: a file page is shown as its manifest (a client that has
+    /// no storage for chunks).
+    Off,
+    /// Downloads what it lacks and hosts what it holds (a browser tab, the
+    /// mirror's `keep` and `host`).
+    Host,
+    /// Downloads, never hosts (the mirror's `get`).
+    Download,
 }
 
 /// Why a message this tab said did not reach the others.
@@ -106,6 +123,10 @@ pub struct Visitor {
     not_sent: Option<NotSent>,
     /// The wall clock, in ms since the epoch, as the glue last set it.
     now_ms: u64,
+    /// What to do with a file page's chunks.
+    file_role: FileRole,
+    /// A file page's transfer, once the page is one.
+    transfer: Option<Transfer>,
 }
 
 impl Visitor {
@@ -128,8 +149,50 @@ impl Visitor {
             unconfirmed: Vec::new(),
             not_sent: None,
             now_ms: 0,
+            file_role: FileRole::Off,
+            transfer: None,
         };
         (visitor, vec![Command::Connect])
+    }
+
+    /// Takes a file page's chunks in `role` (call right after
+    /// [`Visitor::new`]); with the page already here (the files' author),
+    /// its storage is opened at once.
+    pub fn set_file_role(&mut self, role: FileRole) -> Vec<Command> {
+        self.file_role = role;
+        let mut out = Vec::new();
+        if role == FileRole::Download {
+            // Never a host, even of a page it was given.
+            self.channels.leave(Topic::Have(self.hash), &mut out);
+        }
+        if let Some(text) = self.content.clone() {
+            self.start_transfer(&text, &mut out);
+        }
+        out
+    }
+
+    /// The page's transfer begins if it is a file page and files are on;
+    /// true if it did.
+    fn start_transfer(&mut self, text: &str, out: &mut Vec<Command>) -> bool {
+        if self.file_role == FileRole::Off || self.transfer.is_some() {
+            return false;
+        }
+        let Some(index) = crate::sealed_files::index_of(text, u64::MAX) else { return false };
+        let hosting = self.file_role == FileRole::Host;
+        self.transfer =
+            Some(Transfer::new(self.hash, crate::download::Download::new(index, WINDOW), hosting));
+        out.push(Command::OpenFiles);
+        true
+    }
+
+    /// A file page's transfer, once the page is one.
+    pub fn files(&self) -> Option<FilesSnapshot> {
+        self.transfer.as_ref().map(Transfer::snapshot)
+    }
+
+    /// The chunks a file page's transfer holds and wants.
+    pub fn download(&self) -> Option<&crate::download::Download> {
+        self.transfer.as_ref().map(Transfer::download)
     }
 
     pub fn content(&self) -> Option<&str> {
@@ -189,6 +252,7 @@ impl Visitor {
             last_host: self.is_last_host(),
             rejected: self.rejected,
             chat_version: self.chat_version,
+            files: self.files(),
         }
     }
 
@@ -209,9 +273,39 @@ impl Visitor {
                     self.request(&mut out);
                 }
             }
+            Event::Timer(Timer::Files) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.timer(&mut self.channels, self.now_ms, &mut out);
+                }
+            }
             Event::Timer(timer) => self.channels.timer(timer, &mut out),
             Event::Offered(text) => self.received(text, &mut out),
             Event::Say(message) => self.say(message, &mut out),
+            Event::Binary(bytes) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.binary(&bytes, &mut out);
+                }
+            }
+            Event::FilesReady(held) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.ready(held, &mut self.channels, self.now_ms, &mut out);
+                }
+            }
+            Event::ChunkStored(id, ok) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.stored(id, ok, &mut self.channels, self.now_ms, &mut out);
+                }
+            }
+            Event::ChunkRead(id, payload) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.read(id, payload, &mut self.channels, &mut out);
+                }
+            }
+            Event::PauseFiles(paused) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.pause(paused, &mut self.channels, self.now_ms, &mut out);
+                }
+            }
         }
         out
     }
@@ -270,12 +364,22 @@ impl Visitor {
             self.rejected += 1;
             return;
         }
+        let files_on = self.file_role != FileRole::Off;
+        let started = files_on && self.start_transfer(&text, out);
         self.content = Some(text);
-        // Not yet connected: the next `Opened` joins `have:H` directly.
-        self.channels.leave(Topic::Want(self.hash), out);
         if self.channels.is_open() {
             out.push(Command::Cancel(Timer::Retry));
         }
+        if started {
+            // A file page: `want:H` stays (for chunks) until every one is
+            // here; `have:H` is joined to host the manifest and the chunks.
+            if self.file_role == FileRole::Host {
+                self.channels.want(Topic::Have(self.hash), out);
+            }
+            return;
+        }
+        // Not yet connected: the next `Opened` joins `have:H` directly.
+        self.channels.leave(Topic::Want(self.hash), out);
         self.channels.want(Topic::Have(self.hash), out);
     }
 
@@ -292,6 +396,9 @@ impl Visitor {
         }
         // Replies to this connection's pushes will never come.
         self.unconfirmed.clear();
+        if let Some(transfer) = &mut self.transfer {
+            transfer.closed();
+        }
         out.push(Command::Cancel(Timer::Retry));
         self.channels.closed(out);
     }
@@ -303,12 +410,22 @@ impl Visitor {
                 if count.is_some() {
                     self.hosts = count;
                 }
-                match topic {
-                    Topic::Have(_) => hosting::ask_history(&mut self.channels, self.hash, out),
+                match (topic, &mut self.transfer) {
+                    (Topic::Have(_), transfer) => {
+                        hosting::ask_history(&mut self.channels, self.hash, out);
+                        if let Some(transfer) = transfer {
+                            transfer.have_joined(&mut self.channels, self.now_ms, out);
+                        }
+                    }
+                    (_, Some(transfer)) => transfer.want_joined(&mut self.channels, out),
                     _ => self.request(out),
                 }
             }
             Heard::Count { count, .. } => self.hosts_counted(count, out),
+            Heard::Frame { topic, frame, .. }
+                if self.transfer.as_mut().is_some_and(|transfer| {
+                    transfer.frame(topic, &frame, &mut self.channels, self.now_ms, out)
+                }) => {}
             Heard::Frame { frame, .. } if frame.event == event::REPLY => {
                 if let Some(msg_ref) = frame.msg_ref.clone() {
                     self.chat_reply(&msg_ref, &frame);
@@ -323,7 +440,18 @@ impl Visitor {
             }
             Heard::Frame { topic: Topic::Want(_), frame, .. } if frame.event == event::CONTENT => {
                 let Ok(content) = frame.payload_as::<Content>() else { return };
-                self.received(content.content.into_owned(), out);
+                match (&mut self.transfer, self.content.as_deref()) {
+                    (Some(transfer), Some(held)) if held == content.content => {
+                        transfer.manifest_arrived(&mut self.channels, self.now_ms, out)
+                    }
+                    _ => {
+                        self.received(content.content.into_owned(), out);
+                        // It came through the relay: the relay knows the manifest.
+                        if let Some(transfer) = &mut self.transfer {
+                            transfer.manifest_arrived(&mut self.channels, self.now_ms, out);
+                        }
+                    }
+                }
             }
             Heard::Frame { .. } => {}
         }

@@ -1,29 +1,17 @@
 //! File pages (docs/protocol.md, "File pages"): making a manifest from
-//! files on disk, keeping chunks as they arrived (each with its proof, so
-//! it is served as it came), and one page's connection that hosts what it
-//! holds and downloads what it lacks, reconnecting until told to stop.
-//! What to ask for, and what a chunk is worth, is `ep2p_core::download`.
+//! files on disk (plain, or sealed chunk by chunk), reading a shared file's
+//! chunks where it is, and keeping chunks as they arrived (each with its
+//! proof, so it is served as it came). The page's connection — what to
+//! ask for, what a chunk is worth, what to announce — is the core's
+//! machine (`peer.rs` carries out its commands).
 
-use crate::phx::{Conn, Incoming};
 use ep2p_core::chunk::{self, ChunkId, ChunkIndex, ChunkPayload};
-use ep2p_core::download::{Download, Progress, Received};
 use ep2p_core::manifest::{self, FileEntry, Manifest, Tree};
-use ep2p_core::protocol::{event, Content, ContentRequest, PageHash, Topic};
+use ep2p_core::protocol::PageHash;
 use ep2p_core::sealed::{self, Key, SealedError};
 use ep2p_core::sealed_files::{self, InnerEntry, SealedEntry, SealedManifest};
-use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-use tokio::sync::watch;
-use tokio::time::Instant;
-
-/// Chunks asked for at once: the relay's default allowance.
-pub const WINDOW: usize = 16;
-/// Heartbeats keep the socket alive.
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
-/// After a refusal (the relay's rate), the next ask waits this long.
-const COOLDOWN: Duration = Duration::from_millis(500);
 
 /// A file page's manifest, plain or encrypted.
 #[derive(Debug, Clone)]
@@ -217,7 +205,7 @@ pub enum Source {
 
 impl Source {
     /// Chunk `id`'s payload, if held here.
-    fn payload(&self, index: &ChunkIndex, id: ChunkId) -> Option<Vec<u8>> {
+    pub fn payload(&self, index: &ChunkIndex, id: ChunkId) -> Option<Vec<u8>> {
         match self {
             Source::Stored(dir) => dir.get(id),
             Source::Originals { paths, trees } => {
@@ -260,22 +248,19 @@ impl ChunkDir {
         std::fs::read(self.file(id)).ok()
     }
 
-    /// Marks every stored chunk that still checks out as held (a chunk
-    /// that does not is deleted): how a download resumes.
-    pub fn resume(&self, download: &mut Download) -> io::Result<u64> {
-        let mut found = 0;
+    /// Every stored chunk that still checks out (one that does not is
+    /// deleted): how a download resumes.
+    pub fn resume(&self, index: &ChunkIndex) -> io::Result<Vec<ChunkId>> {
+        let mut found = Vec::new();
         for entry in std::fs::read_dir(&self.0)? {
             let path = entry?.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            let Some((file, index)) = name.split_once('-') else { continue };
-            let (Ok(file), Ok(index)) = (file.parse(), index.parse()) else { continue };
-            let id = ChunkId::new(file, index);
+            let Some((file, number)) = name.split_once('-') else { continue };
+            let (Ok(file), Ok(number)) = (file.parse(), number.parse()) else { continue };
+            let id = ChunkId::new(file, number);
             let bytes = std::fs::read(&path)?;
             match ChunkPayload::parse(&bytes) {
-                Ok(payload) if payload.id == id && download.received(&payload) == Received::Store(id) => {
-                    download.mark_held(id);
-                    found += 1;
-                }
+                Ok(payload) if payload.id == id && index.verify(&payload) => found.push(id),
                 _ => std::fs::remove_file(&path)?,
             }
         }
@@ -306,178 +291,6 @@ impl ChunkDir {
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(tmp, to)
     }
-}
-
-/// What one page's connection does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Role {
-    /// Joins `have:H`: answers the manifest and the chunks it holds.
-    pub host: bool,
-    /// Asks for the chunks it lacks (and stops once it has all, unless hosting).
-    pub download: bool,
-}
-
-/// Runs one file page until `stop` turns true (or, downloading without
-/// hosting, until every chunk is held). `progress` hears each change.
-pub async fn run(
-    relay: &str,
-    page: &FilePage,
-    source: &Source,
-    role: Role,
-    download: &mut Download,
-    progress: &mut (dyn FnMut(Progress) + Send),
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut backoff = Duration::from_millis(500);
-    let hash = page.hash;
-    let (have, want) = (Topic::Have(hash).to_string(), Topic::Want(hash).to_string());
-    let index = download.index().clone();
-    progress(download.progress());
-    loop {
-        if *stop.borrow() || (!role.host && download.is_done()) {
-            return;
-        }
-        let Some(mut conn) = Conn::open(relay).await else {
-            tokio::select! {
-                _ = stop.changed() => return,
-                _ = tokio::time::sleep(backoff) => {}
-            }
-            backoff = (backoff * 2).min(Duration::from_secs(30));
-            continue;
-        };
-        backoff = Duration::from_millis(500);
-        let downloading = role.download && !download.is_done();
-        if role.host {
-            conn.join(&have).await;
-            download.reannounce();
-        }
-        if downloading {
-            conn.join(&want).await;
-            conn.push(&want, event::CONTENT_REQUEST, &ContentRequest { hash: Some(hash.to_string().into()) })
-                .await;
-        }
-        let mut manifest_known = false;
-        let mut asked: HashMap<String, ChunkId> = HashMap::new();
-        let mut cooldown = Instant::now();
-        let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
-        heartbeat.tick().await;
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        loop {
-            if role.host {
-                while let Some(holding) = download.take_announcement() {
-                    conn.push(&have, event::HAVE_CHUNKS, &holding).await;
-                }
-            }
-            if !role.host && download.is_done() {
-                conn.close().await;
-                return;
-            }
-            if downloading && manifest_known && Instant::now() >= cooldown {
-                for id in download.next_requests(now_ms()) {
-                    if let Some(r) = conn.push(&want, event::CHUNK_REQUEST, &id).await {
-                        asked.insert(r, id);
-                    }
-                }
-            }
-            let incoming = tokio::select! {
-                _ = stop.changed() => {
-                    conn.close().await;
-                    return;
-                }
-                _ = heartbeat.tick() => {
-                    conn.heartbeat().await;
-                    continue;
-                }
-                _ = tick.tick() => continue,
-                incoming = conn.next() => incoming,
-            };
-            let Some(incoming) = incoming else { break };
-            if let Some(reason) = incoming.error_reason() {
-                let Incoming::Text { msg_ref: Some(r), .. } = &incoming else { continue };
-                if let Some(id) = asked.remove(r) {
-                    download.not_sent(id);
-                    cooldown = Instant::now() + COOLDOWN;
-                    if reason.contains("too many chunks in flight") {
-                        download.set_window(download.window() / 2);
-                    } else if reason.contains("content_request first") {
-                        manifest_known = false;
-                        conn.push(
-                            &want,
-                            event::CONTENT_REQUEST,
-                            &ContentRequest { hash: Some(hash.to_string().into()) },
-                        )
-                        .await;
-                    }
-                }
-                continue;
-            }
-            match incoming {
-                Incoming::Text { topic, event, payload, .. } if topic == have => match event.as_str() {
-                    event::CONTENT_REQUEST => {
-                        conn.push(
-                            &have,
-                            event::CONTENT,
-                            &Content { content: page.wire.as_str().into(), hash: Some(hash.to_string()) },
-                        )
-                        .await;
-                    }
-                    event::CHUNK_REQUEST => {
-                        let Ok(id) = serde_json::from_value::<ChunkId>(payload) else { continue };
-                        if download.holds(id) {
-                            if let Some(bytes) = source.payload(&index, id) {
-                                conn.push_binary(&have, event::CHUNK, &bytes).await;
-                            }
-                        }
-                    }
-                    _ => {}
-                },
-                Incoming::Text { topic, event, payload, .. } if topic == want => match event.as_str() {
-                    event::CONTENT => {
-                        manifest_known = payload["content"].as_str() == Some(page.wire.as_str());
-                    }
-                    event::CHUNK_UNAVAILABLE => {
-                        if let Ok(id) = serde_json::from_value::<ChunkId>(payload) {
-                            asked.retain(|_, asked| *asked != id);
-                            download.unavailable(id, now_ms());
-                        }
-                    }
-                    _ => {}
-                },
-                Incoming::Binary { topic, event, payload } if topic == want && event == event::CHUNK => {
-                    let Ok(chunk) = ChunkPayload::parse(&payload) else { continue };
-                    let id = chunk.id;
-                    asked.retain(|_, asked| *asked != id);
-                    match download.received(&chunk) {
-                        Received::Store(id) => {
-                            if let Source::Stored(dir) = source {
-                                if let Err(error) = dir.put(id, &payload) {
-                                    eprintln!("{hash}: cannot store chunk {}:{}: {error}", id.file, id.index);
-                                    download.not_sent(id);
-                                    continue;
-                                }
-                            }
-                            download.mark_held(id);
-                            progress(download.progress());
-                        }
-                        Received::Invalid => download.not_sent(id),
-                        Received::Unneeded => {}
-                    }
-                }
-                _ => {}
-            }
-        }
-        // The connection is gone: what was asked is asked again on the next.
-        download.connection_lost();
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-    }
-}
-
-/// Milliseconds on the download's clock.
-fn now_ms() -> u64 {
-    ep2p_clock::wall_ms()
 }
 
 #[cfg(test)]
@@ -527,10 +340,10 @@ mod tests {
         let mut damaged = source.payload(&index, ChunkId::new(0, 1)).unwrap();
         *damaged.last_mut().unwrap() ^= 1;
         chunks.put(ChunkId::new(0, 1), &damaged).unwrap();
-        let mut download = Download::new(index.clone(), WINDOW);
-        assert_eq!(chunks.resume(&mut download).unwrap(), 2);
+        let mut held = chunks.resume(&index).unwrap();
+        held.sort();
+        assert_eq!(held, [ChunkId::new(0, 0), ChunkId::new(0, 2)]);
         assert!(chunks.get(ChunkId::new(0, 1)).is_none());
-        assert_eq!(download.next_requests(0), [ChunkId::new(0, 1)]);
         chunks.put(ChunkId::new(0, 1), &source.payload(&index, ChunkId::new(0, 1)).unwrap()).unwrap();
         let out = dir.path().join("out.bin");
         chunks.assemble(&index, 0, &out, None).unwrap();

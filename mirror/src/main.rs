@@ -7,19 +7,19 @@
 
 mod files;
 mod peer;
-mod phx;
 mod store;
 
 use clap::{Parser, Subcommand};
 use ep2p_core::chat;
-use ep2p_core::download::{Download, Progress};
+use ep2p_core::chunk::ChunkId;
+use ep2p_core::download::Progress;
 use ep2p_core::fragment::Fragment;
-use ep2p_core::machine::{Phase, Snapshot};
+use ep2p_core::machine::{FileRole, Phase, Snapshot};
 use ep2p_core::manifest::DEFAULT_FILE_LIMIT;
 use ep2p_core::phoenix::Vsn;
 use ep2p_core::protocol::PageHash;
 use ep2p_core::sealed::{self, Key, SealedError};
-use files::{ChunkDir, FilePage, Role, Source};
+use files::{ChunkDir, FilePage, Source};
 use peer::Report;
 use std::collections::HashMap;
 use std::io;
@@ -354,56 +354,36 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
         wanted.len()
     );
 
-    // One stop signal per page: a page fetched as text that turns out to
-    // be a file page is stopped and started again as one.
-    let mut stops: HashMap<PageHash, watch::Sender<bool>> = HashMap::new();
+    let (stop, stopped) = watch::channel(false);
     let (reports, mut incoming) = mpsc::unbounded_channel();
     let mut tasks = tokio::task::JoinSet::new();
     let kept = pages.into_iter().map(|(hash, text)| (hash, Some(text)));
     for (hash, content) in kept.chain(wanted.into_iter().map(|hash| (hash, None))) {
         println!("{hash} {}", endpoints.link(hash));
-        let (stop, stopped) = watch::channel(false);
-        stops.insert(hash, stop);
-        match content.as_deref().and_then(|text| FilePage::of(text, DEFAULT_FILE_LIMIT)) {
-            Some(page) => {
-                tasks.spawn(file_task(endpoints.relay.clone(), store, page, reports.clone(), stopped));
-            }
-            None => {
-                let chat = store.chat(hash);
-                tasks.spawn(peer::run(
-                    endpoints.relay.clone(),
-                    hash,
-                    content,
-                    chat,
-                    reports.clone(),
-                    stopped,
-                ));
-            }
-        }
+        let chat = store.chat(hash);
+        // A file page's chunks (a page fetched may turn out to be one) are
+        // fetched and hosted by the page's machine, kept where `kept_files` says.
+        let files = Some(kept_files(store.clone(), reports.clone()));
+        let relay = endpoints.relay.clone();
+        tasks.spawn(peer::run(relay, hash, content, chat, files, reports.clone(), stopped.clone()));
     }
 
     let mut last_phase: HashMap<PageHash, (Phase, Option<usize>, u32)> = HashMap::new();
     let mut last_tenth: HashMap<PageHash, u64> = HashMap::new();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(MirrorError::Signal)?;
+    // One listener for the whole run: one made anew each turn would miss a
+    // Ctrl-C that came while the loop was busy.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut interrupted => break,
             _ = terminate.recv() => break,
             report = incoming.recv() => match report {
                 None => break,
                 Some(Report::Fetched(hash, text)) => match store.save(&text) {
-                    Ok(_) => {
-                        println!("saved {hash} {} bytes", text.len());
-                        if let Some(page) = FilePage::of(&text, DEFAULT_FILE_LIMIT) {
-                            // A file page: its chunks are fetched and hosted from now on.
-                            let (stop, stopped) = watch::channel(false);
-                            if let Some(text_task) = stops.insert(hash, stop) {
-                                let _ = text_task.send(true);
-                            }
-                            tasks.spawn(file_task(endpoints.relay.clone(), store, page, reports.clone(), stopped));
-                        }
-                    }
+                    Ok(_) => println!("saved {hash} {} bytes", text.len()),
                     Err(e) => eprintln!("cannot save {hash}: {e}"),
                 },
                 Some(Report::Chat(hash, messages)) => {
@@ -429,9 +409,7 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
     }
     drop(reports);
     println!("stopping: leaving every page");
-    for stop in stops.values() {
-        let _ = stop.send(true);
-    }
+    let _ = stop.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         while tasks.join_next().await.is_some() {}
     })
@@ -448,62 +426,45 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
     Ok(())
 }
 
-/// One file page, hosted (and fetched where chunks are missing) until
-/// stopped: files this mirror shares are read where they are, other
-/// pages' chunks are kept in the folder.
-fn file_task(
-    relay: String,
-    store: &Store,
-    page: FilePage,
-    reports: mpsc::UnboundedSender<Report>,
-    stop: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let hash = page.hash;
-    let prepared = prepare_files(store, &page);
-    async move {
-        let (source, mut download) = match prepared {
-            Ok(ready) => ready,
-            Err(error) => {
-                eprintln!("{error}");
-                let _ = reports.send(Report::Files(hash, None));
-                return;
-            }
-        };
-        let mut progress = |p: Progress| {
-            let _ = reports.send(Report::Files(hash, Some(p)));
-        };
-        let role = Role { host: true, download: true };
-        files::run(&relay, &page, &source, role, &mut download, &mut progress, stop).await;
-    }
+/// Where a file page's chunks are, for a page this mirror keeps: files
+/// it shares itself are read where they are (`<hash>.sources`), any other
+/// page's chunks are kept in `<hash>.chunks/`.
+fn kept_files(store: Store, reports: mpsc::UnboundedSender<Report>) -> peer::Files {
+    let open = move |page: &FilePage| -> io::Result<(Source, Vec<ChunkId>)> {
+        prepare_files(&store, page).map_err(|error| {
+            eprintln!("{error}");
+            let _ = reports.send(Report::Files(page.hash, None));
+            io::Error::other(error.to_string())
+        })
+    };
+    peer::Files { role: FileRole::Host, open: Box::new(open) }
 }
 
-/// Where a file page's chunks come from, and what is held already.
-fn prepare_files(store: &Store, page: &FilePage) -> Result<(Source, Download), MirrorError> {
-    let mut download = Download::new(page.index(), files::WINDOW);
-    let source = match store.sources(page.hash) {
+/// Where a file page's chunks come from, and which are held already.
+fn prepare_files(store: &Store, page: &FilePage) -> Result<(Source, Vec<ChunkId>), MirrorError> {
+    let index = page.index();
+    match store.sources(page.hash) {
         Some(paths) => {
             let file_error = |source| MirrorError::File { path: paths[0].clone(), source };
             let (again, trees) = files::manifest_of(&paths, DEFAULT_FILE_LIMIT).map_err(file_error)?;
             if again.hash != page.hash {
                 return Err(MirrorError::Changed(page.hash));
             }
-            let index = page.index();
-            for file in 0..index.files() as u32 {
-                for i in 0..index.chunks(file).unwrap_or(0) {
-                    download.mark_held(ep2p_core::chunk::ChunkId::new(file, i as u32));
-                }
-            }
-            Source::Originals { paths, trees }
+            let all = (0..index.files() as u32)
+                .flat_map(|file| {
+                    (0..index.chunks(file).unwrap_or(0)).map(move |i| ChunkId::new(file, i as u32))
+                })
+                .collect();
+            Ok((Source::Originals { paths, trees }, all))
         }
         None => {
             let path = store.chunks_dir(page.hash);
             let folder = |source| MirrorError::File { path: path.clone(), source };
             let dir = ChunkDir::open(&path).map_err(folder)?;
-            dir.resume(&mut download).map_err(folder)?;
-            Source::Stored(dir)
+            let held = dir.resume(&index).map_err(folder)?;
+            Ok((Source::Stored(dir), held))
         }
-    };
-    Ok((source, download))
+    }
 }
 
 /// A file page's state for people: how much is held, of how much.
@@ -596,20 +557,20 @@ async fn get_files(
     let part_path = dir.join(format!(".ep2p-{hash}"));
     let folder = |source| MirrorError::File { path: part_path.clone(), source };
     let part = ChunkDir::open(&part_path).map_err(folder)?;
-    let mut download = Download::new(page.index(), files::WINDOW);
-    let resumed = part.resume(&mut download).map_err(folder)?;
-    let progress = download.progress();
-    let bar = indicatif::ProgressBar::new(progress.total_bytes);
+    let index = page.index();
+    let held = part.resume(&index).map_err(folder)?;
+    let total_chunks: u64 = (0..index.files() as u32).filter_map(|f| index.chunks(f)).sum();
+    let total_bytes: u64 = (0..index.files() as u32).filter_map(|f| index.file_size(f)).sum();
+    if !held.is_empty() {
+        eprintln!("resuming: {} of {total_chunks} chunks kept from before", held.len());
+    }
+    let bar = indicatif::ProgressBar::new(total_bytes);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:30} {bytes}/{total_bytes} {percent}% {bytes_per_sec} {eta} left",
         )
         .expect("a valid template"),
     );
-    if resumed > 0 {
-        eprintln!("resuming: {resumed} of {} chunks kept from before", progress.total_chunks);
-    }
-    bar.set_position(progress.held_bytes);
     // When a chunk last arrived, in ms after `began` (shared with the run's callback).
     let began = tokio::time::Instant::now();
     let last_change = std::sync::atomic::AtomicU64::new(0);
@@ -618,8 +579,9 @@ async fn get_files(
         last_change.store(began.elapsed().as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
     };
     let (_stop, stopped) = watch::channel(false);
-    let source = Source::Stored(part);
-    let role = Role { host: false, download: true };
+    let mut opened = Some((Source::Stored(part), held));
+    let open = move |_: &FilePage| opened.take().ok_or_else(|| io::Error::other("opened once"));
+    let files = peer::Files { role: FileRole::Download, open: Box::new(open) };
     let stalled = async {
         loop {
             let last =
@@ -632,13 +594,13 @@ async fn get_files(
         }
     };
     let outcome = tokio::select! {
-        _ = files::run(&endpoints.relay, &page, &source, role, &mut download, &mut on_progress, stopped) => Ok(()),
+        _ = peer::download(endpoints.relay.clone(), &page, files, &mut on_progress, stopped) => Ok(()),
         _ = tokio::signal::ctrl_c() => Err(MirrorError::Interrupted(hash)),
         _ = stalled => Err(MirrorError::Stalled(hash, wait)),
     };
     bar.finish_and_clear();
     outcome?;
-    let Source::Stored(part) = source else { unreachable!("stored above") };
+    let part = ChunkDir::open(&part_path).map_err(folder)?;
     let index = page.index();
     for (file, target) in targets.iter().enumerate() {
         let key = key.filter(|_| page.is_sealed());

@@ -1,13 +1,18 @@
 //! One page, one connection: the same state machine the browser runs
 //! (`ep2p_core::machine`), driven over tokio-tungstenite. Fetching,
 //! verifying, hosting, heartbeats and reconnecting with back-off and jitter
-//! all live in the machine — and so does the page's chat, which the mirror
-//! keeps beside the page; this file only carries out its commands.
+//! all live in the machine — and so do the page's chat, which the mirror
+//! keeps beside the page, and a file page's chunks (`ep2p_core::transfer`):
+//! this file only carries out its commands, storing and reading chunks
+//! where [`Files`] says.
 
+use crate::files::{FilePage, Source};
 use ep2p_clock::wall_ms;
 use ep2p_core::chat::{Message as ChatMessage, HISTORY_BYTES};
+use ep2p_core::chunk::ChunkId;
 use ep2p_core::client::{Command, Event, Timer};
-use ep2p_core::machine::{Phase, Snapshot, Visitor};
+use ep2p_core::download::Progress;
+use ep2p_core::machine::{FileRole, Phase, Snapshot, Visitor};
 use ep2p_core::protocol::PageHash;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, VecDeque};
@@ -40,41 +45,77 @@ pub enum Report {
     Files(PageHash, Option<ep2p_core::download::Progress>),
 }
 
+/// Opens a file page's storage: where its chunks come from, and which are
+/// held already.
+pub type OpenFiles = Box<dyn FnMut(&FilePage) -> std::io::Result<(Source, Vec<ChunkId>)> + Send>;
+
+/// Where a file page's chunks live, for the machine's storage commands.
+pub struct Files {
+    pub role: FileRole,
+    pub open: OpenFiles,
+}
+
 /// Runs one page until `shutdown` turns true: fetches it first if `content`
-/// is `None`, then hosts it, with the chat kept from earlier runs.
+/// is `None`, then hosts it (a file page's chunks too, fetching what it
+/// lacks, when `files` says where), with the chat kept from earlier runs.
 pub async fn run(
     relay: String,
     hash: PageHash,
     content: Option<String>,
     chat: Vec<ChatMessage>,
+    files: Option<Files>,
     reports: mpsc::UnboundedSender<Report>,
     shutdown: watch::Receiver<bool>,
 ) {
-    drive(relay, hash, content, chat, Some(reports), shutdown).await;
+    drive(relay, hash, content, chat, files, Some(reports), shutdown, None).await;
 }
 
 /// Fetches one page as a visitor and leaves before hosting it: the verified
 /// text, or `None` once the relay says nobody hosts it.
 pub async fn fetch(relay: String, hash: PageHash) -> Option<String> {
     let (_never, shutdown) = watch::channel(false);
-    drive(relay, hash, None, Vec::new(), None, shutdown).await
+    drive(relay, hash, None, Vec::new(), None, None, shutdown, None).await
 }
 
-/// The machine's loop. Without `reports` it only fetches: it stops before
-/// carrying out anything the verified page makes the machine do (joining
-/// its hosts), and returns the page.
+/// Downloads a file page's chunks (its manifest given) without hosting
+/// them; returns once every chunk is stored (or `shutdown`), telling
+/// `progress` each change.
+pub async fn download(
+    relay: String,
+    page: &FilePage,
+    files: Files,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    shutdown: watch::Receiver<bool>,
+) {
+    let content = Some(page.wire.clone());
+    drive(relay, page.hash, content, Vec::new(), Some(files), None, shutdown, Some(progress)).await;
+}
+
+/// The machine's loop. Without `reports` (and without `progress`) it only
+/// fetches: it stops before carrying out anything the verified page makes
+/// the machine do (joining its hosts), and returns the page. With
+/// `progress` it downloads a file page's chunks and stops once it has all.
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     relay: String,
     hash: PageHash,
     content: Option<String>,
     chat: Vec<ChatMessage>,
+    mut files: Option<Files>,
     reports: Option<mpsc::UnboundedSender<Report>>,
     mut shutdown: watch::Receiver<bool>,
+    mut progress: Option<&mut (dyn FnMut(Progress) + Send)>,
 ) -> Option<String> {
-    let fetching = content.is_none();
-    let (mut machine, commands) = Visitor::new(hash, content, rand::random());
+    let fetching = content.is_none() && progress.is_none();
+    let (mut machine, mut commands) = Visitor::new(hash, content, rand::random());
     machine.set_now(wall_ms());
     machine.restore_chat(chat);
+    if let Some(files) = &files {
+        commands.extend(machine.set_file_role(files.role));
+    }
+    // Where a file page's chunks are, once the machine opens its storage.
+    let mut source: Option<(Source, ep2p_core::chunk::ChunkIndex)> = None;
+    let mut last_files = None;
     let mut chat_version = machine.snapshot().chat_version;
     let mut chat_reports = Debounce::default();
     let mut pending: VecDeque<Command> = commands.into();
@@ -87,7 +128,19 @@ async fn drive(
     loop {
         // Carry out every command, feeding back the events they cause.
         loop {
-            if reports.is_none() {
+            if let Some(progress) = progress.as_mut() {
+                let files = machine.files();
+                if files != last_files {
+                    last_files = files;
+                    if let Some(files) = files {
+                        progress(files.progress);
+                        if files.ready && files.progress.held_chunks == files.progress.total_chunks {
+                            close(&mut socket, "downloaded").await;
+                            return None;
+                        }
+                    }
+                }
+            } else if reports.is_none() {
                 let done = match machine.content() {
                     Some(text) => Some(Some(text.to_string())),
                     None => (machine.snapshot().phase == Phase::NobodyHosting).then_some(None),
@@ -133,6 +186,45 @@ async fn drive(
                         events.push_back(Event::Closed);
                     }
                 }
+                Command::SendBinary(bytes) => {
+                    let sent = match socket.as_mut() {
+                        Some(ws) => ws.send(Message::Binary(bytes.into())).await.is_ok(),
+                        None => true,
+                    };
+                    if !sent {
+                        socket = None;
+                        events.push_back(Event::Closed);
+                    }
+                }
+                Command::OpenFiles => {
+                    let page = machine.content().and_then(|wire| FilePage::of(wire, u64::MAX));
+                    if let (Some(files), Some(page)) = (files.as_mut(), page) {
+                        match (files.open)(&page) {
+                            Ok((opened, held)) => {
+                                source = Some((opened, page.index()));
+                                events.push_back(Event::FilesReady(held));
+                            }
+                            Err(error) => eprintln!("{hash}: cannot open the files' storage: {error}"),
+                        }
+                    }
+                }
+                Command::StoreChunk(id, payload) => {
+                    let stored = match &source {
+                        Some((Source::Stored(dir), _)) => match dir.put(id, &payload) {
+                            Ok(()) => true,
+                            Err(error) => {
+                                eprintln!("{hash}: cannot store chunk {}:{}: {error}", id.file, id.index);
+                                false
+                            }
+                        },
+                        _ => false,
+                    };
+                    events.push_back(Event::ChunkStored(id, stored));
+                }
+                Command::ReadChunk(id) => {
+                    let read = source.as_ref().and_then(|(source, index)| source.payload(index, id));
+                    events.push_back(Event::ChunkRead(id, read));
+                }
                 Command::Schedule(timer, after) => {
                     timers.insert(timer, Instant::now() + after);
                 }
@@ -159,6 +251,9 @@ async fn drive(
                 let _ = reports.send(Report::Chat(hash, machine.chat().history(HISTORY_BYTES)));
             }
             if last != Some(snapshot) {
+                if snapshot.files.is_some() && last.is_none_or(|last| last.files != snapshot.files) {
+                    let _ = reports.send(Report::Files(hash, snapshot.files.map(|f| f.progress)));
+                }
                 last = Some(snapshot);
                 let _ = reports.send(Report::Status(hash, snapshot));
             }
@@ -175,7 +270,8 @@ async fn drive(
                 return None;
             }
             inbound = next_message(&mut socket) => match inbound {
-                Some(text) => Some(Event::Frame(text)),
+                Some(Inbound::Text(text)) => Some(Event::Frame(text)),
+                Some(Inbound::Binary(bytes)) => Some(Event::Binary(bytes)),
                 None => {
                     socket = None;
                     Some(Event::Closed)
@@ -209,15 +305,22 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|down| *down).await;
 }
 
-/// The next text frame; `None` once the socket is gone. Pends forever
-/// without a socket (the machine has a reconnect timer armed then).
-async fn next_message(socket: &mut Option<Socket>) -> Option<String> {
+/// A frame from the relay.
+enum Inbound {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+/// The next text or binary frame; `None` once the socket is gone. Pends
+/// forever without a socket (the machine has a reconnect timer armed then).
+async fn next_message(socket: &mut Option<Socket>) -> Option<Inbound> {
     let Some(ws) = socket.as_mut() else {
         return std::future::pending().await;
     };
     loop {
         match ws.next().await {
-            Some(Ok(Message::Text(text))) => return Some(text.to_string()),
+            Some(Ok(Message::Text(text))) => return Some(Inbound::Text(text.to_string())),
+            Some(Ok(Message::Binary(bytes))) => return Some(Inbound::Binary(bytes.to_vec())),
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
             Some(Ok(_)) => {}
         }

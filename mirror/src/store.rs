@@ -13,6 +13,7 @@ use ep2p_core::protocol::PageHash;
 use std::io;
 use std::path::{Path, PathBuf};
 
+#[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
 }

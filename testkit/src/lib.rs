@@ -659,6 +659,11 @@ pub async fn visit(mut client: Client, hash: PageHash, seed: u64, limit: Duratio
                 Command::Cancel(timer) => {
                     timers.remove(&timer);
                 }
+                // Files are off for this visitor: a file page is its manifest.
+                Command::SendBinary(_)
+                | Command::OpenFiles
+                | Command::StoreChunk(..)
+                | Command::ReadChunk(_) => {}
             }
         }
         let (timer, at) = timers.iter().min_by_key(|(_, at)| **at).map(|(t, at)| (*t, *at))?;

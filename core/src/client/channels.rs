@@ -151,6 +151,38 @@ impl Channels {
         msg_ref
     }
 
+    /// Pushes `payload` as a binary frame on a joined channel (a chunk);
+    /// false (and nothing sent) if the channel is not joined.
+    pub(crate) fn push_binary(
+        &mut self,
+        topic: Topic,
+        event: &str,
+        payload: &[u8],
+        out: &mut Vec<Command>,
+    ) -> bool {
+        let Some(Channel::Joined(join_ref)) = self.wanted.get(&topic).cloned() else { return false };
+        let msg_ref = self.link.make_ref();
+        let text = |r: &Ref| match r {
+            Ref::Text(text) => text.clone(),
+            Ref::Number(number) => number.to_string(),
+        };
+        let (join_ref, msg_ref, topic) = (text(&join_ref), text(&msg_ref), topic.to_string());
+        let push = crate::phoenix::binary::ClientPush {
+            join_ref: Some(&join_ref),
+            reference: Some(&msg_ref),
+            topic: &topic,
+            event,
+            payload,
+        };
+        match crate::phoenix::binary::encode_client_push(&push) {
+            Ok(bytes) => {
+                out.push(Command::SendBinary(bytes));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     fn join(&mut self, topic: Topic, retry: bool, out: &mut Vec<Command>) {
         let join_ref = self.link.make_ref();
         send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
@@ -221,7 +253,7 @@ impl Channels {
             Timer::Heartbeat => self.link.heartbeat_due(out),
             Timer::Reconnect => self.link.reconnect_due(out),
             Timer::Rejoin => self.rejoin_due(out),
-            Timer::Retry => {}
+            Timer::Retry | Timer::Files => {}
         }
     }
 

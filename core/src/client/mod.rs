@@ -30,6 +30,7 @@ pub use channels::{rejoin_after, REJOIN_AFTER};
 pub use connection::{Backoff, Connection, HEARTBEAT_EVERY};
 
 use crate::chat::Message;
+use crate::chunk::ChunkId;
 use std::time::Duration;
 
 /// What the browser glue (and the mirror) drives: events in, commands out,
@@ -52,6 +53,9 @@ pub enum Timer {
     Reconnect,
     /// Join again, on the open connection, the topics whose join was refused.
     Rejoin,
+    /// Ask for a file page's chunks again (one refused as unavailable, or
+    /// after the relay's rate).
+    Files,
 }
 
 /// What happens to the machine.
@@ -71,6 +75,18 @@ pub enum Event {
     Offered(String),
     /// This tab says something in the page's chat (only a host can).
     Say(Message),
+    /// A binary frame arrived (a file page's chunk).
+    Binary(Vec<u8>),
+    /// The glue opened a file page's storage ([`Command::OpenFiles`]):
+    /// these chunks are held already (every one, for the files' author).
+    FilesReady(Vec<ChunkId>),
+    /// The glue stored a chunk ([`Command::StoreChunk`]), or could not.
+    ChunkStored(ChunkId, bool),
+    /// The glue read a chunk asked for ([`Command::ReadChunk`]): its
+    /// payload as it travels (id, proof, bytes), or none.
+    ChunkRead(ChunkId, Option<Vec<u8>>),
+    /// The person paused (true) or resumed (false) the download.
+    PauseFiles(bool),
 }
 
 /// What the glue must do.
@@ -86,6 +102,16 @@ pub enum Command {
     Schedule(Timer, Duration),
     /// Disarm a timer.
     Cancel(Timer),
+    /// Send a binary frame.
+    SendBinary(Vec<u8>),
+    /// The page is a file page: open its storage and answer
+    /// [`Event::FilesReady`] with the chunks already held.
+    OpenFiles,
+    /// Store this checked chunk (its payload as it travelled, proof
+    /// included, so it can be served as it came); answer [`Event::ChunkStored`].
+    StoreChunk(ChunkId, Vec<u8>),
+    /// Read this held chunk's payload for a visitor; answer [`Event::ChunkRead`].
+    ReadChunk(ChunkId),
 }
 
 /// Frames as the relay sends them, for the machines' tests.
