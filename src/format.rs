@@ -50,9 +50,56 @@ pub fn capitalized(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
+/// A size as people read it: "999 B", "1.5 kB", "12.3 MB", "4.29 GB"
+/// (powers of 1000, as file managers show sizes; three significant digits).
+pub fn bytes_text(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for name in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = name;
+    }
+    if value < 10.0 {
+        format!("{value:.2} {unit}")
+    } else if value < 100.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+/// A duration left, rounded as people say it: "4 s", "2 min 5 s", "1 h 12 min".
+pub fn duration_text(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_and_times_left_read_as_people_say_them() {
+        assert_eq!(bytes_text(0), "0 B");
+        assert_eq!(bytes_text(999), "999 B");
+        assert_eq!(bytes_text(1500), "1.50 kB");
+        assert_eq!(bytes_text(52_428_800), "52.4 MB");
+        assert_eq!(bytes_text(4_294_967_296), "4.29 GB");
+        assert_eq!(bytes_text(999_999_999), "1000 MB");
+        assert_eq!(duration_text(4), "4 s");
+        assert_eq!(duration_text(125), "2 min 5 s");
+        assert_eq!(duration_text(4320), "1 h 12 min");
+    }
 
     #[test]
     fn numbers_read_well() {

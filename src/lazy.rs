@@ -103,6 +103,53 @@ pub async fn forget_copy(hash: String) {
     crate::copies::delete(&hash).await
 }
 
+/// Hashes `files` into a file page's manifest and keeps them to serve
+/// (read a slice at a time when asked): the page's wire text.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_share(files: Vec<web_sys::File>) -> Result<String, String> {
+    crate::filestore::share(files).await
+}
+
+/// The chunks of a file page (its manifest `wire`) this browser holds.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_open(wire: String) -> Vec<crate::chunk::ChunkId> {
+    let Some(index) = crate::sealed_files::index_of(&wire, u64::MAX) else { return Vec::new() };
+    crate::filestore::open(crate::protocol::PageHash::of(&wire), &index).await
+}
+
+/// Stores a checked chunk of page `hash`.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_store(
+    hash: crate::protocol::PageHash,
+    id: crate::chunk::ChunkId,
+    payload: Vec<u8>,
+) -> bool {
+    crate::filestore::store(hash, id, payload).await
+}
+
+/// A held chunk of page `hash`, to send.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_read(hash: crate::protocol::PageHash, id: crate::chunk::ChunkId) -> Option<Vec<u8>> {
+    crate::filestore::read(hash, id).await
+}
+
+/// File `file` of a file page (its manifest `wire`), whole, as a `blob:`
+/// URL of its media type (to save or preview).
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_url(wire: String, file: u32) -> Option<String> {
+    let manifest = crate::manifest::Manifest::parse(&wire, u64::MAX).ok()?;
+    let media_type = manifest.files().get(file as usize)?.media_type.clone();
+    let index = crate::chunk::ChunkIndex::of(&manifest);
+    let hash = crate::protocol::PageHash::of(&wire);
+    let blob = crate::filestore::assemble(hash, &index, file, &media_type).await.ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
 /// The app's encryption, for the known-answer tests that hold this and
 /// the native implementation to one format: `sealPage(text, key, nonce)`
 /// with the key and nonce in base64url (through the part, as the app).

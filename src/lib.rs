@@ -32,6 +32,8 @@
 //! * `copies` (hydrate) — kept pages' texts in IndexedDB.
 //! * `socket` (hydrate) — the browser's WebSocket, driven by the machine.
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
+//! * `filestore` (hydrate) — a file page's chunks: the author's `File`s,
+//!   downloaded chunks in the Origin Private File System (lazy parts).
 //! * `assets` (ssr) — the release's file names under `/pkg/` (their hashes).
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
 //!   the listen address and the relay's settings.
@@ -60,7 +62,10 @@ pub mod pages;
 pub mod qr;
 pub mod server_fns;
 pub mod state;
-pub use ep2p_core::{chat, client, fragment, keeper, machine, phoenix, protocol, sealed};
+pub use ep2p_core::{
+    chat, chunk, client, download, fragment, keeper, machine, manifest, phoenix, protocol, sealed,
+    sealed_files, transfer,
+};
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
@@ -68,6 +73,8 @@ pub mod browser;
 pub mod copies;
 #[cfg(feature = "hydrate")]
 pub mod crypto;
+#[cfg(feature = "hydrate")]
+pub mod filestore;
 #[cfg(feature = "hydrate")]
 pub mod socket;
 

@@ -2,6 +2,8 @@
 //! core's — a page's visitor (`machine.rs`), or the keeper of "Your pages"
 //! (`keeper.rs`). It feeds the machine events (open, close, frames,
 //! timers) and carries out its commands; every decision is in the machine.
+//! A file page's chunks are stored and read through the lazy parts
+//! (`lazy::files_*`), whose answers come back as events.
 
 use crate::chat::Message;
 use crate::client::{Command, Event, Machine, Timer};
@@ -98,6 +100,7 @@ impl Driver<Keeper> {
 impl Driver<Visitor> {
     /// Starts visiting (or, with `content`, hosting) a page; `offered` is
     /// the text the server's first response carried, checked by the machine.
+    /// A file page's chunks are downloaded and hosted too.
     pub fn start(
         hash: PageHash,
         content: Option<String>,
@@ -107,6 +110,7 @@ impl Driver<Visitor> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let (mut machine, mut commands) = Visitor::new(hash, content, seed);
         machine.set_now(wall_ms());
+        commands.extend(machine.set_file_role(crate::machine::FileRole::Host));
         if let Some(text) = offered {
             commands.extend(machine.step(Event::Offered(text)));
         }
@@ -117,6 +121,11 @@ impl Driver<Visitor> {
     /// this tab hosts the page).
     pub fn say(&self, message: Message) {
         handle(&self.0, Event::Say(message));
+    }
+
+    /// Pauses (or resumes) a file page's download.
+    pub fn pause_files(&self, paused: bool) {
+        handle(&self.0, Event::PauseFiles(paused));
     }
 }
 
@@ -171,9 +180,32 @@ fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
                     let _ = live.ws.send_with_u8_array(&bytes);
                 }
             }
-            // This tab takes no file page's chunks (its file role is off):
-            // a file page shows its manifest.
-            Command::OpenFiles | Command::StoreChunk(..) | Command::ReadChunk(_) => {}
+            Command::OpenFiles => {
+                let Some(wire) = inner.machine.borrow().file_page().map(|(_, wire)| wire.to_string()) else {
+                    continue;
+                };
+                let inner = inner.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let held = crate::lazy::files_open(wire).await;
+                    handle(&inner, Event::FilesReady(held));
+                });
+            }
+            Command::StoreChunk(id, payload) => {
+                let Some(hash) = inner.machine.borrow().file_page().map(|(hash, _)| hash) else { continue };
+                let inner = inner.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let stored = crate::lazy::files_store(hash, id, payload).await;
+                    handle(&inner, Event::ChunkStored(id, stored));
+                });
+            }
+            Command::ReadChunk(id) => {
+                let Some(hash) = inner.machine.borrow().file_page().map(|(hash, _)| hash) else { continue };
+                let inner = inner.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let read = crate::lazy::files_read(hash, id).await;
+                    handle(&inner, Event::ChunkRead(id, read));
+                });
+            }
         }
     }
 }
@@ -226,12 +258,17 @@ fn connect<M: Machine + 'static>(inner: &Rc<Inner<M>>) {
     let on_open = Closure::<dyn FnMut()>::new(move || d(Event::Opened));
     let d = deliver.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-        if let Some(text) = message.data().as_string() {
+        let data = message.data();
+        if let Some(text) = data.as_string() {
             d(Event::Frame(text));
+        } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+            d(Event::Binary(js_sys::Uint8Array::new(buffer).to_vec()));
         }
     });
     // An error is always followed by a close; the close is what counts.
     let on_close = Closure::<dyn FnMut()>::new(move || deliver(Event::Closed));
+    // A file page's chunks come as binary frames, read as one buffer each.
+    ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));

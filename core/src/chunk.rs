@@ -101,6 +101,20 @@ pub fn header_len(proof: usize) -> usize {
     9 + 32 * proof
 }
 
+/// How many hashes chunk `index`'s proof has in a file of `count` chunks
+/// (where a stored payload's bytes start, without reading it).
+pub fn proof_len(index: u64, count: u64) -> usize {
+    let (mut at, mut width, mut len) = (index, count, 0);
+    while width > 1 {
+        if at ^ 1 < width {
+            len += 1;
+        }
+        at /= 2;
+        width = width.div_ceil(2);
+    }
+    len
+}
+
 /// What a host says it holds, on `have:H` (`have_chunks`): every chunk of
 /// every file (`{"all": true}`, the author or a finished download), or
 /// more ranges of one file (`{"file": f, "ranges": [[from, to], …]}`,
@@ -326,6 +340,17 @@ mod tests {
         assert_eq!(index.chunk_len(ChunkId::new(2, 0)), None);
         assert_eq!(index.chunk_len(ChunkId::new(3, 0)), None);
         assert!(!index.verify(&ChunkPayload::parse(&encode(ChunkId::new(2, 0), &[], &[])).unwrap()));
+    }
+
+    #[test]
+    fn proof_lengths_are_known_without_the_tree() {
+        for count in [1u64, 2, 3, 5, 7, 8, 13, 16, 17, 100] {
+            let tree =
+                manifest::Tree::new((0..count).map(|i| manifest::leaf_hash(&i.to_be_bytes())).collect());
+            for index in 0..count {
+                assert_eq!(proof_len(index, count), tree.proof(index).unwrap().len(), "{index} of {count}");
+            }
+        }
     }
 
     #[test]

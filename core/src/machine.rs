@@ -28,6 +28,10 @@ impl Machine for Visitor {
     fn step(&mut self, event: Event) -> Vec<Command> {
         Visitor::step(self, event)
     }
+
+    fn file_page(&self) -> Option<(PageHash, &str)> {
+        self.transfer.as_ref().and(self.content.as_deref()).map(|wire| (self.hash, wire))
+    }
 }
 
 /// What the page view shows, derived from the machine.

@@ -119,6 +119,23 @@ pub fn follow_anchor(event: &leptos::ev::MouseEvent) {
     }
 }
 
+/// A text as a file of its own (the note written beside shared files).
+pub fn text_file(name: &str, text: &str) -> Option<web_sys::File> {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type("text/plain");
+    web_sys::File::new_with_str_sequence_and_options(&parts, name, &options).ok()
+}
+
+/// Saves `url` (a `blob:` URL) as a download named `name`.
+pub fn save_as(url: &str, name: &str) {
+    let Ok(anchor) = document().create_element("a") else { return };
+    let Ok(anchor) = anchor.dyn_into::<web_sys::HtmlAnchorElement>() else { return };
+    anchor.set_href(url);
+    anchor.set_download(name);
+    anchor.click();
+}
+
 /// "14:05" in the reader's time zone, and the time as ISO 8601.
 pub fn clock(at: u64) -> (String, String) {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));

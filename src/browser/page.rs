@@ -13,18 +13,26 @@ use crate::state::{Locked, PageState, YourPages};
 use leptos::prelude::*;
 
 /// Starts everything the page view does in the browser, in the order the
-/// view needs it; returns how the chat says something.
+/// view needs it; returns how the chat says something, and how a file
+/// page's download is paused or resumed.
 pub fn start(
     state: PageState,
     offered: Resource<Result<Option<String>, ServerFnError>>,
     pages: YourPages,
     text_node: NodeRef<leptos::html::Div>,
-) -> Callback<Message> {
+) -> (Callback<Message>, Callback<bool>) {
     let driver = connect(state, offered);
     let say = Callback::new(move |message: Message| {
         driver.with_value(|d| {
             if let Some(d) = d {
                 d.say(message);
+            }
+        })
+    });
+    let pause = Callback::new(move |paused: bool| {
+        driver.with_value(|d| {
+            if let Some(d) = d {
+                d.pause_files(paused);
             }
         })
     });
@@ -72,7 +80,7 @@ pub fn start(
             node.set_text_content(Some(&page));
         }
     });
-    say
+    (say, pause)
 }
 
 /// Starts the page's relay connection once the page is interactive, keeps
@@ -99,7 +107,12 @@ fn connect(
                 if driver.is_disposed() {
                     return; // the view went away meanwhile
                 }
-                let started = Driver::start(state.hash, initial, offer, move |machine| state.follow(machine));
+                let started = Driver::start(state.hash, initial, offer, move |machine| {
+                    state.follow(machine);
+                    if let Some(files) = machine.files() {
+                        state.sample_files(crate::socket::wall_ms(), files.progress.held_bytes);
+                    }
+                });
                 driver.set_value(Some(started));
             },
             std::time::Duration::ZERO,

@@ -27,6 +27,10 @@ pub enum DraftError {
     },
     /// This browser has no Web Crypto here (not a secure context).
     NoEncryption,
+    /// Files were chosen with Encrypt ticked (the browser does not seal files yet).
+    EncryptedFiles,
+    /// The chosen files could not be read, or make no valid page (the reason).
+    Files(&'static str),
 }
 
 impl DraftError {
@@ -43,6 +47,12 @@ impl DraftError {
             Self::NoEncryption => "This browser cannot encrypt here: encryption needs a secure connection \
                                    (HTTPS). Untick Encrypt to share the page unencrypted."
                 .into(),
+            Self::EncryptedFiles => {
+                "Files cannot be encrypted in the browser yet. Untick Encrypt to share them \
+                                     unencrypted, or share them encrypted with ep2p-mirror host --encrypt."
+                    .into()
+            }
+            Self::Files(why) => format!("These files cannot be shared: {why}."),
         }
     }
 }
@@ -88,7 +98,73 @@ pub fn HomePage() -> impl IntoView {
         crate::browser::remember(crate::browser::MARKDOWN_SETTING, markdown);
     }
 
+    // The files chosen: names and sizes for the view, the `File`s in the browser.
+    let chosen = RwSignal::new(Vec::<(String, u64)>::new());
+    #[cfg(feature = "hydrate")]
+    let chosen_files = StoredValue::new_local(Vec::<web_sys::File>::new());
+    #[cfg(feature = "hydrate")]
+    let add_files = move |list: Option<web_sys::FileList>| {
+        let Some(list) = list else { return };
+        chosen_files.update_value(|files| {
+            for i in 0..list.length() {
+                if let Some(file) = list.get(i) {
+                    files.retain(|f| f.name() != file.name());
+                    files.push(file);
+                }
+            }
+            chosen.set(files.iter().map(|f| (f.name(), f.size() as u64)).collect());
+        });
+        error.set(None);
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let add_files = |_: Option<()>| {};
+    let remove_file = move |name: String| {
+        #[cfg(feature = "hydrate")]
+        chosen_files.update_value(|files| files.retain(|f| f.name() != name));
+        chosen.update(|files| files.retain(|(n, _)| *n != name));
+    };
+    let navigate_files = navigate.clone();
+    let share_files = move || {
+        let encrypted = encrypt.get_untracked();
+        if encrypted {
+            error.set(Some(DraftError::EncryptedFiles));
+            return;
+        }
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let navigate = navigate_files.clone();
+            let note = text.get_untracked();
+            leptos::task::spawn_local(async move {
+                let mut files = chosen_files.get_value();
+                // The text written beside the files goes with them, as a note.
+                if !note.trim().is_empty() {
+                    match crate::browser::text_file("note.txt", &note) {
+                        Some(file) => files.insert(0, file),
+                        None => {
+                            return error.set(Some(DraftError::Files("the note could not be made a file")))
+                        }
+                    }
+                }
+                match crate::lazy::files_share(files).await {
+                    Ok(wire) => {
+                        let hash = PageHash::of(&wire);
+                        local.0.set(Some(Created { hash, wire: wire.clone(), text: wire }));
+                        navigate(&format!("/{hash}"), NavigateOptions::default());
+                    }
+                    Err(_) => error.set(Some(DraftError::Files(
+                        "a file could not be read, or they are too many or too large",
+                    ))),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &navigate_files;
+    };
     let create = move || {
+        if !chosen.with_untracked(Vec::is_empty) {
+            return share_files();
+        }
         let draft = text.get_untracked();
         let encrypted = encrypt.get_untracked();
         if let Err(e) = check_draft(&draft, site.content_limit, encrypted) {
@@ -137,7 +213,15 @@ pub fn HomePage() -> impl IntoView {
                 the last visitor closes the page, it is gone."
             </p>
         </section>
-        <section class="composer" aria-label="New page">
+        <section class="composer" aria-label="New page"
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                #[cfg(feature = "hydrate")]
+                add_files(ev.data_transfer().and_then(|d| d.files()));
+                #[cfg(not(feature = "hydrate"))]
+                add_files(None);
+            }>
             <label class="visually-hidden" for="page-text">"Page text"</label>
             <textarea
                 id="page-text"
@@ -157,7 +241,37 @@ pub fn HomePage() -> impl IntoView {
                     }
                 }
             ></textarea>
+            <ul class="chosen-files" data-testid="chosen-files" hidden=move || chosen.with(Vec::is_empty)>
+                <For each=move || chosen.get() key=|(name, _)| name.clone() let:file>
+                    <li>
+                        <span class="file-name">{file.0.clone()}</span>
+                        <span class="file-size">{crate::format::bytes_text(file.1)}</span>
+                        <button type="button" class="link" aria-label=format!("Remove {}", file.0)
+                            on:click=move |_| remove_file(file.0.clone())>"Remove"</button>
+                    </li>
+                </For>
+            </ul>
             <div class="composer-bar">
+                <label class="button attach" title="Files are shared from your browser, chunk by chunk, each checked against the link">
+                    "Add files"
+                    <input type="file" multiple class="visually-hidden" data-testid="file-input"
+                        on:change=move |ev| {
+                            #[cfg(feature = "hydrate")]
+                            {
+                                use wasm_bindgen::JsCast;
+                                let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+                                add_files(input.as_ref().and_then(|i| i.files()));
+                                if let Some(input) = input {
+                                    input.set_value("");
+                                }
+                            }
+                            #[cfg(not(feature = "hydrate"))]
+                            {
+                                let _ = ev;
+                                add_files(None);
+                            }
+                        }/>
+                </label>
                 <label class="encrypt" title="The key goes in the link after #, which browsers never send to a server">
                     <input
                         type="checkbox"
@@ -185,8 +299,8 @@ pub fn HomePage() -> impl IntoView {
                     {move || encrypt.get().then_some(" encrypted")}
                 </span>
                 <span class="shortcut" aria-hidden="true">"Ctrl + Enter"</span>
-                <button type="button" class="primary" on:click=move |_| create()>
-                    "Create page"
+                <button type="button" class="primary" data-testid="create" on:click=move |_| create()>
+                    {move || if chosen.with(Vec::is_empty) { "Create page" } else { "Share files" }}
                 </button>
             </div>
             <p id="encrypt-note" class="encrypt-note" hidden=move || !encrypt.get()>

@@ -5,6 +5,7 @@
 //! `browser::page`.
 
 use crate::components::chat_panel::{chat_panel, Chat};
+use crate::components::files::FilesPanel;
 use crate::components::keep_copy::KeepCopy;
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
@@ -38,9 +39,11 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
     let short = state.short_hash();
     let text_node = NodeRef::<leptos::html::Div>::new();
     #[cfg(not(feature = "hydrate"))]
-    let say = Callback::new(|_: crate::chat::Message| {});
+    let (say, pause) = (Callback::new(|_: crate::chat::Message| {}), Callback::new(|_: bool| {}));
     #[cfg(feature = "hydrate")]
-    let say = crate::browser::page::start(state, offered, expect_context(), text_node);
+    let (say, pause) = crate::browser::page::start(state, offered, expect_context(), text_node);
+    let file_page = Memo::new(move |_| state.file_manifest().is_some());
+    let sealed_files = move || state.sealed_files();
     let encrypted = move || state.encrypted();
     let chat = Chat {
         messages: state.chat,
@@ -70,7 +73,9 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                     </span>
                 </Show>
                 <div class="actions">
-                    <ViewSwitch state/>
+                    <Show when=move || !file_page.get() && !sealed_files()>
+                        <ViewSwitch state/>
+                    </Show>
                     // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
                     <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
                         title="The page as plain text over HTTP, fetched from its hosts by the server">
@@ -86,7 +91,18 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             <LastHostWarning state/>
             <Rejected state/>
             <LockedNotice state/>
-            <PageText state offered text_node/>
+            <Show when=move || file_page.get()>
+                <FilesPanel state pause/>
+            </Show>
+            <Show when=sealed_files>
+                <p class="notice" role="status" data-testid="sealed-files">
+                    "This page holds encrypted files. This browser cannot open encrypted files yet: \
+                     save them with ep2p-mirror get and the whole link."
+                </p>
+            </Show>
+            <Show when=move || !file_page.get() && !sealed_files()>
+                <PageText state offered text_node/>
+            </Show>
         </article>
         <Show when=move || state.snapshot.with(|s| s.has_content)>
             // The chat is a part of the WASM of its own, loaded once the page is here.

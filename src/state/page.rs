@@ -46,7 +46,13 @@ pub struct PageState {
     pub not_sent: RwSignal<Option<NotSent>>,
     /// The link's fragment: an encrypted page's key, and the view.
     pub fragment: Signal<String>,
+    /// A file page's bytes held over time (ms, bytes), the last few
+    /// seconds of them: its speed and time left.
+    pub file_samples: RwSignal<Vec<(u64, u64)>>,
 }
+
+/// How far back the download's speed is measured.
+const SPEED_WINDOW_MS: u64 = 3_000;
 
 impl PageState {
     /// A page view of `hash`; `created` is what this tab created last, if
@@ -69,7 +75,42 @@ impl PageState {
             chat: RwSignal::new(Vec::new()),
             not_sent: RwSignal::new(None),
             fragment,
+            file_samples: RwSignal::new(Vec::new()),
         }
+    }
+
+    /// The page's files, when it is a (plain) file page.
+    pub fn file_manifest(&self) -> Option<crate::manifest::Manifest> {
+        self.wire.with(|w| w.as_deref().and_then(|w| crate::manifest::Manifest::parse(w, u64::MAX).ok()))
+    }
+
+    /// The page is an encrypted file page (which this browser cannot open yet).
+    pub fn sealed_files(&self) -> bool {
+        self.wire.with(|w| w.as_deref().is_some_and(|w| w.starts_with(crate::sealed_files::PREFIX)))
+    }
+
+    /// A file page's download speed, in bytes per second, over the last
+    /// few seconds (none until there are two samples).
+    pub fn file_speed(&self) -> Option<f64> {
+        self.file_samples.with(|samples| {
+            let (first, last) = (samples.first()?, samples.last()?);
+            let elapsed = last.0.checked_sub(first.0).filter(|ms| *ms > 0)?;
+            Some(last.1.saturating_sub(first.1) as f64 * 1000.0 / elapsed as f64)
+        })
+    }
+
+    /// Records `held` bytes of a file page at `now_ms`, keeping the last few seconds.
+    pub fn sample_files(&self, now_ms: u64, held: u64) {
+        self.file_samples.update(|samples| {
+            if samples.last().is_some_and(|(_, bytes)| *bytes == held) {
+                return;
+            }
+            samples.push((now_ms, held));
+            let keep_from = now_ms.saturating_sub(SPEED_WINDOW_MS);
+            let old = samples.iter().take_while(|(at, _)| *at < keep_from).count();
+            // One sample older than the window stays, so the window is full.
+            samples.drain(..old.saturating_sub(1));
+        });
     }
 
     /// The first 12 digits of the hash, as the page bar and title show it.
@@ -402,6 +443,27 @@ mod tests {
             assert_eq!(state.phase_name(), "connecting");
             assert_eq!(state.status(), "Connecting to the relay to share your page…");
             assert!(!state.hosting());
+        })
+    }
+
+    #[test]
+    fn a_file_pages_speed_is_measured_over_the_last_few_seconds() {
+        Owner::new().with(|| {
+            let state = state_of(TEXT, false, "");
+            assert_eq!(state.file_speed(), None);
+            state.sample_files(1_000, 0);
+            assert_eq!(state.file_speed(), None, "one sample is no speed");
+            state.sample_files(2_000, 1_000_000);
+            assert_eq!(state.file_speed(), Some(1_000_000.0));
+            state.sample_files(2_500, 1_000_000);
+            assert_eq!(state.file_samples.get_untracked().len(), 2, "no progress, no sample");
+            for second in 3..=10u64 {
+                state.sample_files(second * 1000, second * 2_000_000);
+            }
+            // Only the last three seconds (and one before) count: 2 MB/s now.
+            assert_eq!(state.file_speed(), Some(2_000_000.0));
+            assert!(state.file_samples.get_untracked().len() <= 5);
+            assert!(state.file_manifest().is_none() && !state.sealed_files());
         })
     }
 

@@ -40,6 +40,11 @@ pub trait Machine {
     fn set_now(&mut self, now_ms: u64);
     /// Advances the machine by one event.
     fn step(&mut self, event: Event) -> Vec<Command>;
+    /// The file page whose chunks this machine takes, and its manifest's
+    /// wire text (for the glue's storage commands).
+    fn file_page(&self) -> Option<(crate::protocol::PageHash, &str)> {
+        None
+    }
 }
 
 /// Timers the machine arms; arming one again replaces it.
