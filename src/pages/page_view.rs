@@ -91,15 +91,21 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             <LastHostWarning state/>
             <Rejected state/>
             <LockedNotice state/>
-            <Show when=move || file_page.get()>
-                <FilesPanel state pause/>
-            </Show>
-            <Show when=sealed_files>
-                <p class="notice" role="status" data-testid="sealed-files">
-                    "This page holds encrypted files. This browser cannot open encrypted files yet: \
-                     save them with ep2p-mirror get and the whole link."
-                </p>
-            </Show>
+            {move || {
+                // Type-erased: the page's view is deep enough already.
+                if file_page.get() {
+                    view! { <FilesPanel state pause/> }.into_any()
+                } else if sealed_files() {
+                    view! {
+                        <p class="notice" role="status" data-testid="sealed-files">
+                            "This page holds encrypted files. This browser cannot open encrypted files yet: \
+                             save them with ep2p-mirror get and the whole link."
+                        </p>
+                    }.into_any()
+                } else {
+                    ().into_any()
+                }
+            }}
             <Show when=move || !file_page.get() && !sealed_files()>
                 <PageText state offered text_node/>
             </Show>

@@ -143,9 +143,12 @@ impl PageState {
     }
 
     /// What the first response may show of `offer`: plain text that hashes
-    /// to the page.
+    /// to the page (never a file page's manifest: its files are shown once
+    /// the page is interactive).
     pub fn readable_offer(&self, offer: Option<String>) -> Option<String> {
-        offer.filter(|t| !sealed::is_sealed(t) && self.hash.matches(t))
+        let files =
+            |t: &str| t.starts_with(crate::manifest::PREFIX) || t.starts_with(crate::sealed_files::PREFIX);
+        offer.filter(|t| !sealed::is_sealed(t) && !files(t) && self.hash.matches(t))
     }
 
     /// The text to show: the verified text, or until the machine has it,
@@ -332,6 +335,8 @@ mod tests {
             assert_eq!(state.readable_offer(None), None);
             let sealed = state_of("ep2p1:AAAA", false, "");
             assert_eq!(sealed.readable_offer(Some("ep2p1:AAAA".into())), None, "never ciphertext");
+            let manifest = state_of("ep2p-files1:{}", false, "");
+            assert_eq!(manifest.readable_offer(Some("ep2p-files1:{}".into())), None, "never a manifest");
             assert_eq!(state.shown_text(|| Some("offered".into())).as_deref(), Some("offered"));
             state.text.set(Some(TEXT.into()));
             assert_eq!(state.shown_text(|| panic!("not read once the text is here")).as_deref(), Some(TEXT));
