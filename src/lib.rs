@@ -52,6 +52,10 @@
 //! `main.rs` (ssr) reads the settings, makes the relay and the site around
 //! it, and serves them with `ep2p_relay::serve`.
 
+// The page view's type (Leptos builds one type per view tree) is deep: the
+// test build's layout queries need more than the default 128 levels.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod format;
