@@ -58,15 +58,7 @@ struct TestFile {
 impl TestFile {
     fn new(bytes: usize) -> Self {
         let chunk = manifest::DEFAULT_CHUNK;
-        let mut state = 0x9e37_79b9u32;
-        let data: Vec<u8> = (0..bytes)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
+        let data = ep2p_testkit::noise(bytes, 0x9e37_79b9);
         let tree = manifest::tree_of(&data, chunk);
         let entry = FileEntry {
             name: "bench.bin".into(),

@@ -361,15 +361,7 @@ async fn a_mirrored_page_keeps_its_chat_in_its_folder_and_serves_the_history_aft
 /// `len` bytes that are not UTF-8 (so `host` makes them a file page), no
 /// two 256 KiB chunks alike.
 fn binary_file(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491u32;
-    let mut data: Vec<u8> = (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect();
+    let mut data = noise(len, 0x2545_f491);
     data[0] = 0xff;
     data
 }

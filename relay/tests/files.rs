@@ -26,15 +26,7 @@ struct TestFile {
 impl TestFile {
     /// `len` bytes in chunks of 16 KiB, no two chunks alike.
     fn new(len: usize, seed: u32) -> Self {
-        let mut state = seed | 1;
-        let data: Vec<u8> = (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
+        let data = noise(len, seed);
         let tree = manifest::tree_of(&data, MIN_CHUNK);
         let entry = FileEntry {
             name: "data.bin".into(),

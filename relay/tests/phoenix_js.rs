@@ -159,15 +159,7 @@ async fn the_official_js_client_chats_with_rust_hosts_and_serves_the_history() {
 
 /// `len` bytes with no two 16 KiB chunks alike.
 fn file_bytes(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9u32;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
+    noise(len, 0x9e37_79b9)
 }
 
 #[tokio::test]

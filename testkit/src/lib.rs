@@ -729,3 +729,17 @@ async fn read_response(request: reqwest::RequestBuilder, url: &str) -> HttpRespo
     let body = response.text().await.unwrap_or_else(|e| panic!("{url}: {e}"));
     HttpResponse { status, headers, body }
 }
+
+/// `len` bytes of a file for the tests (xorshift from `seed`): no two
+/// chunks alike, so no two chunks share a proof.
+pub fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
