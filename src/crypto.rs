@@ -2,6 +2,7 @@
 //! nothing added to the WASM), in the format `ep2p_core::sealed` defines.
 //! Keys and text stay in this tab: nothing here talks to the network.
 
+use crate::chunk::ChunkId;
 use crate::sealed::{self, Key, Sealed, SealedError, KEY_LEN, NONCE_LEN};
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -92,6 +93,52 @@ pub async fn open(key: &Key, wire: &str) -> Result<String, CryptoError> {
     // Web Crypto rejects with an OperationError when the tag does not match.
     let buffer = JsFuture::from(promise).await.map_err(|_| SealedError::WrongKey)?;
     Ok(sealed::text_of(Uint8Array::new(&buffer).to_vec())?)
+}
+
+/// An encrypted file page's chunks sealed and opened in Web Crypto, each
+/// under the nonce naming its place (`sealed_files::chunk_nonce`), with
+/// the page key imported once.
+pub struct ChunkCipher {
+    subtle: SubtleCrypto,
+    key: CryptoKey,
+}
+
+impl ChunkCipher {
+    pub async fn new(key: &Key) -> Result<Self, CryptoError> {
+        let subtle = crypto()?.subtle();
+        let algorithm = Object::new();
+        js_sys::Reflect::set(&algorithm, &"name".into(), &"AES-GCM".into())
+            .map_err(|_| CryptoError::Unavailable)?;
+        let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
+        let raw = Uint8Array::from(key.as_bytes().as_slice());
+        let promise = subtle
+            .import_key_with_object("raw", &raw, &algorithm, false, &usages)
+            .map_err(|_| CryptoError::Unavailable)?;
+        let key = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
+        Ok(Self { subtle, key: key.dyn_into().map_err(|_| CryptoError::Unavailable)? })
+    }
+
+    /// Chunk `id` of a file, sealed (16 bytes longer).
+    pub async fn seal(&self, id: ChunkId, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let nonce = crate::sealed_files::chunk_nonce(id);
+        let promise = self
+            .subtle
+            .encrypt_with_object_and_u8_array(&params(&nonce), &self.key, plain)
+            .map_err(|_| CryptoError::Unavailable)?;
+        let buffer = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
+
+    /// Chunk `id` opened; an error with the wrong key or in the wrong place.
+    pub async fn open(&self, id: ChunkId, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let nonce = crate::sealed_files::chunk_nonce(id);
+        let promise = self
+            .subtle
+            .decrypt_with_object_and_u8_array(&params(&nonce), &self.key, sealed)
+            .map_err(|_| CryptoError::Unavailable)?;
+        let buffer = JsFuture::from(promise).await.map_err(|_| SealedError::WrongKey)?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
 }
 
 /// A failure as the JS caller sees it.

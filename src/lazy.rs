@@ -89,10 +89,15 @@ pub async fn copy_of(hash: String) -> Option<String> {
     crate::copies::get(&hash).await
 }
 
-/// Keeps a page's wire text in IndexedDB; an error says why it could not.
+/// Keeps a page's wire text in IndexedDB (a file page's chunks on disk
+/// too, copied from the author's files if this tab shared them); an error
+/// says why it could not.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
 pub async fn keep_copy(hash: String, wire: String) -> Result<(), String> {
+    if let Some(index) = crate::sealed_files::index_of(&wire, u64::MAX) {
+        crate::filestore::keep(crate::protocol::PageHash::of(&wire), &index).await?;
+    }
     crate::copies::put(&hash, &wire).await
 }
 
@@ -104,11 +109,15 @@ pub async fn forget_copy(hash: String) {
 }
 
 /// Hashes `files` into a file page's manifest and keeps them to serve
-/// (read a slice at a time when asked): the page's wire text.
+/// (read a slice at a time when asked): the page's wire text. With a
+/// key, the page is encrypted (names and every chunk sealed).
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
-pub async fn files_share(files: Vec<web_sys::File>) -> Result<String, String> {
-    crate::filestore::share(files).await
+pub async fn files_share(
+    files: Vec<web_sys::File>,
+    key: Option<crate::sealed::Key>,
+) -> Result<String, String> {
+    crate::filestore::share(files, key).await
 }
 
 /// The chunks of a file page (its manifest `wire`) this browser holds.
@@ -138,16 +147,44 @@ pub async fn files_read(hash: crate::protocol::PageHash, id: crate::chunk::Chunk
 }
 
 /// File `file` of a file page (its manifest `wire`), whole, as a `blob:`
-/// URL of its media type (to save or preview).
+/// URL of `media_type` (to save or preview); an encrypted page's opened
+/// with `key`.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
-pub async fn files_url(wire: String, file: u32) -> Option<String> {
-    let manifest = crate::manifest::Manifest::parse(&wire, u64::MAX).ok()?;
-    let media_type = manifest.files().get(file as usize)?.media_type.clone();
-    let index = crate::chunk::ChunkIndex::of(&manifest);
+pub async fn files_url(
+    wire: String,
+    file: u32,
+    media_type: String,
+    key: Option<crate::sealed::Key>,
+) -> Result<String, crate::filestore::AssembleError> {
+    use crate::filestore::AssembleError;
+    let index = crate::sealed_files::index_of(&wire, u64::MAX).ok_or(AssembleError::Storage)?;
     let hash = crate::protocol::PageHash::of(&wire);
-    let blob = crate::filestore::assemble(hash, &index, file, &media_type).await.ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
+    let blob = crate::filestore::assemble(hash, &index, file, &media_type, key).await?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| AssembleError::Storage)
+}
+
+/// The first `limit` bytes of file `file` of a file page, as text (a
+/// text file's preview; never run, never parsed as markup).
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_text(
+    wire: String,
+    file: u32,
+    key: Option<crate::sealed::Key>,
+    limit: u32,
+) -> Option<String> {
+    let index = crate::sealed_files::index_of(&wire, u64::MAX)?;
+    let hash = crate::protocol::PageHash::of(&wire);
+    let blob = crate::filestore::assemble(hash, &index, file, "text/plain", key).await.ok()?;
+    crate::filestore::text_of(&blob, limit).await
+}
+
+/// Forgets every chunk of page `hash` this browser keeps.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_forget(hash: crate::protocol::PageHash) {
+    crate::filestore::forget(hash).await
 }
 
 /// The app's encryption, for the known-answer tests that hold this and
@@ -160,6 +197,56 @@ pub async fn seal_page(text: String, key: String, nonce: String) -> Result<Strin
     let nonce = crate::sealed::parse_nonce(&nonce)
         .map_err(|_| wasm_bindgen::JsError::new("the nonce is not 16 base64url characters"))?;
     seal_with(key, text, Some(nonce)).await.map_err(crate::crypto::js_error)
+}
+
+/// An encrypted file page's chunk sealed (or, with `seal` false, opened)
+/// as the app does it, for the known-answer tests.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn files_chunk_cipher(
+    key: crate::sealed::Key,
+    id: crate::chunk::ChunkId,
+    bytes: Vec<u8>,
+    seal: bool,
+) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+    let cipher = crate::crypto::ChunkCipher::new(&key).await?;
+    if seal {
+        cipher.seal(id, &bytes).await
+    } else {
+        cipher.open(id, &bytes).await
+    }
+}
+
+/// `sealChunk(bytes, key, file, index)`: piece `index` of file `file` of
+/// an encrypted file page, sealed with `key` (base64url) as the app seals it.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = sealChunk)]
+pub async fn seal_chunk(
+    bytes: Vec<u8>,
+    key: String,
+    file: u32,
+    index: u32,
+) -> Result<Vec<u8>, wasm_bindgen::JsError> {
+    let key = crate::crypto::key_arg(&key)?;
+    files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, true)
+        .await
+        .map_err(crate::crypto::js_error)
+}
+
+/// `openChunk(bytes, key, file, index)`: the same, opened; an error in the
+/// wrong place or with the wrong key.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = openChunk)]
+pub async fn open_chunk(
+    bytes: Vec<u8>,
+    key: String,
+    file: u32,
+    index: u32,
+) -> Result<Vec<u8>, wasm_bindgen::JsError> {
+    let key = crate::crypto::key_arg(&key)?;
+    files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, false)
+        .await
+        .map_err(crate::crypto::js_error)
 }
 
 /// The app's decryption, for the same tests: `openPage(wire, key)`.

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 /// WebSockets to our own origin, and nothing inline from anyone else. Page
 /// text from peers is only ever a text node, and could not run even if it
 /// were not. A file page's images, audio and video preview from `blob:`
-/// URLs (`img-src`, `media-src`): media, never documents or scripts.
+/// URLs (`img-src`, `media-src`), and a PDF in the browser's viewer in a
+/// `blob:` frame (`frame-src`) whose blob the app typed `application/pdf`
+/// itself: never a document or script of the file's.
 pub fn set_page_policy() {
     let (Some(response), Some(nonce)) =
         (use_context::<leptos_axum::ResponseOptions>(), leptos::nonce::use_nonce())
@@ -18,7 +20,7 @@ pub fn set_page_policy() {
     };
     let policy = format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'nonce-{nonce}'; \
-         img-src 'self' blob:; media-src blob:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
+         img-src 'self' blob:; media-src blob:; frame-src blob:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'"
     );
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {

@@ -56,6 +56,9 @@ async fn pages_carry_a_strict_policy_with_this_renders_nonce_and_every_response_
             "connect-src 'self'",
             "frame-ancestors 'none'",
             "base-uri 'none'",
+            // A file page's previews: media and PDF from the tab's own blobs only.
+            "media-src blob:;",
+            "frame-src blob:;",
         ] {
             assert!(policy.contains(part), "{part} missing from {policy}");
         }

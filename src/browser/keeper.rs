@@ -1,7 +1,8 @@
 //! "Your pages" in the browser: the list read from `localStorage` and
 //! followed across tabs, the kept copies read from IndexedDB, and the
 //! keeper socket that watches every listed page's count and hosts the kept
-//! ones, for as long as the app runs.
+//! ones (a kept file page with a socket of its own, serving its chunks from
+//! disk), for as long as the app runs.
 
 use crate::library::Library;
 use crate::protocol::PageHash;
@@ -55,6 +56,7 @@ pub fn start(pages: YourPages) {
     });
 
     let keeper = StoredValue::new_local(None::<Driver<crate::keeper::Keeper>>);
+    let file_hosts = StoredValue::new_local(HashMap::<PageHash, Driver<crate::machine::Visitor>>::new());
     Effect::new(move |_| {
         if !pages.loaded.get() {
             return;
@@ -68,6 +70,22 @@ pub fn start(pages: YourPages) {
                 .filter(|(hash, _)| Some(*hash) != viewing)
                 .collect();
             (l.pages().collect(), kept)
+        });
+        // A file page is hosted with its chunks: by a visitor's machine of
+        // its own, from the chunks on disk (the keeper's holds texts).
+        let (files, kept): (Vec<_>, Vec<_>) =
+            kept.into_iter().partition(|(_, wire)| crate::sealed_files::index_of(wire, u64::MAX).is_some());
+        file_hosts.update_value(|hosts| {
+            hosts.retain(|hash, driver| {
+                let still = files.iter().any(|(kept, _)| kept == hash);
+                if !still {
+                    driver.stop();
+                }
+                still
+            });
+            for (hash, wire) in files {
+                hosts.entry(hash).or_insert_with(|| Driver::start(hash, Some(wire), None, |_| {}));
+            }
         });
         keeper.update_value(|driver| {
             let driver = driver.get_or_insert_with(|| {
@@ -88,5 +106,8 @@ pub fn start(pages: YourPages) {
             driver.set_pages(listed, kept);
         });
     });
-    on_cleanup(move || keeper.update_value(|d| d.take().into_iter().for_each(|d| d.stop())));
+    on_cleanup(move || {
+        keeper.update_value(|d| d.take().into_iter().for_each(|d| d.stop()));
+        file_hosts.update_value(|hosts| hosts.drain().for_each(|(_, d)| d.stop()));
+    });
 }

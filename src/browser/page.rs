@@ -147,7 +147,8 @@ fn read_page(state: PageState) {
         let Some(page) = state.wire.get() else { return };
         let fragment = fragment.get();
         latest.update_value(|n| *n += 1);
-        if !sealed::is_sealed(&page) {
+        let sealed_files = page.starts_with(crate::sealed_files::PREFIX);
+        if !sealed::is_sealed(&page) && !sealed_files {
             return state.show(Ok(page));
         }
         let key = match Fragment::parse(&fragment).map(|f| f.key) {
@@ -156,6 +157,14 @@ fn read_page(state: PageState) {
             Err(e) => return state.show(Err(Locked::of(e))),
         };
         let this = latest.get_value();
+        if sealed_files {
+            return leptos::task::spawn_local(async move {
+                let result = open_files(key, &page).await;
+                if latest.get_value() == this {
+                    state.show_files(result);
+                }
+            });
+        }
         leptos::task::spawn_local(async move {
             let result = crate::lazy::open(key, page).await.map_err(|e| match e {
                 CryptoError::Unavailable => Locked::NoDecryption,
@@ -166,4 +175,18 @@ fn read_page(state: PageState) {
             }
         });
     });
+}
+
+/// An encrypted file page's files (names, types, sizes), opened with `key`.
+async fn open_files(
+    key: crate::sealed::Key,
+    wire: &str,
+) -> Result<Vec<crate::sealed_files::InnerEntry>, Locked> {
+    let manifest =
+        crate::sealed_files::SealedManifest::parse(wire, u64::MAX).map_err(|_| Locked::Malformed)?;
+    let inner = crate::lazy::open(key, manifest.sealed().to_string()).await.map_err(|e| match e {
+        CryptoError::Unavailable => Locked::NoDecryption,
+        CryptoError::Sealed(e) => Locked::of(e),
+    })?;
+    manifest.open_inner(&inner).map_err(|_| Locked::Malformed)
 }

@@ -1,11 +1,14 @@
 //! A file page's files: each one's name, size and type, the download's
 //! progress (bytes, percent, speed, time left, other hosts), pause and
-//! resume, a Save button per file once it is here, and previews of images,
-//! audio and video from `blob:` URLs (which the page's CSP allows for
-//! media only; nothing in a file is ever run).
+//! resume, a Save button per file once it is here (and Save all), and
+//! previews of images, audio, video, PDF and text from `blob:` URLs (which
+//! the page's CSP allows for media and frames only; nothing in a file is
+//! ever run: text is shown as text, a PDF in the browser's own viewer from
+//! a blob typed `application/pdf`). An encrypted page's files are opened
+//! with the link's key on this side of the socket.
 
 use crate::format::{bytes_text, duration_text};
-use crate::manifest::Manifest;
+use crate::sealed_files::InnerEntry;
 use crate::state::PageState;
 use leptos::prelude::*;
 
@@ -15,15 +18,26 @@ pub enum Preview {
     Image,
     Audio,
     Video,
+    Pdf,
+    /// Its first [`TEXT_PREVIEW`] bytes, as plain text.
+    Text,
 }
+
+/// Bytes of a text file the preview shows.
+pub const TEXT_PREVIEW: u32 = 64 * 1024;
 
 impl Preview {
     pub fn of(media_type: &str) -> Option<Self> {
-        match media_type.split_once('/')?.0 {
+        let (kind, subtype) = media_type.split_once('/')?;
+        match (kind, subtype) {
             // SVG can carry scripts: shown only through <img>, which never runs them.
-            "image" => Some(Self::Image),
-            "audio" => Some(Self::Audio),
-            "video" => Some(Self::Video),
+            ("image", _) => Some(Self::Image),
+            ("audio", _) => Some(Self::Audio),
+            ("video", _) => Some(Self::Video),
+            ("application", "pdf") => Some(Self::Pdf),
+            // HTML too, as its source: never rendered.
+            ("text", _) => Some(Self::Text),
+            ("application", "json" | "xml" | "x-sh" | "toml" | "yaml" | "x-yaml") => Some(Self::Text),
             _ => None,
         }
     }
@@ -42,14 +56,28 @@ pub fn progress_text(held: u64, total: u64, speed: Option<f64>) -> String {
     text
 }
 
+/// A file's preview, once it is here (made in the browser only).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), expect(dead_code))]
+enum Shown {
+    Url(String),
+    Text(String),
+}
+
 #[component]
 pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
-    let manifest = Memo::new(move |_| state.file_manifest());
+    let listed = Memo::new(move |_| state.listed_files());
     let files = move || state.snapshot.with(|s| s.files);
     let complete =
         move || files().is_some_and(|f| f.ready && f.progress.held_chunks == f.progress.total_chunks);
     let held = move || files().map_or(0, |f| f.progress.held_bytes);
-    let total = move || manifest.with(|m| m.as_ref().map_or(0, Manifest::total_size));
+    // What travels (an encrypted page's ciphertext): the bytes the progress counts.
+    let total = move || {
+        files()
+            .map(|f| f.progress.total_bytes)
+            .filter(|t| *t > 0)
+            .unwrap_or_else(|| listed.with(|l| l.iter().flatten().map(|f| f.size).sum()))
+    };
     let paused = move || files().is_some_and(|f| f.paused);
     // Other hosts: the page's count, without this tab once it hosts.
     let others = move || {
@@ -57,41 +85,63 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
             s.hosts.map(|n| if s.phase == crate::machine::Phase::Hosting { n.saturating_sub(1) } else { n })
         })
     };
-    let previews = RwSignal::new(Vec::<(usize, String)>::new());
+    let previews = RwSignal::new(Vec::<(usize, Shown)>::new());
+    // A file that cannot be put together (the link's key does not open a chunk).
+    let failed = RwSignal::new(None::<&'static str>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) || !complete() {
             return done.unwrap_or(false);
         }
         let Some(wire) = state.wire.get_untracked() else { return false };
-        let wanted: Vec<usize> = manifest.with_untracked(|m| {
-            m.iter()
-                .flat_map(|m| m.files().iter().enumerate())
-                .filter(|(_, f)| Preview::of(&f.media_type).is_some())
-                .map(|(i, _)| i)
-                .collect()
-        });
+        let Some(wanted) = listed.get() else { return false };
+        let key = state.key();
         leptos::task::spawn_local(async move {
-            for i in wanted {
-                if let Some(url) = crate::lazy::files_url(wire.clone(), i as u32).await {
-                    previews.update(|p| p.push((i, url)));
+            for (i, file) in wanted.into_iter().enumerate() {
+                let shown = match Preview::of(&file.media_type) {
+                    None => continue,
+                    Some(Preview::Text) => {
+                        crate::lazy::files_text(wire.clone(), i as u32, key.clone(), TEXT_PREVIEW)
+                            .await
+                            .map(Shown::Text)
+                    }
+                    Some(_) => {
+                        match crate::lazy::files_url(wire.clone(), i as u32, file.media_type, key.clone())
+                            .await
+                        {
+                            Ok(url) => Some(Shown::Url(url)),
+                            Err(e) => {
+                                failed.set(Some(assemble_message(e)));
+                                None
+                            }
+                        }
+                    }
+                };
+                if let Some(shown) = shown {
+                    previews.update(|p| p.push((i, shown)));
                 }
             }
         });
         true
     });
-    let save = move |i: usize, name: String| {
+    let save = move |chosen: Vec<usize>| {
         #[cfg(feature = "hydrate")]
-        if let Some(wire) = state.wire.get_untracked() {
+        if let (Some(wire), Some(all)) = (state.wire.get_untracked(), listed.get_untracked()) {
+            let key = state.key();
             leptos::task::spawn_local(async move {
-                if let Some(url) = crate::lazy::files_url(wire, i as u32).await {
-                    crate::browser::save_as(&url, &name);
+                for i in chosen {
+                    let Some(file) = all.get(i).cloned() else { continue };
+                    match crate::lazy::files_url(wire.clone(), i as u32, file.media_type, key.clone()).await {
+                        Ok(url) => crate::browser::save_as(&url, &file.name),
+                        Err(e) => failed.set(Some(assemble_message(e))),
+                    }
                 }
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (i, name);
+        let _ = chosen;
     };
+    let count = move || listed.with(|l| l.as_ref().map_or(0, Vec::len));
     view! {
         <section class="files" aria-label="Files" data-testid="files">
             <div class="file-progress" data-testid="file-progress" data-complete=move || complete().to_string()>
@@ -106,30 +156,59 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
                         {move || if paused() { "Resume" } else { "Pause" }}
                     </button>
                 </Show>
+                <Show when=move || { count() > 1 }>
+                    <button type="button" data-testid="save-all" disabled=move || !complete()
+                        on:click=move |_| save((0..count()).collect())>"Save all"</button>
+                </Show>
             </div>
+            {move || failed.get().map(|why| view! { <p class="notice" role="alert" data-testid="files-error">{why}</p> })}
             <ul class="file-list">
-                {move || manifest.get().map(|m| m.files().iter().enumerate().map(|(i, f)| {
-                    let name = f.name.clone();
-                    let preview_url = move || previews.with(|p| p.iter().find(|(at, _)| *at == i).map(|(_, url)| url.clone()));
-                    let kind = Preview::of(&f.media_type);
-                    let alt = f.name.clone();
-                    view! {
-                        <li data-testid="file">
-                            <span class="file-name">{f.name.clone()}</span>
-                            <span class="file-size">{bytes_text(f.size)}</span>
-                            <span class="file-type">{f.media_type.clone()}</span>
-                            <button type="button" class="primary" data-testid="save" disabled=move || !complete()
-                                on:click=move |_| save(i, name.clone())>"Save"</button>
-                            {move || preview_url().map(|url| match kind {
-                                Some(Preview::Image) => view! { <img class="preview" data-testid="preview" src=url alt=alt.clone()/> }.into_any(),
-                                Some(Preview::Audio) => view! { <audio class="preview" data-testid="preview" controls src=url></audio> }.into_any(),
-                                _ => view! { <video class="preview" data-testid="preview" controls src=url></video> }.into_any(),
-                            })}
-                        </li>
-                    }
-                }).collect_view())}
+                {move || listed.get().map(|l| l.into_iter().enumerate().map(|(i, f)| file_row(i, f, previews, complete, save)).collect_view())}
             </ul>
         </section>
+    }
+}
+
+/// One file's line: name, size, type, Save, and its preview once it is here.
+fn file_row(
+    i: usize,
+    file: InnerEntry,
+    previews: RwSignal<Vec<(usize, Shown)>>,
+    complete: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    save: impl Fn(Vec<usize>) + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let shown = move || previews.with(|p| p.iter().find(|(at, _)| *at == i).map(|(_, s)| s.clone()));
+    let kind = Preview::of(&file.media_type);
+    let name = file.name.clone();
+    view! {
+        <li data-testid="file">
+            <span class="file-name">{file.name.clone()}</span>
+            <span class="file-size">{bytes_text(file.size)}</span>
+            <span class="file-type">{file.media_type.clone()}</span>
+            <button type="button" class="primary" data-testid="save" disabled=move || !complete()
+                on:click=move |_| save(vec![i])>"Save"</button>
+            {move || shown().map(|shown| match (kind, shown) {
+                (_, Shown::Text(text)) => view! { <pre class="preview text-preview" data-testid="preview" tabindex="0">{text}</pre> }.into_any(),
+                (Some(Preview::Image), Shown::Url(url)) => view! { <img class="preview" data-testid="preview" src=url alt=name.clone()/> }.into_any(),
+                (Some(Preview::Audio), Shown::Url(url)) => view! { <audio class="preview" data-testid="preview" controls src=url></audio> }.into_any(),
+                // The browser's own PDF viewer: the blob is typed application/pdf by the app, never sniffed.
+                (Some(Preview::Pdf), Shown::Url(url)) => view! { <iframe class="preview pdf-preview" data-testid="preview" src=url title=name.clone()></iframe> }.into_any(),
+                (_, Shown::Url(url)) => view! { <video class="preview" data-testid="preview" controls src=url></video> }.into_any(),
+            })}
+        </li>
+    }
+}
+
+/// Why a file could not be saved or previewed, as the reader is told.
+#[cfg(feature = "hydrate")]
+fn assemble_message(error: crate::filestore::AssembleError) -> &'static str {
+    match error {
+        crate::filestore::AssembleError::WrongKey => {
+            "A file does not open with this link's key. Ask whoever shared it for the whole link."
+        }
+        crate::filestore::AssembleError::Storage => {
+            "A file could not be read back from this browser's storage. Reload the page to fetch what is missing."
+        }
     }
 }
 
@@ -149,12 +228,16 @@ mod tests {
     }
 
     #[test]
-    fn images_audio_and_video_preview_and_nothing_else() {
+    fn images_audio_video_pdf_and_text_preview_and_nothing_else() {
         assert_eq!(Preview::of("image/png"), Some(Preview::Image));
         assert_eq!(Preview::of("audio/mpeg"), Some(Preview::Audio));
         assert_eq!(Preview::of("video/mp4"), Some(Preview::Video));
-        assert_eq!(Preview::of("text/html"), None);
-        assert_eq!(Preview::of("application/pdf"), None);
+        assert_eq!(Preview::of("application/pdf"), Some(Preview::Pdf));
+        assert_eq!(Preview::of("text/plain"), Some(Preview::Text));
+        assert_eq!(Preview::of("text/html"), Some(Preview::Text), "shown as its source, never rendered");
+        assert_eq!(Preview::of("application/json"), Some(Preview::Text));
+        assert_eq!(Preview::of("application/zip"), None);
+        assert_eq!(Preview::of("application/octet-stream"), None);
         assert_eq!(Preview::of("nonsense"), None);
     }
 }

@@ -27,8 +27,6 @@ pub enum DraftError {
     },
     /// This browser has no Web Crypto here (not a secure context).
     NoEncryption,
-    /// Files were chosen with Encrypt ticked (the browser does not seal files yet).
-    EncryptedFiles,
     /// The chosen files could not be read, or make no valid page (the reason).
     Files(&'static str),
 }
@@ -47,11 +45,6 @@ impl DraftError {
             Self::NoEncryption => "This browser cannot encrypt here: encryption needs a secure connection \
                                    (HTTPS). Untick Encrypt to share the page unencrypted."
                 .into(),
-            Self::EncryptedFiles => {
-                "Files cannot be encrypted in the browser yet. Untick Encrypt to share them \
-                                     unencrypted, or share them encrypted with ep2p-mirror host --encrypt."
-                    .into()
-            }
             Self::Files(why) => format!("These files cannot be shared: {why}."),
         }
     }
@@ -125,14 +118,10 @@ pub fn HomePage() -> impl IntoView {
     };
     let navigate_files = navigate.clone();
     let share_files = move || {
-        let encrypted = encrypt.get_untracked();
-        if encrypted {
-            error.set(Some(DraftError::EncryptedFiles));
-            return;
-        }
         error.set(None);
         #[cfg(feature = "hydrate")]
         {
+            let encrypted = encrypt.get_untracked();
             let navigate = navigate_files.clone();
             let note = text.get_untracked();
             leptos::task::spawn_local(async move {
@@ -146,11 +135,18 @@ pub fn HomePage() -> impl IntoView {
                         }
                     }
                 }
-                match crate::lazy::files_share(files).await {
+                // Encrypted: the names and every chunk sealed with a fresh key, which only the link holds.
+                let key = match encrypted.then(crate::crypto::new_key).transpose() {
+                    Ok(key) => key,
+                    Err(_) => return error.set(Some(DraftError::NoEncryption)),
+                };
+                match crate::lazy::files_share(files, key.clone()).await {
                     Ok(wire) => {
                         let hash = PageHash::of(&wire);
                         local.0.set(Some(Created { hash, wire: wire.clone(), text: wire }));
-                        navigate(&format!("/{hash}"), NavigateOptions::default());
+                        let fragment = Fragment { key, markdown: false }.to_string();
+                        let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
+                        navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
                     }
                     Err(_) => error.set(Some(DraftError::Files(
                         "a file could not be read, or they are too many or too large",

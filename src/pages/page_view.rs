@@ -42,8 +42,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
     let (say, pause) = (Callback::new(|_: crate::chat::Message| {}), Callback::new(|_: bool| {}));
     #[cfg(feature = "hydrate")]
     let (say, pause) = crate::browser::page::start(state, offered, expect_context(), text_node);
-    let file_page = Memo::new(move |_| state.file_manifest().is_some());
-    let sealed_files = move || state.sealed_files();
+    let file_page = Memo::new(move |_| state.file_page());
     let encrypted = move || state.encrypted();
     let chat = Chat {
         messages: state.chat,
@@ -73,7 +72,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                     </span>
                 </Show>
                 <div class="actions">
-                    <Show when=move || !file_page.get() && !sealed_files()>
+                    <Show when=move || !file_page.get()>
                         <ViewSwitch state/>
                     </Show>
                     // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
@@ -95,18 +94,11 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                 // Type-erased: the page's view is deep enough already.
                 if file_page.get() {
                     view! { <FilesPanel state pause/> }.into_any()
-                } else if sealed_files() {
-                    view! {
-                        <p class="notice" role="status" data-testid="sealed-files">
-                            "This page holds encrypted files. This browser cannot open encrypted files yet: \
-                             save them with ep2p-mirror get and the whole link."
-                        </p>
-                    }.into_any()
                 } else {
                     ().into_any()
                 }
             }}
-            <Show when=move || !file_page.get() && !sealed_files()>
+            <Show when=move || !file_page.get()>
                 <PageText state offered text_node/>
             </Show>
         </article>

@@ -12,6 +12,7 @@ use crate::library::title_of;
 use crate::machine::{NotSent, Phase, Snapshot, Visitor};
 use crate::protocol::PageHash;
 use crate::sealed::{self, Key};
+use crate::sealed_files::InnerEntry;
 use leptos::prelude::*;
 
 /// The signals of one page view (cheap to copy into every closure).
@@ -49,6 +50,8 @@ pub struct PageState {
     /// A file page's bytes held over time (ms, bytes), the last few
     /// seconds of them: its speed and time left.
     pub file_samples: RwSignal<Vec<(u64, u64)>>,
+    /// An encrypted file page's files, once opened with the link's key.
+    pub opened_files: RwSignal<Option<Vec<InnerEntry>>>,
 }
 
 /// How far back the download's speed is measured.
@@ -76,17 +79,43 @@ impl PageState {
             not_sent: RwSignal::new(None),
             fragment,
             file_samples: RwSignal::new(Vec::new()),
+            opened_files: RwSignal::new(None),
         }
     }
 
-    /// The page's files, when it is a (plain) file page.
-    pub fn file_manifest(&self) -> Option<crate::manifest::Manifest> {
-        self.wire.with(|w| w.as_deref().and_then(|w| crate::manifest::Manifest::parse(w, u64::MAX).ok()))
+    /// The page holds files (plain or encrypted), not text.
+    pub fn file_page(&self) -> bool {
+        self.wire.with(|w| w.as_deref().is_some_and(is_files))
     }
 
-    /// The page is an encrypted file page (which this browser cannot open yet).
+    /// The page is an encrypted file page.
     pub fn sealed_files(&self) -> bool {
         self.wire.with(|w| w.as_deref().is_some_and(|w| w.starts_with(crate::sealed_files::PREFIX)))
+    }
+
+    /// A file page's files as its readers see them (name, type, size): a
+    /// plain manifest's, or an encrypted one's once the link's key opened it.
+    pub fn listed_files(&self) -> Option<Vec<InnerEntry>> {
+        let plain = self.wire.with(|w| {
+            let manifest = crate::manifest::Manifest::parse(w.as_deref()?, u64::MAX).ok()?;
+            Some(
+                manifest
+                    .files()
+                    .iter()
+                    .map(|f| InnerEntry {
+                        name: f.name.clone(),
+                        media_type: f.media_type.clone(),
+                        size: f.size,
+                    })
+                    .collect(),
+            )
+        });
+        plain.or_else(|| self.opened_files.get())
+    }
+
+    /// The link's key, for a page that is encrypted.
+    pub fn key(&self) -> Option<Key> {
+        Fragment::parse(&self.fragment.get_untracked()).ok().and_then(|f| f.key)
     }
 
     /// A file page's download speed, in bytes per second, over the last
@@ -118,14 +147,17 @@ impl PageState {
         self.hash.to_string()[..12].to_string()
     }
 
-    /// The page hosts hold is encrypted.
+    /// The page hosts hold is encrypted (text or files).
     pub fn encrypted(&self) -> bool {
-        self.wire.with(|w| w.as_deref().is_some_and(sealed::is_sealed))
+        self.wire.with(|w| {
+            w.as_deref().is_some_and(|w| sealed::is_sealed(w) || w.starts_with(crate::sealed_files::PREFIX))
+        })
     }
 
     /// The link's key, once it has opened this encrypted page: the chat's key too.
     pub fn chat_key(&self) -> Option<Key> {
-        (self.encrypted() && self.locked.with(Option::is_none) && self.text.with(Option::is_some))
+        let opened = self.text.with(Option::is_some) || self.opened_files.with(Option::is_some);
+        (self.encrypted() && self.locked.with(Option::is_none) && opened)
             .then(|| Fragment::parse(&self.fragment.get()).ok().and_then(|f| f.key))
             .flatten()
     }
@@ -146,9 +178,7 @@ impl PageState {
     /// to the page (never a file page's manifest: its files are shown once
     /// the page is interactive).
     pub fn readable_offer(&self, offer: Option<String>) -> Option<String> {
-        let files =
-            |t: &str| t.starts_with(crate::manifest::PREFIX) || t.starts_with(crate::sealed_files::PREFIX);
-        offer.filter(|t| !sealed::is_sealed(t) && !files(t) && self.hash.matches(t))
+        offer.filter(|t| !sealed::is_sealed(t) && !is_files(t) && self.hash.matches(t))
     }
 
     /// The text to show: the verified text, or until the machine has it,
@@ -203,9 +233,30 @@ impl PageState {
         }
     }
 
+    /// Shows an encrypted file page's files as opened with the link's key, or why not.
+    pub fn show_files(&self, result: Result<Vec<InnerEntry>, Locked>) {
+        match result {
+            Ok(files) => {
+                self.locked.set(None);
+                self.opened_files.set(Some(files));
+            }
+            Err(why) => {
+                self.opened_files.set(None);
+                self.locked.set(Some(why));
+            }
+        }
+    }
+
     /// The page's title in "Your pages", once this tab has read it (or
-    /// knows it cannot).
+    /// knows it cannot): a file page's is its files' names.
     pub fn title(&self) -> Option<String> {
+        if self.file_page() {
+            return match (self.listed_files(), self.locked.get()) {
+                (Some(files), _) => Some(files_title(&files)),
+                (None, Some(_)) => Some("Encrypted files".to_string()),
+                _ => None,
+            };
+        }
         match (self.text.get(), self.locked.get()) {
             (Some(page), _) => Some(title_of(&page)),
             (None, Some(_)) => Some("An encrypted page".to_string()),
@@ -228,6 +279,21 @@ impl PageState {
         let fragment = fragment.to_string();
         let hash = self.hash;
         Some(if fragment.is_empty() { format!("/{hash}") } else { format!("/{hash}#{fragment}") })
+    }
+}
+
+/// A file page's wire text (its manifest, plain or encrypted).
+fn is_files(wire: &str) -> bool {
+    wire.starts_with(crate::manifest::PREFIX) || wire.starts_with(crate::sealed_files::PREFIX)
+}
+
+/// What "Your pages" calls a file page: its first file's name, and how many more.
+pub fn files_title(files: &[InnerEntry]) -> String {
+    let first = files.first().map_or("", |f| f.name.as_str());
+    match files.len() {
+        0 | 1 => title_of(first),
+        2 => format!("{} and 1 more file", title_of(first)),
+        n => format!("{} and {} more files", title_of(first), n - 1),
     }
 }
 
@@ -468,8 +534,57 @@ mod tests {
             // Only the last three seconds (and one before) count: 2 MB/s now.
             assert_eq!(state.file_speed(), Some(2_000_000.0));
             assert!(state.file_samples.get_untracked().len() <= 5);
-            assert!(state.file_manifest().is_none() && !state.sealed_files());
+            assert!(state.listed_files().is_none() && !state.file_page() && !state.sealed_files());
         })
+    }
+
+    #[test]
+    fn a_file_page_lists_its_files_plain_at_once_and_encrypted_once_opened() {
+        Owner::new().with(|| {
+            let entry = |name: &str| crate::manifest::FileEntry {
+                name: name.into(),
+                media_type: "image/png".into(),
+                size: 3,
+                root: "ab".repeat(32),
+            };
+            let manifest = crate::manifest::Manifest::new(
+                crate::manifest::DEFAULT_CHUNK,
+                vec![entry("cat.png"), entry("dog.png")],
+                u64::MAX,
+            )
+            .unwrap()
+            .wire();
+            let plain = state_of(&manifest, true, "");
+            assert!(plain.file_page() && !plain.encrypted() && !plain.sealed_files());
+            let listed = plain.listed_files().unwrap();
+            assert_eq!((listed[1].name.as_str(), listed[1].size), ("dog.png", 3));
+            assert_eq!(plain.title().as_deref(), Some("cat.png and 1 more file"));
+
+            // An encrypted file page says nothing of its files until they are opened.
+            let sealed = "ep2p-sfiles1:{}";
+            let state = state_of(sealed, false, "");
+            state.wire.set(Some(sealed.into()));
+            assert!(state.file_page() && state.encrypted() && state.sealed_files());
+            assert_eq!((state.listed_files(), state.title()), (None, None));
+            state.locked.set(Some(Locked::NoKey));
+            assert_eq!(state.title().as_deref(), Some("Encrypted files"));
+            assert_eq!(state.chat_key(), None, "no key, no chat");
+            state.locked.set(None);
+            state.opened_files.set(Some(vec![InnerEntry {
+                name: "plan.pdf".into(),
+                media_type: "application/pdf".into(),
+                size: 9,
+            }]));
+            assert_eq!(state.title().as_deref(), Some("plan.pdf"));
+        })
+    }
+
+    #[test]
+    fn a_file_pages_title_names_its_first_file_and_counts_the_rest() {
+        let file = |name: &str| InnerEntry { name: name.into(), media_type: "text/plain".into(), size: 1 };
+        assert_eq!(files_title(&[file("a.txt")]), "a.txt");
+        assert_eq!(files_title(&[file("a.txt"), file("b"), file("c")]), "a.txt and 2 more files");
+        assert_eq!(files_title(&[]), "(an empty page)");
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl YourPages {
             t.remove(&hash);
         });
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(crate::lazy::forget_copy(hash));
+        leptos::task::spawn_local(forget_stored(hash));
     }
 
     /// Forgets every page, and every copy.
@@ -118,8 +118,8 @@ impl YourPages {
         self.kept_texts.set(HashMap::new());
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            for entry in gone.into_iter().filter(|e| e.kept) {
-                crate::lazy::forget_copy(entry.hash.clone()).await;
+            for entry in gone {
+                forget_stored(entry.hash).await;
             }
         });
         #[cfg(not(feature = "hydrate"))]
@@ -129,6 +129,16 @@ impl YourPages {
     pub fn is_kept(&self, hash: PageHash) -> bool {
         self.library.with(|l| l.get(&hash.to_string()).is_some_and(|e| e.kept))
     }
+}
+
+/// Deletes what this browser stores of a page: its kept copy, and a file
+/// page's chunks (kept or left by a visit, a reload's resume point).
+#[cfg(feature = "hydrate")]
+async fn forget_stored(hash: String) {
+    if let Ok(page) = hash.parse::<PageHash>() {
+        crate::lazy::files_forget(page).await;
+    }
+    crate::lazy::forget_copy(hash).await;
 }
 
 #[cfg(test)]
