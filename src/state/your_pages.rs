@@ -135,10 +135,11 @@ impl YourPages {
 /// page's chunks (kept or left by a visit, a reload's resume point).
 #[cfg(feature = "hydrate")]
 async fn forget_stored(hash: String) {
-    if let Ok(page) = hash.parse::<PageHash>() {
+    let page = hash.parse::<PageHash>();
+    crate::lazy::forget_copy(hash).await;
+    if let Ok(page) = page {
         crate::lazy::files_forget(page).await;
     }
-    crate::lazy::forget_copy(hash).await;
 }
 
 #[cfg(test)]
