@@ -114,6 +114,14 @@ pub struct Cli {
     /// Serve /metrics only with `Authorization: Bearer <this token>`.
     #[arg(long, env = "EP2P_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Pair visitors with hosts for direct WebRTC connections (`on`), or
+    /// carry every byte through the relay (`off`).
+    #[arg(
+        long,
+        env = "EP2P_DIRECT",
+        value_parser = PossibleValuesParser::new(["on", "off"]).map(|s: String| s == "on")
+    )]
+    pub direct: Option<bool>,
     /// Be one node of a site whose nodes meet on this Redis (redis://host:port).
     #[arg(long = "redis", env = "EP2P_REDIS_URL")]
     pub redis_url: Option<String>,
@@ -158,7 +166,16 @@ struct FileSettings {
     max_http_connections_per_address: Option<usize>,
     metrics_token: Option<String>,
     redis_url: Option<String>,
+    direct: Option<Switch>,
     log_format: Option<LogFormat>,
+}
+
+/// A setting that is `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,6 +276,7 @@ impl Settings {
                         .filter(|n| *n > 0)
                         .unwrap_or(hub.asks_per_address),
                     chunk_timeout: cli.chunk_timeout.or(file_chunk_timeout).unwrap_or(hub.chunk_timeout),
+                    direct: cli.direct.or(file.direct.map(|s| s == Switch::On)).unwrap_or(hub.direct),
                     ..hub
                 },
                 limits: Limits {
@@ -402,6 +420,20 @@ mod tests {
 chunk_bytes_per_second = \"lots\"\n",
         );
         assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("chunk_bytes_per_second"));
+    }
+
+    #[test]
+    fn direct_connections_are_on_unless_turned_off() {
+        let on = Cli::try_parse_from(["ephemeral_p2p"]).unwrap();
+        assert!(Settings::load(on, false, None).unwrap().relay.hub.direct);
+        let off = Cli::try_parse_from(["ephemeral_p2p", "--direct", "off"]).unwrap();
+        assert!(!Settings::load(off, false, None).unwrap().relay.hub.direct);
+        assert!(Cli::try_parse_from(["ephemeral_p2p", "--direct", "maybe"]).is_err());
+        let (_f, cli) = settings("[server]\ndirect = \"off\"\n");
+        assert!(!Settings::load(cli, true, None).unwrap().relay.hub.direct);
+        let (_f, mut cli) = settings("[server]\ndirect = \"off\"\n");
+        cli.direct = Some(true);
+        assert!(Settings::load(cli, true, None).unwrap().relay.hub.direct, "the flag wins");
     }
 
     #[test]

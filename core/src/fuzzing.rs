@@ -10,6 +10,7 @@ use crate::phoenix::binary::{self, ClientPush};
 use crate::phoenix::{encode, Frame, Vsn};
 use crate::protocol::{event, ContentRequest, PageHash, RawContent, Relayed, Topic, VisitorsCount};
 use crate::sealed_files::SealedManifest;
+use crate::signal::SignalFrame;
 
 /// Decodes `text` in both serializers and reads everything the relay and
 /// the browser would read from it; panics only if what the relay would
@@ -22,6 +23,11 @@ pub fn read_everything(text: &str) {
         let _ = frame.reply();
         let _ = frame.payload_as::<ContentRequest>().map(|request| request.names(PageHash::of("")));
         let _ = frame.payload_as::<VisitorsCount>();
+        if let Ok(signal) = SignalFrame::parse(frame.payload.get()) {
+            // What the relay forwards reads back as the same signal.
+            let forwarded = signal.clone().for_peer(1);
+            assert_eq!(SignalFrame::parse(&forwarded.to_json()), Ok(forwarded));
+        }
         if let Ok(message) = chat::read_message(frame.payload.get()) {
             let _ = message.check_date(0);
         }

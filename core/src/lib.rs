@@ -20,6 +20,8 @@
 //!   payload with its proof, what hosts hold, the index that checks them.
 //! * [`sealed_files`] — encrypted file pages: the `ep2p-sfiles1:` outer
 //!   manifest the relay checks ciphertext by, the sealed names, chunk nonces.
+//! * [`signal`] — direct connections: the `signal` payload, and the
+//!   visitor's and the host's machines that set one up or fall back.
 //! * [`transfer`] — a file page's chunks inside the visitor's machine:
 //!   storage opened, chunks asked for, checked, stored, announced and served.
 //! * [`download`] — downloading a file page: which chunks to ask for,
@@ -46,4 +48,5 @@ pub mod phoenix;
 pub mod protocol;
 pub mod sealed;
 pub mod sealed_files;
+pub mod signal;
 pub mod transfer;

@@ -52,6 +52,9 @@ pub mod event {
     pub const CHUNK_UNAVAILABLE: &str = "chunk_unavailable";
     /// Host → relay on `have:H`: the chunks it holds (`chunk::Holding`).
     pub const HAVE_CHUNKS: &str = "have_chunks";
+    /// Visitor ↔ relay ↔ the one host paired with it, on `want:H` and
+    /// `have:H`: setting up a direct connection (`signal::SignalFrame`).
+    pub const SIGNAL: &str = "signal";
 
     /// Events whose frames may be larger than the control frame limit: a
     /// page, and a chat's history.
@@ -101,7 +104,7 @@ impl PageHash {
     }
 
     /// The address of these 32 bytes (a file's root, written the same way).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
 

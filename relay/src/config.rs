@@ -43,6 +43,9 @@ pub struct Limits {
     pub requests_per_second: u32,
     /// Frames of any kind per second (bursts of twice that).
     pub frames_per_second: u32,
+    /// `signal`s (a direct connection's offer, answer and candidates) per
+    /// second (bursts of twice that).
+    pub signals_per_second: u32,
     /// The largest total of a file page's files whose chunks the relay
     /// routes (`--file-limit`).
     pub file_limit: u64,
@@ -112,6 +115,8 @@ impl Default for Limits {
             max_watched: 200,
             requests_per_second: 20,
             frames_per_second: 1000,
+            // A connection's set-up is an offer and a dozen candidates.
+            signals_per_second: 20,
             // 4 MiB in flight at 256 KiB chunks: enough to keep a few
             // hosts busy across a continent's round trip.
             max_chunks_in_flight: 16,

@@ -59,6 +59,8 @@ reasons! {
     FutureDated => "future_dated",
     /// A frame or page over its size limit.
     TooBig => "too_big",
+    /// A signal for a pair the socket is not a side of, or past its pair's signals.
+    Unpaired => "unpaired",
     /// A binary frame.
     Binary => "binary",
     /// A socket that does not read what it is sent.
@@ -191,6 +193,14 @@ metrics! {
     chunk_failovers: Counter,
     /// Chunk requests answered chunk_unavailable (no holder left to ask).
     chunks_unavailable: Counter,
+    /// Visitors' offers of a direct connection paired with a host (SPEC §14).
+    direct_pairs: Counter,
+    /// Offers of a direct connection not paired (direct off, no host free, too many).
+    direct_refused: Counter,
+    /// Signals (offer, answer, candidates, bye) forwarded across a pair.
+    signals: Counter,
+    /// Signal frames not queued for a peer that had fallen behind (chat_queue frames waiting).
+    signals_dropped: Counter,
     /// Binary frames received.
     binary_frames_in: Counter,
     /// Text frames received.

@@ -41,6 +41,9 @@ pub enum Outbound {
     Chunk(Arc<ChunkFrame>),
     /// `chunk_unavailable` for this socket's `want:H`.
     ChunkUnavailable(Box<(PageHash, ChunkId)>),
+    /// `signal` for this socket's channel on the topic: a direct
+    /// connection's set-up from its pair's other side (the payload's JSON).
+    Signal(Box<(Topic, String)>),
 }
 
 /// A chunk asked of a host: which, and the largest payload it may send for it.
@@ -603,18 +606,35 @@ impl Relay {
     /// (counted), never its page, and chat alone never closes it. True if
     /// queued.
     fn send_chat(&self, conn: SocketId, frame: Outbound) -> bool {
-        let Some(handle) = self.0.conns.get(&conn) else {
-            return false;
-        };
+        let queued = self.send_unless_behind(conn, frame);
+        if queued == Some(false) {
+            self.0.metrics.chat_dropped.inc();
+        }
+        queued == Some(true)
+    }
+
+    /// Passes a direct connection's signal to one side of its pair, as
+    /// chat is passed: dropped (counted) for a socket that fell behind,
+    /// so signals can never make the relay close a peer.
+    pub fn signal(&self, conn: SocketId, topic: Topic, payload: String) {
+        if self.send_unless_behind(conn, Outbound::Signal(Box::new((topic, payload)))) == Some(false) {
+            self.0.metrics.signals_dropped.inc();
+        }
+    }
+
+    /// Queues a frame unless `chat_queue` frames (or half the socket's
+    /// queue) already wait for it: whether it was queued, or `None` if the
+    /// socket is gone.
+    fn send_unless_behind(&self, conn: SocketId, frame: Outbound) -> Option<bool> {
+        let handle = self.0.conns.get(&conn)?;
         let room = handle.outbound.max_capacity();
         let queued = room - handle.outbound.capacity();
         drop(handle);
         if queued >= self.0.config.limits.chat_queue.min(room / 2) {
-            self.0.metrics.chat_dropped.inc();
-            return false;
+            return Some(false);
         }
         self.send(conn, frame);
-        true
+        Some(true)
     }
 
     /// Queues a frame for a socket. A socket whose queue is full is told to

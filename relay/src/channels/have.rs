@@ -4,12 +4,13 @@
 //! chat's history (`chat_history`). On a file page it says which chunks it
 //! holds (`have_chunks`), is asked for one (`chunk_request`) and answers
 //! with a binary `chunk`, checked against the manifest before anyone sees it.
+//! It answers visitors' offers of direct connections (`signal`, in `direct`).
 
 use super::{close_code, Close, Session, MOST_OWED_CHUNKS};
 use crate::frame::{ChunkFrame, SharedFrame};
 use crate::metrics::Reject;
 use crate::relay::{now, wall_ms, ChunkAsk};
-use crate::routing::{Answer, ChunkAnswer, Input, Peer, SocketId};
+use crate::routing::{Answer, ChunkAnswer, Input, Peer, Side, SocketId};
 use ep2p_core::chat::{self, ChatError, RawHistory};
 use ep2p_core::chunk::{ChunkPayload, Holding};
 use ep2p_core::phoenix::binary::ClientPush;
@@ -63,6 +64,7 @@ pub fn event(
         event::CHAT => chat_message(session, hash, join_ref, frame),
         event::CHAT_HISTORY => chat_history(session, hash, join_ref, frame),
         event::HAVE_CHUNKS => have_chunks(session, hash, join_ref, frame),
+        event::SIGNAL => super::direct::signal(session, hash, Side::Host, join_ref, frame),
         event::CONTENT => match frame.payload_as::<RawContent>() {
             Ok(content) => {
                 return content_answer(

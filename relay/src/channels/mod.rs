@@ -6,6 +6,7 @@
 //! own events are handled by its module: [`want`], [`have`], [`watch`].
 //! The socket task (`socket.rs`) owns one session and writes `out`.
 
+pub mod direct;
 pub mod have;
 pub mod want;
 pub mod watch;
@@ -94,6 +95,8 @@ pub struct Session {
     requests: Bucket,
     /// `chat` messages allowed.
     chats: Bucket,
+    /// `signal`s allowed (direct connections' set-up).
+    signals: Bucket,
     /// Frames of any kind allowed.
     frames: Bucket,
     /// Frames to write before reading again.
@@ -130,6 +133,7 @@ impl Session {
             chunk_bytes: Bucket::new(limits.chunk_bytes_per_second, now()),
             requests: Bucket::new(limits.requests_per_second, now()),
             chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
+            signals: Bucket::new(limits.signals_per_second, now()),
             frames: Bucket::new(limits.frames_per_second, now()),
             out: Vec::new(),
             quiet_until: None,
@@ -243,6 +247,15 @@ impl Session {
                 // Only what this socket asked for and still waits for.
                 if self.wanted.remove(&(frame.hash(), frame.chunk())) {
                     self.out.push(Message::Binary(frame.bytes()));
+                }
+            }
+            Outbound::Signal(signal) => {
+                let (topic, payload) = *signal;
+                // Only while the socket is still on the page.
+                if let Some(join_ref) = self.channels.get(&topic).cloned() {
+                    let payload =
+                        serde_json::value::RawValue::from_string(payload).expect("a signal is JSON");
+                    self.push(join_ref.as_ref(), None, &topic.to_string(), event::SIGNAL, &payload);
                 }
             }
             Outbound::ChunkUnavailable(what) => {

@@ -1,12 +1,13 @@
 //! `want:H`: a visitor asks for page H with `content_request` and is sent
 //! the verified page when a host answers; on a file page, it asks for
 //! chunks (`chunk_request`) and is sent each, verified, as a binary frame.
+//! It may offer a host a direct connection (`signal`, in `direct`).
 //! It neither chats nor answers.
 
 use super::{Close, Session};
 use crate::metrics::Reject;
 use crate::relay::now;
-use crate::routing::{Input, Peer, SocketId};
+use crate::routing::{Input, Peer, Side, SocketId};
 use ep2p_core::chunk::ChunkId;
 use ep2p_core::phoenix::{Frame, Ref, Vsn};
 use ep2p_core::protocol::{event, ContentRequest, PageHash};
@@ -33,6 +34,7 @@ pub fn event(
             request(session, hash, join_ref, frame);
         }
         event::CHUNK_REQUEST => chunk_request(session, hash, join_ref, frame),
+        event::SIGNAL => super::direct::signal(session, hash, Side::Visitor, join_ref, frame),
         event::CHAT | event::CHAT_HISTORY => {
             let reason = format!("only hosts chat: join have:{hash} once you have the page");
             session.refuse(Reject::UnknownEvent, join_ref, frame, &reason);

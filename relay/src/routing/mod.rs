@@ -18,6 +18,8 @@
 //! * `chat` — the chat's history, asked of one host at a time.
 //! * `trust` — a host demoted for a missed deadline, one from a suspect
 //!   address probed.
+//! * `direct` — direct connections: a visitor's offer pairs it with one
+//!   host, and signals go only across a pair.
 //! * `page` — one page's state, composed of the parts below; its one
 //!   wake-up and its coalesced count.
 //! * the parts, which know nothing of a page: `tiers` (how far each host
@@ -35,6 +37,7 @@ mod budget;
 mod chat;
 mod chunks;
 mod counts;
+mod direct;
 mod effects;
 mod files;
 mod history;
@@ -54,6 +57,7 @@ pub mod model;
 mod tests;
 
 pub use chunks::AnnounceError;
+pub use direct::{Side, Unpaired};
 pub use effects::{Effect, Effects};
 pub use files::MAX_HELD_RANGES;
 pub use input::{Answer, ChunkAnswer, Input};
@@ -229,6 +233,7 @@ impl Hub {
             if page.hosts.remove(host).is_none() {
                 return;
             }
+            page.unpair(host);
             self.metrics.hosts.dec();
             if page.counted() != counted {
                 page.count_changed(hash, now, self.config.count_window, &mut fx);
@@ -309,6 +314,9 @@ impl Hub {
                 }
                 Self::chunks_visitor_gone(page, visitor);
                 page.set_asking(visitor, false, asking);
+                if let Peer::Socket(socket) = visitor {
+                    page.unpair(socket);
+                }
             }
         });
     }

@@ -6,6 +6,7 @@
 
 use super::budget::AskBudgets;
 use super::counts::CountWindow;
+use super::direct::Pairs;
 use super::effects::{Effect, Effects};
 use super::files::Files;
 use super::history::HistoryAsk;
@@ -77,6 +78,9 @@ pub(super) struct Page {
     /// A file page's chunk routing, once a host announced chunks or the
     /// manifest passed through (boxed: a text page holds a pointer's room).
     pub files: Option<Box<Files>>,
+    /// Visitors paired with hosts for direct connections, while any are
+    /// (boxed: most pages have none).
+    pub pairs: Option<Box<Pairs>>,
 }
 
 impl Page {
@@ -97,6 +101,7 @@ impl Page {
             counts: CountWindow::default(),
             wake_at: None,
             files: None,
+            pairs: None,
         }
     }
 

@@ -72,6 +72,9 @@ pub struct HubConfig {
     /// How long a host asked for a file's chunk has before the next
     /// holder is asked (a chunk is up to 4 MiB: longer than for a page).
     pub chunk_timeout: Duration,
+    /// Whether visitors' offers pair them with hosts for direct
+    /// connections (`--direct off`: every byte goes through the relay).
+    pub direct: bool,
 }
 
 impl Default for HubConfig {
@@ -84,6 +87,7 @@ impl Default for HubConfig {
             asks_per_address: 10,
             ask_every: Duration::from_secs(2),
             chunk_timeout: Duration::from_secs(10),
+            direct: true,
         }
     }
 }

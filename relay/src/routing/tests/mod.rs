@@ -6,6 +6,7 @@ mod baselines;
 mod budget;
 mod chunks;
 mod counts;
+mod direct;
 mod history;
 mod nodes;
 mod requests;

@@ -1,0 +1,67 @@
+//! `signal` on `want:H` and `have:H`: setting up a direct connection
+//! between a visitor and one host (SPEC §14). A visitor's offer (no
+//! `peer`) pairs it with a host the routing chooses and is answered ok
+//! with `{"peer": n}`; every other signal names its pair and goes to the
+//! pair's other side only. Each is read strictly (`signal::SignalFrame`),
+//! within the socket's signal rate and its pair's signals, and forwarded
+//! with the pair's number; the relay reads nothing else of it.
+
+use super::Session;
+use crate::metrics::Reject;
+use crate::relay::now;
+use crate::routing::{Side, Unpaired};
+use ep2p_core::phoenix::{Frame, Ref, Status};
+use ep2p_core::protocol::{PageHash, Topic};
+use ep2p_core::signal::{Paired, Signal, SignalFrame};
+
+/// A `signal` from this socket, as `side` of page `hash`.
+pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    let signal = match SignalFrame::parse(frame.payload.get()) {
+        Ok(signal) => signal,
+        Err(error) => {
+            session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+            return;
+        }
+    };
+    if !session.signals.take(now()) {
+        session.refuse(Reject::RateLimited, join_ref, frame, "rate_limited");
+        return;
+    }
+    let relay = session.relay.clone();
+    let misplaced = match (side, signal.peer, &signal.signal) {
+        (Side::Visitor, None, Signal::Offer(_)) => None,
+        (_, None, _) => Some("only a visitor's offer comes without a peer"),
+        (Side::Visitor, Some(_), Signal::Offer(_)) => {
+            Some("an offer comes without a peer: the relay chooses the host")
+        }
+        (Side::Visitor, _, Signal::Answer(_)) => Some("a visitor offers; the host answers"),
+        (Side::Host, _, Signal::Offer(_)) => Some("a host answers; the visitor offers"),
+        _ => None,
+    };
+    if let Some(reason) = misplaced {
+        session.refuse(Reject::Malformed, join_ref, frame, reason);
+        return;
+    }
+    let routed = match signal.peer {
+        None => relay.hub().pair(session.conn, hash).map(|(peer, host)| {
+            session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Paired { peer });
+            (peer, host, Topic::Have(hash))
+        }),
+        Some(peer) => {
+            let bye = signal.signal == Signal::Bye;
+            let to = match side {
+                Side::Visitor => Topic::Have(hash),
+                Side::Host => Topic::Want(hash),
+            };
+            relay.hub().signal_to(session.conn, side, hash, peer, bye).map(|socket| (peer, socket, to))
+        }
+    };
+    match routed {
+        Ok((peer, socket, topic)) => relay.signal(socket, topic, signal.for_peer(peer).to_json()),
+        Err(refusal @ (Unpaired::NotYours | Unpaired::Spent)) => {
+            session.refuse(Reject::Unpaired, join_ref, frame, &refusal.to_string());
+        }
+        // Not misbehaviour: the visitor goes through the relay.
+        Err(refusal) => session.error_reply(join_ref, frame, &refusal.to_string()),
+    }
+}

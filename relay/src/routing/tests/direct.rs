@@ -1,0 +1,120 @@
+//! Direct connections: pairs, and signals only across them.
+
+use super::*;
+use crate::routing::direct::{
+    Side, Unpaired, MOST_PAIRS_PER_HOST, MOST_PAIRS_PER_VISITOR, MOST_SIGNALS_PER_PAIR,
+};
+
+fn direct_hub(direct: bool) -> Hub {
+    Hub::new(HubConfig { direct, ..HubConfig::default() }, Arc::new(Metrics::default()), 7)
+}
+
+const H: PageHash = PageHash::from_bytes([1; 32]);
+const OTHER: PageHash = PageHash::from_bytes([2; 32]);
+
+fn on(hub: &Hub, visitors: &[u64], hosts: &[u64]) {
+    let now = Instant::now();
+    for &h in hosts {
+        hub.handle(Input::JoinHost { host: SocketId(h), hash: H }, now);
+    }
+    for &v in visitors {
+        hub.handle(Input::JoinVisitor { visitor: Peer::Socket(SocketId(v)), hash: H }, now);
+    }
+}
+
+#[test]
+fn an_offer_pairs_a_visitor_with_one_host_and_signals_go_only_across_the_pair() {
+    let hub = direct_hub(true);
+    on(&hub, &[1, 2], &[10]);
+    let (peer, host) = hub.pair(SocketId(1), H).unwrap();
+    assert_eq!(host, SocketId(10));
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, peer, false), Ok(SocketId(1)));
+    assert_eq!(hub.signal_to(SocketId(1), Side::Visitor, H, peer, false), Ok(SocketId(10)));
+    // Another visitor, the host speaking as a visitor, another page, another number: refused.
+    assert_eq!(hub.signal_to(SocketId(2), Side::Visitor, H, peer, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.signal_to(SocketId(10), Side::Visitor, H, peer, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.signal_to(SocketId(1), Side::Visitor, OTHER, peer, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.signal_to(SocketId(1), Side::Visitor, H, peer + 1, false), Err(Unpaired::NotYours));
+    // The second visitor gets its own pair, with its own number.
+    let (second, _) = hub.pair(SocketId(2), H).unwrap();
+    assert_ne!(second, peer);
+    assert_eq!(hub.pairs(H), 2);
+    // Bye ends the pair once delivered.
+    assert_eq!(hub.signal_to(SocketId(1), Side::Visitor, H, peer, true), Ok(SocketId(10)));
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, peer, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.pairs(H), 1);
+}
+
+#[test]
+fn no_host_no_visitor_or_direct_off_makes_no_pair() {
+    let hub = direct_hub(true);
+    on(&hub, &[1], &[]);
+    assert_eq!(hub.pair(SocketId(1), H), Err(Unpaired::NoHost));
+    on(&hub, &[], &[10]);
+    // A socket not on want:H cannot pair.
+    assert_eq!(hub.pair(SocketId(3), H), Err(Unpaired::NoHost));
+    assert_eq!(hub.pairs(H), 0);
+    let off = direct_hub(false);
+    on(&off, &[1], &[10]);
+    assert_eq!(off.pair(SocketId(1), H), Err(Unpaired::Off));
+}
+
+#[test]
+fn a_visitor_pairs_with_different_hosts_up_to_its_limit() {
+    let hub = direct_hub(true);
+    on(&hub, &[1], &[10, 11, 12, 13, 14, 15]);
+    let mut hosts = Vec::new();
+    for _ in 0..MOST_PAIRS_PER_VISITOR {
+        hosts.push(hub.pair(SocketId(1), H).unwrap().1);
+    }
+    hosts.sort();
+    hosts.dedup();
+    assert_eq!(hosts.len(), MOST_PAIRS_PER_VISITOR, "each pair is with another host");
+    assert_eq!(hub.pair(SocketId(1), H), Err(Unpaired::TooMany));
+    // With every host paired once, a visitor with one host left is paired with it.
+    let hub = direct_hub(true);
+    on(&hub, &[1], &[10, 11]);
+    hub.pair(SocketId(1), H).unwrap();
+    hub.pair(SocketId(1), H).unwrap();
+    assert_eq!(hub.pair(SocketId(1), H), Err(Unpaired::NoHost));
+}
+
+#[test]
+fn a_host_takes_at_most_its_share_of_pairs() {
+    let hub = direct_hub(true);
+    let visitors: Vec<u64> = (100..100 + MOST_PAIRS_PER_HOST as u64 + 1).collect();
+    on(&hub, &visitors, &[10]);
+    for &v in &visitors[..MOST_PAIRS_PER_HOST] {
+        hub.pair(SocketId(v), H).unwrap();
+    }
+    assert_eq!(hub.pair(SocketId(*visitors.last().unwrap()), H), Err(Unpaired::NoHost));
+}
+
+#[test]
+fn a_pair_carries_a_bounded_number_of_signals_and_then_only_bye() {
+    let hub = direct_hub(true);
+    on(&hub, &[1], &[10]);
+    let (peer, _) = hub.pair(SocketId(1), H).unwrap();
+    for _ in 1..MOST_SIGNALS_PER_PAIR {
+        hub.signal_to(SocketId(1), Side::Visitor, H, peer, false).unwrap();
+    }
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, peer, false), Err(Unpaired::Spent));
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, peer, true), Ok(SocketId(1)));
+}
+
+#[test]
+fn leaving_the_page_ends_the_pairs_and_the_page_is_freed() {
+    let hub = direct_hub(true);
+    on(&hub, &[1, 2], &[10]);
+    let (a, _) = hub.pair(SocketId(1), H).unwrap();
+    let (b, _) = hub.pair(SocketId(2), H).unwrap();
+    let now = Instant::now();
+    hub.handle(Input::LeaveVisitor { visitor: Peer::Socket(SocketId(1)), hash: H }, now);
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, a, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.signal_to(SocketId(10), Side::Host, H, b, false), Ok(SocketId(2)));
+    hub.handle(Input::LeaveHost { host: SocketId(10), hash: H }, now);
+    assert_eq!(hub.signal_to(SocketId(2), Side::Visitor, H, b, false), Err(Unpaired::NotYours));
+    assert_eq!(hub.pairs(H), 0);
+    hub.handle(Input::LeaveVisitor { visitor: Peer::Socket(SocketId(2)), hash: H }, now);
+    assert_eq!(hub.pages(), 0);
+}
