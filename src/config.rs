@@ -6,7 +6,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
-use ep2p_relay::{HubConfig, Limits, LogFormat, Policy, RelayConfig};
+use ep2p_relay::{HubConfig, IceServers, Limits, LogFormat, Policy, RelayConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -122,6 +122,14 @@ pub struct Cli {
         value_parser = PossibleValuesParser::new(["on", "off"]).map(|s: String| s == "on")
     )]
     pub direct: Option<bool>,
+    /// STUN and TURN servers handed to browsers for direct connections,
+    /// comma-separated (`stun:stun.example.org:3478,turn:turn.example.org`).
+    #[arg(long, env = "EP2P_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Option<Vec<String>>,
+    /// coturn's `static-auth-secret`: TURN servers get credentials that
+    /// expire (6 h), made with it.
+    #[arg(long, env = "EP2P_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
     /// Be one node of a site whose nodes meet on this Redis (redis://host:port).
     #[arg(long = "redis", env = "EP2P_REDIS_URL")]
     pub redis_url: Option<String>,
@@ -167,6 +175,8 @@ struct FileSettings {
     metrics_token: Option<String>,
     redis_url: Option<String>,
     direct: Option<Switch>,
+    ice_servers: Option<Vec<String>>,
+    turn_secret: Option<String>,
     log_format: Option<LogFormat>,
 }
 
@@ -213,6 +223,8 @@ pub enum ConfigError {
     Value { path: PathBuf, key: &'static str, message: String },
     #[error("LEPTOS_SITE_ADDR: {0:?} is not an address like 127.0.0.1:3000")]
     SiteAddr(String),
+    #[error("--ice-servers: {0}")]
+    Ice(#[from] ep2p_relay::IceError),
 }
 
 impl Settings {
@@ -256,6 +268,10 @@ impl Settings {
             .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
             .transpose()?;
 
+        let ice = IceServers::new(
+            &cli.ice_servers.or(file.ice_servers).unwrap_or_default(),
+            cli.turn_secret.or(file.turn_secret),
+        )?;
         let hub = HubConfig::default();
         let limits = Limits::default();
         Ok(Settings {
@@ -266,6 +282,7 @@ impl Settings {
                 allowed_hosts: cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default(),
                 metrics_token: cli.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
                 redis_url: cli.redis_url.or(file.redis_url).filter(|url| !url.is_empty()),
+                ice,
                 hub: HubConfig {
                     policy: cli.policy.or(file.policy).unwrap_or(hub.policy),
                     request_timeout: cli.request_timeout.or(file_request).unwrap_or(hub.request_timeout),
@@ -434,6 +451,18 @@ chunk_bytes_per_second = \"lots\"\n",
         let (_f, mut cli) = settings("[server]\ndirect = \"off\"\n");
         cli.direct = Some(true);
         assert!(Settings::load(cli, true, None).unwrap().relay.hub.direct, "the flag wins");
+    }
+
+    #[test]
+    fn ice_servers_are_checked_when_the_server_starts() {
+        let args = ["ephemeral_p2p", "--ice-servers", "stun:stun.example.org:3478,turn:turn.example.org"];
+        let error = Settings::load(Cli::try_parse_from(args).unwrap(), false, None).unwrap_err();
+        assert!(error.to_string().contains("--turn-secret"), "{error}");
+        let with_secret = [&args[..], &["--turn-secret", "s3cret"]].concat();
+        let ice = Settings::load(Cli::try_parse_from(with_secret).unwrap(), false, None).unwrap().relay.ice;
+        assert!(!ice.is_empty());
+        let (_f, cli) = settings("[server]\nice_servers = [\"http://nope\"]\n");
+        assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("not a STUN or TURN URL"));
     }
 
     #[test]

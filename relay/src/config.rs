@@ -23,6 +23,9 @@ pub struct RelayConfig {
     /// When set, this relay is one node of a site whose nodes meet on this
     /// Redis (`redis://host:port`); see `backplane::redis`.
     pub redis_url: Option<String>,
+    /// STUN and TURN servers handed to browsers for direct connections
+    /// (`--ice-servers`, `--turn-secret`; `GET /ice`).
+    pub ice: crate::ice::IceServers,
 }
 
 /// Per-socket limits: what one client may send, hold and be sent.

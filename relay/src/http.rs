@@ -8,6 +8,7 @@
 //! shutdown that closes every socket with 1001 and waits for the socket
 //! tasks to finish.
 
+use crate::ice::IceService;
 use crate::meter::Meter;
 use crate::metrics::{Metrics, Reject};
 use crate::raw::Gateway;
@@ -40,6 +41,11 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl Relay {
+    fn ice_service(&self) -> IceService {
+        let config = self.config();
+        IceService::new(config.ice.clone(), config.hub.direct, config.limits.raw_per_second)
+    }
+
     /// The relay's routes, ready to merge into a site's router, with a raw
     /// gateway of their own. They need the client's address, which
     /// [`serve`] gives every request.
@@ -56,6 +62,11 @@ impl Relay {
             .route("/metrics", get(metrics))
             .with_state(self.clone())
             .merge(Router::new().route("/{hash}/raw", get(crate::raw::raw_page)).with_state(raw.clone()))
+            .merge(
+                Router::new()
+                    .route("/ice", get(ice))
+                    .with_state((Arc::new(self.ice_service()), self.clone())),
+            )
     }
 }
 
@@ -456,6 +467,22 @@ fn forwarded_proto(headers: &HeaderMap) -> Option<&str> {
     })
 }
 
+/// `GET /ice`: the STUN and TURN servers for direct connections
+/// (`ice.rs`), within the client address's rate.
+async fn ice(
+    State((service, relay)): State<(Arc<IceService>, Relay)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    let Some(answer) = service.answer(address_of(peer.ip()), crate::relay::now(), crate::relay::wall_ms())
+    else {
+        relay.metrics().reject(Reject::RateLimited);
+        let headers = [(header::RETRY_AFTER, "1"), (header::CACHE_CONTROL, "no-store")];
+        return (StatusCode::TOO_MANY_REQUESTS, headers, "Too many requests; try again in a second.\n")
+            .into_response();
+    };
+    let headers = [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_TYPE, "application/json")];
+    (StatusCode::OK, headers, serde_json::to_string(&answer).expect("serializes")).into_response()
+}
 /// `/metrics`, for whoever holds the token when one is set.
 async fn metrics(State(relay): State<Relay>, headers: HeaderMap) -> Response {
     if let Some(token) = &relay.config().metrics_token {

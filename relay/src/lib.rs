@@ -43,6 +43,8 @@
 //!   limits of its own: a page over plain HTTP (`/<hash>/raw`) and a
 //!   site's first responses, fetched as a visitor would, verified,
 //!   answered, forgotten.
+//! * [`ice`] — `GET /ice`: the STUN and TURN servers for direct
+//!   connections, with time-limited TURN credentials (coturn's REST scheme).
 //! * [`http`] — the routes, the upgrade (serializer, origin, connection
 //!   caps), [`serve`] (header read timeout, connections per address, host
 //!   names answered, client addresses, graceful shutdown), the log filter.
@@ -58,6 +60,7 @@ pub mod chat_budget;
 pub mod config;
 pub mod frame;
 pub mod http;
+pub mod ice;
 pub mod meter;
 pub mod metrics;
 pub mod raw;
@@ -67,6 +70,7 @@ pub mod socket;
 
 pub use config::{Limits, RelayConfig};
 pub use http::{log_filter, log_subscriber, serve, LogFormat, SHUTDOWN_GRACE};
+pub use ice::{IceError, IceServers};
 pub use metrics::Reject;
 pub use raw::Gateway as RawGateway;
 pub use relay::{wall_ms, Relay, StartError};

@@ -6,21 +6,11 @@
 //! outlives both being on it. No I/O: the channel layer forwards.
 
 use super::page::Page;
+use super::pairs::{Pair, MOST_PAIRS_PER_HOST, MOST_PAIRS_PER_VISITOR, MOST_SIGNALS_PER_PAIR};
 use super::peer::SocketId;
 use super::pick::other;
 use super::Hub;
 use ep2p_core::protocol::PageHash;
-use indexmap::IndexMap;
-
-/// Hosts one visitor may be paired with on one page at once (a download
-/// takes chunks from a few hosts at a time).
-pub const MOST_PAIRS_PER_VISITOR: usize = 4;
-/// Visitors one host may be paired with on one page at once (a browser
-/// answers at most `signal::HOST_MOST_PEERS`; the rest go through the relay).
-pub const MOST_PAIRS_PER_HOST: usize = 32;
-/// Signals one pair may carry in all (an offer, an answer, a few dozen
-/// candidates each way, a bye): past it, the pair is spent.
-pub const MOST_SIGNALS_PER_PAIR: u32 = 64;
 
 /// Which side of a pair a socket speaks for: a visitor on `want:H`, a host on `have:H`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,54 +34,17 @@ pub enum Unpaired {
     Spent,
 }
 
-#[derive(Debug)]
-struct Pair {
-    visitor: SocketId,
-    host: SocketId,
-    signals: u32,
-}
-
-/// One page's pairs, by the number the relay gave each.
-#[derive(Debug, Default)]
-pub(super) struct Pairs {
-    next: u32,
-    by_peer: IndexMap<u32, Pair>,
-}
-
-impl Pairs {
-    fn of_visitor(&self, visitor: SocketId) -> impl Iterator<Item = &Pair> {
-        self.by_peer.values().filter(move |p| p.visitor == visitor)
-    }
-
-    fn of_host(&self, host: SocketId) -> usize {
-        self.by_peer.values().filter(|p| p.host == host).count()
-    }
-
-    /// Forgets every pair `socket` is a side of.
-    pub fn forget(&mut self, socket: SocketId) -> usize {
-        let before = self.by_peer.len();
-        self.by_peer.retain(|_, p| p.visitor != socket && p.host != socket);
-        before - self.by_peer.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_peer.is_empty()
-    }
-}
-
-impl Page {
-    /// Drops the pairs `socket` is a side of (it left the page).
-    pub(super) fn unpair(&mut self, socket: SocketId) -> usize {
-        let Some(pairs) = self.pairs.as_mut() else { return 0 };
-        let gone = pairs.forget(socket);
-        if pairs.is_empty() {
-            self.pairs = None;
-        }
-        gone
-    }
-}
-
 impl Hub {
+    /// Drops the pairs `socket` is a side of (it left the page).
+    pub(super) fn unpair(page: &mut Page, socket: SocketId) {
+        if let Some(pairs) = page.pairs.as_mut() {
+            pairs.forget(socket);
+            if pairs.is_empty() {
+                page.pairs = None;
+            }
+        }
+    }
+
     /// A visitor of the page offers a direct connection: the pair's number
     /// and the host it goes to.
     pub fn pair(&self, visitor: SocketId, hash: PageHash) -> Result<(u32, SocketId), Unpaired> {
@@ -119,10 +72,7 @@ impl Hub {
                 .or_else(|| other(&page.hosts.fresh, &skip, &mut page.rng))
                 .and_then(|peer| peer.socket());
             if let Some(host) = host {
-                pairs.next = pairs.next.wrapping_add(1);
-                let peer = pairs.next;
-                pairs.by_peer.insert(peer, Pair { visitor, host, signals: 1 });
-                result = Ok((peer, host));
+                result = Ok((pairs.insert(Pair { visitor, host, signals: 1 }), host));
             }
             if pairs.is_empty() {
                 page.pairs = None;
@@ -148,7 +98,7 @@ impl Hub {
         let mut result = Err(Unpaired::NotYours);
         self.with_page(hash, |page| {
             let Some(pairs) = page.pairs.as_mut() else { return };
-            let Some(pair) = pairs.by_peer.get_mut(&peer) else { return };
+            let Some(pair) = pairs.get_mut(peer) else { return };
             let (own, to) = match side {
                 Side::Visitor => (pair.visitor, pair.host),
                 Side::Host => (pair.host, pair.visitor),
@@ -163,7 +113,7 @@ impl Hub {
             pair.signals += 1;
             result = Ok(to);
             if bye {
-                pairs.by_peer.swap_remove(&peer);
+                pairs.remove(peer);
                 if pairs.is_empty() {
                     page.pairs = None;
                 }
@@ -177,6 +127,6 @@ impl Hub {
 
     /// Pairs on the page (tests and the dashboard).
     pub fn pairs(&self, hash: PageHash) -> usize {
-        self.pages.get(&hash).and_then(|page| page.pairs.as_ref().map(|p| p.by_peer.len())).unwrap_or(0)
+        self.pages.get(&hash).and_then(|page| page.pairs.as_ref().map(|p| p.len())).unwrap_or(0)
     }
 }

@@ -22,7 +22,8 @@
 //!   host, and signals go only across a pair.
 //! * `page` — one page's state, composed of the parts below; its one
 //!   wake-up and its coalesced count.
-//! * the parts, which know nothing of a page: `tiers` (how far each host
+//! * the parts, which know nothing of a page: `pairs` (direct
+//!   connections' pairs), `tiers` (how far each host
 //!   is trusted; silent sockets, suspect addresses), `budget` (asks per
 //!   client address), `counts` (the count
 //!   window), `history` (a history asked for), `nodes` (the other relay
@@ -44,6 +45,7 @@ mod history;
 mod input;
 mod nodes;
 mod page;
+mod pairs;
 mod peer;
 mod pick;
 mod policy;
@@ -233,7 +235,7 @@ impl Hub {
             if page.hosts.remove(host).is_none() {
                 return;
             }
-            page.unpair(host);
+            Self::unpair(page, host);
             self.metrics.hosts.dec();
             if page.counted() != counted {
                 page.count_changed(hash, now, self.config.count_window, &mut fx);
@@ -315,7 +317,7 @@ impl Hub {
                 Self::chunks_visitor_gone(page, visitor);
                 page.set_asking(visitor, false, asking);
                 if let Peer::Socket(socket) = visitor {
-                    page.unpair(socket);
+                    Self::unpair(page, socket);
                 }
             }
         });

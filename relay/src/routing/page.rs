@@ -6,11 +6,11 @@
 
 use super::budget::AskBudgets;
 use super::counts::CountWindow;
-use super::direct::Pairs;
 use super::effects::{Effect, Effects};
 use super::files::Files;
 use super::history::HistoryAsk;
 use super::nodes::Remotes;
+use super::pairs::Pairs;
 use super::peer::{ById, Peer, SetById, SocketId};
 use super::tiers::Hosts;
 use ep2p_core::protocol::PageHash;

@@ -1,9 +1,8 @@
 //! Direct connections: pairs, and signals only across them.
 
 use super::*;
-use crate::routing::direct::{
-    Side, Unpaired, MOST_PAIRS_PER_HOST, MOST_PAIRS_PER_VISITOR, MOST_SIGNALS_PER_PAIR,
-};
+use crate::routing::direct::{Side, Unpaired};
+use crate::routing::pairs::{MOST_PAIRS_PER_HOST, MOST_PAIRS_PER_VISITOR, MOST_SIGNALS_PER_PAIR};
 
 fn direct_hub(direct: bool) -> Hub {
     Hub::new(HubConfig { direct, ..HubConfig::default() }, Arc::new(Metrics::default()), 7)
