@@ -5,7 +5,7 @@
 #
 #   scripts/setup.sh           toolchain for building and serving
 #   scripts/setup.sh --redis   also redis-server (scripts/cluster.sh)
-#   scripts/setup.sh --tests   also Chromium, redis-server, the end-to-end test packages,
+#   scripts/setup.sh --tests   also Chromium, redis-server, coturn, the end-to-end test packages,
 #                              systemd-analyze and promtool (to check ops/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +77,13 @@ if $with_tests; then
     dpkg-deb --fsys-tarfile "$deb_dir"/prometheus_*.deb | tar -xO ./usr/bin/promtool > "$deb_dir/promtool"
     as_root install -m 0755 "$deb_dir/promtool" /usr/local/bin/promtool
     rm -rf "$deb_dir"
+  fi
+
+  # Direct connections' tests run coturn (TURN) inside a network namespace
+  # of their own (scripts/netns.sh); installing it starts nothing.
+  if ! command -v turnserver >/dev/null; then
+    say "installing Debian's coturn"
+    apt_install coturn
   fi
 
   lock_stamp=end2end/node_modules/.package-lock.json

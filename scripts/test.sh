@@ -37,5 +37,8 @@ target/release/ep2p-bench --smoke
 say "Playwright end-to-end tests (Debian's Chromium)"
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
 
+say "direct connections (WebRTC) in a network namespace of their own (scripts/netns.sh, as root)"
+(cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ../scripts/netns.sh npx playwright test -c direct.config.ts)
+
 say "open-link measurement, one visit each (so the harness cannot rot; figures: BENCHMARKS.md §9)"
 (cd end2end && RUNS=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test -c measure.config.ts)

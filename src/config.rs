@@ -130,6 +130,14 @@ pub struct Cli {
     /// expire (6 h), made with it.
     #[arg(long, env = "EP2P_TURN_SECRET", hide_env_values = true)]
     pub turn_secret: Option<String>,
+    /// `relay`: browsers connect only through the TURN servers (no
+    /// visitor sees another's address); `all`: directly when they can.
+    #[arg(
+        long,
+        env = "EP2P_ICE_TRANSPORT_POLICY",
+        value_parser = PossibleValuesParser::new(["all", "relay"]).map(|s: String| s == "relay")
+    )]
+    pub ice_transport_policy: Option<bool>,
     /// Be one node of a site whose nodes meet on this Redis (redis://host:port).
     #[arg(long = "redis", env = "EP2P_REDIS_URL")]
     pub redis_url: Option<String>,
@@ -177,7 +185,16 @@ struct FileSettings {
     direct: Option<Switch>,
     ice_servers: Option<Vec<String>>,
     turn_secret: Option<String>,
+    ice_transport_policy: Option<TransportPolicy>,
     log_format: Option<LogFormat>,
+}
+
+/// `ice_transport_policy` in the settings file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum TransportPolicy {
+    All,
+    Relay,
 }
 
 /// A setting that is `on` or `off`.
@@ -271,6 +288,11 @@ impl Settings {
         let ice = IceServers::new(
             &cli.ice_servers.or(file.ice_servers).unwrap_or_default(),
             cli.turn_secret.or(file.turn_secret),
+        )?
+        .relay_transport(
+            cli.ice_transport_policy
+                .or(file.ice_transport_policy.map(|p| p == TransportPolicy::Relay))
+                .unwrap_or(false),
         )?;
         let hub = HubConfig::default();
         let limits = Limits::default();
@@ -461,6 +483,11 @@ chunk_bytes_per_second = \"lots\"\n",
         let with_secret = [&args[..], &["--turn-secret", "s3cret"]].concat();
         let ice = Settings::load(Cli::try_parse_from(with_secret).unwrap(), false, None).unwrap().relay.ice;
         assert!(!ice.is_empty());
+        let relay = [&args[..], &["--turn-secret", "s3cret", "--ice-transport-policy", "relay"]].concat();
+        assert!(Settings::load(Cli::try_parse_from(relay).unwrap(), false, None).is_ok());
+        let no_turn = ["ephemeral_p2p", "--ice-transport-policy", "relay"];
+        let error = Settings::load(Cli::try_parse_from(no_turn).unwrap(), false, None).unwrap_err();
+        assert!(error.to_string().contains("needs a TURN server"), "{error}");
         let (_f, cli) = settings("[server]\nice_servers = [\"http://nope\"]\n");
         assert!(Settings::load(cli, true, None).unwrap_err().to_string().contains("not a STUN or TURN URL"));
     }

@@ -187,6 +187,35 @@ pub async fn files_forget(hash: crate::protocol::PageHash) {
     crate::filestore::forget(hash).await
 }
 
+/// A page's peer connections (WebRTC), made as `/ice` said; what they do
+/// goes to `report`. Direct connections' code is a part of its own.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn direct_peers(
+    ice: crate::peers::Ice,
+    report: crate::peers::Report,
+) -> std::rc::Rc<std::cell::RefCell<crate::peers::Peers>> {
+    std::rc::Rc::new(std::cell::RefCell::new(crate::peers::Peers::new(&ice, report)))
+}
+
+/// Carries out one of the machine's commands for its peer connections.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn direct_run(
+    peers: std::rc::Rc<std::cell::RefCell<crate::peers::Peers>>,
+    command: crate::client::DirectCommand,
+    page: Option<String>,
+) {
+    crate::peers::Peers::run(&peers, command, page)
+}
+
+/// Closes every peer connection of a page that is left.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn direct_close(peers: std::rc::Rc<std::cell::RefCell<crate::peers::Peers>>) {
+    peers.borrow_mut().close_all()
+}
+
 /// The app's encryption, for the known-answer tests that hold this and
 /// the native implementation to one format: `sealPage(text, key, nonce)`
 /// with the key and nonce in base64url (through the part, as the app).

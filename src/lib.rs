@@ -68,7 +68,7 @@ pub mod server_fns;
 pub mod state;
 pub use ep2p_core::{
     chat, chunk, client, download, fragment, keeper, machine, manifest, phoenix, protocol, sealed,
-    sealed_files, transfer,
+    sealed_files, signal, transfer,
 };
 
 #[cfg(feature = "hydrate")]
@@ -79,6 +79,8 @@ pub mod copies;
 pub mod crypto;
 #[cfg(feature = "hydrate")]
 pub mod filestore;
+#[cfg(feature = "hydrate")]
+pub mod peers;
 #[cfg(feature = "hydrate")]
 pub mod socket;
 

@@ -40,6 +40,8 @@ impl Live {
 
 struct Inner<M> {
     machine: RefCell<M>,
+    /// The page's direct connections, when this tab may make them.
+    peers: RefCell<Option<Rc<RefCell<crate::peers::Peers>>>>,
     socket: RefCell<Option<Live>>,
     /// Tells the current socket's callbacks from a previous socket's.
     generation: Cell<u64>,
@@ -57,6 +59,7 @@ impl<M: Machine + 'static> Driver<M> {
     fn run_machine(machine: M, commands: Vec<Command>, on_change: impl Fn(&M) + 'static) -> Self {
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
+            peers: RefCell::new(None),
             socket: RefCell::new(None),
             generation: Cell::new(0),
             timers: RefCell::new(HashMap::new()),
@@ -72,6 +75,9 @@ impl<M: Machine + 'static> Driver<M> {
     pub fn stop(&self) {
         self.0.stopped.set(true);
         self.0.timers.borrow_mut().clear();
+        if let Some(peers) = self.0.peers.borrow_mut().take() {
+            wasm_bindgen_futures::spawn_local(crate::lazy::direct_close(peers));
+        }
         if let Some(live) = self.0.socket.borrow_mut().take() {
             live.close(1000, "left the page");
         }
@@ -114,7 +120,42 @@ impl Driver<Visitor> {
         if let Some(text) = offered {
             commands.extend(machine.step(Event::Offered(text)));
         }
-        Self::run_machine(machine, commands, on_change)
+        // What this tab may do directly is known once /ice answers; the
+        // socket opens meanwhile, and the page waits for it (1 s at most).
+        machine.await_direct();
+        let driver = Self::run_machine(machine, commands, on_change);
+        let inner = driver.0.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let supported = crate::peers::supported();
+            let relay_only = crate::peers::relay_only();
+            let ice = if supported && !relay_only { crate::peers::ice().await } else { None };
+            let setting = crate::machine::DirectSetting {
+                supported,
+                relay_only,
+                server: ice.as_ref().is_some_and(|ice| ice.direct),
+            };
+            if let Some(ice) = ice.filter(|_| setting.on()) {
+                let weak = Rc::downgrade(&inner);
+                // Reported on a later turn: never inside the step that asked.
+                let report: crate::peers::Report = Rc::new(move |event| {
+                    let weak = weak.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Some(inner) = weak.upgrade() {
+                            handle(&inner, Event::Direct(event));
+                        }
+                    });
+                });
+                let peers = crate::lazy::direct_peers(ice, report).await;
+                *inner.peers.borrow_mut() = Some(peers);
+            }
+            if inner.stopped.get() {
+                return;
+            }
+            let commands = inner.machine.borrow_mut().set_direct(setting);
+            run(&inner, commands);
+            (inner.on_change)(&inner.machine.borrow());
+        });
+        driver
     }
 
     /// Says a message in the page's chat (the machine refuses it unless
@@ -197,6 +238,16 @@ fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
                     let stored = crate::lazy::files_store(hash, id, payload).await;
                     handle(&inner, Event::ChunkStored(id, stored));
                 });
+            }
+            Command::Direct(command) => {
+                let Some(peers) = inner.peers.borrow().clone() else { continue };
+                // A host answering an offer serves the page over the channel.
+                let answering = matches!(
+                    command,
+                    crate::client::DirectCommand::Host(crate::signal::HostCommand::Answer { .. })
+                );
+                let page = answering.then(|| inner.machine.borrow().page_text().map(str::to_owned)).flatten();
+                wasm_bindgen_futures::spawn_local(crate::lazy::direct_run(peers, command, page));
             }
             Command::ReadChunk(id) => {
                 let Some(hash) = inner.machine.borrow().file_page().map(|(hash, _)| hash) else { continue };

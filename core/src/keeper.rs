@@ -170,7 +170,8 @@ impl Machine for Keeper {
             | Event::FilesReady(_)
             | Event::ChunkStored(..)
             | Event::ChunkRead(..)
-            | Event::PauseFiles(_) => {}
+            | Event::PauseFiles(_)
+            | Event::Direct(_) => {}
         }
         out
     }

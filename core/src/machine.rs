@@ -17,6 +17,9 @@ use crate::protocol::{event, Content, ContentRequest, PageHash, Topic};
 use crate::transfer::{FilesSnapshot, Transfer, WINDOW};
 use std::time::Duration;
 
+mod direct;
+pub use direct::DirectSetting;
+
 /// How often a visitor without the page asks again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
 
@@ -31,6 +34,10 @@ impl Machine for Visitor {
 
     fn file_page(&self) -> Option<(PageHash, &str)> {
         self.transfer.as_ref().and(self.content.as_deref()).map(|wire| (self.hash, wire))
+    }
+
+    fn page_text(&self) -> Option<&str> {
+        self.content.as_deref()
     }
 }
 
@@ -47,6 +54,19 @@ pub enum Phase {
     Hosting,
     /// The connection was lost; a reconnect is scheduled.
     Reconnecting,
+}
+
+/// How this tab got the page's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// It was written here.
+    Created,
+    /// With the page itself, in the server's first response.
+    FirstResponse,
+    /// From a host, through the relay.
+    Relay,
+    /// From a host, over a direct connection.
+    Direct,
 }
 
 /// Everything the page view shows, in one copyable value.
@@ -66,6 +86,10 @@ pub struct Snapshot {
     pub chat_version: u64,
     /// A file page's transfer, once the page is one (and files are on).
     pub files: Option<FilesSnapshot>,
+    /// How the text got here, once it is.
+    pub arrival: Option<Arrival>,
+    /// Why the relay carries it, when a direct connection was wanted.
+    pub relay_why: Option<crate::signal::Why>,
 }
 
 impl Snapshot {
@@ -79,6 +103,8 @@ impl Snapshot {
             rejected: 0,
             chat_version: 0,
             files: None,
+            arrival: None,
+            relay_why: None,
         }
     }
 }
@@ -131,6 +157,21 @@ pub struct Visitor {
     file_role: FileRole,
     /// A file page's transfer, once the page is one.
     transfer: Option<Transfer>,
+    /// What this tab may do directly (`set_direct`); none: relay only,
+    /// and offers are declined.
+    direct_setting: Option<DirectSetting>,
+    /// The glue is finding the setting out: the page waits for it.
+    direct_awaited: bool,
+    /// This tab's direct connection to a host, while it wants the page.
+    direct: crate::signal::Visitor,
+    /// This tab's direct connections to visitors, once it hosts the page.
+    direct_host: crate::signal::Host,
+    /// The offer's push, until the relay replies with its pair.
+    offer_ref: Option<Ref>,
+    /// How the text got here.
+    arrival: Option<Arrival>,
+    /// Why a direct connection gave way to the relay.
+    relay_why: Option<crate::signal::Why>,
 }
 
 impl Visitor {
@@ -155,7 +196,18 @@ impl Visitor {
             now_ms: 0,
             file_role: FileRole::Off,
             transfer: None,
+            direct_setting: None,
+            direct_awaited: false,
+            direct: crate::signal::Visitor::new(),
+            direct_host: crate::signal::Host::new(false),
+            offer_ref: None,
+            arrival: None,
+            relay_why: None,
         };
+        let mut visitor = visitor;
+        if visitor.content.is_some() {
+            visitor.arrival = Some(Arrival::Created);
+        }
         (visitor, vec![Command::Connect])
     }
 
@@ -257,6 +309,8 @@ impl Visitor {
             rejected: self.rejected,
             chat_version: self.chat_version,
             files: self.files(),
+            arrival: self.arrival,
+            relay_why: self.relay_why,
         }
     }
 
@@ -277,13 +331,21 @@ impl Visitor {
                     self.request(&mut out);
                 }
             }
+            Event::Timer(Timer::Direct) => self.direct_timer(&mut out),
+            Event::Direct(event) => self.direct_event(event, &mut out),
             Event::Timer(Timer::Files) => {
                 if let Some(transfer) = &mut self.transfer {
                     transfer.timer(&mut self.channels, self.now_ms, &mut out);
                 }
             }
             Event::Timer(timer) => self.channels.timer(timer, &mut out),
-            Event::Offered(text) => self.received(text, &mut out),
+            Event::Offered(text) => {
+                let had = self.content.is_some();
+                self.received(text, &mut out);
+                if !had && self.content.is_some() {
+                    self.arrival = Some(Arrival::FirstResponse);
+                }
+            }
             Event::Say(message) => self.say(message, &mut out),
             Event::Binary(bytes) => {
                 if let Some(transfer) = &mut self.transfer {
@@ -388,6 +450,11 @@ impl Visitor {
     }
 
     fn request(&mut self, out: &mut Vec<Command>) {
+        // A direct connection being set up asks first; the relay is asked
+        // the moment it gives way.
+        if self.direct_pending() {
+            return;
+        }
         let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
         if self.channels.push(Topic::Want(self.hash), event::CONTENT_REQUEST, &payload, out).is_some() {
             out.push(Command::Schedule(Timer::Retry, RETRY_EVERY));
@@ -422,7 +489,7 @@ impl Visitor {
                         }
                     }
                     (_, Some(transfer)) => transfer.want_joined(&mut self.channels, out),
-                    _ => self.request(out),
+                    _ => self.want_page(out),
                 }
             }
             Heard::Count { count, .. } => self.hosts_counted(count, out),
@@ -430,6 +497,7 @@ impl Visitor {
                 if self.transfer.as_mut().is_some_and(|transfer| {
                     transfer.frame(topic, &frame, &mut self.channels, self.now_ms, out)
                 }) => {}
+            Heard::Frame { topic, frame, .. } if self.direct_frame(topic, &frame, out) => {}
             Heard::Frame { frame, .. } if frame.event == event::REPLY => {
                 if let Some(msg_ref) = frame.msg_ref.clone() {
                     self.chat_reply(&msg_ref, &frame);
@@ -449,7 +517,11 @@ impl Visitor {
                         transfer.manifest_arrived(&mut self.channels, self.now_ms, out)
                     }
                     _ => {
+                        let had = self.content.is_some();
                         self.received(content.content.into_owned(), out);
+                        if !had && self.content.is_some() {
+                            self.arrival = Some(Arrival::Relay);
+                        }
                         // It came through the relay: the relay knows the manifest.
                         if let Some(transfer) = &mut self.transfer {
                             transfer.manifest_arrived(&mut self.channels, self.now_ms, out);

@@ -210,6 +210,8 @@ pub enum Phase {
     Open { peer: u32 },
     /// Going through the relay; another attempt is allowed at `retry_at`.
     Relay { why: Why, retry_at: Option<u64> },
+    /// What the connection was for has arrived; it is closed.
+    Done,
 }
 
 /// What happened, for the visitor's machine.
@@ -234,6 +236,8 @@ pub enum VisitorEvent {
     ChannelClosed,
     /// The host sent a page or chunk that failed its check.
     Lied,
+    /// What the connection was for has arrived over it.
+    Done,
     /// Time passes.
     Tick,
 }
@@ -388,6 +392,10 @@ impl Visitor {
             }
             (VisitorEvent::Lied, Phase::Connecting { .. } | Phase::Open { .. }) => {
                 self.fall_back(Why::Lied, now, true)
+            }
+            (VisitorEvent::Done, Phase::Open { peer }) => {
+                self.phase = Phase::Done;
+                vec![C::Send(SignalFrame::new(Some(peer), Signal::Bye)), C::Close]
             }
             (VisitorEvent::Tick, Phase::Connecting { since, .. }) if now >= since + OPEN_WITHIN_MS => {
                 self.fall_back(Why::Timeout, now, true)
@@ -621,6 +629,18 @@ mod tests {
         // Once open, a late answer changes nothing.
         let late = SignalFrame::new(Some(4), Signal::Answer("v=0".into()));
         assert!(v.step(VisitorEvent::Signal(late), 80).is_empty());
+    }
+
+    #[test]
+    fn once_what_it_was_for_has_arrived_the_connection_is_closed_for_good() {
+        let mut v = offered(0);
+        v.step(VisitorEvent::Paired(3), 1);
+        v.step(VisitorEvent::ChannelOpen, 2);
+        let out = v.step(VisitorEvent::Done, 3);
+        assert_eq!(out, [V::Send(SignalFrame::new(Some(3), Signal::Bye)), V::Close]);
+        assert_eq!(v.phase(), Phase::Done);
+        assert_eq!(v.next_tick(), None);
+        assert!(v.step(VisitorEvent::ChannelClosed, 4).is_empty(), "its closing is no fallback");
     }
 
     #[test]

@@ -28,9 +28,13 @@ export class Server {
     this.exited = exited;
   }
 
-  /** Starts the server; `port` 0 picks a free one. */
+  /** Starts the server; `port` 0 picks a free one. Direct connections
+   * are off unless `args` say `--direct on`: WebRTC is tested only inside
+   * a network namespace of its own (direct.config.ts), never on this
+   * machine's network. */
   static async start(args: string[] = [], port = 0, env: Record<string, string> = {}): Promise<Server> {
-    const child = spawn(binary, ['--addr', `127.0.0.1:${port}`, ...args], {
+    const direct = args.includes('--direct') ? [] : ['--direct', 'off'];
+    const child = spawn(binary, ['--addr', `127.0.0.1:${port}`, ...direct, ...args], {
       cwd: root,
       env: {
         ...process.env,

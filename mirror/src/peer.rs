@@ -231,6 +231,9 @@ async fn drive(
                 Command::Cancel(timer) => {
                     timers.remove(&timer);
                 }
+                // No WebRTC here: the machine declines every offer itself
+                // and never makes a connection of its own.
+                Command::Direct(_) => {}
             }
         }
 

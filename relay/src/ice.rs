@@ -27,6 +27,8 @@ pub enum IceError {
     Url(String),
     #[error("{0:?} is a TURN server: TURN needs --turn-secret (coturn's static-auth-secret)")]
     TurnWithoutSecret(String),
+    #[error("--ice-transport-policy relay needs a TURN server in --ice-servers")]
+    RelayWithoutTurn,
 }
 
 /// The checked `--ice-servers` and `--turn-secret`.
@@ -35,12 +37,19 @@ pub struct IceServers {
     stun: Vec<String>,
     turn: Vec<String>,
     secret: Option<String>,
+    /// Browsers use TURN relays only (`iceTransportPolicy: "relay"`): no
+    /// visitor learns another's address, the TURN server carries the bytes.
+    relay_transport: bool,
 }
 
 impl std::fmt::Debug for IceServers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secret stays out of logs.
-        f.debug_struct("IceServers").field("stun", &self.stun).field("turn", &self.turn).finish()
+        f.debug_struct("IceServers")
+            .field("stun", &self.stun)
+            .field("turn", &self.turn)
+            .field("relay_transport", &self.relay_transport)
+            .finish()
     }
 }
 
@@ -72,6 +81,16 @@ impl IceServers {
             }
         }
         Ok(servers)
+    }
+
+    /// Browsers connect through a TURN server only (`--ice-transport-policy
+    /// relay`); refused without one.
+    pub fn relay_transport(mut self, on: bool) -> Result<Self, IceError> {
+        if on && self.turn.is_empty() {
+            return Err(IceError::RelayWithoutTurn);
+        }
+        self.relay_transport = on;
+        Ok(self)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -124,6 +143,8 @@ pub struct IceAnswer {
     /// False with `--direct off`: the browser uses the relay only.
     pub direct: bool,
     pub ice_servers: Vec<IceServer>,
+    /// `all`, or `relay`: connect through a TURN server only.
+    pub ice_transport_policy: &'static str,
     /// When the credentials stop working (milliseconds since the epoch): a
     /// page open longer asks again.
     pub expires: u64,
@@ -158,7 +179,8 @@ impl IceService {
         } else {
             Vec::new()
         };
-        Some(IceAnswer { direct: self.direct, ice_servers, expires: expires_s * 1000 })
+        let ice_transport_policy = if self.servers.relay_transport { "relay" } else { "all" };
+        Some(IceAnswer { direct: self.direct, ice_servers, ice_transport_policy, expires: expires_s * 1000 })
     }
 }
 
@@ -203,6 +225,11 @@ mod tests {
             Err(IceError::TurnWithoutSecret("turns:t.example.org".into()))
         );
         assert!(IceServers::new(&[], None).unwrap().is_empty());
+        assert_eq!(
+            IceServers::new(&urls(&["stun:s.example.org"]), None).unwrap().relay_transport(true),
+            Err(IceError::RelayWithoutTurn)
+        );
+        assert!(servers.clone().relay_transport(true).is_ok());
         assert!(!format!("{servers:?}").contains("\"s\""), "the secret is not printed");
     }
 }

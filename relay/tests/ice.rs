@@ -22,15 +22,17 @@ async fn a_browser_is_handed_stun_servers_and_turn_credentials_that_expire() {
     let plain = answer(&http_get(&server.url("/ice")).await);
     assert_eq!(plain["direct"], true);
     assert_eq!(plain["iceServers"], json!([]));
+    assert_eq!(plain["iceTransportPolicy"], "all");
     server.stop().await;
 
     let urls = ["stun:198.18.0.1:3478".to_string(), "turn:198.18.0.1:3478?transport=udp".to_string()];
-    let ice = IceServers::new(&urls, Some("north-wind".into())).unwrap();
+    let ice = IceServers::new(&urls, Some("north-wind".into())).unwrap().relay_transport(true).unwrap();
     let server = TestServer::start(config(|c| c.ice = ice)).await;
     let before = ep2p_relay::wall_ms() / 1000;
     let first = answer(&http_get(&server.url("/ice")).await);
     let second = answer(&http_get(&server.url("/ice")).await);
     assert_eq!(first["iceServers"][0], json!({ "urls": ["stun:198.18.0.1:3478"] }));
+    assert_eq!(first["iceTransportPolicy"], "relay");
     let turn = &first["iceServers"][1];
     assert_eq!(turn["urls"], json!(["turn:198.18.0.1:3478?transport=udp"]));
     let username = turn["username"].as_str().unwrap();

@@ -5,6 +5,7 @@
 //! `browser::page`.
 
 use crate::components::chat_panel::{chat_panel, Chat};
+use crate::components::direct::{Arrived, RelayOnly};
 use crate::components::files::FilesPanel;
 use crate::components::keep_copy::KeepCopy;
 use crate::components::page_text::{PageText, ViewSwitch};
@@ -85,8 +86,10 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                 </div>
             </div>
             <StatusLine state/>
+            <Arrived state/>
             <SharePanel state/>
             <KeepCopy state/>
+            <RelayOnly/>
             <LastHostWarning state/>
             <Rejected state/>
             <LockedNotice state/>

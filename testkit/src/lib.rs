@@ -663,7 +663,8 @@ pub async fn visit(mut client: Client, hash: PageHash, seed: u64, limit: Duratio
                 Command::SendBinary(_)
                 | Command::OpenFiles
                 | Command::StoreChunk(..)
-                | Command::ReadChunk(_) => {}
+                | Command::ReadChunk(_)
+                | Command::Direct(_) => {}
             }
         }
         let (timer, at) = timers.iter().min_by_key(|(_, at)| **at).map(|(t, at)| (*t, *at))?;

@@ -247,13 +247,13 @@ impl Channels {
         self.link.closed(out);
     }
 
-    /// The socket's timers; `Retry` is the role's own.
+    /// The socket's timers; `Retry`, `Files` and `Direct` are the role's own.
     pub(crate) fn timer(&mut self, timer: Timer, out: &mut Vec<Command>) {
         match timer {
             Timer::Heartbeat => self.link.heartbeat_due(out),
             Timer::Reconnect => self.link.reconnect_due(out),
             Timer::Rejoin => self.rejoin_due(out),
-            Timer::Retry | Timer::Files => {}
+            Timer::Retry | Timer::Files | Timer::Direct => {}
         }
     }
 

@@ -8,6 +8,8 @@ use super::Command;
 use crate::chat::{self, Chat, History};
 use crate::phoenix::{Empty, Frame, Ref};
 use crate::protocol::{event, Content, PageHash, Topic};
+use crate::signal::{Signal, SignalFrame};
+use serde_json::value::RawValue;
 
 /// A page as its host holds it.
 pub(crate) struct Host<'a> {
@@ -58,6 +60,19 @@ impl Host<'_> {
                 }
                 Err(_) => false,
             },
+            // A host that makes no direct connections (the keeper, the
+            // mirror) declines an offer at once: the visitor goes through
+            // the relay without waiting out its 1.5 s.
+            event::SIGNAL => {
+                if let Ok(SignalFrame { peer: Some(peer), signal: Signal::Offer(_) }) =
+                    SignalFrame::parse(frame.payload.get())
+                {
+                    let bye = RawValue::from_string(SignalFrame::new(Some(peer), Signal::Bye).to_json())
+                        .expect("a signal is JSON");
+                    channels.push(topic, event::SIGNAL, &bye, out);
+                }
+                false
+            }
             _ => false,
         }
     }

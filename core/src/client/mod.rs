@@ -45,6 +45,11 @@ pub trait Machine {
     fn file_page(&self) -> Option<(crate::protocol::PageHash, &str)> {
         None
     }
+    /// The page's text this machine hosts, for a visitor that asks over a
+    /// direct connection.
+    fn page_text(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Timers the machine arms; arming one again replaces it.
@@ -61,6 +66,9 @@ pub enum Timer {
     /// Ask for a file page's chunks again (one refused as unavailable, or
     /// after the relay's rate).
     Files,
+    /// A direct connection's deadline: one not open in time gives way to
+    /// the relay, one that broke is tried again, a host's unopened ones close.
+    Direct,
 }
 
 /// What happens to the machine.
@@ -92,6 +100,27 @@ pub enum Event {
     ChunkRead(ChunkId, Option<Vec<u8>>),
     /// The person paused (true) or resumed (false) the download.
     PauseFiles(bool),
+    /// A direct connection (WebRTC) did something, or brought the page.
+    Direct(DirectEvent),
+}
+
+/// What the glue's peer connections report (SPEC §14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectEvent {
+    /// The visitor's connection to a host of the page.
+    Visitor(crate::signal::VisitorEvent),
+    /// One of this host's connections to a visitor.
+    Host(crate::signal::HostEvent),
+    /// The page's text, as it came over the visitor's channel (unchecked).
+    Text(String),
+}
+
+/// What the glue must do with peer connections; signals to send are the
+/// machine's own business (it pushes them on the page's topics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectCommand {
+    Visitor(crate::signal::VisitorCommand),
+    Host(crate::signal::HostCommand),
 }
 
 /// What the glue must do.
@@ -117,6 +146,8 @@ pub enum Command {
     StoreChunk(ChunkId, Vec<u8>),
     /// Read this held chunk's payload for a visitor; answer [`Event::ChunkRead`].
     ReadChunk(ChunkId),
+    /// Make, answer, feed or close a peer connection; ask over an open one.
+    Direct(DirectCommand),
 }
 
 /// Frames as the relay sends them, for the machines' tests.
