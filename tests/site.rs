@@ -140,6 +140,26 @@ async fn the_first_response_carries_the_text_a_host_sent_and_never_counts_as_a_h
 }
 
 #[tokio::test]
+async fn a_first_response_wait_of_zero_asks_no_host_and_carries_no_text() {
+    let mut config = RelayConfig::default();
+    config.limits.first_response_wait = std::time::Duration::ZERO;
+    let server = TestServer::start_site("127.0.0.1:0".parse().unwrap(), config, |relay: &Relay| {
+        let options = LeptosOptions::builder().output_name("ephemeral_p2p").build();
+        ephemeral_p2p::server::site(relay, options)
+    })
+    .await;
+    let text = "an instant answer, never waited for";
+    let hash = PageHash::of(text);
+    let _host = Host::spawn(&server, text).await;
+    for _ in 0..20 {
+        let page = http_get(&server.url(&format!("/{hash}"))).await;
+        assert!(!page.body.contains(text), "{}", page.body);
+        assert!(page.body.contains(">1 host<"));
+    }
+    assert_eq!(server.metric("ep2p_asks_total").await, 0, "no host was asked");
+}
+
+#[tokio::test]
 async fn a_silent_host_delays_the_first_response_by_the_wait_at_most_and_it_comes_without_text() {
     let server = site().await;
     let hash = PageHash::of("hosted by someone who never answers");

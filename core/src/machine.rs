@@ -168,6 +168,10 @@ pub struct Visitor {
     direct_host: crate::signal::Host,
     /// The offer's push, until the relay replies with its pair.
     offer_ref: Option<Ref>,
+    /// The relay paired the connection and its outcome is not reported yet.
+    direct_paired: bool,
+    /// Its opening was reported, and no break since.
+    direct_opened: bool,
     /// How the text got here.
     arrival: Option<Arrival>,
     /// Why a direct connection gave way to the relay.
@@ -201,6 +205,8 @@ impl Visitor {
             direct: crate::signal::Visitor::new(),
             direct_host: crate::signal::Host::new(false),
             offer_ref: None,
+            direct_paired: false,
+            direct_opened: false,
             arrival: None,
             relay_why: None,
         };

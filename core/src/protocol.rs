@@ -55,6 +55,9 @@ pub mod event {
     /// Visitor ↔ relay ↔ the one host paired with it, on `want:H` and
     /// `have:H`: setting up a direct connection (`signal::SignalFrame`).
     pub const SIGNAL: &str = "signal";
+    /// Visitor → relay on `want:H`: how a direct connection it was paired
+    /// for ended up (`signal::Report`), for the relay's counters.
+    pub const DIRECT_REPORT: &str = "direct_report";
 
     /// Events whose frames may be larger than the control frame limit: a
     /// page, and a chat's history.

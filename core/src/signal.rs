@@ -181,6 +181,37 @@ impl SignalFrame {
     }
 }
 
+/// How a direct connection the relay paired ended up, as the visitor
+/// reports it (`direct_report`): counted by the relay, never trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The channel opened.
+    Opened,
+    /// No channel opened (in time, or the host declined).
+    Failed,
+    /// It opened, then broke or brought a wrong copy.
+    Broken,
+}
+
+/// `direct_report`'s payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub outcome: Outcome,
+}
+
+impl Why {
+    /// What a fallback for this reason says of a connection that was paired.
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            Why::Timeout | Why::Refused => Some(Outcome::Failed),
+            Why::Broke | Why::Lied => Some(Outcome::Broken),
+            Why::Unsupported | Why::RelayOnly => None,
+        }
+    }
+}
+
 /// Why the relay path is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {

@@ -53,6 +53,7 @@ test.describe('direct connections', () => {
     expect(await metric(server, 'ep2p_bytes_relayed_total')).toBe(relayedBefore);
     expect(await metric(server, 'ep2p_direct_pairs_total')).toBeGreaterThanOrEqual(1);
     expect(await metric(server, 'ep2p_signals_total')).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => metric(server, 'ep2p_direct_opened_total')).toBeGreaterThanOrEqual(1);
     await reader.page.screenshot({ path: screenshotPath('direct-arrived'), fullPage: true });
     for (const v of [author, reader]) await v.context.close();
   });
@@ -87,6 +88,7 @@ test.describe('direct connections', () => {
     await reader.page.goto(`/${hash}`);
     await expect(reader.page.getByTestId('page-text')).toHaveText(text);
     await reader.page.getByTestId('relay-only').check();
+    expect(await reader.page.evaluate(() => localStorage.getItem('ep2p-relay-only'))).toBe('1');
     await expect(reader.page.getByText('a direct connection shows each browser')).toBeVisible();
 
     // The next page this browser opens goes through the relay only.

@@ -232,17 +232,19 @@ test.describe('files', () => {
     // Forget: the copy and its chunks are gone, and so is the host.
     await author.page.getByTestId('forget').first().click();
     await expect(reader.page.getByTestId('health')).toHaveText('1 host');
-    const left = await author.page.evaluate(async (page) => {
-      const root = await navigator.storage.getDirectory();
-      const app = await root.getDirectoryHandle('ep2p', { create: true });
-      try {
-        await app.getDirectoryHandle(page);
-        return true;
-      } catch {
-        return false;
-      }
-    }, hash);
-    expect(left, 'the chunks were deleted').toBe(false);
+    // Deleted in the background, once the copy is.
+    const left = () =>
+      author.page.evaluate(async (page) => {
+        const root = await navigator.storage.getDirectory();
+        const app = await root.getDirectoryHandle('ep2p', { create: true });
+        try {
+          await app.getDirectoryHandle(page);
+          return true;
+        } catch {
+          return false;
+        }
+      }, hash);
+    await expect.poll(left, { message: 'the chunks were deleted', timeout: 5_000 }).toBe(false);
     await author.context.close();
     await reader.context.close();
   });

@@ -197,6 +197,12 @@ metrics! {
     direct_pairs: Counter,
     /// Offers of a direct connection not paired (direct off, no host free, too many).
     direct_refused: Counter,
+    /// Direct connections whose channel opened, as their visitors report it (counted, not checked).
+    direct_opened: Counter,
+    /// Direct connections paired that never opened (late, or declined), as their visitors report it.
+    direct_failed: Counter,
+    /// Direct connections that opened and then broke or brought a wrong copy, as their visitors report it.
+    direct_broken: Counter,
     /// Signals (offer, answer, candidates, bye) forwarded across a pair.
     signals: Counter,
     /// Signal frames not queued for a peer that had fallen behind (chat_queue frames waiting).

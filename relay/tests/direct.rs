@@ -216,3 +216,27 @@ async fn a_signal_flood_is_limited_while_an_honest_pair_is_served() {
     host.push(&have(h), event::SIGNAL, json!({ "peer": peer, "answer": "v=0\r\n" })).await;
     assert_eq!(honest.event(&want(h), event::SIGNAL).await.payload["answer"], "v=0\r\n");
 }
+
+#[tokio::test]
+async fn outcomes_are_counted_once_per_pair_and_only_for_a_pair() {
+    let server = TestServer::default().await;
+    let (h, _) = page(7);
+    let _host = on(&server, &have(h)).await;
+    let mut visitor = on(&server, &want(h)).await;
+    let report = |outcome: &str| json!({ "outcome": outcome });
+    // Nothing paired yet: nothing to report.
+    let refused = visitor.call(&want(h), event::DIRECT_REPORT, report("opened")).await;
+    assert!(refused.reason().unwrap().contains("no direct connection"), "{}", refused.raw);
+    peer_of(&offer(&mut visitor, h).await);
+    let bad = visitor.call(&want(h), event::DIRECT_REPORT, report("splendid")).await;
+    assert_eq!(bad.status(), Some("error"));
+    visitor.push(&want(h), event::DIRECT_REPORT, report("opened")).await;
+    let again = visitor.call(&want(h), event::DIRECT_REPORT, report("failed")).await;
+    assert_eq!(again.status(), Some("error"), "opened or failed, once per pair");
+    visitor.push(&want(h), event::DIRECT_REPORT, report("broken")).await;
+    let twice = visitor.call(&want(h), event::DIRECT_REPORT, report("broken")).await;
+    assert_eq!(twice.status(), Some("error"), "broken once per opened");
+    assert_eq!(server.metric("ep2p_direct_opened_total").await, 1);
+    assert_eq!(server.metric("ep2p_direct_broken_total").await, 1);
+    assert_eq!(server.metric("ep2p_direct_failed_total").await, 0);
+}

@@ -103,15 +103,41 @@ impl Visitor {
                 }
                 VisitorCommand::UseRelay(why) => {
                     self.relay_why = Some(why);
+                    // Failed: paired, never opened. Broken: opened, then not.
+                    let report = match why.outcome() {
+                        Some(signal::Outcome::Broken) if std::mem::take(&mut self.direct_opened) => {
+                            Some(signal::Outcome::Broken)
+                        }
+                        Some(signal::Outcome::Failed) if std::mem::take(&mut self.direct_paired) => {
+                            Some(signal::Outcome::Failed)
+                        }
+                        _ => None,
+                    };
+                    if let Some(outcome) = report {
+                        self.report(outcome, out);
+                    }
                     if self.content.is_none() && self.channels.is_joined(Topic::Want(self.hash)) {
                         self.request(out);
                     }
                 }
-                VisitorCommand::UseDirect => out.push(Command::Direct(DirectCommand::Visitor(command))),
+                VisitorCommand::UseDirect => {
+                    if std::mem::take(&mut self.direct_paired) {
+                        self.direct_opened = true;
+                        self.report(signal::Outcome::Opened, out);
+                    }
+                    out.push(Command::Direct(DirectCommand::Visitor(command)));
+                }
                 command => out.push(Command::Direct(DirectCommand::Visitor(command))),
             }
         }
         self.schedule_direct(out);
+    }
+
+    /// Tells the relay how the connection it paired ended up: opened or
+    /// failed, and broken after it opened.
+    fn report(&mut self, outcome: signal::Outcome, out: &mut Vec<Command>) {
+        let report = signal::Report { outcome };
+        self.channels.push(Topic::Want(self.hash), event::DIRECT_REPORT, &report, out);
     }
 
     /// Carries out the host machine's commands.
@@ -200,6 +226,7 @@ impl Visitor {
                 .reply()
                 .filter(|reply| reply.status == Status::Ok)
                 .and_then(|reply| serde_json::from_str::<signal::Paired>(reply.response.get()).ok());
+            self.direct_paired = paired.is_some();
             let event = match paired {
                 Some(paired) => VisitorEvent::Paired(paired.peer),
                 None => VisitorEvent::Refused,
@@ -259,6 +286,10 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn reports(commands: &[Command]) -> Vec<String> {
+        pushes(commands).into_iter().filter(|(_, _, e, _)| e == event::DIRECT_REPORT).map(|p| p.3).collect()
     }
 
     fn asked_the_relay(commands: &[Command]) -> bool {
@@ -329,7 +360,9 @@ mod tests {
         assert_eq!(to_glue(&out), [DirectCommand::Visitor(VisitorCommand::SetAnswer(SDP.into()))]);
         let out = v.step(Event::Direct(DirectEvent::Visitor(VisitorEvent::ChannelOpen)));
         assert_eq!(to_glue(&out), [DirectCommand::Visitor(VisitorCommand::UseDirect)]);
+        assert_eq!(reports(&out), [r#"{"outcome":"opened"}"#]);
         let out = v.step(Event::Direct(DirectEvent::Text(TEXT.into())));
+        assert!(reports(&out).is_empty(), "one report per pair");
         assert_eq!(v.content(), Some(TEXT));
         assert_eq!(v.snapshot().arrival, Some(Arrival::Direct));
         assert!(!asked_the_relay(&out));
@@ -353,6 +386,7 @@ mod tests {
         assert!(asked_the_relay(&out));
         assert!(to_glue(&out).contains(&DirectCommand::Visitor(VisitorCommand::Close)));
         assert_eq!(v.snapshot().relay_why, Some(Why::Timeout));
+        assert_eq!(reports(&out), [r#"{"outcome":"failed"}"#]);
         // The relay's copy arrives as always.
         let content = serde_json::json!({ "content": TEXT }).to_string();
         v.step(server(None, None, Topic::Want(hash()), event::CONTENT, &content));
@@ -370,6 +404,7 @@ mod tests {
         ));
         assert!(asked_the_relay(&out));
         assert_eq!(v.snapshot().relay_why, Some(Why::Refused));
+        assert!(reports(&out).is_empty(), "nothing was paired: nothing to report");
     }
 
     #[test]
@@ -383,6 +418,7 @@ mod tests {
         assert!(asked_the_relay(&out));
         assert!(to_glue(&out).contains(&DirectCommand::Visitor(VisitorCommand::Close)));
         assert_eq!(v.snapshot().relay_why, Some(Why::Lied));
+        assert_eq!(reports(&out), [r#"{"outcome":"broken"}"#], "opened, then lied");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::relay::now;
 use crate::routing::{Side, Unpaired};
 use ep2p_core::phoenix::{Frame, Ref, Status};
 use ep2p_core::protocol::{PageHash, Topic};
-use ep2p_core::signal::{Paired, Signal, SignalFrame};
+use ep2p_core::signal::{Outcome, Paired, Report, Signal, SignalFrame};
 
 /// A `signal` from this socket, as `side` of page `hash`.
 pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Option<&Ref>, frame: &Frame<'_>) {
@@ -44,6 +44,7 @@ pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Optio
     }
     let routed = match signal.peer {
         None => relay.hub().pair(session.conn, hash).map(|(peer, host)| {
+            session.direct_reports = session.direct_reports.saturating_add(1);
             session.reply(join_ref, frame.msg_ref.as_ref(), &frame.topic, Status::Ok, &Paired { peer });
             (peer, host, Topic::Have(hash))
         }),
@@ -64,4 +65,38 @@ pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Optio
         // Not misbehaviour: the visitor goes through the relay.
         Err(refusal) => session.error_reply(join_ref, frame, &refusal.to_string()),
     }
+}
+
+/// `direct_report` on `want:H`: how a connection the relay paired for this
+/// socket ended up, counted (opened or failed once per pair made, broken
+/// once per opened; the relay cannot
+/// check it, so it is a figure for the operator, never a decision). No
+/// reply unless refused.
+pub fn report(session: &mut Session, join_ref: Option<&Ref>, frame: &Frame<'_>) {
+    let report: Report = match frame.payload_as() {
+        Ok(report) => report,
+        Err(error) => {
+            session.refuse(Reject::Malformed, join_ref, frame, &error.to_string());
+            return;
+        }
+    };
+    // Opened or failed, once per pair made; broken, once per opened.
+    let allowance = match report.outcome {
+        Outcome::Opened | Outcome::Failed => &mut session.direct_reports,
+        Outcome::Broken => &mut session.direct_opened,
+    };
+    if *allowance == 0 {
+        session.refuse(Reject::Unpaired, join_ref, frame, "no direct connection to report on");
+        return;
+    }
+    *allowance -= 1;
+    if report.outcome == Outcome::Opened {
+        session.direct_opened = session.direct_opened.saturating_add(1);
+    }
+    let metrics = session.relay.metrics();
+    match report.outcome {
+        Outcome::Opened => metrics.direct_opened.inc(),
+        Outcome::Failed => metrics.direct_failed.inc(),
+        Outcome::Broken => metrics.direct_broken.inc(),
+    };
 }

@@ -97,6 +97,10 @@ pub struct Session {
     chats: Bucket,
     /// `signal`s allowed (direct connections' set-up).
     signals: Bucket,
+    /// Pairs made for this socket whose outcome it has not reported.
+    direct_reports: u32,
+    /// Of those, reported opened and not reported broken.
+    direct_opened: u32,
     /// Frames of any kind allowed.
     frames: Bucket,
     /// Frames to write before reading again.
@@ -134,6 +138,8 @@ impl Session {
             requests: Bucket::new(limits.requests_per_second, now()),
             chats: Bucket::per(chat::RATE_MESSAGES, chat::RATE_WINDOW, now()),
             signals: Bucket::new(limits.signals_per_second, now()),
+            direct_reports: 0,
+            direct_opened: 0,
             frames: Bucket::new(limits.frames_per_second, now()),
             out: Vec::new(),
             quiet_until: None,

@@ -35,6 +35,7 @@ pub fn event(
         }
         event::CHUNK_REQUEST => chunk_request(session, hash, join_ref, frame),
         event::SIGNAL => super::direct::signal(session, hash, Side::Visitor, join_ref, frame),
+        event::DIRECT_REPORT => super::direct::report(session, join_ref, frame),
         event::CHAT | event::CHAT_HISTORY => {
             let reason = format!("only hosts chat: join have:{hash} once you have the page");
             session.refuse(Reject::UnknownEvent, join_ref, frame, &reason);
