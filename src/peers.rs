@@ -24,9 +24,10 @@ use web_sys::{
 
 /// The largest message on a data channel (Chromium and Firefox take 256 KiB; 64 KiB goes everywhere).
 pub const PART: usize = 64 * 1024;
-/// The most a visitor takes over a channel for a page: the relay's page
-/// limit, as UTF-8 (a host sending more is lying).
-const MOST_PAGE_BYTES: usize = 1024 * 1024;
+/// The most a visitor takes over a channel for a page: four times the
+/// relay's default page limit (an operator may raise it; the browser does
+/// not know by how much). A host sending more is lying.
+const MOST_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Callbacks a connection (or its channel) holds.
 type Callbacks = Vec<Closure<dyn FnMut(JsValue)>>;
@@ -151,7 +152,7 @@ impl Peers {
                     let data = event.unchecked_into::<MessageEvent>().data();
                     if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
                         parts.extend(js_sys::Uint8Array::new(buffer).to_vec());
-                        if parts.len() > MOST_PAGE_BYTES * 4 {
+                        if parts.len() > MOST_PAGE_BYTES {
                             parts.clear();
                             t(VisitorEvent::Lied);
                         }
