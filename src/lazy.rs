@@ -256,10 +256,7 @@ pub async fn seal_chunk(
     file: u32,
     index: u32,
 ) -> Result<Vec<u8>, wasm_bindgen::JsError> {
-    let key = crate::crypto::key_arg(&key)?;
-    files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, true)
-        .await
-        .map_err(crate::crypto::js_error)
+    chunk_cipher_export(bytes, key, file, index, true).await
 }
 
 /// `openChunk(bytes, key, file, index)`: the same, opened; an error in the
@@ -272,8 +269,20 @@ pub async fn open_chunk(
     file: u32,
     index: u32,
 ) -> Result<Vec<u8>, wasm_bindgen::JsError> {
+    chunk_cipher_export(bytes, key, file, index, false).await
+}
+
+/// `sealChunk` and `openChunk`: the key read from base64url, then the part.
+#[cfg(feature = "hydrate")]
+async fn chunk_cipher_export(
+    bytes: Vec<u8>,
+    key: String,
+    file: u32,
+    index: u32,
+    seal: bool,
+) -> Result<Vec<u8>, wasm_bindgen::JsError> {
     let key = crate::crypto::key_arg(&key)?;
-    files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, false)
+    files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, seal)
         .await
         .map_err(crate::crypto::js_error)
 }

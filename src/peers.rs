@@ -90,6 +90,15 @@ fn description(kind: RtcSdpType, sdp: &str) -> RtcSessionDescriptionInit {
     init
 }
 
+/// An `icecandidate` event's candidate line and media id (an empty line:
+/// gathering is over).
+fn candidate_of(event: JsValue) -> (String, Option<String>) {
+    match event.unchecked_into::<RtcPeerConnectionIceEvent>().candidate() {
+        Some(c) => (c.candidate(), c.sdp_mid()),
+        None => (String::new(), None),
+    }
+}
+
 /// A description's SDP, from what `createOffer`/`createAnswer` resolved to.
 fn sdp_of(value: &JsValue) -> Option<String> {
     js_sys::Reflect::get(value, &"sdp".into()).ok()?.as_string()
@@ -130,11 +139,7 @@ impl Peers {
                 let mut callbacks = Vec::new();
                 let t = tell.clone();
                 let on_candidate = callback(&mut callbacks, move |event| {
-                    let event: RtcPeerConnectionIceEvent = event.unchecked_into();
-                    let (candidate, mid) = match event.candidate() {
-                        Some(c) => (c.candidate(), c.sdp_mid()),
-                        None => (String::new(), None),
-                    };
+                    let (candidate, mid) = candidate_of(event);
                     t(VisitorEvent::LocalCandidate { candidate, mid });
                 });
                 pc.set_onicecandidate(Some(&on_candidate));
@@ -239,11 +244,7 @@ impl Peers {
                 let mut callbacks = Vec::new();
                 let t = tell.clone();
                 let on_candidate = callback(&mut callbacks, move |event| {
-                    let event: RtcPeerConnectionIceEvent = event.unchecked_into();
-                    let (candidate, mid) = match event.candidate() {
-                        Some(c) => (c.candidate(), c.sdp_mid()),
-                        None => (String::new(), None),
-                    };
+                    let (candidate, mid) = candidate_of(event);
                     t(HostEvent::LocalCandidate { peer, candidate, mid });
                 });
                 pc.set_onicecandidate(Some(&on_candidate));

@@ -312,6 +312,11 @@ mod tests {
         server(Some("1"), Some(r), topic, event::REPLY, &payload)
     }
 
+    /// The relay's ok to the machine's first join (ref "1").
+    fn join_ok(topic: Topic) -> Event {
+        server(Some("1"), Some("1"), topic, event::REPLY, r#"{"status":"ok","response":{}}"#)
+    }
+
     fn signal_in(topic: Topic, frame: SignalFrame) -> Event {
         server(None, None, topic, event::SIGNAL, &frame.to_json())
     }
@@ -322,13 +327,7 @@ mod tests {
         v.set_direct(setting);
         v.set_now(1_000);
         v.step(Event::Opened);
-        let out = v.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Want(hash()),
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        ));
+        let out = v.step(join_ok(Topic::Want(hash())));
         (v, out)
     }
 
@@ -446,13 +445,7 @@ mod tests {
         let (mut v, _) = Visitor::new(hash(), Some(TEXT.into()), 7);
         v.set_direct(setting);
         v.step(Event::Opened);
-        v.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Have(hash()),
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        ));
+        v.step(join_ok(Topic::Have(hash())));
         assert_eq!(v.phase(), Phase::Hosting);
         v
     }
@@ -462,26 +455,14 @@ mod tests {
         let (mut v, _) = Visitor::new(hash(), None, 7);
         v.await_direct();
         v.step(Event::Opened);
-        let out = v.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Want(hash()),
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        ));
+        let out = v.step(join_ok(Topic::Want(hash())));
         assert!(!asked_the_relay(&out) && to_glue(&out).is_empty(), "nothing before the setting");
         let out = v.set_direct(DirectSetting { server: false, ..ON });
         assert!(asked_the_relay(&out));
         let (mut v, _) = Visitor::new(hash(), None, 7);
         v.await_direct();
         v.step(Event::Opened);
-        v.step(server(
-            Some("1"),
-            Some("1"),
-            Topic::Want(hash()),
-            event::REPLY,
-            r#"{"status":"ok","response":{}}"#,
-        ));
+        v.step(join_ok(Topic::Want(hash())));
         assert_eq!(to_glue(&v.set_direct(ON)), [DirectCommand::Visitor(VisitorCommand::MakeOffer)]);
     }
 
