@@ -99,9 +99,17 @@ fn candidate_of(event: JsValue) -> (String, Option<String>) {
     }
 }
 
-/// A description's SDP, from what `createOffer`/`createAnswer` resolved to.
-fn sdp_of(value: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(value, &"sdp".into()).ok()?.as_string()
+/// Takes what `createOffer`/`createAnswer` (`made`) resolves to as the
+/// local description; its SDP.
+async fn make_local(
+    pc: &RtcPeerConnection,
+    made: js_sys::Promise,
+    kind: RtcSdpType,
+) -> Result<String, JsValue> {
+    let made = JsFuture::from(made).await?;
+    let sdp = js_sys::Reflect::get(&made, &"sdp".into())?.as_string().ok_or(JsValue::NULL)?;
+    JsFuture::from(pc.set_local_description(&description(kind, &sdp))).await?;
+    Ok(sdp)
 }
 
 impl Peers {
@@ -189,14 +197,7 @@ impl Peers {
                 }
                 let t = tell.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let made = async {
-                        let offer = JsFuture::from(pc.create_offer()).await?;
-                        let sdp = sdp_of(&offer).ok_or(JsValue::NULL)?;
-                        JsFuture::from(pc.set_local_description(&description(RtcSdpType::Offer, &sdp)))
-                            .await?;
-                        Ok::<_, JsValue>(sdp)
-                    };
-                    match made.await {
+                    match make_local(&pc, pc.create_offer(), RtcSdpType::Offer).await {
                         Ok(sdp) => t(VisitorEvent::OfferMade(sdp)),
                         Err(_) => t(VisitorEvent::ChannelClosed),
                     }
@@ -285,11 +286,7 @@ impl Peers {
                     let made = async {
                         JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Offer, &offer)))
                             .await?;
-                        let answer = JsFuture::from(pc.create_answer()).await?;
-                        let sdp = sdp_of(&answer).ok_or(JsValue::NULL)?;
-                        JsFuture::from(pc.set_local_description(&description(RtcSdpType::Answer, &sdp)))
-                            .await?;
-                        Ok::<_, JsValue>(sdp)
+                        make_local(&pc, pc.create_answer(), RtcSdpType::Answer).await
                     };
                     match made.await {
                         Ok(sdp) => tell(HostEvent::AnswerMade { peer, sdp }),
