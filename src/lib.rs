@@ -67,7 +67,7 @@ pub mod qr;
 pub mod server_fns;
 pub mod state;
 pub use ep2p_core::{
-    chat, chunk, client, download, fragment, keeper, machine, manifest, phoenix, protocol, sealed,
+    channel, chat, chunk, client, download, fragment, keeper, machine, manifest, phoenix, protocol, sealed,
     sealed_files, signal, transfer,
 };
 

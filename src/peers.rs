@@ -4,15 +4,18 @@
 //! when to give up for the relay, what to trust) is the machine's; this
 //! only drives Web APIs.
 //!
-//! Over a data channel (ordered, reliable), the visitor sends the text
-//! `page`; the host answers with the page's UTF-8 bytes in binary messages
-//! of at most [`PART`] bytes, then the text `end`. The visitor hands what
-//! it put together to the machine, which checks its hash like any copy.
+//! Over a data channel (ordered, reliable), the visitor asks for the page
+//! or a chunk and the host answers in parts (`core::channel` has the
+//! wire). The visitor hands each answer it put together to the machine,
+//! which checks it like any copy. A host queues what it sends and feeds
+//! the channel only while its buffer is below [`HIGH_WATER`], so a fast
+//! reader of many chunks never overflows it (the browser would close it).
 
+use crate::channel::{Text, MOST_ANSWER_BYTES, PART};
 use crate::client::{DirectCommand, DirectEvent};
 use crate::signal::{HostCommand, HostEvent, VisitorCommand, VisitorEvent};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,12 +25,42 @@ use web_sys::{
     RtcPeerConnection, RtcPeerConnectionIceEvent, RtcSdpType, RtcSessionDescriptionInit,
 };
 
-/// The largest message on a data channel (Chromium and Firefox take 256 KiB; 64 KiB goes everywhere).
-pub const PART: usize = 64 * 1024;
-/// The most a visitor takes over a channel for a page: four times the
-/// relay's default page limit (an operator may raise it; the browser does
-/// not know by how much). A host sending more is lying.
-const MOST_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// A host stops feeding a channel while this much waits in its buffer…
+const HIGH_WATER: u32 = 1024 * 1024;
+/// …and starts again when it drains below this.
+const LOW_WATER: u32 = 256 * 1024;
+
+/// A message waiting to go.
+enum Out {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+/// What a host has to send one visitor, in order.
+type Outbox = Rc<RefCell<VecDeque<Out>>>;
+
+/// Sends from `outbox` while the channel's buffer has room; a channel
+/// that refuses (closed) drops the rest.
+fn pump(channel: &RtcDataChannel, outbox: &Outbox) {
+    while channel.buffered_amount() < HIGH_WATER {
+        let Some(next) = outbox.borrow_mut().pop_front() else { return };
+        let sent = match next {
+            Out::Bytes(bytes) => channel.send_with_u8_array(&bytes),
+            Out::Text(text) => channel.send_with_str(&text),
+        };
+        if sent.is_err() {
+            outbox.borrow_mut().clear();
+            return;
+        }
+    }
+}
+
+/// Queues one answer: its bytes in parts, then `end`.
+fn queue_answer(outbox: &Outbox, bytes: &[u8]) {
+    let mut queue = outbox.borrow_mut();
+    queue.extend(bytes.chunks(PART).map(|part| Out::Bytes(part.to_vec())));
+    queue.push_back(Out::Text(Text::End.to_text()));
+}
 
 /// Callbacks a connection (or its channel) holds.
 type Callbacks = Vec<Closure<dyn FnMut(JsValue)>>;
@@ -42,11 +75,15 @@ struct Peer {
     callbacks: Callbacks,
     /// The channel's callbacks, when the other side opened it.
     late: Rc<RefCell<Callbacks>>,
+    /// What a host has yet to send over the channel.
+    outbox: Outbox,
 }
 
 impl Peer {
     fn close(self) {
+        self.outbox.borrow_mut().clear();
         if let Some(channel) = self.channel.borrow_mut().take() {
+            channel.set_onbufferedamountlow(None);
             channel.set_onopen(None);
             channel.set_onclose(None);
             channel.set_onmessage(None);
@@ -132,7 +169,33 @@ impl Peers {
         match command {
             DirectCommand::Visitor(command) => Self::visitor(this, command),
             DirectCommand::Host(command) => Self::host(this, command, page),
+            DirectCommand::AskPage => Self::ask(this, Text::Page),
+            DirectCommand::AskChunk(id) => Self::ask(this, Text::Chunk(id)),
+            DirectCommand::SendChunk { peer, payload } => Self::send(this, peer, |outbox| {
+                queue_answer(outbox, &payload);
+            }),
+            DirectCommand::NotHeld { peer, id } => Self::send(this, peer, |outbox| {
+                outbox.borrow_mut().push_back(Out::Text(Text::None(id).to_text()));
+            }),
         }
+    }
+
+    /// The visitor asks its host over the channel; a channel that cannot
+    /// take it is closed as far as the machine is concerned.
+    fn ask(this: &Rc<RefCell<Self>>, ask: Text) {
+        let channel = this.borrow().visitor.as_ref().and_then(|p| p.channel.borrow().clone());
+        if channel.is_none_or(|c| c.send_with_str(&ask.to_text()).is_err()) {
+            (this.borrow().report)(DirectEvent::Visitor(VisitorEvent::ChannelClosed));
+        }
+    }
+
+    /// Queues something for visitor `peer` and sends what the channel takes.
+    fn send(this: &Rc<RefCell<Self>>, peer: u32, queue: impl FnOnce(&Outbox)) {
+        let this = this.borrow();
+        let Some(connection) = this.hosts.get(&peer) else { return };
+        let Some(channel) = connection.channel.borrow().clone() else { return };
+        queue(&connection.outbox);
+        pump(&channel, &connection.outbox);
     }
 
     fn visitor(this: &Rc<RefCell<Self>>, command: VisitorCommand) {
@@ -157,23 +220,27 @@ impl Peers {
                 channel.set_onopen(Some(&callback(&mut callbacks, move |_| t(VisitorEvent::ChannelOpen))));
                 let t = tell.clone();
                 channel.set_onclose(Some(&callback(&mut callbacks, move |_| t(VisitorEvent::ChannelClosed))));
-                // The page, put together from its parts.
+                // Each answer (the page, or a chunk), put together from its parts.
                 let report = this.borrow().report.clone();
                 let t = tell.clone();
                 let mut parts: Vec<u8> = Vec::new();
                 channel.set_onmessage(Some(&callback(&mut callbacks, move |event| {
                     let data = event.unchecked_into::<MessageEvent>().data();
                     if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-                        parts.extend(js_sys::Uint8Array::new(buffer).to_vec());
-                        if parts.len() > MOST_PAGE_BYTES {
-                            parts.clear();
+                        let buffer = js_sys::Uint8Array::new(buffer);
+                        if parts.len() + buffer.length() as usize > MOST_ANSWER_BYTES {
+                            parts = Vec::new();
                             t(VisitorEvent::Lied);
+                            return;
                         }
-                    } else if data.as_string().as_deref() == Some("end") {
-                        let bytes = std::mem::take(&mut parts);
-                        match String::from_utf8(bytes) {
-                            Ok(text) => report(DirectEvent::Text(text)),
-                            Err(_) => t(VisitorEvent::Lied),
+                        let at = parts.len();
+                        parts.resize(at + buffer.length() as usize, 0);
+                        buffer.copy_to(&mut parts[at..]);
+                    } else {
+                        match data.as_string().as_deref().and_then(Text::parse) {
+                            Some(Text::End) => report(DirectEvent::Answer(std::mem::take(&mut parts))),
+                            Some(Text::None(id)) => report(DirectEvent::NotHeld(id)),
+                            _ => {}
                         }
                     }
                 })));
@@ -191,6 +258,7 @@ impl Peers {
                     channel: Rc::new(RefCell::new(Some(channel))),
                     callbacks,
                     late: Rc::default(),
+                    outbox: Rc::default(),
                 };
                 if let Some(old) = this.borrow_mut().visitor.replace(peer) {
                     old.close();
@@ -217,19 +285,13 @@ impl Peers {
                 let Some(pc) = this.borrow().visitor.as_ref().map(|p| p.pc.clone()) else { return };
                 add_candidate(&pc, &candidate, mid.as_deref());
             }
-            VisitorCommand::UseDirect => {
-                let channel = this.borrow().visitor.as_ref().and_then(|p| p.channel.borrow().clone());
-                if channel.is_none_or(|c| c.send_with_str("page").is_err()) {
-                    tell(VisitorEvent::ChannelClosed);
-                }
-            }
             VisitorCommand::Close => {
                 if let Some(peer) = this.borrow_mut().visitor.take() {
                     peer.close();
                 }
             }
-            // Signals and the relay path are the machine's.
-            VisitorCommand::Send(_) | VisitorCommand::UseRelay(_) => {}
+            // Signals, what to ask over the channel and the relay path are the machine's.
+            VisitorCommand::Send(_) | VisitorCommand::UseDirect | VisitorCommand::UseRelay(_) => {}
         }
     }
 
@@ -251,11 +313,14 @@ impl Peers {
                 pc.set_onicecandidate(Some(&on_candidate));
                 let slot: Rc<RefCell<Option<RtcDataChannel>>> = Rc::new(RefCell::new(None));
                 let late: Rc<RefCell<Callbacks>> = Rc::default();
-                let (t, held, kept, text) =
-                    (tell.clone(), slot.clone(), late.clone(), page.unwrap_or_default());
+                let outbox: Outbox = Rc::default();
+                let report = this.borrow().report.clone();
+                let (t, held, kept, queue, text) =
+                    (tell.clone(), slot.clone(), late.clone(), outbox.clone(), page.unwrap_or_default());
                 let on_channel = callback(&mut callbacks, move |event| {
                     let channel = event.unchecked_into::<RtcDataChannelEvent>().channel();
                     channel.set_binary_type(RtcDataChannelType::Arraybuffer);
+                    channel.set_buffered_amount_low_threshold(LOW_WATER);
                     let t2 = t.clone();
                     let open = Closure::<dyn FnMut(JsValue)>::new(move |_| t2(HostEvent::ChannelOpen(peer)));
                     channel.set_onopen(Some(open.as_ref().unchecked_ref()));
@@ -263,22 +328,28 @@ impl Peers {
                     let close =
                         Closure::<dyn FnMut(JsValue)>::new(move |_| t3(HostEvent::ChannelClosed(peer)));
                     channel.set_onclose(Some(close.as_ref().unchecked_ref()));
-                    let (sender, text) = (channel.clone(), text.clone());
+                    let (sender, waiting) = (channel.clone(), queue.clone());
+                    let low = Closure::<dyn FnMut(JsValue)>::new(move |_| pump(&sender, &waiting));
+                    channel.set_onbufferedamountlow(Some(low.as_ref().unchecked_ref()));
+                    let (sender, waiting, text, report) =
+                        (channel.clone(), queue.clone(), text.clone(), report.clone());
                     let message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                         let data = event.unchecked_into::<MessageEvent>().data();
-                        if data.as_string().as_deref() == Some("page") {
-                            for part in text.as_bytes().chunks(PART) {
-                                let _ = sender.send_with_u8_array(part);
+                        match data.as_string().as_deref().and_then(Text::parse) {
+                            Some(Text::Page) => {
+                                queue_answer(&waiting, text.as_bytes());
+                                pump(&sender, &waiting);
                             }
-                            let _ = sender.send_with_str("end");
+                            Some(Text::Chunk(id)) => report(DirectEvent::Asked { peer, id }),
+                            _ => {}
                         }
                     });
                     channel.set_onmessage(Some(message.as_ref().unchecked_ref()));
-                    kept.borrow_mut().extend([open, close, message]);
+                    kept.borrow_mut().extend([open, close, low, message]);
                     *held.borrow_mut() = Some(channel);
                 });
                 pc.set_ondatachannel(Some(&on_channel));
-                let connection = Peer { pc: pc.clone(), channel: slot, callbacks, late };
+                let connection = Peer { pc: pc.clone(), channel: slot, callbacks, late, outbox };
                 if let Some(old) = this.borrow_mut().hosts.insert(peer, connection) {
                     old.close();
                 }

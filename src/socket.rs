@@ -116,13 +116,14 @@ impl Driver<Visitor> {
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
         let (mut machine, mut commands) = Visitor::new(hash, content, seed);
         machine.set_now(wall_ms());
+        // What this tab may do directly is known once /ice answers; the
+        // socket opens meanwhile, and the page (or a file page's chunks)
+        // waits for it (1 s at most).
+        machine.await_direct();
         commands.extend(machine.set_file_role(crate::machine::FileRole::Host));
         if let Some(text) = offered {
             commands.extend(machine.step(Event::Offered(text)));
         }
-        // What this tab may do directly is known once /ice answers; the
-        // socket opens meanwhile, and the page waits for it (1 s at most).
-        machine.await_direct();
         let driver = Self::run_machine(machine, commands, on_change);
         let inner = driver.0.clone();
         wasm_bindgen_futures::spawn_local(async move {

@@ -22,6 +22,8 @@
 //!   manifest the relay checks ciphertext by, the sealed names, chunk nonces.
 //! * [`signal`] — direct connections: the `signal` payload, and the
 //!   visitor's and the host's machines that set one up or fall back.
+//! * [`channel`] — what travels over an open direct connection: asks for
+//!   the page or a chunk, and the answers' framing.
 //! * [`transfer`] — a file page's chunks inside the visitor's machine:
 //!   storage opened, chunks asked for, checked, stored, announced and served.
 //! * [`download`] — downloading a file page: which chunks to ask for,
@@ -34,6 +36,7 @@
 //! * `fuzzing` (tests, feature `fuzzing`) — everything read from a frame,
 //!   in one call, for the fuzzers.
 
+pub mod channel;
 pub mod chat;
 pub mod chunk;
 pub mod client;

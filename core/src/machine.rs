@@ -14,7 +14,7 @@ use crate::client::hosting::{self, Host};
 use crate::client::{Command, Connection, Event, Machine, Timer};
 use crate::phoenix::{Frame, Reason, Ref, Status};
 use crate::protocol::{event, Content, ContentRequest, PageHash, Topic};
-use crate::transfer::{FilesSnapshot, Transfer, WINDOW};
+use crate::transfer::{FilesSnapshot, Route, Transfer, WINDOW};
 use std::time::Duration;
 
 mod direct;
@@ -241,8 +241,12 @@ impl Visitor {
         }
         let Some(index) = crate::sealed_files::index_of(text, u64::MAX) else { return false };
         let hosting = self.file_role == FileRole::Host;
-        self.transfer =
-            Some(Transfer::new(self.hash, crate::download::Download::new(index, WINDOW), hosting));
+        let mut transfer = Transfer::new(self.hash, crate::download::Download::new(index, WINDOW), hosting);
+        if self.direct_awaited && self.direct_setting.is_none() {
+            // Whether chunks may come directly is not known yet: they wait for it.
+            transfer.set_route(Route::Waiting, &mut self.channels, self.now_ms, out);
+        }
+        self.transfer = Some(transfer);
         out.push(Command::OpenFiles);
         true
     }
@@ -340,8 +344,12 @@ impl Visitor {
             Event::Timer(Timer::Direct) => self.direct_timer(&mut out),
             Event::Direct(event) => self.direct_event(event, &mut out),
             Event::Timer(Timer::Files) => {
-                if let Some(transfer) = &mut self.transfer {
-                    transfer.timer(&mut self.channels, self.now_ms, &mut out);
+                let stalled = self
+                    .transfer
+                    .as_mut()
+                    .is_some_and(|transfer| transfer.timer(&mut self.channels, self.now_ms, &mut out));
+                if stalled {
+                    self.direct_stalled(&mut out);
                 }
             }
             Event::Timer(timer) => self.channels.timer(timer, &mut out),
@@ -362,11 +370,13 @@ impl Visitor {
                 if let Some(transfer) = &mut self.transfer {
                     transfer.ready(held, &mut self.channels, self.now_ms, &mut out);
                 }
+                self.direct_for_files(&mut out);
             }
             Event::ChunkStored(id, ok) => {
                 if let Some(transfer) = &mut self.transfer {
                     transfer.stored(id, ok, &mut self.channels, self.now_ms, &mut out);
                 }
+                self.direct_files_done(&mut out);
             }
             Event::ChunkRead(id, payload) => {
                 if let Some(transfer) = &mut self.transfer {
@@ -494,7 +504,10 @@ impl Visitor {
                             transfer.have_joined(&mut self.channels, self.now_ms, out);
                         }
                     }
-                    (_, Some(transfer)) => transfer.want_joined(&mut self.channels, out),
+                    (_, Some(transfer)) => {
+                        transfer.want_joined(&mut self.channels, self.now_ms, out);
+                        self.direct_for_files(out);
+                    }
                     _ => self.want_page(out),
                 }
             }

@@ -498,6 +498,11 @@ impl Host {
         self.pairs.iter().filter(|p| p.2).count()
     }
 
+    /// Whether the channel of pair `peer` is open.
+    pub fn is_open(&self, peer: u32) -> bool {
+        self.pairs.iter().any(|p| p.0 == peer && p.2)
+    }
+
     pub fn next_tick(&self) -> Option<u64> {
         self.pairs.iter().filter(|p| !p.2).map(|p| p.1 + HOST_OPEN_WITHIN_MS).min()
     }

@@ -6,10 +6,18 @@
 //! what it holds on `have:H` and sends what it is asked for there. The
 //! glue only stores and reads bytes (OPFS in the browser, a folder in the
 //! mirror); every decision is here, tested natively.
+//!
+//! With a direct connection open (SPEC §14), chunks are asked of its host
+//! over the channel instead, each checked by its proof just the same; what
+//! that host lacks goes through the relay, and when the connection gives
+//! way (closed, silent, lying) what was asked over it is asked through the
+//! relay, from where it stopped. A host serves visitors' direct asks from
+//! the same storage it serves the relay's from.
 
+use crate::channel::MOST_ASKED_PER_PEER;
 use crate::chunk::{ChunkId, ChunkPayload};
 use crate::client::channels::Channels;
-use crate::client::{Command, Timer};
+use crate::client::{Command, DirectCommand, Timer};
 use crate::download::{Download, Progress, Received};
 use crate::phoenix::binary::{self, ServerFrame};
 use crate::phoenix::{Frame, Reason, Ref, Status};
@@ -20,6 +28,37 @@ use std::time::Duration;
 pub const WINDOW: usize = 16;
 /// After the relay refused a request for its rate, the next wait this long.
 const COOLDOWN: Duration = Duration::from_millis(500);
+/// A direct connection that sends nothing this long while chunks are
+/// asked of it is given up for the relay.
+pub const DIRECT_STALL_MS: u64 = 5_000;
+
+/// Where a file page's chunks are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// Through the relay, on `want:H`.
+    Relay,
+    /// A direct connection is being set up: nothing is asked until it
+    /// opens or gives way (else the relay would carry what it saves).
+    Waiting,
+    /// Over the open direct connection; what its host lacks, through the relay.
+    Direct,
+}
+
+/// What a chunk that came over a direct connection was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DirectAnswer {
+    /// Asked for, and right by its proof (or held already).
+    Good,
+    /// Not a chunk, not asked for, or wrong by its proof: the host lied.
+    Lied,
+}
+
+/// Who asked this host for a chunk being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Relay,
+    Peer(u32),
+}
 
 /// What a file page's transfer shows, in one copyable value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +69,10 @@ pub struct FilesSnapshot {
     pub paused: bool,
     /// Chunks received that failed their proof (none ever should: the relay checks them).
     pub rejected: u32,
+    /// Chunks that came over a direct connection, and through the relay,
+    /// in this visit (not those stored by an earlier one).
+    pub direct_chunks: u64,
+    pub relay_chunks: u64,
 }
 
 /// One file page's transfer.
@@ -47,9 +90,22 @@ pub(crate) struct Transfer {
     /// The relay has the manifest on this connection (its `content` came
     /// back on `want:H`): chunks may be asked for.
     manifest_seen: bool,
+    /// The relay was asked for the manifest on this connection.
+    manifest_asked: bool,
     /// No request before this time (ms), after the relay's rate refused one.
     cooldown_until: u64,
     rejected: u32,
+    route: Route,
+    /// Chunks asked over the direct connection and not answered.
+    direct_asked: Vec<ChunkId>,
+    /// Chunks the direct connection's host said it does not hold.
+    not_direct: Vec<ChunkId>,
+    /// When the direct connection last answered (or was first asked).
+    direct_heard: u64,
+    direct_chunks: u64,
+    relay_chunks: u64,
+    /// Chunks being read for whoever asked, in the order asked.
+    reads: Vec<(Reader, ChunkId)>,
 }
 
 impl Transfer {
@@ -61,8 +117,103 @@ impl Transfer {
             hosting,
             asked: Vec::new(),
             manifest_seen: false,
+            manifest_asked: false,
             cooldown_until: 0,
             rejected: 0,
+            route: Route::Relay,
+            direct_asked: Vec::new(),
+            not_direct: Vec::new(),
+            direct_heard: 0,
+            direct_chunks: 0,
+            relay_chunks: 0,
+            reads: Vec::new(),
+        }
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    pub(crate) fn route(&self) -> Route {
+        self.route
+    }
+
+    /// Chunks go `route` from now on. Leaving a direct connection, what
+    /// was asked over it and not answered is asked through the relay.
+    pub(crate) fn set_route(
+        &mut self,
+        route: Route,
+        channels: &mut Channels,
+        now: u64,
+        out: &mut Vec<Command>,
+    ) {
+        if self.route == Route::Direct && route != Route::Direct {
+            for id in self.direct_asked.drain(..) {
+                self.download.not_sent(id);
+            }
+            self.not_direct.clear();
+        }
+        self.route = route;
+        self.direct_heard = now;
+        self.fill(channels, now, out);
+    }
+
+    /// True if the direct connection has chunks to send and sent nothing
+    /// for [`DIRECT_STALL_MS`].
+    pub(crate) fn direct_stalled(&self, now: u64) -> bool {
+        self.route == Route::Direct
+            && !self.direct_asked.is_empty()
+            && now >= self.direct_heard + DIRECT_STALL_MS
+    }
+
+    /// A chunk's payload that came over the direct connection.
+    pub(crate) fn direct_answer(&mut self, payload: &[u8], now: u64, out: &mut Vec<Command>) -> DirectAnswer {
+        let Ok(chunk) = ChunkPayload::parse(payload) else { return DirectAnswer::Lied };
+        let Some(at) = self.direct_asked.iter().position(|asked| *asked == chunk.id) else {
+            return DirectAnswer::Lied;
+        };
+        self.direct_asked.swap_remove(at);
+        self.direct_heard = now;
+        match self.download.received(&chunk) {
+            Received::Store(id) => {
+                self.direct_chunks += 1;
+                out.push(Command::StoreChunk(id, payload.to_vec()));
+                DirectAnswer::Good
+            }
+            Received::Unneeded => DirectAnswer::Good,
+            Received::Invalid => {
+                self.rejected += 1;
+                self.download.not_sent(chunk.id);
+                DirectAnswer::Lied
+            }
+        }
+    }
+
+    /// The direct connection's host does not hold `id`: the relay is asked.
+    pub(crate) fn direct_not_held(
+        &mut self,
+        id: ChunkId,
+        channels: &mut Channels,
+        now: u64,
+        out: &mut Vec<Command>,
+    ) {
+        let Some(at) = self.direct_asked.iter().position(|asked| *asked == id) else { return };
+        self.direct_asked.swap_remove(at);
+        self.direct_heard = now;
+        self.download.not_sent(id);
+        self.not_direct.push(id);
+        self.fill(channels, now, out);
+    }
+
+    /// A visitor connected directly to this host asks for `id`: read if
+    /// held and it has not asked for too many at once, else `none`.
+    pub(crate) fn asked_directly(&mut self, peer: u32, id: ChunkId, out: &mut Vec<Command>) {
+        let asked = self.reads.iter().filter(|(reader, _)| *reader == Reader::Peer(peer)).count();
+        if self.download.holds(id) && asked < MOST_ASKED_PER_PEER {
+            self.reads.push((Reader::Peer(peer), id));
+            out.push(Command::ReadChunk(id));
+        } else {
+            out.push(Command::Direct(DirectCommand::NotHeld { peer, id }));
         }
     }
 
@@ -72,6 +223,8 @@ impl Transfer {
             ready: self.ready,
             paused: self.download.is_paused(),
             rejected: self.rejected,
+            direct_chunks: self.direct_chunks,
+            relay_chunks: self.relay_chunks,
         }
     }
 
@@ -116,29 +269,48 @@ impl Transfer {
         self.fill(channels, now, out);
     }
 
-    /// Asks for chunks up to the window, if the relay knows the manifest.
+    /// Asks for chunks up to the window: over the direct connection if
+    /// one is open, else through the relay if it knows the manifest.
     fn fill(&mut self, channels: &mut Channels, now: u64, out: &mut Vec<Command>) {
         let want = Topic::Want(self.hash);
-        if !self.ready || !self.manifest_seen || !channels.is_joined(want) || now < self.cooldown_until {
+        let direct = self.route == Route::Direct;
+        // The relay checks chunks by the manifest: it gets it before any
+        // chunk is asked of it (not at all while a direct connection has them all).
+        let needs_relay = self.route == Route::Relay || (direct && !self.not_direct.is_empty());
+        if needs_relay && !self.manifest_seen && !self.manifest_asked && channels.is_joined(want) {
+            let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
+            self.manifest_asked = channels.push(want, event::CONTENT_REQUEST, &payload, out).is_some();
+        }
+        let relay = self.manifest_seen && channels.is_joined(want) && now >= self.cooldown_until;
+        if !self.ready || self.route == Route::Waiting || !(relay || direct) {
             return;
         }
         for id in self.download.next_requests(now) {
-            match channels.push(want, event::CHUNK_REQUEST, &id, out) {
+            if direct && !self.not_direct.contains(&id) {
+                if self.direct_asked.is_empty() {
+                    self.direct_heard = now;
+                }
+                self.direct_asked.push(id);
+                out.push(Command::Direct(DirectCommand::AskChunk(id)));
+                continue;
+            }
+            match relay.then(|| channels.push(want, event::CHUNK_REQUEST, &id, out)).flatten() {
                 Some(msg_ref) => self.asked.push((msg_ref, id)),
                 None => self.download.not_sent(id),
             }
         }
-        if let Some(at) = self.download.next_retry() {
+        let stall = (direct && !self.direct_asked.is_empty()).then_some(self.direct_heard + DIRECT_STALL_MS);
+        if let Some(at) = self.download.next_retry().into_iter().chain(stall).min() {
             out.push(Command::Schedule(Timer::Files, Duration::from_millis(at.saturating_sub(now).max(1))));
         }
     }
 
     /// `want:H` was joined on this connection: the relay is asked for the
     /// manifest first (it may not know it), then chunks.
-    pub(crate) fn want_joined(&mut self, channels: &mut Channels, out: &mut Vec<Command>) {
+    pub(crate) fn want_joined(&mut self, channels: &mut Channels, now: u64, out: &mut Vec<Command>) {
         self.manifest_seen = false;
-        let payload = ContentRequest { hash: Some(self.hash.to_string().into()) };
-        channels.push(Topic::Want(self.hash), event::CONTENT_REQUEST, &payload, out);
+        self.manifest_asked = false;
+        self.fill(channels, now, out);
     }
 
     /// `have:H` was joined: everything held is announced.
@@ -189,7 +361,7 @@ impl Transfer {
                 if reason.contains("too many chunks in flight") {
                     self.download.set_window(self.download.window() / 2);
                 } else if reason.contains("content_request first") {
-                    self.want_joined(channels, out);
+                    self.want_joined(channels, now, out);
                     return true;
                 }
                 // Its rate, or anything else: a moment's pause before asking again.
@@ -200,6 +372,7 @@ impl Transfer {
             (Topic::Have(_), event::CHUNK_REQUEST) => {
                 if let Ok(id) = frame.payload_as::<ChunkId>() {
                     if self.download.holds(id) {
+                        self.reads.push((Reader::Relay, id));
                         out.push(Command::ReadChunk(id));
                     }
                 }
@@ -223,7 +396,10 @@ impl Transfer {
         let Ok(chunk) = ChunkPayload::parse(payload) else { return };
         self.asked.retain(|(_, asked)| *asked != chunk.id);
         match self.download.received(&chunk) {
-            Received::Store(id) => out.push(Command::StoreChunk(id, payload.to_vec())),
+            Received::Store(id) => {
+                self.relay_chunks += 1;
+                out.push(Command::StoreChunk(id, payload.to_vec()));
+            }
             Received::Invalid => {
                 self.rejected += 1;
                 self.download.not_sent(chunk.id);
@@ -249,7 +425,8 @@ impl Transfer {
         self.settle(channels, now, out);
     }
 
-    /// The glue read a chunk the relay asked this host for.
+    /// The glue read a chunk the relay or a directly connected visitor
+    /// asked this host for: it goes to the first that asked.
     pub(crate) fn read(
         &mut self,
         id: ChunkId,
@@ -257,9 +434,18 @@ impl Transfer {
         channels: &mut Channels,
         out: &mut Vec<Command>,
     ) {
-        let Some(payload) = payload else { return };
-        if ChunkPayload::parse(&payload).is_ok_and(|p| p.id == id) {
-            channels.push_binary(Topic::Have(self.hash), event::CHUNK, &payload, out);
+        let Some(at) = self.reads.iter().position(|(_, asked)| *asked == id) else { return };
+        let (reader, _) = self.reads.remove(at);
+        let payload = payload.filter(|payload| ChunkPayload::parse(payload).is_ok_and(|p| p.id == id));
+        match (reader, payload) {
+            (Reader::Relay, Some(payload)) => {
+                channels.push_binary(Topic::Have(self.hash), event::CHUNK, &payload, out);
+            }
+            (Reader::Peer(peer), Some(payload)) => {
+                out.push(Command::Direct(DirectCommand::SendChunk { peer, payload }));
+            }
+            (Reader::Peer(peer), None) => out.push(Command::Direct(DirectCommand::NotHeld { peer, id })),
+            (Reader::Relay, None) => {}
         }
     }
 
@@ -272,21 +458,30 @@ impl Transfer {
         }
     }
 
-    /// The retry timer: chunks refused as unavailable, or after a cooldown.
-    pub(crate) fn timer(&mut self, channels: &mut Channels, now: u64, out: &mut Vec<Command>) {
+    /// The retry timer: chunks refused as unavailable, or after a
+    /// cooldown. True if the direct connection stalled (the machine then
+    /// gives it up, which sends its chunks through the relay).
+    pub(crate) fn timer(&mut self, channels: &mut Channels, now: u64, out: &mut Vec<Command>) -> bool {
+        if self.direct_stalled(now) {
+            return true;
+        }
         self.fill(channels, now, out);
+        false
     }
 
     /// The connection is gone: what was asked is asked again on the next.
     pub(crate) fn closed(&mut self) {
         self.asked.clear();
+        self.manifest_asked = false;
+        // The relay's asks were the old connection's; visitors' direct ones stand.
+        self.reads.retain(|(reader, _)| *reader != Reader::Relay);
         self.manifest_seen = false;
         self.download.connection_lost();
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::chunk::{self, ChunkId, Holding};
     use crate::client::test_frames::server;
     use crate::client::{Command, Event, Timer};
@@ -296,13 +491,13 @@ mod tests {
     use crate::phoenix::{Frame, Ref, Vsn};
     use crate::protocol::{event, Content, PageHash, Topic};
 
-    const CHUNKS: u32 = 5;
+    pub(crate) const CHUNKS: u32 = 5;
 
     /// A file's bytes, tree, manifest and address.
-    type TestFile = (Vec<u8>, Tree, String, PageHash);
+    pub(crate) type TestFile = (Vec<u8>, Tree, String, PageHash);
 
     /// A file of five chunks, its tree, its manifest and address.
-    fn file() -> TestFile {
+    pub(crate) fn file() -> TestFile {
         let data: Vec<u8> =
             (0..CHUNKS as usize * MIN_CHUNK as usize - 10).map(|i| (i / 7 % 253) as u8).collect();
         let tree = manifest::tree_of(&data, MIN_CHUNK);
@@ -317,13 +512,13 @@ mod tests {
         (data, tree, wire, hash)
     }
 
-    fn payload(data: &[u8], tree: &Tree, index: u32) -> Vec<u8> {
+    pub(crate) fn payload(data: &[u8], tree: &Tree, index: u32) -> Vec<u8> {
         let piece = data.chunks(MIN_CHUNK as usize).nth(index as usize).unwrap();
         chunk::encode(ChunkId::new(0, index), &tree.proof(u64::from(index)).unwrap(), piece)
     }
 
     /// The relay's binary broadcast of a chunk on `want:H`.
-    fn chunk_frame(hash: PageHash, payload: &[u8]) -> Event {
+    pub(crate) fn chunk_frame(hash: PageHash, payload: &[u8]) -> Event {
         let topic = Topic::Want(hash).to_string();
         Event::Binary(
             binary::encode_server(&ServerFrame::Broadcast { topic: &topic, event: event::CHUNK, payload })
@@ -332,7 +527,7 @@ mod tests {
     }
 
     /// (topic, event, payload, ref) of every text frame sent.
-    fn sent(commands: &[Command]) -> Vec<(String, String, String, Option<Ref>)> {
+    pub(crate) fn sent(commands: &[Command]) -> Vec<(String, String, String, Option<Ref>)> {
         commands
             .iter()
             .filter_map(|c| match c {
@@ -345,7 +540,7 @@ mod tests {
             .collect()
     }
 
-    fn asked_chunks(commands: &[Command]) -> Vec<u32> {
+    pub(crate) fn asked_chunks(commands: &[Command]) -> Vec<u32> {
         sent(commands)
             .into_iter()
             .filter(|(_, e, ..)| e == event::CHUNK_REQUEST)
@@ -353,7 +548,7 @@ mod tests {
             .collect()
     }
 
-    fn join_ref_of(commands: &[Command], topic: Topic) -> String {
+    pub(crate) fn join_ref_of(commands: &[Command], topic: Topic) -> String {
         let joined =
             sent(commands).into_iter().find(|(t, e, ..)| *t == topic.to_string() && e == event::JOIN);
         match joined.and_then(|(.., r)| r) {
@@ -362,7 +557,7 @@ mod tests {
         }
     }
 
-    fn ok(join_ref: &str, topic: Topic) -> Event {
+    pub(crate) fn ok(join_ref: &str, topic: Topic) -> Event {
         server(
             Some(join_ref),
             Some(join_ref),

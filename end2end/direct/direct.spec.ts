@@ -1,18 +1,11 @@
 import type { Page } from '@playwright/test';
 import { Server, create, expect, screenshotPath, test, unique, visitor } from '../tests/fixtures';
+import { metric } from '../tests/files-helpers';
 
 // Direct connections (SPEC §14), in this test run's own network namespace
 // (direct.config.ts). The first response carries no text here
 // (--first-response-wait 0ms): the text comes from the hosts, directly or
 // through the relay, and the page says which.
-
-/** One sample of the server's /metrics. */
-async function metric(server: Server, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`no metric ${name}`);
-  return Number(line.split(' ')[1]);
-}
 
 /** Counts the peer connections a page makes (window.__peerConnections). */
 async function countPeerConnections(page: Page): Promise<void> {

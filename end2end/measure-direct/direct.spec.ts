@@ -1,5 +1,6 @@
 import type { Browser } from '@playwright/test';
 import { Server, create, expect, test, visitor } from '../tests/fixtures';
+import { metric } from '../tests/files-helpers';
 
 // A 1 MB text page served to ten Chromium visitors, with direct
 // connections on and off: the relay's WebSocket bytes per served visitor,
@@ -7,12 +8,6 @@ import { Server, create, expect, test, visitor } from '../tests/fixtures';
 
 const VISITORS = 10;
 const PAGE_BYTES = 1_000_000;
-
-async function metric(server: Server, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? NaN);
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

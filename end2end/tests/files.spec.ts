@@ -1,25 +1,8 @@
 import type { Page } from '@playwright/test';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { test, expect, ENCRYPTED_LINK, hydrated, screenshotPath, Server, visitor } from './fixtures';
-
-const FILE_PAGE = /\/([0-9a-f]{64})$/;
-
-/** A folder of this test's own files. */
-const folder = mkdtempSync(path.join(tmpdir(), 'ep2p-files-'));
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Writes `bytes` as `name` and returns its path. */
-function fileOf(name: string, bytes: Buffer): string {
-  const at = path.join(folder, name);
-  writeFileSync(at, bytes);
-  return at;
-}
+import { complete, fileOf, sha256, shareFiles } from './files-helpers';
 
 /** A 2×2 PNG (red, green, blue, white). */
 const PNG = Buffer.from(
@@ -54,25 +37,6 @@ async function saved(page: Page, count: number, click: () => Promise<void>): Pro
   await click();
   await all;
   return files;
-}
-
-/** Picks `paths` on the homepage, shares them and waits until this tab hosts the page. */
-async function shareFiles(page: Page, paths: string[], fresh = true): Promise<string> {
-  if (fresh) {
-    await page.goto('/');
-    await hydrated(page);
-  }
-  await page.getByTestId('file-input').setInputFiles(paths);
-  await expect(page.getByTestId('chosen-files').locator('li')).toHaveCount(paths.length);
-  await page.getByRole('button', { name: 'Share files' }).click();
-  await expect(page).toHaveURL(FILE_PAGE, { timeout: 30_000 });
-  await expect(page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
-  return FILE_PAGE.exec(page.url())![1];
-}
-
-/** Waits until every chunk of the page is here. */
-async function complete(page: Page, timeout = 60_000): Promise<void> {
-  await expect(page.getByTestId('file-progress')).toHaveAttribute('data-complete', 'true', { timeout });
 }
 
 test.describe('files', () => {

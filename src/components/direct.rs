@@ -27,6 +27,19 @@ pub fn arrival_text(arrival: Option<Arrival>, why: Option<Why>) -> Option<String
     }
 }
 
+/// How a file page's pieces got here in this visit (none: nothing came yet).
+pub fn pieces_text(direct: u64, relay: u64) -> Option<String> {
+    let pieces = |n: u64| if n == 1 { "1 piece".to_owned() } else { format!("{n} pieces") };
+    match (direct, relay) {
+        (0, 0) => None,
+        (n, 0) => Some(format!("{} came directly from other visitors' browsers", pieces(n))),
+        (0, n) => Some(format!("{} came through the relay", pieces(n))),
+        (d, r) => {
+            Some(format!("{} came directly from other visitors' browsers, {r} through the relay", pieces(d)))
+        }
+    }
+}
+
 #[component]
 pub fn Arrived(state: PageState) -> impl IntoView {
     let text = move || state.snapshot.with(|s| arrival_text(s.arrival, s.relay_why));
@@ -75,5 +88,16 @@ mod tests {
             Some("Arrived through the relay (no direct connection in time)")
         );
         assert_eq!(arrival_text(Some(Arrival::Relay), None).as_deref(), Some("Arrived through the relay"));
+    }
+
+    #[test]
+    fn the_pieces_line_counts_each_way() {
+        assert_eq!(pieces_text(0, 0), None);
+        assert_eq!(pieces_text(1, 0).as_deref(), Some("1 piece came directly from other visitors' browsers"));
+        assert_eq!(pieces_text(0, 7).as_deref(), Some("7 pieces came through the relay"));
+        assert_eq!(
+            pieces_text(40, 9).as_deref(),
+            Some("40 pieces came directly from other visitors' browsers, 9 through the relay")
+        );
     }
 }

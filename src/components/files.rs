@@ -151,6 +151,9 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
                     {move || progress_text(held(), total(), state.file_speed())}
                     {move || others().map(|n| format!(" · {n} other {}", if n == 1 { "host" } else { "hosts" }))}
                 </p>
+                {move || files().and_then(|f| super::direct::pieces_text(f.direct_chunks, f.relay_chunks)).map(|text| {
+                    view! { <p class="arrival" data-testid="pieces-arrival">{text}</p> }
+                })}
                 <Show when=move || !complete() && files().is_some()>
                     <button type="button" data-testid="pause" on:click=move |_| pause.run(!paused())>
                         {move || if paused() { "Resume" } else { "Pause" }}

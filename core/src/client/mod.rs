@@ -111,8 +111,13 @@ pub enum DirectEvent {
     Visitor(crate::signal::VisitorEvent),
     /// One of this host's connections to a visitor.
     Host(crate::signal::HostEvent),
-    /// The page's text, as it came over the visitor's channel (unchecked).
-    Text(String),
+    /// One answer put together on the visitor's channel (unchecked): the
+    /// page's text while the page is wanted, else a chunk's payload.
+    Answer(Vec<u8>),
+    /// The host the visitor is connected to does not hold this chunk.
+    NotHeld(ChunkId),
+    /// A visitor connected to this host asks for a chunk.
+    Asked { peer: u32, id: ChunkId },
 }
 
 /// What the glue must do with peer connections; signals to send are the
@@ -121,6 +126,21 @@ pub enum DirectEvent {
 pub enum DirectCommand {
     Visitor(crate::signal::VisitorCommand),
     Host(crate::signal::HostCommand),
+    /// Ask the connected host for the page (`page`).
+    AskPage,
+    /// Ask the connected host for a chunk (`chunk F I`).
+    AskChunk(ChunkId),
+    /// Send a visitor a chunk's payload (in parts, then `end`), queued
+    /// behind what is sent already and paced by the channel's buffer.
+    SendChunk {
+        peer: u32,
+        payload: Vec<u8>,
+    },
+    /// Tell a visitor this host does not hold a chunk (`none F I`).
+    NotHeld {
+        peer: u32,
+        id: ChunkId,
+    },
 }
 
 /// What the glue must do.

@@ -6,12 +6,20 @@
 //! socket: signals go out as `signal` pushes on the page's topics, the
 //! relay's reply names the pair, and what is for the peer connections goes
 //! to the glue as [`DirectCommand`]s.
+//!
+//! A file page's chunks go the same way: a visitor that has the manifest
+//! and lacks chunks connects to a host, asks for them over the channel
+//! (the transfer decides which), keeps the connection until it has every
+//! one, and goes on through the relay from where it stopped if the
+//! connection gives way. A host serves chunks to the visitors connected
+//! to it, as many at once as [`crate::channel::MOST_ASKED_PER_PEER`].
 
 use super::{Arrival, Visitor};
 use crate::client::{Command, DirectCommand, DirectEvent, Timer};
 use crate::phoenix::{Frame, Status};
 use crate::protocol::{event, Topic};
 use crate::signal::{self, HostCommand, HostEvent, SignalFrame, VisitorCommand, VisitorEvent};
+use crate::transfer::{DirectAnswer, Route};
 use serde_json::value::RawValue;
 use std::time::Duration;
 
@@ -47,7 +55,44 @@ impl Visitor {
         if self.direct_awaited && waiting && self.channels.is_joined(Topic::Want(self.hash)) {
             self.want_page(&mut out);
         }
+        self.direct_for_files(&mut out);
         out
+    }
+
+    /// A file page's chunks: once storage is open, the page's channel is
+    /// joined and chunks are missing, a host is offered a direct
+    /// connection for them (chunks wait for it); if this tab may not
+    /// connect directly, they go through the relay.
+    pub(super) fn direct_for_files(&mut self, out: &mut Vec<Command>) {
+        let Some(transfer) = &mut self.transfer else { return };
+        let Some(setting) = self.direct_setting else { return };
+        let wanting = transfer.is_ready()
+            && !transfer.download().is_done()
+            && self.channels.is_joined(Topic::Want(self.hash));
+        if setting.on() && self.direct.phase() == signal::Phase::Idle && wanting {
+            transfer.set_route(Route::Waiting, &mut self.channels, self.now_ms, out);
+            let want = VisitorEvent::Want { supported: setting.supported, relay_only: setting.relay_only };
+            let commands = self.direct.step(want, self.now_ms);
+            self.visitor_commands(commands, out);
+        } else if transfer.route() == Route::Waiting && !self.direct.connecting() {
+            transfer.set_route(Route::Relay, &mut self.channels, self.now_ms, out);
+        }
+    }
+
+    /// Every chunk is here: the connection has served its purpose.
+    pub(super) fn direct_files_done(&mut self, out: &mut Vec<Command>) {
+        let done = self.transfer.as_ref().is_some_and(|t| t.download().is_done());
+        if done && matches!(self.direct.phase(), signal::Phase::Open { .. }) {
+            let commands = self.direct.step(VisitorEvent::Done, self.now_ms);
+            self.visitor_commands(commands, out);
+        }
+    }
+
+    /// The direct connection sent nothing for a while with chunks asked
+    /// of it: given up as broken (the relay takes over).
+    pub(super) fn direct_stalled(&mut self, out: &mut Vec<Command>) {
+        let commands = self.direct.step(VisitorEvent::ChannelClosed, self.now_ms);
+        self.visitor_commands(commands, out);
     }
 
     /// The glue is finding out what this tab may do directly (`GET /ice`):
@@ -119,13 +164,21 @@ impl Visitor {
                     if self.content.is_none() && self.channels.is_joined(Topic::Want(self.hash)) {
                         self.request(out);
                     }
+                    if let Some(transfer) = &mut self.transfer {
+                        transfer.set_route(Route::Relay, &mut self.channels, self.now_ms, out);
+                    }
                 }
                 VisitorCommand::UseDirect => {
                     if std::mem::take(&mut self.direct_paired) {
                         self.direct_opened = true;
                         self.report(signal::Outcome::Opened, out);
                     }
-                    out.push(Command::Direct(DirectCommand::Visitor(command)));
+                    match &mut self.transfer {
+                        Some(transfer) if self.content.is_some() => {
+                            transfer.set_route(Route::Direct, &mut self.channels, self.now_ms, out);
+                        }
+                        _ => out.push(Command::Direct(DirectCommand::AskPage)),
+                    }
                 }
                 command => out.push(Command::Direct(DirectCommand::Visitor(command))),
             }
@@ -195,24 +248,55 @@ impl Visitor {
                 let commands = self.direct_host.step(event, self.now_ms);
                 self.host_commands(commands, out);
             }
-            DirectEvent::Text(text) => {
-                if self.content.is_some() {
+            DirectEvent::Answer(bytes) if self.content.is_none() => self.direct_page(bytes, out),
+            DirectEvent::Answer(bytes) => {
+                let Some(transfer) = &mut self.transfer else { return };
+                if transfer.route() != Route::Direct {
                     return;
                 }
-                if !self.hash.matches(&text) {
-                    // A host lying over a direct connection: dropped for this
-                    // page, and the relay (which checks) asked instead.
-                    self.rejected += 1;
+                if transfer.direct_answer(&bytes, self.now_ms, out) == DirectAnswer::Lied {
+                    // Dropped for this page; its chunks go through the relay.
                     let commands = self.direct.step(VisitorEvent::Lied, self.now_ms);
                     self.visitor_commands(commands, out);
-                    return;
                 }
-                // The page is here: the connection has served its purpose
-                // (its bye goes on want:H, before the tab leaves it).
-                let commands = self.direct.step(VisitorEvent::Done, self.now_ms);
-                self.visitor_commands(commands, out);
-                self.received(text, out);
-                self.arrival = Some(Arrival::Direct);
+            }
+            DirectEvent::NotHeld(id) => {
+                if let Some(transfer) = &mut self.transfer {
+                    transfer.direct_not_held(id, &mut self.channels, self.now_ms, out);
+                }
+            }
+            DirectEvent::Asked { peer, id } => match &mut self.transfer {
+                Some(transfer) if self.direct_host.is_open(peer) => transfer.asked_directly(peer, id, out),
+                _ => out.push(Command::Direct(DirectCommand::NotHeld { peer, id })),
+            },
+        }
+    }
+
+    /// The page's text, as it came over the direct connection.
+    fn direct_page(&mut self, bytes: Vec<u8>, out: &mut Vec<Command>) {
+        let text = String::from_utf8(bytes).ok().filter(|text| self.hash.matches(text));
+        let Some(text) = text else {
+            // A host lying over a direct connection: dropped for this
+            // page, and the relay (which checks) asked instead.
+            self.rejected += 1;
+            let commands = self.direct.step(VisitorEvent::Lied, self.now_ms);
+            self.visitor_commands(commands, out);
+            return;
+        };
+        let file_page = self.file_role != super::FileRole::Off
+            && crate::sealed_files::index_of(&text, u64::MAX).is_some();
+        if !file_page {
+            // The page is here: the connection has served its purpose
+            // (its bye goes on want:H, before the tab leaves it).
+            let commands = self.direct.step(VisitorEvent::Done, self.now_ms);
+            self.visitor_commands(commands, out);
+        }
+        self.received(text, out);
+        self.arrival = Some(Arrival::Direct);
+        // A file page's chunks come over the same connection.
+        if let Some(transfer) = &mut self.transfer {
+            if matches!(self.direct.phase(), signal::Phase::Open { .. }) {
+                transfer.set_route(Route::Direct, &mut self.channels, self.now_ms, out);
             }
         }
     }
@@ -256,6 +340,9 @@ impl Visitor {
 }
 
 #[cfg(test)]
+mod files_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::client::test_frames::server;
@@ -266,16 +353,16 @@ mod tests {
     use crate::signal::{Signal, Why, OPEN_WITHIN_MS};
 
     const TEXT: &str = "a page that travels browser to browser";
-    const SDP: &str = "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\n";
+    pub(super) const SDP: &str = "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\n";
 
     fn hash() -> PageHash {
         PageHash::of(TEXT)
     }
 
-    const ON: DirectSetting = DirectSetting { supported: true, relay_only: false, server: true };
+    pub(super) const ON: DirectSetting = DirectSetting { supported: true, relay_only: false, server: true };
 
     /// `(ref, topic, event, payload)` of every frame the machine sent.
-    fn pushes(commands: &[Command]) -> Vec<(Option<Ref>, String, String, String)> {
+    pub(super) fn pushes(commands: &[Command]) -> Vec<(Option<Ref>, String, String, String)> {
         commands
             .iter()
             .filter_map(|c| match c {
@@ -288,15 +375,15 @@ mod tests {
             .collect()
     }
 
-    fn reports(commands: &[Command]) -> Vec<String> {
+    pub(super) fn reports(commands: &[Command]) -> Vec<String> {
         pushes(commands).into_iter().filter(|(_, _, e, _)| e == event::DIRECT_REPORT).map(|p| p.3).collect()
     }
 
-    fn asked_the_relay(commands: &[Command]) -> bool {
+    pub(super) fn asked_the_relay(commands: &[Command]) -> bool {
         pushes(commands).iter().any(|(_, _, e, _)| e == event::CONTENT_REQUEST)
     }
 
-    fn to_glue(commands: &[Command]) -> Vec<DirectCommand> {
+    pub(super) fn to_glue(commands: &[Command]) -> Vec<DirectCommand> {
         commands
             .iter()
             .filter_map(|c| match c {
@@ -306,18 +393,18 @@ mod tests {
             .collect()
     }
 
-    fn reply(msg_ref: &Ref, topic: Topic, status: &str, response: &str) -> Event {
+    pub(super) fn reply(msg_ref: &Ref, topic: Topic, status: &str, response: &str) -> Event {
         let Ref::Text(r) = msg_ref else { panic!("string refs") };
         let payload = format!(r#"{{"status":"{status}","response":{response}}}"#);
         server(Some("1"), Some(r), topic, event::REPLY, &payload)
     }
 
     /// The relay's ok to the machine's first join (ref "1").
-    fn join_ok(topic: Topic) -> Event {
+    pub(super) fn join_ok(topic: Topic) -> Event {
         server(Some("1"), Some("1"), topic, event::REPLY, r#"{"status":"ok","response":{}}"#)
     }
 
-    fn signal_in(topic: Topic, frame: SignalFrame) -> Event {
+    pub(super) fn signal_in(topic: Topic, frame: SignalFrame) -> Event {
         server(None, None, topic, event::SIGNAL, &frame.to_json())
     }
 
@@ -358,9 +445,9 @@ mod tests {
         let out = v.step(signal_in(Topic::Want(hash()), answer));
         assert_eq!(to_glue(&out), [DirectCommand::Visitor(VisitorCommand::SetAnswer(SDP.into()))]);
         let out = v.step(Event::Direct(DirectEvent::Visitor(VisitorEvent::ChannelOpen)));
-        assert_eq!(to_glue(&out), [DirectCommand::Visitor(VisitorCommand::UseDirect)]);
+        assert_eq!(to_glue(&out), [DirectCommand::AskPage]);
         assert_eq!(reports(&out), [r#"{"outcome":"opened"}"#]);
-        let out = v.step(Event::Direct(DirectEvent::Text(TEXT.into())));
+        let out = v.step(Event::Direct(DirectEvent::Answer(TEXT.into())));
         assert!(reports(&out).is_empty(), "one report per pair");
         assert_eq!(v.content(), Some(TEXT));
         assert_eq!(v.snapshot().arrival, Some(Arrival::Direct));
@@ -411,7 +498,7 @@ mod tests {
         let (mut v, offer) = offering();
         v.step(reply(&offer, Topic::Want(hash()), "ok", r#"{"peer":5}"#));
         v.step(Event::Direct(DirectEvent::Visitor(VisitorEvent::ChannelOpen)));
-        let out = v.step(Event::Direct(DirectEvent::Text("not the page".into())));
+        let out = v.step(Event::Direct(DirectEvent::Answer("not the page".into())));
         assert_eq!(v.content(), None);
         assert_eq!(v.rejected(), 1);
         assert!(asked_the_relay(&out));
