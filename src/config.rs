@@ -92,6 +92,9 @@ pub struct Cli {
     /// How long rendering /<hash> waits for a host's text (then the browser asks).
     #[arg(long, env = "EP2P_FIRST_RESPONSE_WAIT", value_parser = parse_duration)]
     pub first_response_wait: Option<Duration>,
+    /// With direct connections on, the largest page text a first response carries (larger: directly).
+    #[arg(long, env = "EP2P_FIRST_RESPONSE_MOST", value_parser = parse_size)]
+    pub first_response_most: Option<u64>,
     /// Plain-text page reads (/<hash>/raw and first responses) per second per client address.
     #[arg(long, env = "EP2P_RAW_PER_SECOND")]
     pub raw_per_second: Option<u32>,
@@ -174,6 +177,7 @@ struct FileSettings {
     message_timeout: Option<String>,
     header_read_timeout: Option<String>,
     first_response_wait: Option<String>,
+    first_response_most: Option<String>,
     raw_per_second: Option<u32>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
@@ -281,6 +285,7 @@ impl Settings {
         };
         let file_file_limit = size("file_limit", file.file_limit)?;
         let file_chunk_bytes = size("chunk_bytes_per_second", file.chunk_bytes_per_second)?;
+        let file_first_most = size("first_response_most", file.first_response_most)?;
         let site_addr = leptos_site_addr
             .map(|text| text.trim().parse().map_err(|_| ConfigError::SiteAddr(text.to_string())))
             .transpose()?;
@@ -357,6 +362,10 @@ impl Settings {
                         .first_response_wait
                         .or(file_first)
                         .unwrap_or(limits.first_response_wait),
+                    first_response_most: cli
+                        .first_response_most
+                        .or(file_first_most)
+                        .map_or(limits.first_response_most, |n| usize::try_from(n).unwrap_or(usize::MAX)),
                     raw_per_second: cli
                         .raw_per_second
                         .or(file.raw_per_second)

@@ -14,22 +14,16 @@ pub async fn page_health(hash: String) -> Result<Health, ServerFnError> {
 
 /// The page's text for the first response, from its hosts through the
 /// relay as a visitor would get it (verified, never counted as a host, not
-/// kept), if one answers within the first-response wait; `None` otherwise,
-/// and at once with a wait of zero (the browser then asks itself). Within the client address's rate for
-/// plain-text reads.
+/// kept), if one answers within the first-response wait and, with direct
+/// connections on, the page is small (`--first-response-most`); `None`
+/// otherwise (the browser then asks itself). Within the client address's
+/// rate for plain-text reads.
 #[server]
 pub async fn page_text(hash: String) -> Result<Option<String>, ServerFnError> {
     use axum::extract::ConnectInfo;
     let hash = crate::protocol::PageHash::parse(&hash).map_err(ServerFnError::new)?;
-    let relay = expect_context::<ep2p_relay::Relay>();
     let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await.ok();
     let address = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |ConnectInfo(addr)| addr.ip());
-    let wait = relay.limits().first_response_wait;
-    if wait.is_zero() {
-        // No wait: no host is asked at all (a timer of zero still lets a
-        // fast host's answer in now and then).
-        return Ok(None);
-    }
     let raw = expect_context::<ep2p_relay::RawGateway>();
-    Ok(raw.fetch_for(address, hash, wait).await.ok())
+    Ok(raw.first_response(address, hash).await)
 }

@@ -160,6 +160,33 @@ async fn a_first_response_wait_of_zero_asks_no_host_and_carries_no_text() {
 }
 
 #[tokio::test]
+async fn with_direct_connections_on_a_first_response_carries_only_a_small_page_and_a_big_one_is_not_asked_again() {
+    for direct in [true, false] {
+        let mut config = RelayConfig::default();
+        config.hub.direct = direct;
+        config.limits.first_response_most = 64;
+        let server = TestServer::start_site("127.0.0.1:0".parse().unwrap(), config, |relay: &Relay| {
+            let options = LeptosOptions::builder().output_name("ephemeral_p2p").build();
+            ephemeral_p2p::server::site(relay, options)
+        })
+        .await;
+        let small = "small enough for the first response";
+        let big = "too big for the first response with direct connections on: it comes directly instead";
+        let (_small_host, _big_host) = (Host::spawn(&server, small).await, Host::spawn(&server, big).await);
+        let small_page = http_get(&server.url(&format!("/{}", PageHash::of(small)))).await;
+        assert!(small_page.body.contains(small), "direct {direct}: {}", small_page.body);
+        for render in 0..3 {
+            let page = http_get(&server.url(&format!("/{}", PageHash::of(big)))).await;
+            assert_eq!(page.body.contains(big), !direct, "direct {direct}, render {render}");
+            assert!(page.body.contains(">1 host<"));
+        }
+        // With direct on, the big page's host was asked once: its size is remembered.
+        let asks = if direct { 2 } else { 4 };
+        assert_eq!(server.metric("ep2p_asks_total").await, asks, "direct {direct}");
+    }
+}
+
+#[tokio::test]
 async fn a_silent_host_delays_the_first_response_by_the_wait_at_most_and_it_comes_without_text() {
     let server = site().await;
     let hash = PageHash::of("hosted by someone who never answers");

@@ -94,6 +94,10 @@ pub struct Limits {
     /// How long the server rendering `/<hash>` waits for a host's text
     /// before it sends the page without it (the browser then asks).
     pub first_response_wait: Duration,
+    /// With direct connections on, the largest page text a first response
+    /// carries (SPEC §14): a larger page comes directly once the page is
+    /// interactive, so the relay does not carry it once per visitor.
+    pub first_response_most: usize,
 }
 
 impl Limits {
@@ -151,6 +155,7 @@ impl Default for Limits {
             raw_wait: Duration::from_secs(3),
             max_raw_in_flight: 1024,
             first_response_wait: Duration::from_millis(250),
+            first_response_most: 16 * 1024,
         }
     }
 }

@@ -36,7 +36,14 @@ struct GatewayState {
     /// Fetches waiting for hosts now, per page (a page with none has no
     /// entry): no page takes more than its share of `in_flight`.
     pages: DashMap<PageHash, usize>,
+    /// Pages found larger than a first response carries with direct
+    /// connections on (by hash only; forgotten all at once when full):
+    /// not fetched for first responses again.
+    too_big: DashMap<PageHash, ()>,
 }
+
+/// The most pages [`GatewayState::too_big`] remembers.
+const TOO_BIG_REMEMBERED: usize = 4096;
 
 /// The fetches one page may have in flight at once: a sixteenth of the
 /// gateway's cap, and never fewer than 8. Concurrent fetches of one page
@@ -78,7 +85,34 @@ impl Gateway {
             rates: PerAddress::default(),
             in_flight: AtomicUsize::new(0),
             pages: DashMap::new(),
+            too_big: DashMap::new(),
         }))
+    }
+
+    /// A page's text for the first response of `/<hash>`, if a host sends
+    /// it within `first_response_wait` (none at once with a wait of zero:
+    /// a zero timer would still let a fast host's answer in now and then).
+    /// With direct connections on, only a text up to `first_response_most`
+    /// bytes: a larger page comes directly once the page is interactive,
+    /// and is not fetched for first responses again (SPEC §14).
+    pub async fn first_response(&self, address: IpAddr, hash: PageHash) -> Option<String> {
+        let relay = &self.0.relay;
+        let wait = relay.limits().first_response_wait;
+        let most = relay.config().hub.direct.then_some(relay.limits().first_response_most);
+        if wait.is_zero() || (most.is_some() && self.0.too_big.contains_key(&hash)) {
+            return None;
+        }
+        let text = self.fetch_for(address, hash, wait).await.ok()?;
+        match most {
+            Some(most) if text.len() > most => {
+                if self.0.too_big.len() >= TOO_BIG_REMEMBERED {
+                    self.0.too_big.clear();
+                }
+                self.0.too_big.insert(hash, ());
+                None
+            }
+            _ => Some(text),
+        }
     }
 
     /// Fetches a page for a client at `address` (`/<hash>/raw`, the first
@@ -91,7 +125,7 @@ impl Gateway {
         hash: PageHash,
         patience: Duration,
     ) -> Result<String, FetchError> {
-        let GatewayState { relay, rates, in_flight, pages } = &*self.0;
+        let GatewayState { relay, rates, in_flight, pages, .. } = &*self.0;
         let limits = relay.limits();
         let address = address_of(address);
         if !rates.take(address, now(), |now| Bucket::new(limits.raw_per_second, now)) {
