@@ -160,7 +160,8 @@ async fn a_first_response_wait_of_zero_asks_no_host_and_carries_no_text() {
 }
 
 #[tokio::test]
-async fn with_direct_connections_on_a_first_response_carries_only_a_small_page_and_a_big_one_is_not_asked_again() {
+async fn with_direct_connections_on_a_first_response_carries_only_a_small_page_and_a_big_one_is_not_asked_again(
+) {
     for direct in [true, false] {
         let mut config = RelayConfig::default();
         config.hub.direct = direct;

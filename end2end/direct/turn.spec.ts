@@ -1,35 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Server, create, expect, test, unique, visitor } from '../tests/fixtures';
+import { SECRET, startCoturn } from './coturn';
 
 // TURN (SPEC §14): a coturn started here, inside this run's network
 // namespace, with a secret only it and the relay know; the relay hands
 // browsers time-limited credentials for it (coturn's use-auth-secret) and
 // iceTransportPolicy "relay", so the only way from one browser to the
 // other is through coturn.
-
-const SECRET = `turn-secret-${Math.random().toString(36).slice(2)}`;
-
-/** coturn on 198.18.0.1:3478 (UDP); resolves once it listens, with its log. */
-async function startCoturn(): Promise<{ child: ChildProcess; log: string[] }> {
-  const child = spawn('turnserver', [
-    '-n', '-v', '--listening-ip=198.18.0.1', '--relay-ip=198.18.0.1', '--use-auth-secret',
-    `--static-auth-secret=${SECRET}`, '--realm=test', '--no-tls', '--no-dtls', '-p', '3478',
-    '--no-cli', '--log-file=stdout', '--allowed-peer-ip=198.18.0.0-198.19.255.255',
-  ]);
-  const log: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`coturn did not start:\n${log.join('')}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log.push(chunk.toString());
-      if (/UDP listener opened on\s*:\s*198\.18\.0\.1:3478/.test(log.join(''))) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`coturn exited with ${code}:\n${log.join('')}`)));
-  });
-  return { child, log };
-}
 
 test('TURN only: the page comes through a coturn with the relay\'s credentials', async ({ browser }) => {
   const coturn = await startCoturn();

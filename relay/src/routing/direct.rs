@@ -1,6 +1,7 @@
 //! Direct connections (SPEC §14): a visitor's offer pairs it with one host
 //! of the page, chosen as a request's host is (proven and fresh hosts
-//! first, at random; never a slow or probed one), and from then on the
+//! first, at random; never a slow or probed one; for a file page, one
+//! that holds every chunk if there is one), and from then on the
 //! pair's signals go to its other side and nowhere else. A pair ends with
 //! a `bye` from either side or when either leaves the page; it never
 //! outlives both being on it. No I/O: the channel layer forwards.
@@ -68,7 +69,14 @@ impl Hub {
                         || pairs.of_host(host) >= MOST_PAIRS_PER_HOST
                 })
             };
-            let host = other(&page.hosts.proven, &skip, &mut page.rng)
+            // A file page's visitor gets a host with every chunk if there is one.
+            let files = page.files.as_deref();
+            let partial = |peer: &super::Peer| {
+                skip(peer) || files.is_some_and(|f| peer.socket().is_none_or(|host| !f.holds_all(host)))
+            };
+            let host = other(&page.hosts.proven, &partial, &mut page.rng)
+                .or_else(|| other(&page.hosts.fresh, &partial, &mut page.rng))
+                .or_else(|| other(&page.hosts.proven, &skip, &mut page.rng))
                 .or_else(|| other(&page.hosts.fresh, &skip, &mut page.rng))
                 .and_then(|peer| peer.socket());
             if let Some(host) = host {

@@ -120,6 +120,11 @@ impl Files {
         Ok(())
     }
 
+    /// Whether `host` said it holds every chunk.
+    pub fn holds_all(&self, host: SocketId) -> bool {
+        self.holders.get(&host).is_some_and(|holder| holder.all)
+    }
+
     /// `host` (a socket that left, or a node that hosts nothing any more)
     /// is gone: the chunks it was asked for, which must go elsewhere.
     pub fn remove_host(&mut self, host: Peer) -> Vec<ChunkId> {
