@@ -143,6 +143,7 @@ on_both_backplanes!(
     chat_reaches_the_hosts_of_every_node_and_a_history_crosses_nodes,
     a_watch_on_one_node_follows_hosts_on_another,
     a_file_hosted_on_one_node_is_downloaded_on_another_chunk_by_chunk,
+    a_direct_connection_is_set_up_across_nodes_and_nobody_else_can_speak_for_it,
 );
 
 /// Waits, up to `patience`, for `done` to hold; fails the test otherwise.
@@ -485,4 +486,55 @@ async fn a_file_hosted_on_one_node_is_downloaded_on_another_chunk_by_chunk(site:
     assert!(metrics["ep2p_cross_node_asks_total"] >= 6.0, "{metrics:?}");
     assert_eq!(metrics["ep2p_chunk_deliveries_total"], 6.0);
     host.abort();
+}
+
+/// A direct connection's signalling (SPEC §14) between a visitor on one
+/// node and the page's only host, on another: the offer pairs them across
+/// the backplane, answer and candidates come back, nobody else can speak
+/// for the pair, and the visitor leaving tells the host.
+async fn a_direct_connection_is_set_up_across_nodes_and_nobody_else_can_speak_for_it(site: Site) {
+    use ep2p_core::protocol::event;
+    use serde_json::json;
+    let (a, b) = (node(&site, &[]).await, node(&site, &[]).await);
+    let hash = PageHash::of("hosted on A, connected to directly from B");
+    let mut h = client(&a, Vsn::V2).await;
+    h.join_ok(&have(hash)).await;
+    let mut seen_on_b = watcher(&b, hash).await;
+    count_reaches(&mut seen_on_b, 1, PATIENCE).await;
+
+    let mut v = client(&b, Vsn::V2).await;
+    v.join_ok(&want(hash)).await;
+    let offer = "v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\n";
+    let paired = v.call(&want(hash), event::SIGNAL, json!({ "offer": offer })).await;
+    assert_eq!(paired.status(), Some("ok"), "{}", paired.raw);
+    let p = paired.payload["response"]["peer"].as_u64().unwrap();
+    let got = h.event(&have(hash), event::SIGNAL).await;
+    let q = got.payload["peer"].as_u64().unwrap();
+    assert_eq!(got.payload, json!({ "peer": q, "offer": offer }));
+
+    let answer = "v=0\r\no=- 2 2 IN IP4 198.18.0.1\r\n";
+    h.push(&have(hash), event::SIGNAL, json!({ "peer": q, "answer": answer })).await;
+    assert_eq!(v.event(&want(hash), event::SIGNAL).await.payload, json!({ "peer": p, "answer": answer }));
+    let candidate = "candidate:1 1 udp 2122260223 198.18.0.2 50001 typ host";
+    v.push(&want(hash), event::SIGNAL, json!({ "peer": p, "candidate": candidate, "mid": "0" })).await;
+    let got = h.event(&have(hash), event::SIGNAL).await;
+    assert_eq!(got.payload, json!({ "peer": q, "candidate": candidate, "mid": "0" }));
+
+    // Another visitor on B and another host on A cannot speak for the pair.
+    let mut intruder = client(&b, Vsn::V2).await;
+    intruder.join_ok(&want(hash)).await;
+    let reply = intruder.call(&want(hash), event::SIGNAL, json!({ "peer": p, "candidate": candidate })).await;
+    assert_eq!(reply.status(), Some("error"), "{}", reply.raw);
+    let mut other_host = client(&a, Vsn::V2).await;
+    other_host.join_ok(&have(hash)).await;
+    let reply = other_host.call(&have(hash), event::SIGNAL, json!({ "peer": q, "answer": answer })).await;
+    assert_eq!(reply.status(), Some("error"), "{}", reply.raw);
+    let heard = v.drain(Duration::from_millis(300)).await;
+    assert!(heard.iter().all(|m| m.event != event::SIGNAL), "{heard:?}");
+
+    // The visitor leaves the page: the host on the other node hears bye.
+    v.leave(&want(hash)).await;
+    let bye = h.event(&have(hash), event::SIGNAL).await;
+    assert_eq!(bye.payload, json!({ "peer": q, "bye": true }));
+    assert!(scrape(b.addr()).await.unwrap()["ep2p_direct_pairs_total"] >= 1.0);
 }

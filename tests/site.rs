@@ -130,6 +130,8 @@ async fn the_first_response_carries_the_text_a_host_sent_and_never_counts_as_a_h
     let page = http_get(&server.url(&format!("/{hash}"))).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&format!(r#"class="page-text">{text}</div>"#)), "{}", page.body);
+    // Once: the hydrating app reads it back from the page, not from a second copy.
+    assert_eq!(page.body.matches(text).count(), 1, "{}", page.body);
     assert!(page.body.contains(">1 host<"));
     // Neutral previews: the text is in the body, never in the head's metadata.
     let head = page.body.split("</head>").next().unwrap();

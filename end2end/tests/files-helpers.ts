@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, hydrated, type Server } from './fixtures';
@@ -10,8 +10,9 @@ import { expect, hydrated, type Server } from './fixtures';
 
 export const FILE_PAGE = /\/([0-9a-f]{64})$/;
 
-/** A folder of this test run's own files. */
+/** A folder of this test run's own files, gone when the run ends. */
 const folder = mkdtempSync(path.join(tmpdir(), 'ep2p-files-'));
+process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
 
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');

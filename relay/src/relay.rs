@@ -11,7 +11,7 @@ use crate::chat_budget::{ChatBudgets, Spent};
 use crate::config::{Limits, RelayConfig};
 use crate::frame::{ChunkFrame, SharedFrame};
 use crate::metrics::{Metrics, Reject};
-use crate::routing::{Answer, ChunkAnswer, Effect, Effects, Hub, Input, Peer, SocketId};
+use crate::routing::{Answer, ChunkAnswer, Effect, Effects, Hub, Input, NodeId, Peer, Side, SocketId};
 use dashmap::DashMap;
 use ep2p_core::chat;
 use ep2p_core::chunk::ChunkId;
@@ -516,6 +516,13 @@ impl Relay {
                         }
                     }
                 }
+                Effect::NodeBye { node, hash, pair } => {
+                    if let Some(backplane) = self.backplane() {
+                        let bye =
+                            ep2p_core::signal::SignalFrame::new(Some(pair), ep2p_core::signal::Signal::Bye);
+                        backplane.signal(node, hash, pair, bye.to_json());
+                    }
+                }
                 Effect::WakeAt { hash, at } => {
                     let relay = self.clone();
                     tokio::spawn(async move {
@@ -616,6 +623,38 @@ impl Relay {
     /// Passes a direct connection's signal to one side of its pair, as
     /// chat is passed: dropped (counted) for a socket that fell behind,
     /// so signals can never make the relay close a peer.
+    /// A direct connection's signal another node passed on: checked as
+    /// strictly as a socket's (the backplane and the other node are not
+    /// trusted either), and forwarded to the side of the pair here.
+    fn signal_from_node(&self, node: NodeId, page: PageHash, pair: u32, json: &str) {
+        use ep2p_core::signal::{Signal, SignalFrame};
+        let Ok(signal) = SignalFrame::parse(json).map_err(|_| self.0.metrics.backplane_malformed.inc())
+        else {
+            return;
+        };
+        if signal.peer != Some(pair) {
+            self.0.metrics.backplane_malformed.inc();
+            return;
+        }
+        let (offer, bye) = (matches!(signal.signal, Signal::Offer(_)), signal.signal == Signal::Bye);
+        let Some((socket, side, peer)) = self.0.hub.signal_from_node(node, page, pair, offer, bye) else {
+            return;
+        };
+        // Offers and candidates from the visitor's side go to the host
+        // (have:H), answers and the host's candidates to the visitor (want:H).
+        let misplaced = matches!(
+            (side, &signal.signal),
+            (Side::Host, Signal::Answer(_)) | (Side::Visitor, Signal::Offer(_))
+        );
+        if !misplaced {
+            let topic = match side {
+                Side::Host => Topic::Have(page),
+                Side::Visitor => Topic::Want(page),
+            };
+            self.signal(socket, topic, signal.for_peer(peer).to_json());
+        }
+    }
+
     pub fn signal(&self, conn: SocketId, topic: Topic, payload: String) {
         if self.send_unless_behind(conn, Outbound::Signal(Box::new((topic, payload)))) == Some(false) {
             self.0.metrics.signals_dropped.inc();
@@ -733,6 +772,9 @@ impl Relay {
                     None => ChunkAnswer::Forged(chunk),
                 };
                 self.handle(Input::Chunk { host: Peer::Node(node), hash: page, answer });
+            }
+            Event::Signal { node, page, pair, signal } => {
+                self.signal_from_node(node, page, pair, signal.get())
             }
             Event::NodeGone { node, pages } => {
                 for page in pages {

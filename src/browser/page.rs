@@ -17,7 +17,7 @@ use leptos::prelude::*;
 /// page's download is paused or resumed.
 pub fn start(
     state: PageState,
-    offered: Resource<Result<Option<String>, ServerFnError>>,
+    offered: Resource<Result<crate::state::offered::Offered, ServerFnError>>,
     pages: YourPages,
     text_node: NodeRef<leptos::html::Div>,
 ) -> (Callback<Message>, Callback<bool>) {
@@ -88,7 +88,7 @@ pub fn start(
 /// host closes the tab, and disconnects when the view goes away.
 fn connect(
     state: PageState,
-    offered: Resource<Result<Option<String>, ServerFnError>>,
+    offered: Resource<Result<crate::state::offered::Offered, ServerFnError>>,
 ) -> StoredValue<Option<Driver<Visitor>>, LocalStorage> {
     let driver = StoredValue::new_local(None::<Driver<Visitor>>);
     Effect::new(move |started: Option<bool>| {
@@ -98,7 +98,7 @@ fn connect(
         // Wait for the first response's answer (already here when hydrating).
         let Some(offer) = offered.get() else { return false };
         let initial = state.wire.get_untracked();
-        let offer = offer.ok().flatten().filter(|_| initial.is_none());
+        let offer = offer.ok().and_then(|o| o.0).filter(|_| initial.is_none());
         // In a task of its own: hydrating the page and starting its
         // connection (checking the text, hosting it, showing the chat)
         // in one go would hold the main thread in one long task.

@@ -2,6 +2,7 @@
 //! verified), or as Markdown once the page is interactive, and the switch
 //! between the two views.
 
+use crate::state::offered::Offered;
 use crate::state::PageState;
 use leptos::prelude::*;
 
@@ -34,11 +35,11 @@ pub fn ViewSwitch(state: PageState) -> impl IntoView {
 #[component]
 pub fn PageText(
     state: PageState,
-    offered: Resource<Result<Option<String>, ServerFnError>>,
+    offered: Resource<Result<Offered, ServerFnError>>,
     text_node: NodeRef<leptos::html::Div>,
 ) -> impl IntoView {
     // What the first response may show: plain text that hashes to the page.
-    let offered_text = move || state.readable_offer(offered.get().and_then(Result::ok).flatten());
+    let offered_text = move || state.readable_offer(offered.get().and_then(Result::ok).and_then(|o| o.0));
     view! {
         <Suspense fallback=|| ()>
             {move || {

@@ -31,9 +31,9 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
         move || hash.to_string(),
         move |hash| async move {
             if created_here {
-                Ok(None)
+                Ok(crate::state::offered::Offered(None))
             } else {
-                page_text(hash).await
+                page_text(hash).await.map(crate::state::offered::Offered)
             }
         },
     );

@@ -3,6 +3,7 @@
 //! one page view's state (`page`). Changed by plain methods, tested
 //! natively; the browser's side of them is in `browser`.
 
+pub mod offered;
 pub mod page;
 pub mod your_pages;
 

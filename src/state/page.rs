@@ -178,7 +178,7 @@ impl PageState {
     /// to the page (never a file page's manifest: its files are shown once
     /// the page is interactive).
     pub fn readable_offer(&self, offer: Option<String>) -> Option<String> {
-        offer.filter(|t| !sealed::is_sealed(t) && !is_files(t) && self.hash.matches(t))
+        offer.filter(|t| shown_as_text(t) && self.hash.matches(t))
     }
 
     /// The text to show: the verified text, or until the machine has it,
@@ -283,6 +283,11 @@ impl PageState {
 }
 
 /// A file page's wire text (its manifest, plain or encrypted).
+/// Whether a page's text is shown as it is (not an encrypted page's or a file page's wire).
+pub fn shown_as_text(text: &str) -> bool {
+    !sealed::is_sealed(text) && !is_files(text)
+}
+
 fn is_files(wire: &str) -> bool {
     wire.starts_with(crate::manifest::PREFIX) || wire.starts_with(crate::sealed_files::PREFIX)
 }

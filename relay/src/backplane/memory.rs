@@ -11,6 +11,7 @@ use crate::frame::SharedFrame;
 use crate::metrics::Metrics;
 use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,11 @@ enum Note {
         page: PageHash,
         chunk: ChunkId,
         payload: Option<tungstenite::Bytes>,
+    },
+    Signal {
+        page: PageHash,
+        pair: u32,
+        signal: String,
     },
     Bye,
 }
@@ -179,6 +185,10 @@ impl Backplane for MemoryBackplane {
         self.send(Outgoing::To(to, Note::Chunk { page, chunk, payload }));
     }
 
+    fn signal(&self, to: NodeId, page: PageHash, pair: u32, signal: String) {
+        self.send(Outgoing::To(to, Note::Signal { page, pair, signal }));
+    }
+
     fn leave(&self) {
         let _ = self.outgoing.try_send(Outgoing::Bye);
     }
@@ -285,6 +295,11 @@ impl Site {
                 }
             }
             Note::HistoryAsk { page } => self.handler.handle(Event::HistoryAsk { node, page }),
+            Note::Signal { page, pair, signal } => {
+                if let Ok(signal) = RawValue::from_string(signal) {
+                    self.handler.handle(Event::Signal { node, page, pair, signal: &signal });
+                }
+            }
             Note::Bye => self.forget(from),
         }
     }

@@ -70,6 +70,10 @@ pub trait Backplane: Send + Sync {
     /// Sends node `to` the chunk it asked for (its payload as the host
     /// sent it, checked), or says nobody here could send it (`None`).
     fn deliver_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId, payload: Option<tungstenite::Bytes>);
+    /// Passes node `to` a direct connection's signal (SPEC §14) for pair
+    /// `pair` (the number the visitor's node gave it): `signal` is the
+    /// `signal` payload's JSON, checked by this node.
+    fn signal(&self, to: NodeId, page: PageHash, pair: u32, signal: String);
     /// Tells the others this node is going (a node that cannot is dropped
     /// when its liveness expires).
     fn leave(&self);
@@ -96,6 +100,9 @@ pub enum Event<'a> {
     /// The chunk `node` was asked for (its payload, unchecked), or `None`:
     /// it has no holder of it.
     Chunk { node: NodeId, page: PageHash, chunk: ChunkId, payload: Option<&'a [u8]> },
+    /// A direct connection's signal from `node` for pair `pair` (numbered
+    /// by the visitor's node), unchecked.
+    Signal { node: NodeId, page: PageHash, pair: u32, signal: &'a RawValue },
     /// `node` left, was cut off or died: it counts nothing on `pages` any more.
     NodeGone { node: NodeId, pages: &'a [PageHash] },
 }

@@ -93,6 +93,14 @@ enum Message<'a> {
     /// `from` has no holder of the chunk the receiver asked for. (A chunk
     /// itself is a binary message: see [`CHUNK_MAGIC`].)
     NoChunk { from: NodeId, page: PageHash, chunk: ChunkId },
+    /// A direct connection's signal from `from` for pair `pair`.
+    Signal {
+        from: NodeId,
+        page: PageHash,
+        pair: u32,
+        #[serde(borrow)]
+        signal: &'a RawValue,
+    },
     /// `from` is shutting down: it hosts nothing any more.
     Bye { from: NodeId },
 }
@@ -149,6 +157,12 @@ enum Outgoing {
         to: NodeId,
         page: PageHash,
         chunk: ChunkId,
+    },
+    Signal {
+        to: NodeId,
+        page: PageHash,
+        pair: u32,
+        signal: String,
     },
     /// A chunk node `to` asked for, or none.
     DeliverChunk {
@@ -229,6 +243,10 @@ impl Backplane for RedisBackplane {
 
     fn ask_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId) {
         self.send(Outgoing::AskChunk { to, page, chunk });
+    }
+
+    fn signal(&self, to: NodeId, page: PageHash, pair: u32, signal: String) {
+        self.send(Outgoing::Signal { to, page, pair, signal });
     }
 
     fn deliver_chunk(&self, to: NodeId, page: PageHash, chunk: ChunkId, payload: Option<tungstenite::Bytes>) {
@@ -389,6 +407,11 @@ impl RedisLink {
             Outgoing::AskChunk { to, page, chunk } => {
                 self.publish(&node_channel(to), &Message::ChunkAsk { from: node, page, chunk }, site).await;
             }
+            Outgoing::Signal { to, page, pair, signal } => {
+                let Ok(signal) = RawValue::from_string(signal) else { return };
+                let message = Message::Signal { from: node, page, pair, signal: &signal };
+                self.publish(&node_channel(to), &message, site).await;
+            }
             Outgoing::DeliverChunk { to, page, chunk, payload: None } => {
                 self.publish(&node_channel(to), &Message::NoChunk { from: node, page, chunk }, site).await;
             }
@@ -469,6 +492,9 @@ impl RedisLink {
             }
             Message::NoChunk { from, page, chunk } if from != site.node => {
                 Event::Chunk { node: from, page, chunk, payload: None }
+            }
+            Message::Signal { from, page, pair, signal } if from != site.node => {
+                Event::Signal { node: from, page, pair, signal }
             }
             Message::Bye { from } => {
                 site.forget(from);

@@ -9,7 +9,7 @@
 use super::Session;
 use crate::metrics::Reject;
 use crate::relay::now;
-use crate::routing::{Side, Unpaired};
+use crate::routing::{Side, Target, Unpaired};
 use ep2p_core::phoenix::{Frame, Ref, Status};
 use ep2p_core::protocol::{PageHash, Topic};
 use ep2p_core::signal::{Outcome, Paired, Report, Signal, SignalFrame};
@@ -58,7 +58,16 @@ pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Optio
         }
     };
     match routed {
-        Ok((peer, socket, topic)) => relay.signal(socket, topic, signal.for_peer(peer).to_json()),
+        Ok((peer, Target::Socket(socket), topic)) => {
+            relay.signal(socket, topic, signal.for_peer(peer).to_json())
+        }
+        // The other side is another node's: the signal crosses the
+        // backplane under the pair's shared number, like an ask.
+        Ok((_, Target::Node(node, shared), _)) => {
+            if let Some(backplane) = relay.backplane() {
+                backplane.signal(node, hash, shared, signal.for_peer(shared).to_json());
+            }
+        }
         Err(refusal @ (Unpaired::NotYours | Unpaired::Spent)) => {
             session.refuse(Reject::Unpaired, join_ref, frame, &refusal.to_string());
         }

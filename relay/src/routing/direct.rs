@@ -2,13 +2,17 @@
 //! of the page, chosen as a request's host is (proven and fresh hosts
 //! first, at random; never a slow or probed one; for a file page, one
 //! that holds every chunk if there is one), and from then on the
-//! pair's signals go to its other side and nowhere else. A pair ends with
-//! a `bye` from either side or when either leaves the page; it never
-//! outlives both being on it. No I/O: the channel layer forwards.
+//! pair's signals go to its other side and nowhere else. With no host
+//! here, the offer goes to another node that hosts the page, which pairs
+//! the visitor with one of its hosts; the pair then has a side on each
+//! node, and its signals cross the backplane like an ask. A pair ends with
+//! a `bye` from either side or when either leaves the page (the other
+//! node is told); it never outlives both being on it. No I/O: the channel
+//! layer forwards.
 
 use super::page::Page;
 use super::pairs::{Pair, MOST_PAIRS_PER_HOST, MOST_PAIRS_PER_VISITOR, MOST_SIGNALS_PER_PAIR};
-use super::peer::SocketId;
+use super::peer::{NodeId, Peer, SocketId};
 use super::pick::other;
 use super::Hub;
 use ep2p_core::protocol::PageHash;
@@ -35,52 +39,87 @@ pub enum Unpaired {
     Spent,
 }
 
+/// Where a signal goes: one of this node's sockets, or another node (with
+/// the pair's shared number, the visitor's node's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Socket(SocketId),
+    Node(NodeId, u32),
+}
+
 impl Hub {
-    /// Drops the pairs `socket` is a side of (it left the page).
-    pub(super) fn unpair(page: &mut Page, socket: SocketId) {
+    /// Drops the pairs `socket` is a side of (it left the page); the pairs
+    /// with another node on the other side, for that node to be told.
+    pub(super) fn unpair(page: &mut Page, socket: SocketId) -> Vec<(NodeId, u32)> {
+        let Some(pairs) = page.pairs.as_mut() else { return Vec::new() };
+        let nodes = pairs.forget(socket);
+        if pairs.is_empty() {
+            page.pairs = None;
+        }
+        nodes
+    }
+
+    /// Drops the pairs node `node` is a side of (it hosts the page no more, or went).
+    pub(super) fn unpair_node(page: &mut Page, node: NodeId) {
         if let Some(pairs) = page.pairs.as_mut() {
-            pairs.forget(socket);
+            pairs.forget_node(node);
             if pairs.is_empty() {
                 page.pairs = None;
             }
         }
     }
 
+    /// A local host for a pair with `visitor` (a socket here or another
+    /// node's visitor): proven and fresh hosts first, at random; for a file
+    /// page one with every chunk if there is one.
+    fn pair_host(page: &mut Page, visitor: Peer) -> Option<SocketId> {
+        let pairs = page.pairs.get_or_insert_with(Box::default);
+        let skip = |peer: &Peer| {
+            peer.socket().is_none_or(|host| {
+                *peer == visitor
+                    || pairs.of_visitor(visitor).any(|p| p.host == *peer)
+                    || pairs.of_host(Peer::Socket(host)) >= MOST_PAIRS_PER_HOST
+            })
+        };
+        let files = page.files.as_deref();
+        let partial = |peer: &Peer| {
+            skip(peer) || files.is_some_and(|f| peer.socket().is_none_or(|host| !f.holds_all(host)))
+        };
+        other(&page.hosts.proven, &partial, &mut page.rng)
+            .or_else(|| other(&page.hosts.fresh, &partial, &mut page.rng))
+            .or_else(|| other(&page.hosts.proven, &skip, &mut page.rng))
+            .or_else(|| other(&page.hosts.fresh, &skip, &mut page.rng))
+            .and_then(|peer| peer.socket())
+    }
+
     /// A visitor of the page offers a direct connection: the pair's number
-    /// and the host it goes to.
-    pub fn pair(&self, visitor: SocketId, hash: PageHash) -> Result<(u32, SocketId), Unpaired> {
+    /// and where the offer goes (a host here, or, with none here, another
+    /// node that hosts the page, which pairs it with one of its own).
+    pub fn pair(&self, visitor: SocketId, hash: PageHash) -> Result<(u32, Target), Unpaired> {
         let mut result = Err(if self.config.direct { Unpaired::NoHost } else { Unpaired::Off });
         self.with_page(hash, |page| {
-            if !self.config.direct {
-                return;
-            }
-            if !page.visitors.contains_key(&super::Peer::Socket(visitor)) {
+            let me = Peer::Socket(visitor);
+            if !self.config.direct || !page.visitors.contains_key(&me) {
                 return;
             }
             let pairs = page.pairs.get_or_insert_with(Box::default);
-            if pairs.of_visitor(visitor).count() >= MOST_PAIRS_PER_VISITOR {
+            if pairs.of_visitor(me).count() >= MOST_PAIRS_PER_VISITOR {
                 result = Err(Unpaired::TooMany);
                 return;
             }
-            let skip = |peer: &super::Peer| {
-                peer.socket().is_none_or(|host| {
-                    host == visitor
-                        || pairs.of_visitor(visitor).any(|p| p.host == host)
-                        || pairs.of_host(host) >= MOST_PAIRS_PER_HOST
-                })
-            };
-            // A file page's visitor gets a host with every chunk if there is one.
-            let files = page.files.as_deref();
-            let partial = |peer: &super::Peer| {
-                skip(peer) || files.is_some_and(|f| peer.socket().is_none_or(|host| !f.holds_all(host)))
-            };
-            let host = other(&page.hosts.proven, &partial, &mut page.rng)
-                .or_else(|| other(&page.hosts.fresh, &partial, &mut page.rng))
-                .or_else(|| other(&page.hosts.proven, &skip, &mut page.rng))
-                .or_else(|| other(&page.hosts.fresh, &skip, &mut page.rng))
-                .and_then(|peer| peer.socket());
+            let host = Self::pair_host(page, me).map(Peer::Socket).or_else(|| {
+                let pairs = page.pairs.as_deref()?;
+                let nodes = page.remote.ready()?;
+                let skip = |node: &Peer| pairs.of_visitor(me).any(|p| p.host == *node);
+                other(nodes, &skip, &mut page.rng)
+            });
+            let pairs = page.pairs.get_or_insert_with(Box::default);
             if let Some(host) = host {
-                result = Ok((pairs.insert(Pair { visitor, host, signals: 1 }), host));
+                let peer = pairs.insert(Pair { visitor: me, host, remote: None, signals: 1 });
+                result = Ok(match host {
+                    Peer::Socket(socket) => (peer, Target::Socket(socket)),
+                    Peer::Node(node) => (peer, Target::Node(node, peer)),
+                });
             }
             if pairs.is_empty() {
                 page.pairs = None;
@@ -94,7 +133,7 @@ impl Hub {
     }
 
     /// A signal from `from` (speaking as `side`) on pair `peer` of the
-    /// page: the socket it goes to. `bye` ends the pair once forwarded.
+    /// page: where it goes. `bye` ends the pair once forwarded.
     pub fn signal_to(
         &self,
         from: SocketId,
@@ -102,7 +141,7 @@ impl Hub {
         hash: PageHash,
         peer: u32,
         bye: bool,
-    ) -> Result<SocketId, Unpaired> {
+    ) -> Result<Target, Unpaired> {
         let mut result = Err(Unpaired::NotYours);
         self.with_page(hash, |page| {
             let Some(pairs) = page.pairs.as_mut() else { return };
@@ -111,7 +150,7 @@ impl Hub {
                 Side::Visitor => (pair.visitor, pair.host),
                 Side::Host => (pair.host, pair.visitor),
             };
-            if own != from {
+            if own != Peer::Socket(from) {
                 return;
             }
             if pair.signals >= MOST_SIGNALS_PER_PAIR && !bye {
@@ -119,7 +158,10 @@ impl Hub {
                 return;
             }
             pair.signals += 1;
-            result = Ok(to);
+            result = Ok(match to {
+                Peer::Socket(socket) => Target::Socket(socket),
+                Peer::Node(node) => Target::Node(node, pair.shared(peer)),
+            });
             if bye {
                 pairs.remove(peer);
                 if pairs.is_empty() {
@@ -128,6 +170,66 @@ impl Hub {
             }
         });
         if result.is_ok() {
+            self.metrics.signals.inc();
+        }
+        result
+    }
+
+    /// A signal node `node` passed on for pair `shared` (numbered by the
+    /// visitor's node): the socket it goes to, as which side, under which
+    /// number here. An offer from that node's visitor pairs it with a host
+    /// here; anything for no pair of that node's is dropped.
+    pub fn signal_from_node(
+        &self,
+        node: NodeId,
+        hash: PageHash,
+        shared: u32,
+        offer: bool,
+        bye: bool,
+    ) -> Option<(SocketId, Side, u32)> {
+        if !self.config.direct {
+            return None;
+        }
+        let mut result = None;
+        self.with_page(hash, |page| {
+            let remote = Peer::Node(node);
+            let mut known = page.pairs.as_deref().and_then(|pairs| {
+                // This node's visitor paired with that node's host…
+                let ours = pairs.get(shared).filter(|p| p.host == remote && !offer).map(|_| shared);
+                // …or that node's visitor with a host here.
+                ours.or_else(|| pairs.of_remote_visitor(node, shared).filter(|_| !offer))
+            });
+            if known.is_none() && offer {
+                let already =
+                    page.pairs.as_deref().is_some_and(|p| p.of_remote_visitor(node, shared).is_some());
+                if let (false, Some(host)) = (already, Self::pair_host(page, remote)) {
+                    let pairs = page.pairs.get_or_insert_with(Box::default);
+                    let pair =
+                        Pair { visitor: remote, host: Peer::Socket(host), remote: Some(shared), signals: 0 };
+                    known = Some(pairs.insert(pair));
+                    self.metrics.direct_pairs.inc();
+                }
+            }
+            let Some(peer) = known else { return };
+            let Some(pairs) = page.pairs.as_mut() else { return };
+            let Some(pair) = pairs.get_mut(peer) else { return };
+            if pair.signals >= MOST_SIGNALS_PER_PAIR && !bye {
+                return;
+            }
+            pair.signals += 1;
+            result = match (pair.visitor, pair.host) {
+                (Peer::Socket(visitor), _) => Some((visitor, Side::Visitor, peer)),
+                (_, Peer::Socket(host)) => Some((host, Side::Host, peer)),
+                _ => None,
+            };
+            if bye {
+                pairs.remove(peer);
+            }
+            if pairs.is_empty() {
+                page.pairs = None;
+            }
+        });
+        if result.is_some() {
             self.metrics.signals.inc();
         }
         result

@@ -2,7 +2,7 @@
 //! effect holds everything needed to carry it out: the bytes to send and
 //! who they go to.
 
-use super::peer::{Peer, SocketId};
+use super::peer::{NodeId, Peer, SocketId};
 use crate::frame::{ChunkFrame, SharedFrame};
 use ep2p_core::chunk::ChunkId;
 use ep2p_core::protocol::PageHash;
@@ -43,6 +43,9 @@ pub enum Effect {
     DeliverChunk { frame: Arc<ChunkFrame>, visitors: Vec<Peer> },
     /// Tell these visitors (on `want:H`), or nodes, that no host can send the chunk.
     ChunkUnavailable { hash: PageHash, chunk: ChunkId, visitors: Vec<Peer> },
+    /// Tell node `node` that direct-connection pair `pair` (its shared
+    /// number) is over: its side here left the page (a `bye`).
+    NodeBye { node: NodeId, hash: PageHash, pair: u32 },
 }
 
 /// Effects of one input; most inputs produce none or one.

@@ -59,7 +59,7 @@ pub mod model;
 mod tests;
 
 pub use chunks::AnnounceError;
-pub use direct::{Side, Unpaired};
+pub use direct::{Side, Target, Unpaired};
 pub use effects::{Effect, Effects};
 pub use files::MAX_HELD_RANGES;
 pub use input::{Answer, ChunkAnswer, Input};
@@ -128,10 +128,7 @@ impl Hub {
                 self.join_visitor(visitor, hash);
                 Vec::new()
             }
-            Input::LeaveVisitor { visitor, hash } => {
-                self.leave_visitor(visitor, hash);
-                Vec::new()
-            }
+            Input::LeaveVisitor { visitor, hash } => self.leave_visitor(visitor, hash),
             Input::JoinWatcher { watcher, hash } => {
                 if self.page_entry(hash).watchers.insert(watcher) {
                     self.metrics.watchers.inc();
@@ -235,7 +232,9 @@ impl Hub {
             if page.hosts.remove(host).is_none() {
                 return;
             }
-            Self::unpair(page, host);
+            for (node, pair) in Self::unpair(page, host) {
+                fx.push(Effect::NodeBye { node, hash, pair });
+            }
             self.metrics.hosts.dec();
             if page.counted() != counted {
                 page.count_changed(hash, now, self.config.count_window, &mut fx);
@@ -275,6 +274,7 @@ impl Hub {
             if count == 0 {
                 self.history_gone(page, hash, Peer::Node(node), now, fx);
                 self.chunks_host_gone(page, hash, Peer::Node(node), now, fx);
+                Self::unpair_node(page, node);
             }
             if count == 0 && page.in_flight.as_ref().is_some_and(|f| f.host == Peer::Node(node)) {
                 let tried = page.in_flight.take().map(|f| f.tried).unwrap_or_default();
@@ -308,7 +308,8 @@ impl Hub {
     /// A socket left `want:H` (served, gave up, or disconnected). The
     /// request in flight stays: a visitor that comes back (or another one)
     /// joins it instead of asking a host again.
-    fn leave_visitor(&self, visitor: Peer, hash: PageHash) {
+    fn leave_visitor(&self, visitor: Peer, hash: PageHash) -> Effects {
+        let mut fx = Vec::new();
         self.with_page(hash, |page| {
             if let Some(asking) = page.visitors.swap_remove(&visitor) {
                 if visitor.is_local() {
@@ -317,10 +318,13 @@ impl Hub {
                 Self::chunks_visitor_gone(page, visitor);
                 page.set_asking(visitor, false, asking);
                 if let Peer::Socket(socket) = visitor {
-                    Self::unpair(page, socket);
+                    for (node, pair) in Self::unpair(page, socket) {
+                        fx.push(Effect::NodeBye { node, hash, pair });
+                    }
                 }
             }
         });
+        fx
     }
 
     /// At a time an earlier [`Effect::WakeAt`] asked for: fails over a

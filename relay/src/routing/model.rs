@@ -296,6 +296,7 @@ fn check(hub: &Hub, model: &mut Model, pages: &[PageHash], effects: &Effects, ve
             Effect::AskChunk { .. } | Effect::DeliverChunk { .. } | Effect::ChunkUnavailable { .. } => {
                 panic!("no host announced a chunk in this model: {effect:?}")
             }
+            Effect::NodeBye { .. } => panic!("nobody offered a direct connection in this model: {effect:?}"),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! A page's direct-connection pairs (SPEC §14): which visitor is paired
 //! with which host under which number, and how many signals each pair has
-//! carried. Knows nothing of a page; `direct` decides who is paired.
+//! carried. A side may be another node (its visitor, or its host): the
+//! pair then has the number the visitor's node gave it there too. Knows
+//! nothing of a page; `direct` decides who is paired.
 
-use super::peer::SocketId;
+use super::peer::{NodeId, Peer, SocketId};
 use indexmap::IndexMap;
 
 /// Hosts one visitor may be paired with on one page at once (a download
@@ -17,10 +19,19 @@ pub const MOST_SIGNALS_PER_PAIR: u32 = 64;
 
 #[derive(Debug)]
 pub(super) struct Pair {
-    pub visitor: SocketId,
-    pub host: SocketId,
+    pub visitor: Peer,
+    pub host: Peer,
+    /// The number the visitor's node gave the pair, when that is another node.
+    pub remote: Option<u32>,
     /// Signals carried so far (the offer counts).
     pub signals: u32,
+}
+
+impl Pair {
+    /// The number both nodes know the pair by: the visitor's node's.
+    pub fn shared(&self, peer: u32) -> u32 {
+        self.remote.unwrap_or(peer)
+    }
 }
 
 /// One page's pairs, by the number the relay gave each.
@@ -38,6 +49,10 @@ impl Pairs {
         self.next
     }
 
+    pub fn get(&self, peer: u32) -> Option<&Pair> {
+        self.by_peer.get(&peer)
+    }
+
     pub fn get_mut(&mut self, peer: u32) -> Option<&mut Pair> {
         self.by_peer.get_mut(&peer)
     }
@@ -50,19 +65,43 @@ impl Pairs {
         self.by_peer.len()
     }
 
-    pub fn of_visitor(&self, visitor: SocketId) -> impl Iterator<Item = &Pair> {
+    pub fn of_visitor(&self, visitor: Peer) -> impl Iterator<Item = &Pair> {
         self.by_peer.values().filter(move |p| p.visitor == visitor)
     }
 
-    pub fn of_host(&self, host: SocketId) -> usize {
+    pub fn of_host(&self, host: Peer) -> usize {
         self.by_peer.values().filter(|p| p.host == host).count()
     }
 
-    /// Forgets every pair `socket` is a side of.
-    pub fn forget(&mut self, socket: SocketId) -> usize {
-        let before = self.by_peer.len();
-        self.by_peer.retain(|_, p| p.visitor != socket && p.host != socket);
-        before - self.by_peer.len()
+    /// The pair node `node`'s visitor has under `shared` (that node's number), if any.
+    pub fn of_remote_visitor(&self, node: NodeId, shared: u32) -> Option<u32> {
+        self.by_peer
+            .iter()
+            .find(|(_, p)| p.visitor == Peer::Node(node) && p.remote == Some(shared))
+            .map(|(peer, _)| *peer)
+    }
+
+    /// Forgets every pair `socket` is a side of; the ones whose other side
+    /// is a node, as (node, the pair's shared number): that node is told.
+    pub fn forget(&mut self, socket: SocketId) -> Vec<(NodeId, u32)> {
+        let mut nodes = Vec::new();
+        self.by_peer.retain(|peer, p| {
+            let side = Peer::Socket(socket);
+            if p.visitor != side && p.host != side {
+                return true;
+            }
+            if let Peer::Node(node) = if p.visitor == side { p.host } else { p.visitor } {
+                nodes.push((node, p.shared(*peer)));
+            }
+            false
+        });
+        nodes
+    }
+
+    /// Forgets every pair with node `node` on a side (it is gone).
+    pub fn forget_node(&mut self, node: NodeId) {
+        let node = Peer::Node(node);
+        self.by_peer.retain(|_, p| p.visitor != node && p.host != node);
     }
 
     pub fn is_empty(&self) -> bool {
