@@ -7,7 +7,7 @@ use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::page_view::PageView;
 use crate::protocol::PageHash;
-use crate::state::{LocalPage, SiteInfo, YourPages, LIMIT_META};
+use crate::state::{Draft, LocalPage, SiteInfo, YourPages, LIMIT_META};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
     crate::response::set_page_policy();
     provide_meta_context();
     provide_context(LocalPage(RwSignal::new(None)));
+    provide_context(Draft(RwSignal::new(None)));
     let pages = YourPages::new();
     provide_context(pages);
     #[cfg(feature = "hydrate")]

@@ -121,10 +121,31 @@ pub fn follow_anchor(event: &leptos::ev::MouseEvent) {
 
 /// A text as a file of its own (the note written beside shared files).
 pub fn text_file(name: &str, text: &str) -> Option<web_sys::File> {
+    typed_file(name, text, "text/plain")
+}
+
+fn typed_file(name: &str, text: &str, media_type: &str) -> Option<web_sys::File> {
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::FilePropertyBag::new();
-    options.set_type("text/plain");
+    options.set_type(media_type);
     web_sys::File::new_with_str_sequence_and_options(&parts, name, &options).ok()
+}
+
+/// Saves `text` as a download named `name`, of type `media_type` (UTF-8).
+pub fn save_text(name: &str, text: &str, media_type: &str) {
+    let Some(file) = typed_file(name, text, &format!("{media_type};charset=utf-8")) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) else { return };
+    save_as(&url, name);
+    // The download has its bytes by then; the URL is not needed after.
+    gloo_timers::callback::Timeout::new(60_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+}
+
+/// Copies `text` to the clipboard.
+pub fn copy_text(text: &str) {
+    let _ = window().navigator().clipboard().write_text(text);
 }
 
 /// Saves `url` (a `blob:` URL) as a download named `name`.

@@ -6,6 +6,7 @@ pub mod chat_panel;
 pub mod direct;
 pub mod files;
 pub mod keep_copy;
+pub mod page_actions;
 pub mod page_text;
 pub mod share;
 pub mod status;

@@ -7,7 +7,7 @@ use crate::format::{count_of, group_digits};
 use crate::fragment::Fragment;
 use crate::protocol::PageHash;
 use crate::sealed;
-use crate::state::{Created, LocalPage, SiteInfo};
+use crate::state::{Created, Draft, LocalPage, SiteInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -90,6 +90,17 @@ pub fn HomePage() -> impl IntoView {
         crate::browser::remember(crate::browser::ENCRYPT_SETTING, encrypt);
         crate::browser::remember(crate::browser::MARKDOWN_SETTING, markdown);
     }
+    // "Edit as a new page": the text comes in, shared as the page it came from.
+    let based_on = RwSignal::new(None::<PageHash>);
+    let draft = expect_context::<Draft>();
+    Effect::new(move |_| {
+        if let Some(from) = draft.0.try_update(Option::take).flatten() {
+            text.set(from.text);
+            encrypt.set(from.encrypted);
+            markdown.set(from.markdown);
+            based_on.set(Some(from.based_on));
+        }
+    });
 
     // The files chosen: names and sizes for the view, the `File`s in the browser.
     let chosen = RwSignal::new(Vec::<(String, u64)>::new());
@@ -144,7 +155,7 @@ pub fn HomePage() -> impl IntoView {
                     Ok(wire) => {
                         let hash = PageHash::of(&wire);
                         local.0.set(Some(Created { hash, wire: wire.clone(), text: wire }));
-                        let fragment = Fragment { key, markdown: false }.to_string();
+                        let fragment = Fragment { key, ..Fragment::default() }.to_string();
                         let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
                         navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
                     }
@@ -173,7 +184,8 @@ pub fn HomePage() -> impl IntoView {
         let publish = move |wire: String, key: Option<sealed::Key>| {
             let hash = PageHash::of(&wire);
             local.0.set(Some(Created { hash, wire, text: draft }));
-            let fragment = Fragment { key, markdown: as_markdown }.to_string();
+            let based_on = based_on.get_untracked();
+            let fragment = Fragment { key, markdown: as_markdown, based_on }.to_string();
             let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
             navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
         };
@@ -218,6 +230,17 @@ pub fn HomePage() -> impl IntoView {
                 #[cfg(not(feature = "hydrate"))]
                 add_files(None);
             }>
+            {move || based_on.get().map(|hash| {
+                let short = hash.to_string()[..12].to_string();
+                view! {
+                    <p class="based-on" data-testid="editing-from">
+                        "A new page from " <a href=format!("/{hash}") rel="external">"page " <code>{short}"…"</code></a>
+                        ". That page stays as it is; this one gets its own link."
+                        " "
+                        <button type="button" class="link" on:click=move |_| based_on.set(None)>"Forget where it came from"</button>
+                    </p>
+                }
+            })}
             <label class="visually-hidden" for="page-text">"Page text"</label>
             <textarea
                 id="page-text"

@@ -8,6 +8,7 @@ use crate::components::chat_panel::{chat_panel, Chat};
 use crate::components::direct::{Arrived, RelayOnly};
 use crate::components::files::FilesPanel;
 use crate::components::keep_copy::KeepCopy;
+use crate::components::page_actions::{BasedOn, PageActions};
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
 use crate::components::status::{HostCount, LastHostWarning, LockedNotice, Rejected, StatusLine};
@@ -101,9 +102,11 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                     ().into_any()
                 }
             }}
+            <BasedOn state/>
             <Show when=move || !file_page.get()>
                 <PageText state offered text_node/>
             </Show>
+            <PageActions state/>
         </article>
         <Show when=move || state.snapshot.with(|s| s.has_content)>
             // The chat is a part of the WASM of its own, loaded once the page is here.

@@ -36,3 +36,17 @@ pub struct Created {
 /// The page this tab created last, handed from the homepage to the page view.
 #[derive(Clone, Copy)]
 pub struct LocalPage(pub RwSignal<Option<Created>>);
+
+/// A page's text taken to the homepage to be written into a new page
+/// ("Edit as a new page", SPEC §15), with how it was shared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditFrom {
+    pub text: String,
+    pub based_on: PageHash,
+    pub encrypted: bool,
+    pub markdown: bool,
+}
+
+/// The text handed from a page view to the homepage, taken once.
+#[derive(Clone, Copy)]
+pub struct Draft(pub RwSignal<Option<EditFrom>>);

@@ -142,6 +142,33 @@ impl PageState {
         });
     }
 
+    /// The page this one was written from, as its link says.
+    pub fn based_on(&self) -> Option<PageHash> {
+        Fragment::parse(&self.fragment.get()).ok().and_then(|f| f.based_on)
+    }
+
+    /// What "Download" names the text: after the page, `.md` in the Markdown view.
+    pub fn download_name(&self) -> (String, &'static str) {
+        let short = &self.hash.to_string()[..12];
+        if self.as_markdown.get_untracked() {
+            (format!("page-{short}.md"), "text/markdown")
+        } else {
+            (format!("page-{short}.txt"), "text/plain")
+        }
+    }
+
+    /// The text, taken to the homepage to write a new page from it (a text
+    /// page whose text is here), encrypted and shown as this one is.
+    pub fn edit_from(&self) -> Option<crate::state::EditFrom> {
+        let text = self.text.get_untracked().filter(|_| !self.file_page())?;
+        Some(crate::state::EditFrom {
+            text,
+            based_on: self.hash,
+            encrypted: self.encrypted(),
+            markdown: self.as_markdown.get_untracked(),
+        })
+    }
+
     /// The first 12 digits of the hash, as the page bar and title show it.
     pub fn short_hash(&self) -> String {
         self.hash.to_string()[..12].to_string()
@@ -377,6 +404,29 @@ mod tests {
         let hash = PageHash::of(text);
         let created = created.then(|| Created { hash, wire: text.to_string(), text: text.to_string() });
         PageState::new(hash, created, Signal::stored(fragment.to_string()))
+    }
+
+    #[test]
+    fn download_names_edit_as_new_and_the_page_it_was_written_from() {
+        Owner::new().with(|| {
+            let from = PageHash::of("the page before");
+            let page = state_of(TEXT, true, &format!("from-{from}"));
+            let short = &page.hash.to_string()[..12];
+            assert_eq!(page.based_on(), Some(from));
+            assert_eq!(page.download_name(), (format!("page-{short}.txt"), "text/plain"));
+            page.as_markdown.set(true);
+            assert_eq!(page.download_name(), (format!("page-{short}.md"), "text/markdown"));
+            let edit = page.edit_from().expect("a text page with its text");
+            assert_eq!(
+                (edit.text.as_str(), edit.based_on, edit.encrypted, edit.markdown),
+                (TEXT, page.hash, false, true)
+            );
+            // Without the text yet, or a file page: nothing to edit.
+            assert_eq!(state_of(TEXT, false, "").edit_from(), None);
+            assert_eq!(state_of(TEXT, false, "").based_on(), None);
+            let files = state_of("ep2p-files1:{}", true, "");
+            assert_eq!(files.edit_from(), None);
+        });
     }
 
     #[test]
