@@ -209,6 +209,13 @@ pub async fn direct_run(
     crate::peers::Peers::run(&peers, command, page)
 }
 
+/// Asks for a screen wake lock (the tab is a page's only host); its sentinel.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn wake_lock() -> Option<wasm_bindgen::JsValue> {
+    crate::browser::wake::request().await
+}
+
 /// Closes every peer connection of a page that is left.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]

@@ -88,3 +88,56 @@ test.describe('a page’s text', () => {
     await author.context.close();
   });
 });
+
+test.describe('hosts that stay', () => {
+  test('the only host may keep its screen awake; the lock goes when another host comes and comes back after', async ({ browser, server }) => {
+    const author = await visitor(browser, server.url, { viewport: { width: 390, height: 844 } });
+    // Screen Wake Lock, recorded: headless Chromium has no screen to keep awake.
+    await author.page.addInitScript(() => {
+      const w = window as any;
+      w.__wake = { requested: 0, released: 0 };
+      Object.defineProperty(navigator, 'wakeLock', {
+        configurable: true,
+        value: {
+          request: async (type: string) => {
+            if (type !== 'screen') throw new Error(`wake lock of type ${type}`);
+            w.__wake.requested += 1;
+            const sentinel = new EventTarget() as any;
+            sentinel.released = false;
+            sentinel.release = async () => {
+              if (sentinel.released) return;
+              sentinel.released = true;
+              w.__wake.released += 1;
+              sentinel.dispatchEvent(new Event('release'));
+            };
+            return sentinel;
+          },
+        },
+      });
+    });
+    const wake = () => author.page.evaluate(() => (window as any).__wake);
+    await create(author.page, unique('kept awake on a phone'));
+    const hash = new URL(author.page.url()).pathname.slice(1);
+    const choice = author.page.getByTestId('stay-awake');
+    await expect(choice).toBeVisible();
+    await expect(choice).not.toBeChecked();
+    expect(await wake()).toEqual({ requested: 0, released: 0 });
+    await choice.check();
+    await expect.poll(wake).toEqual({ requested: 1, released: 0 });
+    await author.page.screenshot({ path: screenshotPath('stay-awake-phone') });
+
+    // Another host: this tab is not the only one, the screen may sleep.
+    const reader = await visitor(browser, server.url);
+    await reader.page.goto(`/${hash}`);
+    await expect(reader.page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
+    await expect(author.page.getByTestId('health')).toHaveText('2 hosts');
+    await expect.poll(wake).toEqual({ requested: 1, released: 1 });
+    await expect(choice).toBeHidden();
+    // Alone again: kept awake again, as chosen.
+    await reader.context.close();
+    await expect(author.page.getByTestId('health')).toHaveText('1 host', { timeout: 15_000 });
+    await expect.poll(wake).toEqual({ requested: 2, released: 1 });
+    await expect(choice).toBeChecked();
+    await author.context.close();
+  });
+});

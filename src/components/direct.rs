@@ -65,7 +65,7 @@ pub fn RelayOnly() -> impl IntoView {
     view! {
         <label class="relay-only" title="Applies to the pages you open from now on">
             <input type="checkbox" data-testid="relay-only" prop:checked=on on:change=change/>
-            "Relay only: hide my IP address from other visitors"
+            <span class="what">"Relay only: hide my IP address from other visitors"</span>
             <span class="hint">"A direct connection shows each browser's IP address to the other."</span>
         </label>
     }

@@ -10,4 +10,5 @@ pub mod page_actions;
 pub mod page_text;
 pub mod share;
 pub mod status;
+pub mod stay_awake;
 pub mod your_pages;

@@ -12,6 +12,7 @@ use crate::components::page_actions::{BasedOn, PageActions};
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
 use crate::components::status::{HostCount, LastHostWarning, LockedNotice, Rejected, StatusLine};
+use crate::components::stay_awake::StayAwake;
 use crate::protocol::PageHash;
 use crate::server_fns::{page_health, page_text};
 use crate::state::{LocalPage, PageState};
@@ -92,6 +93,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             <KeepCopy state/>
             <RelayOnly/>
             <LastHostWarning state/>
+            <StayAwake state/>
             <Rejected state/>
             <LockedNotice state/>
             {move || {
