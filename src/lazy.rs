@@ -213,7 +213,7 @@ pub async fn direct_run(
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
 pub async fn wake_lock() -> Option<wasm_bindgen::JsValue> {
-    crate::browser::wake::request().await
+    crate::wake::request().await
 }
 
 /// Closes every peer connection of a page that is left.

@@ -34,6 +34,8 @@
 //! * `crypto` (hydrate) — encrypted pages in Web Crypto, in core's format.
 //! * `filestore` (hydrate) — a file page's chunks: the author's `File`s,
 //!   downloaded chunks in the Origin Private File System (lazy parts).
+//! * `peers` (hydrate) — direct connections' WebRTC glue (a lazy part).
+//! * `wake` (hydrate) — Screen Wake Lock, for a tab that is a page's only host.
 //! * `assets` (ssr) — the release's file names under `/pkg/` (their hashes).
 //! * `config` (ssr) — flags, environment and `Leptos.toml`, resolved into
 //!   the listen address and the relay's settings.
@@ -45,7 +47,7 @@
 //! Arrows point one way: `app` → `pages` → `components` → `state` →
 //! `library`, with `format`, `lazy` and `server_fns` below the views that
 //! use them and `lazy` above what it loads (`markdown`, `qr`, `crypto`,
-//! `copies`); `browser` is called only from the views' browser-only code
+//! `copies`, `peers`, `wake`); `browser` is called only from the views' browser-only code
 //! and uses `state`, `socket`, `lazy` and `crypto`; `server` mounts `app`.
 //! Nothing points back up.
 //!
@@ -83,6 +85,8 @@ pub mod filestore;
 pub mod peers;
 #[cfg(feature = "hydrate")]
 pub mod socket;
+#[cfg(feature = "hydrate")]
+pub mod wake;
 
 #[cfg(feature = "ssr")]
 pub mod assets;

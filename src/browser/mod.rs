@@ -7,7 +7,6 @@
 
 pub mod keeper;
 pub mod page;
-pub mod wake;
 
 use crate::state::{SiteInfo, LIMIT_META};
 use leptos::prelude::*;

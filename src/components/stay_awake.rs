@@ -29,7 +29,7 @@ pub fn StayAwake(state: PageState) -> impl IntoView {
 /// the page is visible; lets it go otherwise.
 #[cfg(feature = "hydrate")]
 fn hold(state: PageState, supported: RwSignal<bool>, wanted: RwSignal<bool>) {
-    use crate::browser::wake;
+    use crate::wake;
     use wasm_bindgen::JsValue;
     Effect::new(move |_| supported.set(wake::supported()));
     // The browser lets a lock go when the tab is hidden: asked again once visible.
