@@ -47,15 +47,20 @@ pub enum Target {
     Node(NodeId, u32),
 }
 
+/// A page without pairs holds no pair set.
+fn drop_if_empty(page: &mut Page) {
+    if page.pairs.as_deref().is_some_and(super::pairs::Pairs::is_empty) {
+        page.pairs = None;
+    }
+}
+
 impl Hub {
     /// Drops the pairs `socket` is a side of (it left the page); the pairs
     /// with another node on the other side, for that node to be told.
     pub(super) fn unpair(page: &mut Page, socket: SocketId) -> Vec<(NodeId, u32)> {
         let Some(pairs) = page.pairs.as_mut() else { return Vec::new() };
         let nodes = pairs.forget(socket);
-        if pairs.is_empty() {
-            page.pairs = None;
-        }
+        drop_if_empty(page);
         nodes
     }
 
@@ -63,9 +68,7 @@ impl Hub {
     pub(super) fn unpair_node(page: &mut Page, node: NodeId) {
         if let Some(pairs) = page.pairs.as_mut() {
             pairs.forget_node(node);
-            if pairs.is_empty() {
-                page.pairs = None;
-            }
+            drop_if_empty(page);
         }
     }
 
@@ -121,9 +124,7 @@ impl Hub {
                     Peer::Node(node) => (peer, Target::Node(node, peer)),
                 });
             }
-            if pairs.is_empty() {
-                page.pairs = None;
-            }
+            drop_if_empty(page);
         });
         match result {
             Ok(_) => self.metrics.direct_pairs.inc(),
@@ -164,9 +165,7 @@ impl Hub {
             });
             if bye {
                 pairs.remove(peer);
-                if pairs.is_empty() {
-                    page.pairs = None;
-                }
+                drop_if_empty(page);
             }
         });
         if result.is_ok() {
@@ -225,9 +224,7 @@ impl Hub {
             if bye {
                 pairs.remove(peer);
             }
-            if pairs.is_empty() {
-                page.pairs = None;
-            }
+            drop_if_empty(page);
         });
         if result.is_some() {
             self.metrics.signals.inc();
