@@ -134,6 +134,7 @@ impl Driver<Visitor> {
                 supported,
                 relay_only,
                 server: ice.as_ref().is_some_and(|ice| ice.direct),
+                turn_only: ice.as_ref().is_some_and(|ice| ice.relay_transport),
             };
             if let Some(ice) = ice.filter(|_| setting.on()) {
                 let weak = Rc::downgrade(&inner);

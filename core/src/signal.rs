@@ -29,6 +29,9 @@ pub const MAX_MID: usize = 32;
 /// How long a visitor waits for a direct channel to open before it goes
 /// on through the relay (SPEC §14: about 1.5 s).
 pub const OPEN_WITHIN_MS: u64 = 1_500;
+/// The same through TURN servers only (`iceTransportPolicy: "relay"`):
+/// both sides allocate on the TURN server first, which takes longer.
+pub const OPEN_WITHIN_TURN_MS: u64 = 3_000;
 /// How long a host keeps a pair that has not opened (the visitor gave up
 /// long before; this frees the connection).
 pub const HOST_OPEN_WITHIN_MS: u64 = 10_000;
@@ -299,6 +302,8 @@ pub struct Visitor {
     attempts: u32,
     /// Candidates gathered before the relay named the pair.
     early: Vec<(String, Option<String>)>,
+    /// How long a connection may take to open.
+    open_within: u64,
 }
 
 impl Default for Visitor {
@@ -309,7 +314,12 @@ impl Default for Visitor {
 
 impl Visitor {
     pub fn new() -> Self {
-        Self { phase: Phase::Idle, attempts: 0, early: Vec::new() }
+        Self { phase: Phase::Idle, attempts: 0, early: Vec::new(), open_within: OPEN_WITHIN_MS }
+    }
+
+    /// Connections go through TURN servers only: they get longer to open.
+    pub fn through_turn(&mut self) {
+        self.open_within = OPEN_WITHIN_TURN_MS;
     }
 
     pub fn phase(&self) -> Phase {
@@ -333,7 +343,7 @@ impl Visitor {
     /// When the machine next needs a [`VisitorEvent::Tick`].
     pub fn next_tick(&self) -> Option<u64> {
         match self.phase {
-            Phase::Connecting { since, .. } => Some(since + OPEN_WITHIN_MS),
+            Phase::Connecting { since, .. } => Some(since + self.open_within),
             Phase::Relay { retry_at, .. } => retry_at,
             _ => None,
         }
@@ -428,7 +438,7 @@ impl Visitor {
                 self.phase = Phase::Done;
                 vec![C::Send(SignalFrame::new(Some(peer), Signal::Bye)), C::Close]
             }
-            (VisitorEvent::Tick, Phase::Connecting { since, .. }) if now >= since + OPEN_WITHIN_MS => {
+            (VisitorEvent::Tick, Phase::Connecting { since, .. }) if now >= since + self.open_within => {
                 self.fall_back(Why::Timeout, now, true)
             }
             (VisitorEvent::Tick, Phase::Relay { retry_at: Some(at), .. }) if now >= at => self.start(now),
@@ -684,6 +694,11 @@ mod tests {
         let mut v = offered(1_000);
         v.step(VisitorEvent::Paired(9), 1_100);
         assert_eq!(v.next_tick(), Some(1_000 + OPEN_WITHIN_MS));
+        // Through TURN only, a connection gets longer.
+        let mut turn = v.clone();
+        turn.through_turn();
+        assert_eq!(turn.next_tick(), Some(1_000 + OPEN_WITHIN_TURN_MS));
+        assert!(turn.step(VisitorEvent::Tick, 1_000 + OPEN_WITHIN_MS).is_empty());
         assert!(v.step(VisitorEvent::Tick, 1_000 + OPEN_WITHIN_MS - 1).is_empty());
         let out = v.step(VisitorEvent::Tick, 1_000 + OPEN_WITHIN_MS);
         assert_eq!(

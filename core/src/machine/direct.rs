@@ -32,6 +32,9 @@ pub struct DirectSetting {
     pub relay_only: bool,
     /// The server pairs peers (`GET /ice` said `direct: true`).
     pub server: bool,
+    /// Through TURN servers only (`iceTransportPolicy: "relay"`): a
+    /// connection gets longer to open.
+    pub turn_only: bool,
 }
 
 impl DirectSetting {
@@ -49,6 +52,9 @@ impl Visitor {
     pub fn set_direct(&mut self, setting: DirectSetting) -> Vec<Command> {
         self.direct_setting = Some(setting);
         self.direct_host = signal::Host::new(setting.on());
+        if setting.turn_only {
+            self.direct.through_turn();
+        }
         let mut out = Vec::new();
         // The page waited for this to be known: it is asked for now.
         let waiting = self.content.is_none() && self.transfer.is_none();
@@ -359,7 +365,8 @@ mod tests {
         PageHash::of(TEXT)
     }
 
-    pub(super) const ON: DirectSetting = DirectSetting { supported: true, relay_only: false, server: true };
+    pub(super) const ON: DirectSetting =
+        DirectSetting { supported: true, relay_only: false, server: true, turn_only: false };
 
     /// `(ref, topic, event, payload)` of every frame the machine sent.
     pub(super) fn pushes(commands: &[Command]) -> Vec<(Option<Ref>, String, String, String)> {
