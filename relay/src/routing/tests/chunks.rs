@@ -5,21 +5,14 @@
 use super::*;
 use crate::frame::ChunkFrame;
 use crate::routing::ChunkAnswer;
-use ep2p_core::chunk::{ChunkId, ChunkIndex, Holding};
-use ep2p_core::manifest::{FileEntry, Manifest, DEFAULT_FILE_LIMIT, MIN_CHUNK};
+use ep2p_core::chunk::{ChunkId, Holding};
+use ep2p_core::manifest::MIN_CHUNK;
 
 /// A page of one file of 10 chunks, hosts 1..=n joined (none holds
 /// anything yet) and visitors 100.. waiting; its manifest known.
 fn file_page(n: u64, visitors: u64) -> (Driver, PageHash, Instant) {
     let (hub, h, now) = hosted(Policy::Targeted, n, visitors);
-    let entry = FileEntry {
-        name: "f".into(),
-        media_type: "application/octet-stream".into(),
-        size: 10 * u64::from(MIN_CHUNK),
-        root: "0".repeat(64),
-    };
-    let manifest = Manifest::new(MIN_CHUNK, vec![entry], DEFAULT_FILE_LIMIT).unwrap();
-    hub.set_files(h, ChunkIndex::of(&manifest));
+    hub.set_files(h, one_file_index(10));
     (hub, h, now)
 }
 

@@ -120,20 +120,12 @@ fn leaving_the_page_ends_the_pairs_and_the_page_is_freed() {
 
 #[test]
 fn a_file_pages_visitor_is_paired_with_a_host_that_holds_every_chunk_when_there_is_one() {
-    use ep2p_core::chunk::{ChunkIndex, Holding};
-    use ep2p_core::manifest::{FileEntry, Manifest, DEFAULT_FILE_LIMIT, MIN_CHUNK};
-    let entry = FileEntry {
-        name: "f".into(),
-        media_type: "application/octet-stream".into(),
-        size: 4 * u64::from(MIN_CHUNK),
-        root: "0".repeat(64),
-    };
-    let manifest = Manifest::new(MIN_CHUNK, vec![entry], DEFAULT_FILE_LIMIT).unwrap();
+    use ep2p_core::chunk::Holding;
     for seed in 0..8 {
         let hub =
             Hub::new(HubConfig { direct: true, ..HubConfig::default() }, Arc::new(Metrics::default()), seed);
         on(&hub, &[1, 2], &[10, 11, 12]);
-        hub.set_files(H, ChunkIndex::of(&manifest));
+        hub.set_files(H, one_file_index(4));
         hub.announce(SocketId(10), H, &Holding::ranges(0, vec![(0, 1)])).unwrap();
         hub.announce(SocketId(11), H, &Holding::all()).unwrap();
         assert_eq!(hub.pair(SocketId(1), H).unwrap().1, Target::Socket(SocketId(11)), "seed {seed}");

@@ -199,3 +199,15 @@ fn random_operation_sequences_keep_every_invariant() {
         super::model::run(policy, &ops);
     }
 }
+
+/// The chunk index of a page of one file of `chunks` smallest chunks.
+pub(super) fn one_file_index(chunks: u64) -> ep2p_core::chunk::ChunkIndex {
+    use ep2p_core::manifest::{FileEntry, Manifest, DEFAULT_FILE_LIMIT, MIN_CHUNK};
+    let entry = FileEntry {
+        name: "f".into(),
+        media_type: "application/octet-stream".into(),
+        size: chunks * u64::from(MIN_CHUNK),
+        root: "0".repeat(64),
+    };
+    ep2p_core::chunk::ChunkIndex::of(&Manifest::new(MIN_CHUNK, vec![entry], DEFAULT_FILE_LIMIT).unwrap())
+}
