@@ -3,7 +3,7 @@
 //! Keys and text stay in this tab: nothing here talks to the network.
 
 use crate::chunk::ChunkId;
-use crate::sealed::{self, Key, Sealed, SealedError, KEY_LEN, NONCE_LEN};
+use crate::sealed::{self, Kdf, Key, Sealed, SealedError, KEY_LEN, NONCE_LEN};
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -65,13 +65,60 @@ fn params(nonce: &[u8; NONCE_LEN]) -> AesGcmParams {
     AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(nonce.as_slice()))
 }
 
+/// The key a password page is encrypted under: `password` stretched by
+/// `kdf` (PBKDF2-HMAC-SHA256 in Web Crypto), salted with the link's `key`.
+pub async fn password_key(key: &Key, password: &str, kdf: Kdf) -> Result<Key, CryptoError> {
+    let password = sealed::check_password(password)?;
+    let Kdf::Pbkdf2Sha256 { iterations } = kdf;
+    let subtle = crypto()?.subtle();
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let promise = subtle
+        .import_key_with_str("raw", &Uint8Array::from(password), "PBKDF2", false, &usages)
+        .map_err(|_| CryptoError::Unavailable)?;
+    let base: CryptoKey =
+        JsFuture::from(promise).await.and_then(|k| k.dyn_into()).map_err(|_| CryptoError::Unavailable)?;
+    let params = Object::new();
+    for (name, value) in [
+        ("name", JsValue::from_str("PBKDF2")),
+        ("hash", JsValue::from_str("SHA-256")),
+        ("salt", Uint8Array::from(Kdf::salt(key)).into()),
+        ("iterations", iterations.into()),
+    ] {
+        js_sys::Reflect::set(&params, &name.into(), &value).map_err(|_| CryptoError::Unavailable)?;
+    }
+    let promise = subtle
+        .derive_bits_with_object(&params, &base, (KEY_LEN * 8) as u32)
+        .map_err(|_| CryptoError::Unavailable)?;
+    let bits = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
+    let bytes =
+        <[u8; KEY_LEN]>::try_from(Uint8Array::new(&bits).to_vec()).map_err(|_| CryptoError::Unavailable)?;
+    Ok(Key::from_bytes(bytes))
+}
+
 /// Encrypts a page's text under `key` with a fresh random nonce.
 pub async fn seal(key: &Key, text: &str) -> Result<String, CryptoError> {
     seal_with_nonce(key, random()?, text).await
 }
 
+/// Encrypts a page's text for the link's `key` and a password, which the
+/// reader will be asked for.
+pub async fn seal_with_password(key: &Key, password: &str, text: &str) -> Result<String, CryptoError> {
+    let kdf = Kdf::CURRENT;
+    let derived = password_key(key, password, kdf).await?;
+    seal_under(&derived, Some(kdf), random()?, text).await
+}
+
 /// Encrypts with a given nonce: the known-answer tests choose it, nobody else.
 pub async fn seal_with_nonce(key: &Key, nonce: [u8; NONCE_LEN], text: &str) -> Result<String, CryptoError> {
+    seal_under(key, None, nonce, text).await
+}
+
+async fn seal_under(
+    key: &Key,
+    kdf: Option<Kdf>,
+    nonce: [u8; NONCE_LEN],
+    text: &str,
+) -> Result<String, CryptoError> {
     let subtle = crypto()?.subtle();
     let imported = import(&subtle, key, "encrypt").await?;
     let promise = subtle
@@ -79,20 +126,36 @@ pub async fn seal_with_nonce(key: &Key, nonce: [u8; NONCE_LEN], text: &str) -> R
         .map_err(|_| CryptoError::Unavailable)?;
     let buffer = JsFuture::from(promise).await.map_err(|_| CryptoError::Unavailable)?;
     let ciphertext = Uint8Array::new(&buffer).to_vec();
-    Ok(Sealed { nonce, ciphertext }.to_wire())
+    Ok(Sealed { kdf, nonce, ciphertext }.to_wire())
 }
 
-/// Decrypts an encrypted page's wire text.
+/// Decrypts an encrypted page's wire text that needs no password.
 pub async fn open(key: &Key, wire: &str) -> Result<String, CryptoError> {
+    open_with_password(key, None, wire).await.map(|(text, _)| text)
+}
+
+/// Decrypts an encrypted page's wire text, with the password when it asks
+/// for one (the password is not used when it does not), and the key that
+/// opened it: the link's, or the one the password made.
+pub async fn open_with_password(
+    key: &Key,
+    password: Option<&str>,
+    wire: &str,
+) -> Result<(String, Key), CryptoError> {
     let sealed = Sealed::parse(wire)?;
+    let (key, wrong) = match (sealed.kdf, password) {
+        (None, _) => (key.clone(), SealedError::WrongKey),
+        (Some(_), None) => return Err(SealedError::NeedsPassword.into()),
+        (Some(kdf), Some(password)) => (password_key(key, password, kdf).await?, SealedError::WrongPassword),
+    };
     let subtle = crypto()?.subtle();
-    let imported = import(&subtle, key, "decrypt").await?;
+    let imported = import(&subtle, &key, "decrypt").await?;
     let promise = subtle
         .decrypt_with_object_and_u8_array(&params(&sealed.nonce), &imported, &sealed.ciphertext)
         .map_err(|_| CryptoError::Unavailable)?;
     // Web Crypto rejects with an OperationError when the tag does not match.
-    let buffer = JsFuture::from(promise).await.map_err(|_| SealedError::WrongKey)?;
-    Ok(sealed::text_of(Uint8Array::new(&buffer).to_vec())?)
+    let buffer = JsFuture::from(promise).await.map_err(|_| wrong)?;
+    Ok((sealed::text_of(Uint8Array::new(&buffer).to_vec())?, key))
 }
 
 /// An encrypted file page's chunks sealed and opened in Web Crypto, each

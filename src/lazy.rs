@@ -82,6 +82,29 @@ pub async fn open(key: crate::sealed::Key, wire: String) -> Result<String, crate
     crate::crypto::open(&key, &wire).await
 }
 
+/// Seals `text` for the link's `key` and a password (PBKDF2 in Web Crypto,
+/// then AES-256-GCM), with a fresh random nonce.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn seal_with_password(
+    key: crate::sealed::Key,
+    password: String,
+    text: String,
+) -> Result<String, crate::crypto::CryptoError> {
+    crate::crypto::seal_with_password(&key, &password, &text).await
+}
+
+/// Opens a page with `key`, and the password when the page asks for one.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn open_with_password(
+    key: crate::sealed::Key,
+    password: Option<String>,
+    wire: String,
+) -> Result<(String, crate::sealed::Key), crate::crypto::CryptoError> {
+    crate::crypto::open_with_password(&key, password.as_deref(), &wire).await
+}
+
 /// A kept page's wire text from IndexedDB (`rexie`), if this browser has it.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
@@ -292,6 +315,19 @@ async fn chunk_cipher_export(
     files_chunk_cipher(key, crate::chunk::ChunkId::new(file, index), bytes, seal)
         .await
         .map_err(crate::crypto::js_error)
+}
+
+/// The app's decryption of a password page, for the password vectors:
+/// `openPasswordPage(wire, key, password)`.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = openPasswordPage)]
+pub async fn open_password_page(
+    wire: String,
+    key: String,
+    password: String,
+) -> Result<String, wasm_bindgen::JsError> {
+    let key = crate::crypto::key_arg(&key)?;
+    open_with_password(key, Some(password), wire).await.map(|(text, _)| text).map_err(crate::crypto::js_error)
 }
 
 /// The app's decryption, for the same tests: `openPage(wire, key)`.

@@ -10,6 +10,7 @@ import {
   createEncrypted,
   ENCRYPTED_LINK,
   hydrated,
+  withApp,
   pageHash,
   recordFrames,
   screenshotPath,
@@ -54,22 +55,10 @@ const filesVectors: FilesVector[] = JSON.parse(
   readFileSync(path.join(root, 'core', 'vectors', 'sealed_files.json'), 'utf8'),
 );
 
-/** Runs `fn(app, arg)` in the page, on the app's own encryption and
- * decryption (Web Crypto through the WASM). The call is sent as source so
- * the dynamic import reaches the browser as written. */
-async function withApp<A, T>(page: Page, fn: (app: App, arg: A) => Promise<T>, arg: A): Promise<T> {
-  await page.goto('/');
-  await hydrated(page);
-  // The module's (hashed) name, as the page starts it.
-  const module = await page.locator('script[data-app]').getAttribute('data-app');
-  expect(module).toMatch(/^\/pkg\/ephemeral_p2p[.\w-]*\.js$/);
-  return page.evaluate(`import(${JSON.stringify(module)}).then((app) => (${fn.toString()})(app, ${JSON.stringify(arg)}))`) as Promise<T>;
-}
-
 test.describe('encrypted pages', () => {
   test('the browser holds Web Crypto to the same known answers as the native code', async ({ page }) => {
     expect(vectors.length).toBeGreaterThanOrEqual(4);
-    const results = await withApp(page, async (app, vectors: Vector[]) => {
+    const results = await withApp(page, async (app: App, vectors: Vector[]) => {
       const out = [];
       for (const v of vectors) {
         const sealed = await app.sealPage(v.text, v.key, v.nonce);
@@ -101,7 +90,7 @@ test.describe('encrypted pages', () => {
 
   test('the browser seals and opens file chunks to the same known answers as the native code', async ({ page }) => {
     expect(filesVectors.length).toBeGreaterThanOrEqual(2);
-    const results = await withApp(page, async (app, vectors: FilesVector[]) => {
+    const results = await withApp(page, async (app: App, vectors: FilesVector[]) => {
       const hex = async (bytes: Uint8Array) =>
         Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
       const out: { hashes: string[][]; opened: boolean; misplaced: string }[] = [];
@@ -143,7 +132,7 @@ test.describe('encrypted pages', () => {
   });
 
   test('a 1 MiB page encrypts and decrypts in the browser (time reported)', async ({ page }) => {
-    const timing = await withApp(page, async (app) => {
+    const timing = await withApp(page, async (app: App) => {
       const line = 'Ünïcödé and ASCII, a line of a long page 😀\n';
       const text = line.repeat(Math.ceil((1 << 20) / new TextEncoder().encode(line).length));
       const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))

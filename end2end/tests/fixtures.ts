@@ -197,3 +197,16 @@ export async function createEncrypted(page: Page, text: string): Promise<{ hash:
   const [, hash, key] = ENCRYPTED_LINK.exec(page.url())!;
   return { hash, key };
 }
+
+/** Runs `fn(app, arg)` in a page of the site, on the app's WASM module as
+ * the hydration script loaded it (one instance): its exported functions run
+ * the app's own code (Web Crypto through the WASM). The call is sent as
+ * source so the dynamic import reaches the browser as written. */
+export async function withApp<M, A, T>(page: Page, fn: (app: M, arg: A) => Promise<T>, arg: A): Promise<T> {
+  await page.goto('/');
+  await hydrated(page);
+  // The module's (hashed) name, as the page starts it.
+  const module = await page.locator('script[data-app]').getAttribute('data-app');
+  expect(module).toMatch(/^\/pkg\/ephemeral_p2p[.\w-]*\.js$/);
+  return page.evaluate(`import(${JSON.stringify(module)}).then((app) => (${fn.toString()})(app, ${JSON.stringify(arg)}))`) as Promise<T>;
+}

@@ -54,6 +54,10 @@ enum MirrorError {
         "{0} is encrypted and the link has no key (the part after #); the page cannot be read without it"
     )]
     NoKey(PageHash),
+    #[error("{0} asks for a password as well as its link's key: give it with --password (or --password - to type it)")]
+    NeedsPassword(PageHash),
+    #[error("cannot read the password from stdin: {0}")]
+    Stdin(io::Error),
     #[error("nobody is hosting {0} right now")]
     NobodyHosting(PageHash),
     #[error("{0}: no host sent the page within {1:?}")]
@@ -134,6 +138,11 @@ enum Cmd {
         /// How long to wait for a host to send the page.
         #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
         wait: std::time::Duration,
+        /// The page's password, for an encrypted page that asks for one;
+        /// `-` reads it from the first line of stdin (other users of this
+        /// machine can see command lines).
+        #[arg(long)]
+        password: Option<String>,
     },
     /// Host everything in the folder.
     Run,
@@ -231,10 +240,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), MirrorError> {
-    if let Cmd::Get { page, wait, output } = &cli.command {
+    if let Cmd::Get { page, wait, output, password } = &cli.command {
         let server = cli.server.clone().or_else(|| site_of(page));
         let endpoints = Endpoints::parse(server.as_deref().unwrap_or(DEFAULT_SERVER))?;
-        return get(&endpoints, page, *wait, output.as_deref()).await;
+        let password = password.as_deref().map(password_arg).transpose()?;
+        return get(&endpoints, page, *wait, output.as_deref(), password.as_deref()).await;
     }
     let endpoints = Endpoints::parse(cli.server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let dir = cli.dir.unwrap_or_else(Store::default_dir);
@@ -501,6 +511,17 @@ fn split_texts(paths: Vec<PathBuf>, as_files: bool) -> Result<Shared, MirrorErro
     Ok((texts, binaries))
 }
 
+/// `--password`: as given, or `-` for the first line of stdin (without
+/// its line ending).
+fn password_arg(given: &str) -> Result<String, MirrorError> {
+    if given != "-" {
+        return Ok(given.to_string());
+    }
+    let mut line = String::new();
+    io::stdin().read_line(&mut line).map_err(MirrorError::Stdin)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
 /// `get`: fetches one page like a visitor, never joins its hosts, prints
 /// the (decrypted) text, or saves a file page's files in `output`.
 async fn get(
@@ -508,6 +529,7 @@ async fn get(
     page: &str,
     wait: std::time::Duration,
     output: Option<&std::path::Path>,
+    password: Option<&str>,
 ) -> Result<(), MirrorError> {
     use std::io::Write;
     let hash = page_arg(page)?;
@@ -527,7 +549,10 @@ async fn get(
     let text = match (sealed::is_sealed(&wire), key) {
         (false, _) => wire,
         (true, None) => return Err(MirrorError::NoKey(hash)),
-        (true, Some(key)) => sealed::open(&key, &wire).map_err(|e| MirrorError::Unreadable(hash, e))?,
+        (true, Some(key)) => sealed::open_with_password(&key, password, &wire).map_err(|e| match e {
+            SealedError::NeedsPassword => MirrorError::NeedsPassword(hash),
+            e => MirrorError::Unreadable(hash, e),
+        })?,
     };
     if let Some(dir) = output {
         let path = dir.join(format!("{hash}.txt"));

@@ -271,6 +271,48 @@ async fn host_encrypt_prints_a_link_with_its_key_and_hosts_only_ciphertext() {
 }
 
 #[tokio::test]
+async fn get_opens_a_password_page_only_with_its_password() {
+    let server = TestServer::default().await;
+    let key = Key::generate();
+    let text = "the safe's code is 4711";
+    // The count is read from the page (a small one: this binary is unoptimised).
+    let kdf = sealed::Kdf::Pbkdf2Sha256 { iterations: 10_000 };
+    let wire = sealed::seal_with_password(&key, "open sesame", kdf, [9; sealed::NONCE_LEN], text).unwrap();
+    assert!(wire.starts_with("ep2p1:pbkdf2-sha256:10000:"), "{wire}");
+    let hash = PageHash::of(&wire);
+    let _author = Host::spawn(&server, &wire).await;
+    let link = format!("http://{}/{hash}#{key}", server.addr);
+
+    let (ok, out, _) = get(&server, &[&link, "--password", "open sesame"]).await;
+    assert!(ok);
+    assert_eq!(out, text);
+    // From stdin, as `--password -` reads it.
+    let mut typed = Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+        .args(["--server", &format!("http://{}", server.addr), "get", &link, "--password", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    typed.stdin.take().unwrap().write_all(b"open sesame\n").await.unwrap();
+    let out = tokio::time::timeout(PATIENCE * 3, typed.wait_with_output()).await.unwrap().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), text);
+
+    let (ok, out, err) = get(&server, &[&link]).await;
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("asks for a password") && err.contains("--password"), "{err}");
+    let (ok, out, err) = get(&server, &[&link, "--password", "open sesame!"]).await;
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("the password does not open this page"), "{err}");
+    // The password without the link's key opens nothing either.
+    let other = format!("http://{}/{hash}#{}", server.addr, Key::generate());
+    let (ok, _, err) = get(&server, &[&other, "--password", "open sesame"]).await;
+    assert!(!ok && err.contains("the password does not open this page"), "{err}");
+}
+
+#[tokio::test]
 async fn keep_of_an_encrypted_link_hosts_it_without_the_key() {
     let server = TestServer::default().await;
     let dir = tempfile::tempdir().unwrap();

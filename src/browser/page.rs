@@ -146,6 +146,7 @@ fn read_page(state: PageState) {
     Effect::new(move |_| {
         let Some(page) = state.wire.get() else { return };
         let fragment = fragment.get();
+        let password = state.password.get();
         latest.update_value(|n| *n += 1);
         let sealed_files = page.starts_with(crate::sealed_files::PREFIX);
         if !sealed::is_sealed(&page) && !sealed_files {
@@ -159,19 +160,23 @@ fn read_page(state: PageState) {
         let this = latest.get_value();
         if sealed_files {
             return leptos::task::spawn_local(async move {
-                let result = open_files(key, &page).await;
+                let result = open_files(key.clone(), &page).await;
                 if latest.get_value() == this {
+                    state.page_key.set(result.is_ok().then_some(key));
                     state.show_files(result);
                 }
             });
         }
         leptos::task::spawn_local(async move {
-            let result = crate::lazy::open(key, page).await.map_err(|e| match e {
+            let result = crate::lazy::open_with_password(key, password, page).await.map_err(|e| match e {
                 CryptoError::Unavailable => Locked::NoDecryption,
                 CryptoError::Sealed(e) => Locked::of(e),
             });
             if latest.get_value() == this {
-                state.show(result);
+                match result {
+                    Ok((text, key)) => state.opened(text, key),
+                    Err(why) => state.show(Err(why)),
+                }
             }
         });
     });

@@ -304,9 +304,9 @@ pub fn ChatPanel(
                 <Show when=move || { encrypted.get() && !readable() }>
                     <p class="chat-locked" data-testid="chat-locked">
                         {move || match messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Sealed(_))).count()) {
-                            0 => "This page's conversation is encrypted with the page: without the key in the link you cannot read it or join it.".to_string(),
+                            0 => "This page's conversation is encrypted with the page: without the whole link (and the page's password, if it asks one) you cannot read it or join it.".to_string(),
                             n => format!(
-                                "There is a conversation here ({}), encrypted with the page: without the key in the link you cannot read it or join it.",
+                                "There is a conversation here ({}), encrypted with the page: without the whole link (and the page's password, if it asks one) you cannot read it or join it.",
                                 count_of(n, "message")
                             ),
                         }}

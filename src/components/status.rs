@@ -4,7 +4,7 @@
 
 use crate::format::count_of;
 use crate::protocol::Health;
-use crate::state::PageState;
+use crate::state::{Locked, PageState};
 use leptos::prelude::*;
 
 /// The host count: in the first HTML (the server's), then live.
@@ -61,17 +61,56 @@ pub fn Rejected(state: PageState) -> impl IntoView {
     }
 }
 
-/// Why an encrypted page's text is not shown.
+/// Why an encrypted page's text is not shown; for a page that asks for a
+/// password, where to give it.
 #[component]
 pub fn LockedNotice(state: PageState) -> impl IntoView {
     move || {
         state.locked.get().map(|why| {
+            let asks = matches!(why, Locked::NeedsPassword | Locked::WrongPassword);
+            // The whole notice is the alert, or with a form inside, only its reason.
+            let (notice_role, reason_role) = if asks { (None, Some("alert")) } else { (Some("alert"), None) };
             view! {
-                <div class="locked" role="alert" data-testid="locked" data-why=format!("{why:?}").to_lowercase()>
-                    <p><strong>{why.message()}</strong></p>
+                <div class="locked" role=notice_role data-testid="locked" data-why=format!("{why:?}").to_lowercase()>
+                    <p id="locked-why" role=reason_role><strong>{why.message()}</strong></p>
+                    {asks.then(|| view! { <PasswordForm state/> })}
                     <p>"Your browser still checked the page against its address and hosts it, unreadable, so you help keep it alive."</p>
                 </div>
             }
         })
+    }
+}
+
+/// The password prompt: the page opens in this tab once it is right
+/// (the password never leaves the tab).
+#[component]
+fn PasswordForm(state: PageState) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let opening = RwSignal::new(false);
+    // A new answer (wrong, or the page) ends the wait.
+    Effect::new(move |_| {
+        state.locked.track();
+        opening.set(false);
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = typed.get_untracked();
+        if !password.is_empty() {
+            opening.set(true);
+            // Set even when unchanged: a second try of the same password says so again.
+            state.password.set(Some(password));
+        }
+    };
+    view! {
+        <form class="password-form" data-testid="password-form" on:submit=submit>
+            <label for="page-password-open">"Password"</label>
+            <input id="page-password-open" type="password" data-testid="page-password" autocomplete="current-password"
+                required maxlength=crate::sealed::MAX_PASSWORD aria-describedby="locked-why"
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))/>
+            <button type="submit" class="primary" data-testid="open-with-password" disabled=move || opening.get()>
+                {move || if opening.get() { "Opening…" } else { "Open page" }}
+            </button>
+        </form>
     }
 }

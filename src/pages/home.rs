@@ -27,6 +27,8 @@ pub enum DraftError {
     },
     /// This browser has no Web Crypto here (not a secure context).
     NoEncryption,
+    /// The password is longer than a password may be.
+    LongPassword,
     /// The chosen files could not be read, or make no valid page (the reason).
     Files(&'static str),
 }
@@ -46,28 +48,52 @@ impl DraftError {
                                    (HTTPS). Untick Encrypt to share the page unencrypted."
                 .into(),
             Self::Files(why) => format!("These files cannot be shared: {why}."),
+            Self::LongPassword => {
+                format!("A password can be at most {} long.", count_of(sealed::MAX_PASSWORD, "byte"))
+            }
+        }
+    }
+}
+
+/// How a draft becomes a page: in the clear, or encrypted (with a password
+/// stretched by a KDF, when one was given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    Plain,
+    Encrypted(Option<sealed::Kdf>),
+}
+
+impl Sealing {
+    /// What the composer's choices make: Encrypt ticked, a password typed.
+    pub fn of(encrypt: bool, password: &str) -> Self {
+        match (encrypt, password.is_empty()) {
+            (false, _) => Self::Plain,
+            (true, true) => Self::Encrypted(None),
+            (true, false) => Self::Encrypted(Some(sealed::Kdf::CURRENT)),
         }
     }
 }
 
 /// Bytes a draft weighs as a page: its UTF-8, or its encrypted wire text.
-pub fn page_bytes(text: &str, encrypted: bool) -> usize {
-    if encrypted {
-        sealed::wire_len(text.len())
-    } else {
-        text.len()
+pub fn page_bytes(text: &str, sealing: Sealing) -> usize {
+    match sealing {
+        Sealing::Encrypted(kdf) => sealed::wire_len_with(text.len(), kdf),
+        Sealing::Plain => text.len(),
     }
 }
 
 /// Checks a draft before it becomes a page. The limit is on what hosts
 /// hold and the relay forwards: the encrypted wire text when encrypted.
-pub fn check_draft(text: &str, limit: usize, encrypted: bool) -> Result<(), DraftError> {
+pub fn check_draft(text: &str, limit: usize, sealing: Sealing) -> Result<(), DraftError> {
     if text.trim().is_empty() {
         return Err(DraftError::Empty);
     }
-    let bytes = page_bytes(text, encrypted);
+    let bytes = page_bytes(text, sealing);
     if bytes > limit {
-        let fits = if encrypted { sealed::longest_text(limit) } else { limit };
+        let (fits, encrypted) = match sealing {
+            Sealing::Encrypted(kdf) => (sealed::longest_text_with(limit, kdf), true),
+            Sealing::Plain => (limit, false),
+        };
         return Err(DraftError::TooLarge { bytes, limit, over: text.len() - fits, encrypted });
     }
     Ok(())
@@ -80,8 +106,10 @@ pub fn HomePage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<DraftError>);
     let encrypt = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
     let markdown = RwSignal::new(false);
-    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, encrypt.get())));
+    let sealing = Memo::new(move |_| password.with(|p| Sealing::of(encrypt.get(), p)));
+    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, sealing.get())));
     let over = move || bytes.get() > site.content_limit;
     let navigate = use_navigate();
 
@@ -154,7 +182,7 @@ pub fn HomePage() -> impl IntoView {
                 match crate::lazy::files_share(files, key.clone()).await {
                     Ok(wire) => {
                         let hash = PageHash::of(&wire);
-                        local.0.set(Some(Created { hash, wire: wire.clone(), text: wire }));
+                        local.0.set(Some(Created { hash, wire: wire.clone(), text: wire, password: None }));
                         let fragment = Fragment { key, ..Fragment::default() }.to_string();
                         let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
                         navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
@@ -173,36 +201,51 @@ pub fn HomePage() -> impl IntoView {
             return share_files();
         }
         let draft = text.get_untracked();
-        let encrypted = encrypt.get_untracked();
-        if let Err(e) = check_draft(&draft, site.content_limit, encrypted) {
+        let sealing = sealing.get_untracked();
+        let secret = password.get_untracked();
+        let checked = check_draft(&draft, site.content_limit, sealing).and_then(|()| {
+            let long = sealing != Sealing::Plain && secret.len() > sealed::MAX_PASSWORD;
+            if long {
+                Err(DraftError::LongPassword)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = checked {
             error.set(Some(e));
             return;
         }
         error.set(None);
         let navigate = navigate.clone();
         let as_markdown = markdown.get_untracked();
+        let with_password = matches!(sealing, Sealing::Encrypted(Some(_))).then(|| secret.clone());
         let publish = move |wire: String, key: Option<sealed::Key>| {
             let hash = PageHash::of(&wire);
-            local.0.set(Some(Created { hash, wire, text: draft }));
+            local.0.set(Some(Created { hash, wire, text: draft, password: with_password }));
             let based_on = based_on.get_untracked();
             let fragment = Fragment { key, markdown: as_markdown, based_on }.to_string();
             let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
             navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
         };
-        if encrypted {
+        if let Sealing::Encrypted(kdf) = sealing {
             // Web Crypto answers with a promise; there is no server to render for.
             #[cfg(feature = "hydrate")]
             leptos::task::spawn_local(async move {
                 let plain = text.get_untracked();
-                let sealed = match crate::crypto::new_key() {
-                    Ok(key) => crate::lazy::seal(key.clone(), plain).await.map(|wire| (wire, key)),
-                    Err(e) => Err(e),
+                let sealed = match (crate::crypto::new_key(), kdf) {
+                    (Ok(key), None) => crate::lazy::seal(key.clone(), plain).await.map(|wire| (wire, key)),
+                    (Ok(key), Some(_)) => crate::lazy::seal_with_password(key.clone(), secret, plain)
+                        .await
+                        .map(|wire| (wire, key)),
+                    (Err(e), _) => Err(e),
                 };
                 match sealed {
                     Ok((wire, key)) => publish(wire, Some(key)),
                     Err(_) => error.set(Some(DraftError::NoEncryption)),
                 }
             });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (kdf, publish);
         } else {
             publish(text.get_untracked(), None);
         }
@@ -326,6 +369,20 @@ pub fn HomePage() -> impl IntoView {
                 "Encrypted in your browser. The key is the part of the link after “#”: browsers never send it, so the
                 server and anyone watching it see only ciphertext. Whoever has the whole link can read the page."
             </p>
+            <p class="password-row" hidden=move || !encrypt.get() || !chosen.with(Vec::is_empty)>
+                <label for="new-page-password">"Password (optional)"</label>
+                <input id="new-page-password" type="password" data-testid="password" autocomplete="new-password"
+                    aria-describedby="password-note"
+                    prop:value=move || password.get()
+                    on:input=move |ev| {
+                        password.set(event_target_value(&ev));
+                        error.set(None);
+                    }/>
+                <span id="password-note" class="password-note">
+                    "With a password, the link alone opens nothing: readers are asked for it. Send it another way
+                    than the link. Nobody can recover a forgotten one."
+                </span>
+            </p>
             <p id="draft-error" class="draft-error" role="alert" data-testid="draft-error">
                 {move || error.get().map(DraftError::message)}
             </p>
@@ -338,14 +395,16 @@ pub fn HomePage() -> impl IntoView {
 mod tests {
     use super::*;
 
+    const ENCRYPTED: Sealing = Sealing::Encrypted(None);
+
     #[test]
     fn drafts_are_checked_in_bytes_of_utf8() {
-        assert_eq!(check_draft("", 10, false), Err(DraftError::Empty));
-        assert_eq!(check_draft(" \n\t", 10, true), Err(DraftError::Empty));
-        assert_eq!(check_draft("abc", 3, false), Ok(()));
+        assert_eq!(check_draft("", 10, Sealing::Plain), Err(DraftError::Empty));
+        assert_eq!(check_draft(" \n\t", 10, Sealing::Encrypted(None)), Err(DraftError::Empty));
+        assert_eq!(check_draft("abc", 3, Sealing::Plain), Ok(()));
         // Four emoji are 16 bytes.
         let too_large = DraftError::TooLarge { bytes: 16, limit: 15, over: 1, encrypted: false };
-        assert_eq!(check_draft("😀😀😀😀", 15, false), Err(too_large));
+        assert_eq!(check_draft("😀😀😀😀", 15, Sealing::Plain), Err(too_large));
         let message =
             DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576, over: 1, encrypted: false }.message();
         assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
@@ -355,16 +414,31 @@ mod tests {
     #[test]
     fn an_encrypted_draft_is_weighed_as_the_page_it_will_be() {
         // "abc" encrypted: ep2p1: + base64url of 12 + 3 + 16 bytes.
-        assert_eq!(page_bytes("abc", true), 6 + 42);
-        assert_eq!(page_bytes("abc", false), 3);
-        assert_eq!(check_draft("abc", 48, true), Ok(()));
-        let error = check_draft("abcd", 48, true).unwrap_err();
+        assert_eq!(page_bytes("abc", ENCRYPTED), 6 + 42);
+        assert_eq!(page_bytes("abc", Sealing::Plain), 3);
+        assert_eq!(check_draft("abc", 48, ENCRYPTED), Ok(()));
+        let error = check_draft("abcd", 48, ENCRYPTED).unwrap_err();
         assert_eq!(error, DraftError::TooLarge { bytes: 49, limit: 48, over: 1, encrypted: true });
         assert!(error.message().starts_with("Encrypted, this text weighs 49 bytes"), "{}", error.message());
         // A text that fits in the clear can be too large encrypted.
         let text = "x".repeat(1000);
-        assert_eq!(check_draft(&text, 1000, false), Ok(()));
-        assert!(matches!(check_draft(&text, 1000, true), Err(DraftError::TooLarge { over: 283, .. })));
-        assert_eq!(check_draft(&"x".repeat(1000 - 283), 1000, true), Ok(()));
+        assert_eq!(check_draft(&text, 1000, Sealing::Plain), Ok(()));
+        assert!(matches!(check_draft(&text, 1000, ENCRYPTED), Err(DraftError::TooLarge { over: 283, .. })));
+        assert_eq!(check_draft(&"x".repeat(1000 - 283), 1000, ENCRYPTED), Ok(()));
+    }
+
+    #[test]
+    fn a_password_page_weighs_its_kdf_too() {
+        assert_eq!(Sealing::of(false, "pw"), Sealing::Plain);
+        assert_eq!(Sealing::of(true, ""), ENCRYPTED);
+        let with = Sealing::of(true, "pw");
+        assert_eq!(with, Sealing::Encrypted(Some(sealed::Kdf::CURRENT)));
+        // `pbkdf2-sha256:600000:` is named in the wire text.
+        assert_eq!(page_bytes("abc", with), 6 + 21 + 42);
+        assert_eq!(check_draft("abc", 69, with), Ok(()));
+        assert!(matches!(
+            check_draft("abcd", 69, with),
+            Err(DraftError::TooLarge { bytes: 70, over: 1, .. })
+        ));
     }
 }

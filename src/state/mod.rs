@@ -31,6 +31,9 @@ pub struct Created {
     pub wire: String,
     /// What the author wrote.
     pub text: String,
+    /// The password the author gave an encrypted page, if any: this tab
+    /// opens its own page with it, as a reader would.
+    pub password: Option<String>,
 }
 
 /// The page this tab created last, handed from the homepage to the page view.

@@ -30,6 +30,11 @@ pub struct PageState {
     pub text: RwSignal<Option<String>>,
     /// Why an encrypted page's text is not shown.
     pub locked: RwSignal<Option<Locked>>,
+    /// The password the reader gave (or the author set), for a page that asks one.
+    pub password: RwSignal<Option<String>>,
+    /// The key that opened this encrypted page (the link's, or the one its
+    /// password made): the chat's key too.
+    pub page_key: RwSignal<Option<Key>>,
     /// The reader chose the Markdown view (rendered in the browser only).
     pub as_markdown: RwSignal<bool>,
     /// The page is interactive: the server and the first paint show the
@@ -68,8 +73,10 @@ impl PageState {
             created_here,
             snapshot: RwSignal::new(Snapshot::initial(created_here)),
             wire: RwSignal::new(created.as_ref().map(|c| c.wire.clone())),
+            password: RwSignal::new(created.as_ref().and_then(|c| c.password.clone())),
             text: RwSignal::new(created.map(|c| c.text)),
             locked: RwSignal::new(None),
+            page_key: RwSignal::new(None),
             as_markdown: RwSignal::new(false),
             hydrated: RwSignal::new(false),
             copied: RwSignal::new(false),
@@ -181,11 +188,13 @@ impl PageState {
         })
     }
 
-    /// The link's key, once it has opened this encrypted page: the chat's key too.
+    /// The key that opened this encrypted page, once it has: the chat's key
+    /// too (with a password, the key the password made, so the link alone
+    /// reads no message either).
     pub fn chat_key(&self) -> Option<Key> {
         let opened = self.text.with(Option::is_some) || self.opened_files.with(Option::is_some);
         (self.encrypted() && self.locked.with(Option::is_none) && opened)
-            .then(|| Fragment::parse(&self.fragment.get()).ok().and_then(|f| f.key))
+            .then(|| self.page_key.get())
             .flatten()
     }
 
@@ -244,6 +253,17 @@ impl PageState {
         }
     }
 
+    /// Shows an encrypted page opened with `key` (the chat's key too).
+    pub fn opened(&self, text: String, key: Key) {
+        self.page_key.set(Some(key));
+        self.show(Ok(text));
+    }
+
+    /// The page asks for a password on top of the link's key.
+    pub fn asks_password(&self) -> bool {
+        self.wire.with(|w| w.as_deref().and_then(sealed::kdf_of).is_some())
+    }
+
     /// Shows the page as read with the link's key: its text, or why not.
     pub fn show(&self, result: Result<String, Locked>) {
         match result {
@@ -255,6 +275,7 @@ impl PageState {
             }
             Err(why) => {
                 self.text.set(None);
+                self.page_key.set(None);
                 self.locked.set(Some(why));
             }
         }
@@ -358,6 +379,10 @@ pub enum Locked {
     NoKey,
     /// The link's key is not this page's (or is not a key at all).
     WrongKey,
+    /// The page asks for a password, and none was given yet.
+    NeedsPassword,
+    /// The password given (with the link's key) does not open the page.
+    WrongPassword,
     /// The page claims to be encrypted but cannot be read as such.
     Malformed,
     /// No Web Crypto here: the page was not served over HTTPS.
@@ -375,6 +400,13 @@ impl Locked {
                 "This page is encrypted, and the link you opened has a different key: it does not open this \
                  page. Ask whoever shared it for the whole link."
             }
+            Self::NeedsPassword => {
+                "This page is protected by a password as well as its link. Enter the password you were given."
+            }
+            Self::WrongPassword => {
+                "That password does not open this page. Check it (passwords are case-sensitive) and try again; if \
+                 it is right, the link may not be whole."
+            }
             Self::Malformed => "This page says it is encrypted, but it is not in a form this app can read.",
             Self::NoDecryption => {
                 "This page is encrypted, and this browser cannot decrypt it here: decryption needs a secure \
@@ -388,6 +420,8 @@ impl Locked {
         use sealed::SealedError::*;
         match error {
             BadKey | WrongKey => Self::WrongKey,
+            NeedsPassword => Self::NeedsPassword,
+            WrongPassword | BadPassword => Self::WrongPassword,
             NotSealed | Malformed | NotText => Self::Malformed,
         }
     }
@@ -402,7 +436,8 @@ mod tests {
 
     fn state_of(text: &str, created: bool, fragment: &str) -> PageState {
         let hash = PageHash::of(text);
-        let created = created.then(|| Created { hash, wire: text.to_string(), text: text.to_string() });
+        let created =
+            created.then(|| Created { hash, wire: text.to_string(), text: text.to_string(), password: None });
         PageState::new(hash, created, Signal::stored(fragment.to_string()))
     }
 
@@ -438,7 +473,8 @@ mod tests {
             assert_eq!(here.text.get_untracked().as_deref(), Some(TEXT));
             assert!(here.snapshot.get_untracked().has_content);
             let hash = PageHash::of("another page");
-            let other = Created { hash: PageHash::of(TEXT), wire: TEXT.into(), text: TEXT.into() };
+            let other =
+                Created { hash: PageHash::of(TEXT), wire: TEXT.into(), text: TEXT.into(), password: None };
             let elsewhere = PageState::new(hash, Some(other), Signal::stored(String::new()));
             assert!(!elsewhere.created_here, "the page created last was another one");
             assert_eq!(elsewhere.wire.get_untracked(), None);
@@ -512,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn the_chat_has_the_links_key_only_once_it_opened_the_page() {
+    fn the_chat_has_the_key_that_opened_the_page_only_once_it_did() {
         // Signals live in an owner's arena (the server build sandboxes them).
         Owner::new().with(|| {
             let key = Key::from_bytes([7; KEY_LEN]);
@@ -521,10 +557,18 @@ mod tests {
             state.wire.set(Some("ep2p1:AAAA".into()));
             assert!(state.encrypted());
             assert_eq!(state.chat_key(), None, "not opened yet");
-            state.show(Ok("secret".into()));
+            state.opened("secret".into(), key.clone());
             assert_eq!(state.chat_key(), Some(key.clone()));
             state.show(Err(Locked::WrongKey));
             assert_eq!(state.chat_key(), None);
+            // A password page: the key its password made, never the link's.
+            state.wire.set(Some("ep2p1:pbkdf2-sha256:600000:AAAA".into()));
+            assert!(state.asks_password() && state.encrypted());
+            state.show(Err(Locked::NeedsPassword));
+            assert_eq!(state.chat_key(), None);
+            let made = Key::from_bytes([8; KEY_LEN]);
+            state.opened("secret".into(), made.clone());
+            assert_eq!(state.chat_key(), Some(made));
             let plain = state_of(TEXT, true, &format!("#{key}"));
             assert!(!plain.encrypted());
             assert_eq!(plain.chat_key(), None, "a plain page's chat is plain");
