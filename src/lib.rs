@@ -59,6 +59,7 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+pub mod code;
 pub mod components;
 pub mod format;
 pub mod lazy;

@@ -61,6 +61,7 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
         .router_with(&raw)
         .merge(pages)
         .merge(worker)
+        .merge(grammars())
         .layer(axum::middleware::map_response_with_state(hashed, cache_static))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, static_header("nosniff")))
         // A page's address is its identity: never leak it to another site.
@@ -72,6 +73,34 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
             header::CONTENT_SECURITY_POLICY,
             static_header("default-src 'none'; frame-ancestors 'none'"),
         ))
+}
+
+/// The code view's grammars (`crate::code::GRAMMARS_PATH`), made once, on
+/// the first request, and kept: a lazy part of the WASM fetches them the
+/// first time a reader of this browser chooses the code view.
+fn grammars() -> Router {
+    static DUMP: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+    Router::new().route(
+        crate::code::GRAMMARS_PATH,
+        axum::routing::get(|| async {
+            let dump = match DUMP.get() {
+                Some(dump) => dump.clone(),
+                None => {
+                    let made =
+                        tokio::task::spawn_blocking(crate::code::grammars_dump).await.unwrap_or_default();
+                    DUMP.get_or_init(|| made.into()).clone()
+                }
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "application/octet-stream"),
+                    // They change only with the highlighter's version, which is this server's.
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                dump,
+            )
+        }),
+    )
 }
 
 /// The service worker (`src/service_worker.js`) with this release's shell:

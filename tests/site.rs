@@ -295,3 +295,15 @@ async fn the_service_worker_lists_the_shell_the_site_serves_and_nothing_of_any_p
         .body
         .contains(r#"<link rel="manifest" href="/assets/manifest.webmanifest""#));
 }
+
+#[tokio::test]
+async fn the_code_views_grammars_are_served_once_made_and_cached_for_a_day() {
+    let server = site().await;
+    for _ in 0..2 {
+        let grammars = http_get(&server.url(ephemeral_p2p::code::GRAMMARS_PATH)).await;
+        assert_eq!(grammars.status, 200);
+        assert_eq!(grammars.headers["content-type"], "application/octet-stream");
+        assert_eq!(grammars.headers["cache-control"], "public, max-age=86400");
+        assert!(grammars.body.len() > 100_000, "{}", grammars.body.len());
+    }
+}

@@ -210,3 +210,11 @@ export async function withApp<M, A, T>(page: Page, fn: (app: M, arg: A) => Promi
   expect(module).toMatch(/^\/pkg\/ephemeral_p2p[.\w-]*\.js$/);
   return page.evaluate(`import(${JSON.stringify(module)}).then((app) => (${fn.toString()})(app, ${JSON.stringify(arg)}))`) as Promise<T>;
 }
+
+/** axe-core's WCAG 2.x A and AA rules on what the page shows now: no violation. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(found, `axe-core on ${what}`).toEqual([]);
+}

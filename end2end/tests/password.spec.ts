@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, ENCRYPTED_LINK, hydrated, recordFrames, screenshotPath, unique, visitor, withApp } from './fixtures';
+import { test, expect, ENCRYPTED_LINK, expectAccessible, hydrated, recordFrames, screenshotPath, unique, visitor, withApp } from './fixtures';
 
 // A password on top of the link's key (SPEC §15): the page key is
 // PBKDF2-SHA256 of the password salted with the link's key, so the link
@@ -55,6 +55,7 @@ test.describe('password pages', () => {
     const password = 'correct horse 🐎 battery';
     await author.page.getByLabel('Password (optional)').fill(password);
     await author.page.getByLabel('Page text').fill(text);
+    await expectAccessible(author.page, 'the homepage with a password');
     await author.page.getByRole('button', { name: 'Create page' }).click();
     await expect(author.page).toHaveURL(ENCRYPTED_LINK);
     // The author's tab opens its own page with the password it was given.
@@ -72,6 +73,7 @@ test.describe('password pages', () => {
     await expect(reader.page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
     await expect(reader.page.getByTestId('health')).toHaveText('2 hosts');
     await reader.page.screenshot({ path: screenshotPath('password-prompt'), fullPage: true });
+    await expectAccessible(reader.page, 'the password prompt');
 
     // Missing: the form does not send an empty password.
     await reader.page.getByTestId('open-with-password').click();

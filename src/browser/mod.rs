@@ -64,6 +64,24 @@ pub fn location_hash() -> String {
     window().location().hash().unwrap_or_default()
 }
 
+/// Scrolls the element with this id into the middle of the view once it
+/// is in the document (a view in a `Suspense` joins it a frame or so after
+/// it is made), trying for up to 60 frames.
+pub fn scroll_to_id(id: String) {
+    fn attempt(id: String, frames_left: u32) {
+        match document().get_element_by_id(&id) {
+            Some(element) if element.is_connected() => {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Center);
+                element.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+            _ if frames_left > 0 => request_animation_frame(move || attempt(id, frames_left - 1)),
+            _ => {}
+        }
+    }
+    attempt(id, 60);
+}
+
 /// Rewrites the link in place, without a new history entry or a navigation.
 pub fn replace_url(url: &str) {
     if let Ok(history) = window().history() {

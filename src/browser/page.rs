@@ -39,7 +39,7 @@ pub fn start(
     read_page(state);
     let (hash, fragment) = (state.hash, state.fragment);
     Effect::new(move |_| state.hydrated.set(true));
-    Effect::new(move |_| state.as_markdown.set(Fragment::parse(&fragment.get()).is_ok_and(|f| f.markdown)));
+    Effect::new(move |_| state.follow_fragment(&fragment.get()));
     // "Your pages": this page, once this tab has it (again when its title is learned).
     let recorded = StoredValue::new(None::<String>);
     Effect::new(move |_| {

@@ -3,6 +3,7 @@
 //! and in the browser.
 
 pub mod chat_panel;
+pub mod code_view;
 pub mod direct;
 pub mod files;
 pub mod keep_copy;

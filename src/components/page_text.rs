@@ -1,31 +1,43 @@
 //! The page's text: as it is (what the server sent, then what the machine
-//! verified), or as Markdown once the page is interactive, and the switch
-//! between the two views.
+//! verified), or as Markdown or code once the page is interactive, and the
+//! switch between the views.
 
+use crate::components::code_view::CodeView;
 use crate::state::offered::Offered;
 use crate::state::PageState;
 use leptos::prelude::*;
 
-/// "Show the page as": Text or Markdown. Switching rewrites the link's
-/// fragment in place (the key stays), so Copy link shares the view the
-/// reader chose.
+/// "Show the page as": Text, Markdown or Code. Switching rewrites the
+/// link's fragment in place (the key stays), so Copy link shares the view
+/// the reader chose.
 #[component]
 pub fn ViewSwitch(state: PageState) -> impl IntoView {
-    let show_markdown = move |on: bool| {
-        state.as_markdown.set(on);
+    let show = move |markdown: bool, code: bool| {
+        state.as_markdown.set(markdown);
+        // The code view keeps the language chosen before, if any.
+        let language = state.code.get_untracked().flatten();
+        state.code.set(code.then_some(language.clone()));
         #[cfg(feature = "hydrate")]
-        if let Some(url) = state.link_with_view(&crate::browser::location_hash(), on) {
+        if let Some(url) = state.link_with(&crate::browser::location_hash(), |f| {
+            (f.markdown, f.code) = (markdown, code.then_some(language));
+        }) {
             crate::browser::replace_url(&url);
         }
     };
-    let as_markdown = state.as_markdown;
+    let (as_markdown, as_code) = (state.as_markdown, state.code);
+    let shows = move |markdown: bool, code: bool| {
+        move || (as_code.with(Option::is_some) == code && (code || as_markdown.get() == markdown)).to_string()
+    };
     view! {
         <div class="views" role="group" aria-label="Show the page as">
-            <button type="button" data-testid="view-text" aria-pressed=move || (!as_markdown.get()).to_string()
-                on:click=move |_| show_markdown(false)>"Text"</button>
-            <button type="button" data-testid="view-markdown" aria-pressed=move || as_markdown.get().to_string()
+            <button type="button" data-testid="view-text" aria-pressed=shows(false, false)
+                on:click=move |_| show(false, false)>"Text"</button>
+            <button type="button" data-testid="view-markdown" aria-pressed=shows(true, false)
                 on:pointerenter=|_| crate::preload!(markdown_html) on:focus=|_| crate::preload!(markdown_html)
-                on:click=move |_| show_markdown(true)>"Markdown"</button>
+                on:click=move |_| show(true, false)>"Markdown"</button>
+            <button type="button" data-testid="view-code" aria-pressed=shows(false, true)
+                on:pointerenter=|_| crate::preload!(code_html) on:focus=|_| crate::preload!(code_html)
+                on:click=move |_| show(false, true)>"Code"</button>
         </div>
     }
 }
@@ -45,6 +57,9 @@ pub fn PageText(
             {move || {
                 // The verified text, or until the machine has it, what the server sent.
                 let page = state.shown_text(offered_text)?;
+                if let Some(language) = state.shows_code() {
+                    return Some(view! { <CodeView state page language/> }.into_any());
+                }
                 Some(if state.shows_markdown() {
                     // Markdown is a part of the WASM of its own: until it
                     // is here (once, and preloaded on the switch's hover),

@@ -223,7 +223,8 @@ pub fn HomePage() -> impl IntoView {
             let hash = PageHash::of(&wire);
             local.0.set(Some(Created { hash, wire, text: draft, password: with_password }));
             let based_on = based_on.get_untracked();
-            let fragment = Fragment { key, markdown: as_markdown, based_on }.to_string();
+            let fragment =
+                Fragment { key, markdown: as_markdown, based_on, ..Fragment::default() }.to_string();
             let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
             navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
         };

@@ -37,6 +37,12 @@ pub struct PageState {
     pub page_key: RwSignal<Option<Key>>,
     /// The reader chose the Markdown view (rendered in the browser only).
     pub as_markdown: RwSignal<bool>,
+    /// The reader chose the code view (in the browser only, winning over
+    /// Markdown): in this language (a token, as `rs`), or `None` inside for
+    /// the one detected.
+    pub code: RwSignal<Option<Option<String>>>,
+    /// The lines the link points at, first and last (1-based).
+    pub lines: RwSignal<Option<(u32, u32)>>,
     /// The page is interactive: the server and the first paint show the
     /// text as it is, Markdown comes after.
     pub hydrated: RwSignal<bool>,
@@ -78,6 +84,8 @@ impl PageState {
             locked: RwSignal::new(None),
             page_key: RwSignal::new(None),
             as_markdown: RwSignal::new(false),
+            code: RwSignal::new(None),
+            lines: RwSignal::new(None),
             hydrated: RwSignal::new(false),
             copied: RwSignal::new(false),
             sharing: RwSignal::new(None),
@@ -225,7 +233,23 @@ impl PageState {
 
     /// The page is shown as Markdown: chosen, interactive, and verified.
     pub fn shows_markdown(&self) -> bool {
-        self.as_markdown.get() && self.hydrated.get() && self.text.with(Option::is_some)
+        self.as_markdown.get()
+            && self.code.with(Option::is_none)
+            && self.hydrated.get()
+            && self.text.with(Option::is_some)
+    }
+
+    /// The code view shows, in the language chosen (`None` inside: detected).
+    pub fn shows_code(&self) -> Option<Option<String>> {
+        (self.hydrated.get() && self.text.with(Option::is_some)).then(|| self.code.get()).flatten()
+    }
+
+    /// Follows the link's fragment: its view and its lines.
+    pub fn follow_fragment(&self, fragment: &str) {
+        let fragment = Fragment::parse(fragment).unwrap_or_default();
+        self.as_markdown.set(fragment.markdown);
+        self.code.set(fragment.code);
+        self.lines.set(fragment.lines);
     }
 
     /// The phase's name, as `data-phase` carries it.
@@ -322,8 +346,14 @@ impl PageState {
     /// the Markdown view or the text view (the key stays); `None` when
     /// `current` cannot be read.
     pub fn link_with_view(&self, current: &str, markdown: bool) -> Option<String> {
+        self.link_with(current, |f| (f.markdown, f.code) = (markdown, None))
+    }
+
+    /// The page's address with the link's fragment `current` changed by
+    /// `change` (the key stays); `None` when `current` cannot be read.
+    pub fn link_with(&self, current: &str, change: impl FnOnce(&mut Fragment)) -> Option<String> {
         let mut fragment = Fragment::parse(current).ok()?;
-        fragment.markdown = markdown;
+        change(&mut fragment);
         let fragment = fragment.to_string();
         let hash = self.hash;
         Some(if fragment.is_empty() { format!("/{hash}") } else { format!("/{hash}#{fragment}") })

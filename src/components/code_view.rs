@@ -1,0 +1,126 @@
+//! A page as code (SPEC §15): highlighted by a lazy part of the WASM
+//! (`crate::lazy::code_html`), every line numbered. A line's number links
+//! to it (`#L12`, shift for a range `#L12-L30`, in the link's fragment with
+//! the key and the view), and the lines a link points at are marked and
+//! scrolled to. The reader picks the language, or keeps the one detected.
+
+use crate::code::Highlighted;
+use crate::state::PageState;
+use leptos::prelude::*;
+
+/// The code view of `page`, in `language` (a token) or the one detected.
+#[component]
+pub fn CodeView(state: PageState, page: String, language: Option<String>) -> impl IntoView {
+    let waiting = page.clone();
+    view! {
+        <Suspense fallback=move || view! { <div class="page-text" aria-busy="true">{waiting.clone()}</div> }>
+            {Suspend::new(async move {
+                match crate::lazy::code_html(page.clone(), language).await {
+                    Some(shown) => view! { <Lines state shown/> }.into_any(),
+                    None => view! {
+                        <p class="warning" role="alert" data-testid="code-unavailable">
+                            "The code view could not load its grammars from the server. The text is shown as it is."
+                        </p>
+                        <div class="page-text">{page}</div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The language picker and the numbered lines.
+#[component]
+fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
+    let Highlighted { language, detected, lines, too_long, languages } = shown;
+    let token = language.as_ref().map(|(token, _)| token.clone()).unwrap_or_default();
+    let detected_name = match (&language, detected) {
+        (Some((_, name)), true) => format!("Detect ({name})"),
+        (None, _) => "Detect (plain text)".to_string(),
+        (Some(_), false) => "Detect".to_string(),
+    };
+    let choose = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        let language = (!value.is_empty()).then_some(value);
+        state.code.set(Some(language.clone()));
+        #[cfg(feature = "hydrate")]
+        if let Some(url) = state.link_with(&crate::browser::location_hash(), |f| f.code = Some(language)) {
+            crate::browser::replace_url(&url);
+        }
+    };
+    let chosen = if detected { String::new() } else { token.clone() };
+    let options = languages
+        .into_iter()
+        .map(|(value, name)| {
+            let selected = value == chosen;
+            view! { <option value=value selected=selected>{name}</option> }
+        })
+        .collect_view();
+    let rows = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, html)| {
+            let n = i as u32 + 1;
+            let linked = move || state.lines.get().is_some_and(|(first, last)| first <= n && n <= last);
+            view! {
+                <tr id=format!("line-{n}") class:linked=linked>
+                    <td class="ln">
+                        <a href=move || line_link(state, n) data-testid="line-number" aria-label=format!("Line {n}: link to it")
+                            on:click=move |ev| pick_line(state, n, ev)>{n}</a>
+                    </td>
+                    <td class="src" inner_html=html></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    // The lines a link points at come into view once shown.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some((first, _)) = state.lines.get_untracked() {
+            crate::browser::scroll_to_id(format!("line-{first}"));
+        }
+    });
+    view! {
+        <div class="code-view" data-testid="page-code" data-language=token.clone() data-detected=detected.to_string()>
+            <div class="code-bar">
+                <label for="code-language">"Language"</label>
+                <select id="code-language" data-testid="code-language" on:change=choose>
+                    <option value="" selected=detected>{detected_name}</option>
+                    {options}
+                </select>
+                <span class="code-hint">"Select a line number to link to it; Shift selects a range."</span>
+                {too_long.then(|| view! {
+                    <span class="code-hint" data-testid="code-too-long">"Too long to highlight: shown numbered, in plain text."</span>
+                })}
+            </div>
+            <div class="code-scroll">
+                <table class="code"><tbody>{rows}</tbody></table>
+            </div>
+        </div>
+    }
+}
+
+/// The page's link pointing at line `n` (the key and the view stay).
+fn line_link(state: PageState, n: u32) -> String {
+    #[cfg(feature = "hydrate")]
+    let current = crate::browser::location_hash();
+    #[cfg(not(feature = "hydrate"))]
+    let current = String::new();
+    state.link_with(&current, |f| f.lines = Some((n, n))).unwrap_or_default()
+}
+
+/// A line's number chosen: it alone, or with Shift the range from the
+/// lines linked so far to it; the link follows, in place.
+fn pick_line(state: PageState, n: u32, ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    let range = match state.lines.get_untracked() {
+        Some((first, last)) if ev.shift_key() => (first.min(n), last.max(n)),
+        _ => (n, n),
+    };
+    state.lines.set(Some(range));
+    #[cfg(feature = "hydrate")]
+    if let Some(url) = state.link_with(&crate::browser::location_hash(), |f| f.lines = Some(range)) {
+        crate::browser::replace_url(&url);
+    }
+}
