@@ -7,7 +7,7 @@ use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::page_view::PageView;
 use crate::protocol::PageHash;
-use crate::state::{Draft, LocalPage, SiteInfo, YourPages, LIMIT_META};
+use crate::state::{Draft, LocalPage, SiteInfo, YourPages, LIMIT_META, TEST_LIFETIME_META};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -25,6 +25,7 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name=LIMIT_META content=site.content_limit.to_string()/>
+                {site.test_lifetime.map(|s| view! { <meta name=TEST_LIFETIME_META content=s.to_string()/> })}
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg"/>
                 <link rel="manifest" href="/assets/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/assets/icon-192.png"/>

@@ -80,7 +80,8 @@ pub fn duration_text(seconds: u64) -> String {
     match seconds {
         0..=59 => format!("{seconds} s"),
         60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
-        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+        3600..=86_399 => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{} d {} h", seconds / 86_400, seconds % 86_400 / 3600),
     }
 }
 
@@ -98,6 +99,8 @@ mod tests {
         assert_eq!(bytes_text(999_999_999), "1000 MB");
         assert_eq!(duration_text(4), "4 s");
         assert_eq!(duration_text(125), "2 min 5 s");
+        assert_eq!(duration_text(86_399), "23 h 59 min");
+        assert_eq!(duration_text(7 * 86_400), "7 d 0 h");
         assert_eq!(duration_text(4320), "1 h 12 min");
     }
 

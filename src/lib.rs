@@ -70,8 +70,8 @@ pub mod qr;
 pub mod server_fns;
 pub mod state;
 pub use ep2p_core::{
-    channel, chat, chunk, client, download, fragment, keeper, machine, manifest, phoenix, protocol, sealed,
-    sealed_files, signal, transfer,
+    channel, chat, chunk, client, download, fragment, keeper, lifetime, machine, manifest, phoenix, protocol,
+    sealed, sealed_files, signal, transfer,
 };
 
 #[cfg(feature = "hydrate")]

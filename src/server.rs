@@ -17,7 +17,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
     let hashed = leptos_options.hash_files;
     let leptos_options_for_worker = leptos_options.clone();
-    let site = SiteInfo { content_limit: relay.limits().content_limit };
+    let test_lifetime = std::env::var(crate::state::TEST_LIFETIME_ENV).ok().and_then(|s| s.parse().ok());
+    let site = SiteInfo { content_limit: relay.limits().content_limit, test_lifetime };
     // `/<hash>/raw` and the first responses share one gateway, hence one limit.
     let raw = RawGateway::new(relay.clone());
     let context = {

@@ -13,6 +13,7 @@
 //!   events and their payloads, the relay's socket path.
 //! * [`sealed`] — encrypted pages: the `ep2p1:` wire text and link keys.
 //! * [`fragment`] — what a link carries after `#`: the key and the view.
+//! * [`lifetime`] — a page's end, inside the page: `ep2p-exp1:`.
 //! * [`chat`] — a page's chat: messages, their ids and limits, the merged set.
 //! * [`manifest`] — file pages: the `ep2p-files1:` manifest, chunks and
 //!   the Merkle proofs that check each chunk alone.
@@ -45,6 +46,7 @@ pub mod fragment;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod keeper;
+pub mod lifetime;
 pub mod machine;
 pub mod manifest;
 pub mod phoenix;

@@ -18,6 +18,8 @@ use crate::transfer::{FilesSnapshot, Route, Transfer, WINDOW};
 use std::time::Duration;
 
 mod direct;
+#[cfg(test)]
+mod ending_tests;
 pub use direct::DirectSetting;
 
 /// How often a visitor without the page asks again.
@@ -54,6 +56,13 @@ pub enum Phase {
     Hosting,
     /// The connection was lost; a reconnect is scheduled.
     Reconnecting,
+    /// The page has ended (its lifetime, SPEC §15): this tab dropped it, or
+    /// never took it.
+    Ended,
+    /// A one-time page this tab read: shown here, hosted nowhere (SPEC §15).
+    Read,
+    /// A one-time page this tab wrote went to its one reader: dropped here.
+    Delivered,
 }
 
 /// How this tab got the page's text.
@@ -176,6 +185,14 @@ pub struct Visitor {
     arrival: Option<Arrival>,
     /// Why a direct connection gave way to the relay.
     relay_why: Option<crate::signal::Why>,
+    /// The page's end came (SPEC §15): dropped, never taken again.
+    ended: bool,
+    /// A timer wakes the machine at the page's end.
+    end_scheduled: bool,
+    /// A one-time page read here: shown, never hosted.
+    read_once: bool,
+    /// This tab's one-time page went to its reader: dropped.
+    delivered: bool,
 }
 
 impl Visitor {
@@ -209,8 +226,17 @@ impl Visitor {
             direct_opened: false,
             arrival: None,
             relay_why: None,
+            ended: false,
+            end_scheduled: false,
+            read_once: false,
+            delivered: false,
         };
         let mut visitor = visitor;
+        if visitor.content.as_deref().is_some_and(crate::lifetime::is_once) {
+            // The author of a one-time page says so as it joins: the relay
+            // then lets nobody else host it, and tells it of the delivery.
+            visitor.channels.join_with(Topic::Have(hash), serde_json::json!({ "once": true }));
+        }
         if visitor.content.is_some() {
             visitor.arrival = Some(Arrival::Created);
         }
@@ -301,6 +327,15 @@ impl Visitor {
     }
 
     pub fn phase(&self) -> Phase {
+        if self.ended {
+            return Phase::Ended;
+        }
+        if self.delivered {
+            return Phase::Delivered;
+        }
+        if self.read_once && self.content.is_some() {
+            return Phase::Read;
+        }
         match (self.channels.connection(), &self.content) {
             (Connection::Retrying { .. }, _) => Phase::Reconnecting,
             (_, Some(_)) if self.channels.is_joined(Topic::Have(self.hash)) => Phase::Hosting,
@@ -332,7 +367,61 @@ impl Visitor {
     /// Advances the machine by one event.
     pub fn step(&mut self, event: Event) -> Vec<Command> {
         let mut out = Vec::new();
+        self.end_if_due(&mut out);
+        if self.ended || self.delivered {
+            // Nothing more: the socket's own life (heartbeats) goes on.
+            if let Event::Timer(timer @ (Timer::Heartbeat | Timer::Reconnect | Timer::Rejoin)) = event {
+                self.channels.timer(timer, &mut out);
+            } else if let Event::Frame(text) = &event {
+                self.channels.read(text, &mut out);
+            }
+            return out;
+        }
+        out.extend(self.step_on(event));
+        self.end_if_due(&mut out);
+        self.schedule_end(&mut out);
+        out
+    }
+
+    /// Drops the page once its end has come (or the relay said it has):
+    /// never shown or hosted again by this tab.
+    fn end_if_due(&mut self, out: &mut Vec<Command>) {
+        let due = self.content.as_deref().is_some_and(|text| crate::lifetime::has_ended(text, self.now_ms));
+        if due {
+            self.end(out);
+        }
+    }
+
+    fn end(&mut self, out: &mut Vec<Command>) {
+        self.ended = true;
+        self.content = None;
+        // Every honest host lets it go at the same end; this tab hears no count any more.
+        self.hosts = Some(0);
+        self.transfer = None;
+        self.channels.leave(Topic::Have(self.hash), out);
+        self.channels.leave(Topic::Want(self.hash), out);
+        out.push(Command::Cancel(Timer::Retry));
+        out.push(Command::Cancel(Timer::End));
+    }
+
+    /// Wakes the machine when the page it holds ends (again if it woke early).
+    fn schedule_end(&mut self, out: &mut Vec<Command>) {
+        if self.end_scheduled {
+            return;
+        }
+        let Some(left) = self.content.as_deref().and_then(|text| crate::lifetime::left_ms(text, self.now_ms))
+        else {
+            return;
+        };
+        self.end_scheduled = true;
+        // Timers past ~24 days overflow in browsers: wake up a day at a time.
+        out.push(Command::Schedule(Timer::End, Duration::from_millis(left.clamp(1, 24 * 60 * 60 * 1000))));
+    }
+
+    fn step_on(&mut self, event: Event) -> Vec<Command> {
+        let mut out = Vec::new();
         match event {
+            Event::Timer(Timer::End) => self.end_scheduled = false,
             Event::Opened => self.channels.opened(&mut out),
             Event::Closed => self.closed(&mut out),
             Event::Frame(text) => self.frame(&text, &mut out),
@@ -446,6 +535,19 @@ impl Visitor {
             self.rejected += 1;
             return;
         }
+        if crate::lifetime::has_ended(&text, self.now_ms) {
+            // A true copy, but its end has come: never shown, never hosted.
+            return self.end(out);
+        }
+        if crate::lifetime::is_once(&text) {
+            // A one-time page: read here, hosted by its author alone.
+            self.read_once = true;
+            self.content = Some(text);
+            self.transfer = None;
+            self.channels.leave(Topic::Want(self.hash), out);
+            out.push(Command::Cancel(Timer::Retry));
+            return;
+        }
         let files_on = self.file_role != FileRole::Off;
         let started = files_on && self.start_transfer(&text, out);
         self.content = Some(text);
@@ -521,6 +623,21 @@ impl Visitor {
                 if let Some(msg_ref) = frame.msg_ref.clone() {
                     self.chat_reply(&msg_ref, &frame);
                 }
+            }
+            Heard::Frame { topic: Topic::Have(_), frame, .. }
+                if frame.event == event::PAGE_ENDED
+                    && self.content.as_deref().is_some_and(|t| crate::lifetime::ends_at(t).is_some()) =>
+            {
+                // The relay's clock says its end has come (a page without one cannot end).
+                self.end(out);
+            }
+            Heard::Frame { topic: Topic::Have(_), frame, .. }
+                if frame.event == event::PAGE_DELIVERED
+                    && self.content.as_deref().is_some_and(crate::lifetime::is_once) =>
+            {
+                // Its one reader has it: nobody else will, this tab lets it go.
+                self.end(out);
+                (self.ended, self.delivered) = (false, true);
             }
             Heard::Frame { topic: Topic::Have(hash), join_ref, frame } => {
                 let Some(text) = self.content.as_deref() else { return };

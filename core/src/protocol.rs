@@ -55,6 +55,12 @@ pub mod event {
     /// Visitor ↔ relay ↔ the one host paired with it, on `want:H` and
     /// `have:H`: setting up a direct connection (`signal::SignalFrame`).
     pub const SIGNAL: &str = "signal";
+    /// Relay → a host on `have:H` (`{}`): the page it sent has ended (SPEC
+    /// §15); the relay passes it on to nobody, and closes the channel.
+    pub const PAGE_ENDED: &str = "page_ended";
+    /// Relay → the author on a one-time page's `have:H` (`{}`): the page
+    /// went to one reader; nobody else will get it (SPEC §15).
+    pub const PAGE_DELIVERED: &str = "page_delivered";
     /// Visitor → relay on `want:H`: how a direct connection it was paired
     /// for ended up (`signal::Report`), for the relay's counters.
     pub const DIRECT_REPORT: &str = "direct_report";
@@ -307,6 +313,10 @@ pub struct VisitorsCount {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub hosts: usize,
+    /// A one-time page (SPEC §15): its reader is asked first, so a link
+    /// preview fetches nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub one_time: bool,
 }
 
 #[cfg(test)]

@@ -58,6 +58,14 @@ test.describe('the WASM in parts', () => {
     await page.getByTestId('view-markdown').click();
     await expect(page.getByTestId('page-markdown').getByRole('heading', { level: 1 })).toHaveText(/Parts/);
 
+    // The code view: the highlighter's part on the pointer, its grammars from the server on the click.
+    expect(parts()).not.toContain('code_html');
+    await page.getByTestId('view-code').hover();
+    await expect.poll(parts).toContain('code_html');
+    await page.getByTestId('view-code').click();
+    await expect(page.getByTestId('line-number')).toHaveCount(4);
+    await page.getByTestId('view-text').click();
+
     // The QR code.
     await page.getByTestId('share').click();
     await expect(page.getByTestId('qr').locator('svg')).toBeVisible();
@@ -76,7 +84,8 @@ test.describe('the WASM in parts', () => {
     const readerParts = fetchedParts(reader.page);
     await reader.page.goto(`/${sealed}#${key}`);
     await expect(reader.page.getByTestId('page-text')).toHaveText(/sealed in a part/);
-    expect(readerParts()).toContain('open');
+    // The page's text is opened by the part that also takes a password.
+    expect(readerParts()).toContain('open_with_password');
     expect(readerParts()).not.toContain('markdown_html');
     expect(hash).toBe(pageHash(text));
     await reader.context.close();

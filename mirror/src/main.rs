@@ -58,6 +58,8 @@ enum MirrorError {
     NeedsPassword(PageHash),
     #[error("cannot read the password from stdin: {0}")]
     Stdin(io::Error),
+    #[error("{0} has ended: its author gave it a lifetime, and it is over")]
+    Ended(PageHash),
     #[error("nobody is hosting {0} right now")]
     NobodyHosting(PageHash),
     #[error("{0}: no host sent the page within {1:?}")]
@@ -405,6 +407,13 @@ async fn serve(store: &Store, endpoints: &Endpoints) -> Result<(), MirrorError> 
                     let key = (snapshot.phase, snapshot.hosts, snapshot.rejected);
                     if last_phase.insert(hash, key) != Some(key) {
                         println!("{}", status_line(hash, &snapshot));
+                        // Its end came: the folder lets it go too (kept or still wanted).
+                        if matches!(snapshot.phase, Phase::Ended | Phase::Delivered) {
+                            match store.drop_page(hash) {
+                                Ok(_) => println!("dropped {hash}: it is over"),
+                                Err(e) => eprintln!("cannot drop {hash}: {e}"),
+                            }
+                        }
                     }
                 }
                 Some(Report::Files(hash, None)) => eprintln!("{hash}: not hosted (see above)"),
@@ -535,10 +544,13 @@ async fn get(
     let hash = page_arg(page)?;
     let key = key_arg(page)?;
     let wire = match tokio::time::timeout(wait, peer::fetch(endpoints.relay.clone(), hash)).await {
-        Ok(Some(wire)) => wire,
-        Ok(None) => return Err(MirrorError::NobodyHosting(hash)),
+        Ok(peer::Fetched::Page(wire)) => wire,
+        Ok(peer::Fetched::Nobody) => return Err(MirrorError::NobodyHosting(hash)),
+        Ok(peer::Fetched::Ended) => return Err(MirrorError::Ended(hash)),
         Err(_) => return Err(MirrorError::GaveUp(hash, wait)),
     };
+    // A page with an end is read without it (its end is still ahead: the machine checked).
+    let wire = ep2p_core::lifetime::inner(&wire).to_string();
     if let Some(files) = FilePage::of(&wire, DEFAULT_FILE_LIMIT) {
         let dir = output.ok_or(MirrorError::NeedsOutput(hash))?;
         if files.is_sealed() && key.is_none() {
@@ -688,6 +700,11 @@ fn status_line(hash: PageHash, s: &Snapshot) -> String {
         }
         Phase::Hosting => format!("hosting ({hosts})"),
         Phase::Reconnecting => "reconnecting: the relay is unreachable".to_string(),
+        Phase::Ended => "ended: its lifetime is over; not hosted any more".to_string(),
+        Phase::Read => "read: a one-time page, read here and hosted by its author only".to_string(),
+        Phase::Delivered => {
+            "delivered: a one-time page, read by its one reader; not hosted any more".to_string()
+        }
     };
     format!("{hash} {state}")
 }

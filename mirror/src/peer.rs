@@ -70,9 +70,19 @@ pub async fn run(
     drive(relay, hash, content, chat, files, Some(reports), shutdown, None).await;
 }
 
-/// Fetches one page as a visitor and leaves before hosting it: the verified
-/// text, or `None` once the relay says nobody hosts it.
-pub async fn fetch(relay: String, hash: PageHash) -> Option<String> {
+/// What fetching a page came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The verified text.
+    Page(String),
+    /// The relay says nobody hosts it.
+    Nobody,
+    /// A true copy came, but its end had come (SPEC §15): not taken.
+    Ended,
+}
+
+/// Fetches one page as a visitor and leaves before hosting it.
+pub async fn fetch(relay: String, hash: PageHash) -> Fetched {
     let (_never, shutdown) = watch::channel(false);
     drive(relay, hash, None, Vec::new(), None, None, shutdown, None).await
 }
@@ -93,7 +103,7 @@ pub async fn download(
 
 /// The machine's loop. Without `reports` (and without `progress`) it only
 /// fetches: it stops before carrying out anything the verified page makes
-/// the machine do (joining its hosts), and returns the page. With
+/// the machine do (joining its hosts), and returns the page (or why not). With
 /// `progress` it downloads a file page's chunks and stops once it has all.
 #[allow(clippy::too_many_arguments)]
 async fn drive(
@@ -105,7 +115,7 @@ async fn drive(
     reports: Option<mpsc::UnboundedSender<Report>>,
     mut shutdown: watch::Receiver<bool>,
     mut progress: Option<&mut (dyn FnMut(Progress) + Send)>,
-) -> Option<String> {
+) -> Fetched {
     let fetching = content.is_none() && progress.is_none();
     let (mut machine, mut commands) = Visitor::new(hash, content, rand::random());
     machine.set_now(wall_ms());
@@ -136,14 +146,16 @@ async fn drive(
                         progress(files.progress);
                         if files.ready && files.progress.held_chunks == files.progress.total_chunks {
                             close(&mut socket, "downloaded").await;
-                            return None;
+                            return Fetched::Nobody;
                         }
                     }
                 }
             } else if reports.is_none() {
-                let done = match machine.content() {
-                    Some(text) => Some(Some(text.to_string())),
-                    None => (machine.snapshot().phase == Phase::NobodyHosting).then_some(None),
+                let done = match (machine.content(), machine.snapshot().phase) {
+                    (Some(text), _) => Some(Fetched::Page(text.to_string())),
+                    (None, Phase::NobodyHosting) => Some(Fetched::Nobody),
+                    (None, Phase::Ended) => Some(Fetched::Ended),
+                    (None, _) => None,
                 };
                 if let Some(result) = done {
                     close(&mut socket, "fetched").await;
@@ -270,7 +282,7 @@ async fn drive(
                     let _ = reports.send(Report::Chat(hash, machine.chat().history(HISTORY_BYTES)));
                 }
                 close(&mut socket, "mirror stopping").await;
-                return None;
+                return Fetched::Nobody;
             }
             inbound = next_message(&mut socket) => match inbound {
                 Some(Inbound::Text(text)) => Some(Event::Frame(text)),

@@ -63,6 +63,7 @@ pub mod http;
 pub mod ice;
 pub mod meter;
 pub mod metrics;
+pub mod once;
 pub mod raw;
 pub mod relay;
 pub mod routing;

@@ -59,6 +59,8 @@ reasons! {
     FutureDated => "future_dated",
     /// A frame or page over its size limit.
     TooBig => "too_big",
+    /// A join a one-time page's rules refuse (another host, or read already).
+    OneTime => "one_time",
     /// A signal for a pair the socket is not a side of, or past its pair's signals.
     Unpaired => "unpaired",
     /// A binary frame.
@@ -161,6 +163,8 @@ metrics! {
     failovers: Counter,
     /// content frames whose hash did not match.
     bad_hashes: Counter,
+    /// True pages refused because their end had come (SPEC §15); their hosts were told.
+    ended_pages: Counter,
     /// Verified content nobody was waiting for, or from a host nobody asked (dropped: it proves nothing).
     unsolicited: Counter,
     /// Requests that waited because their client address had used up its asks of the page's hosts.

@@ -66,6 +66,8 @@ pub enum FetchError {
     Busy,
     /// Too many fetches of this page are waiting at once.
     PageBusy,
+    /// A one-time page: never over HTTP (SPEC §15).
+    OneTime,
 }
 
 impl From<Unserved> for FetchError {
@@ -73,6 +75,7 @@ impl From<Unserved> for FetchError {
         match unserved {
             Unserved::NobodyHosting => FetchError::NobodyHosting,
             Unserved::NoAnswer => FetchError::NoAnswer,
+            Unserved::OneTime => FetchError::OneTime,
         }
     }
 }
@@ -225,6 +228,10 @@ pub(crate) async fn raw_page(
         Err(FetchError::NoAnswer) => {
             plain(StatusCode::NOT_FOUND, format!("No host sent this page within {} s.\n", wait.as_secs_f32()))
         }
+        Err(FetchError::OneTime) => plain(
+            StatusCode::FORBIDDEN,
+            "This is a one-time page: it goes to one reader, in a browser that opens its link, and never over HTTP.\n",
+        ),
         Err(FetchError::Limited) => retry_later(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many raw requests from your address; try again in a second.\n",

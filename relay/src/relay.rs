@@ -44,6 +44,9 @@ pub enum Outbound {
     /// `signal` for this socket's channel on the topic: a direct
     /// connection's set-up from its pair's other side (the payload's JSON).
     Signal(Box<(Topic, String)>),
+    /// An event with `{}` for this socket's channel on the topic (a
+    /// one-time page's `page_delivered`).
+    Notice(Box<(Topic, &'static str)>),
 }
 
 /// A chunk asked of a host: which, and the largest payload it may send for it.
@@ -154,6 +157,8 @@ struct Inner {
     log_lines: PerAddress,
     /// File pages whose manifest the relay is fetching from their hosts.
     learning: DashMap<PageHash, ()>,
+    /// One-time pages: claimed by their authors, and read (SPEC §15).
+    once: crate::once::OnceBook,
 }
 
 /// Manifests fetched from hosts at once, at most (see [`Relay::learn_manifest`]).
@@ -182,6 +187,8 @@ pub enum Unserved {
     NobodyHosting,
     /// Hosts exist, but none sent the page in time.
     NoAnswer,
+    /// A one-time page: it goes to one reader, through a socket only.
+    OneTime,
 }
 
 /// An internal visitor's visit: it leaves the page and the relay however
@@ -274,6 +281,7 @@ impl Relay {
             backplane: OnceLock::new(),
             log_lines: PerAddress::default(),
             learning: DashMap::new(),
+            once: crate::once::OnceBook::default(),
         }))
     }
 
@@ -296,7 +304,12 @@ impl Relay {
 
     /// A page's health as anyone may see it: its host count.
     pub fn health(&self, hash: PageHash) -> Health {
-        self.0.hub.health(hash)
+        Health { one_time: self.0.once.is_one_time(hash), ..self.0.hub.health(hash) }
+    }
+
+    /// One-time pages on this node (SPEC §15).
+    pub(crate) fn once(&self) -> &crate::once::OnceBook {
+        &self.0.once
     }
 
     /// Admits one more socket from `ip`, within the caps of the relay and
@@ -374,6 +387,9 @@ impl Relay {
         address: IpAddr,
         patience: std::time::Duration,
     ) -> Result<String, Unserved> {
+        if self.0.once.is_one_time(hash) {
+            return Err(Unserved::OneTime);
+        }
         let (conn, mut outbound) = self.register_internal(address);
         let visit = Visit { relay: self, conn, hash };
         self.handle(Input::JoinVisitor { visitor: Peer::Socket(conn), hash });
@@ -387,7 +403,8 @@ impl Relay {
                 let Some(literal) = frame.content_literal() else { continue };
                 // Verified by the socket that received it; checked again, as a browser would.
                 if let Ok(text) = serde_json::from_str::<String>(literal.get()) {
-                    if hash.matches(&text) {
+                    // A one-time page its author did not claim is not served here either.
+                    if hash.matches(&text) && !ep2p_core::lifetime::is_once(&text) {
                         return Some(text);
                     }
                 }
@@ -451,6 +468,14 @@ impl Relay {
                     let bytes = frame.content_len() as u64 * visitors.len() as u64;
                     self.0.metrics.bytes_relayed.inc_by(bytes);
                     self.answer(visitors, &frame);
+                }
+                Effect::Read { host, hash } => {
+                    self.0.once.read(hash);
+                    // Another node's host heard it from its own node.
+                    if let Peer::Socket(author) = host {
+                        let notice = (Topic::Have(hash), ep2p_core::protocol::event::PAGE_DELIVERED);
+                        self.send(author, Outbound::Notice(Box::new(notice)));
+                    }
                 }
                 Effect::Count { hash, hosts, visitors, watchers, count, local } => {
                     if let Some(backplane) = self.backplane() {
@@ -730,13 +755,18 @@ impl Relay {
                 // Checked again here: the backplane and the other node are not trusted either.
                 let text = serde_json::from_str::<String>(content.get()).ok();
                 let verified = text.as_ref().is_some_and(|text| page.matches(text));
+                let ended =
+                    text.as_deref().is_some_and(|text| ep2p_core::lifetime::has_ended(text, wall_ms()));
+                let text_once = text.as_deref().is_some_and(ep2p_core::lifetime::is_once);
                 if let Some(text) = text.filter(|_| verified) {
                     self.learn_files(page, &text);
                 }
-                let answer = if verified {
-                    Answer::Verified(SharedFrame::content(page, content))
-                } else {
-                    Answer::Forged
+                let once = verified && text_once;
+                let answer = match (verified, ended) {
+                    (true, false) if once => Answer::Once(SharedFrame::content(page, content)),
+                    (true, false) => Answer::Verified(SharedFrame::content(page, content)),
+                    (true, true) => Answer::Ended,
+                    (false, _) => Answer::Forged,
                 };
                 self.handle(Input::Content { host: Peer::Node(node), hash: page, answer });
             }

@@ -23,13 +23,16 @@ const PHONE_WIDTH: f64 = 640.0;
 
 /// Reads what the server wrote into the shell.
 pub fn site_info() -> SiteInfo {
-    let limit = document()
-        .query_selector(&format!("meta[name={LIMIT_META}]"))
-        .ok()
-        .flatten()
-        .and_then(|meta| meta.get_attribute("content"))
-        .and_then(|text| text.parse().ok());
-    SiteInfo { content_limit: limit.unwrap_or(1024 * 1024) }
+    let meta = |name: &str| {
+        document()
+            .query_selector(&format!("meta[name={name}]"))
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+    };
+    let limit = meta(LIMIT_META).and_then(|text| text.parse().ok());
+    let test_lifetime = meta(crate::state::TEST_LIFETIME_META).and_then(|text| text.parse().ok());
+    SiteInfo { content_limit: limit.unwrap_or(1024 * 1024), test_lifetime }
 }
 
 /// Keeps a homepage checkbox as the browser last left it. The saved choice

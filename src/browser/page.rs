@@ -95,8 +95,12 @@ fn connect(
         if started == Some(true) {
             return true;
         }
-        // Wait for the first response's answer (already here when hydrating).
+        // Wait for the first response's answer (already here when hydrating),
+        // and for a one-time page, for its reader to open it.
         let Some(offer) = offered.get() else { return false };
+        if state.one_time.get().is_none() || state.gated() {
+            return false;
+        }
         let initial = state.wire.get_untracked();
         let offer = offer.ok().and_then(|o| o.0).filter(|_| initial.is_none());
         // In a task of its own: hydrating the page and starting its
@@ -144,7 +148,9 @@ fn read_page(state: PageState) {
     // Only the newest decryption may show its result.
     let latest = StoredValue::new(0u64);
     Effect::new(move |_| {
-        let Some(page) = state.wire.get() else { return };
+        let Some(wire) = state.wire.get() else { return };
+        // A page with an end is read without it.
+        let page = crate::lifetime::inner(&wire).to_string();
         let fragment = fragment.get();
         let password = state.password.get();
         latest.update_value(|n| *n += 1);

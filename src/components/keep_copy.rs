@@ -16,8 +16,10 @@ pub fn KeepCopy(state: PageState) -> impl IntoView {
     // In the first HTML already, hidden until this tab has the page: its
     // line is kept, so nothing below it moves when it shows.
     let waiting = move || !state.snapshot.with(|s| s.has_content);
+    // A page with an end, or read once, is not kept.
+    let ends = move || state.unkeepable();
     view! {
-        <label class="keep-copy" class:waiting=waiting title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
+        <label class="keep-copy" class:waiting=waiting hidden=ends title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
             <input type="checkbox" data-testid="keep-copy" prop:disabled=waiting prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
             "Keep a copy in this browser"
             <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>

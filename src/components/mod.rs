@@ -5,8 +5,10 @@
 pub mod chat_panel;
 pub mod code_view;
 pub mod direct;
+pub mod ends_in;
 pub mod files;
 pub mod keep_copy;
+pub mod one_time;
 pub mod page_actions;
 pub mod page_text;
 pub mod share;

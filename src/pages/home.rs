@@ -55,6 +55,20 @@ impl DraftError {
     }
 }
 
+/// Bytes a page's end adds to it: `ep2p-exp1:`, ten digits of seconds and `:`.
+const END_BYTES: usize = crate::lifetime::PREFIX.len() + 11;
+
+/// Seconds since the epoch, by this browser's clock.
+fn wall_secs() -> u64 {
+    #[cfg(feature = "hydrate")]
+    let ms = js_sys::Date::now() as u64;
+    #[cfg(not(feature = "hydrate"))]
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    ms / 1000
+}
+
 /// How a draft becomes a page: in the clear, or encrypted (with a password
 /// stretched by a KDF, when one was given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +123,15 @@ pub fn HomePage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let markdown = RwSignal::new(false);
     let sealing = Memo::new(move |_| password.with(|p| Sealing::of(encrypt.get(), p)));
-    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, sealing.get())));
+    // Seconds the page lives (0: until its last host leaves).
+    let lifetime = RwSignal::new(0u64);
+    // Read once (burn after reading): only this tab hosts it, for one reader.
+    let one_time = RwSignal::new(false);
+    let end_bytes = move || {
+        let end = if lifetime.get() > 0 { END_BYTES } else { 0 };
+        end + if one_time.get() { crate::lifetime::ONCE.len() } else { 0 }
+    };
+    let bytes = Memo::new(move |_| text.with(|t| page_bytes(t, sealing.get())) + end_bytes());
     let over = move || bytes.get() > site.content_limit;
     let navigate = use_navigate();
 
@@ -203,7 +225,8 @@ pub fn HomePage() -> impl IntoView {
         let draft = text.get_untracked();
         let sealing = sealing.get_untracked();
         let secret = password.get_untracked();
-        let checked = check_draft(&draft, site.content_limit, sealing).and_then(|()| {
+        let limit = site.content_limit.saturating_sub(end_bytes());
+        let checked = check_draft(&draft, limit, sealing).and_then(|()| {
             let long = sealing != Sealing::Plain && secret.len() > sealed::MAX_PASSWORD;
             if long {
                 Err(DraftError::LongPassword)
@@ -219,7 +242,12 @@ pub fn HomePage() -> impl IntoView {
         let navigate = navigate.clone();
         let as_markdown = markdown.get_untracked();
         let with_password = matches!(sealing, Sealing::Encrypted(Some(_))).then(|| secret.clone());
+        let lives = lifetime.get_untracked();
+        let once = one_time.get_untracked();
         let publish = move |wire: String, key: Option<sealed::Key>| {
+            // The one-time mark and the end go inside the page, where its hash covers them.
+            let wire = if once { crate::lifetime::once(&wire) } else { wire };
+            let wire = if lives > 0 { crate::lifetime::with_end(wall_secs() + lives, &wire) } else { wire };
             let hash = PageHash::of(&wire);
             local.0.set(Some(Created { hash, wire, text: draft, password: with_password }));
             let based_on = based_on.get_untracked();
@@ -357,6 +385,24 @@ pub fn HomePage() -> impl IntoView {
                     />
                     "Markdown"
                 </label>
+                <label class="lifetime" hidden=move || !chosen.with(Vec::is_empty)
+                    title="The end is written inside the page: nobody can change it, and every host lets the page go then">
+                    "Lifetime"
+                    <select data-testid="lifetime" on:change=move |ev| {
+                        lifetime.set(event_target_value(&ev).parse().unwrap_or(0));
+                        error.set(None);
+                    }>
+                        <option value="0" selected=move || lifetime.get() == 0>"Until the last host leaves"</option>
+                        {site.test_lifetime.map(|s| view! { <option value=s.to_string()>{format!("{s} seconds (test)")}</option> })}
+                        {crate::lifetime::CHOICES.iter().map(|(s, name)| view! { <option value=s.to_string()>{*name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="encrypt" hidden=move || !chosen.with(Vec::is_empty)
+                    title="Only your tab hosts it; the relay passes it to one reader, then it is gone">
+                    <input type="checkbox" data-testid="one-time" prop:checked=move || one_time.get()
+                        on:change=move |ev| one_time.set(event_target_checked(&ev))/>
+                    "One-time"
+                </label>
                 <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
                     {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
                     {move || encrypt.get().then_some(" encrypted")}
@@ -366,6 +412,11 @@ pub fn HomePage() -> impl IntoView {
                     {move || if chosen.with(Vec::is_empty) { "Create page" } else { "Share files" }}
                 </button>
             </div>
+            <p class="encrypt-note" data-testid="one-time-note" hidden=move || !one_time.get() || !chosen.with(Vec::is_empty)>
+                "One-time: only this tab hosts the page, so keep it open until it is read. Its reader first sees
+                “Open this one-time page” (link previews open nothing); the relay passes it to that one reader and
+                then to nobody, and this tab lets it go."
+            </p>
             <p id="encrypt-note" class="encrypt-note" hidden=move || !encrypt.get()>
                 "Encrypted in your browser. The key is the part of the link after “#”: browsers never send it, so the
                 server and anyone watching it see only ciphertext. Whoever has the whole link can read the page."

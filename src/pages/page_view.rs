@@ -6,8 +6,10 @@
 
 use crate::components::chat_panel::{chat_panel, Chat};
 use crate::components::direct::{Arrived, RelayOnly};
+use crate::components::ends_in::EndsIn;
 use crate::components::files::FilesPanel;
 use crate::components::keep_copy::KeepCopy;
+use crate::components::one_time::OneTimeGate;
 use crate::components::page_actions::{BasedOn, PageActions};
 use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
@@ -39,6 +41,21 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             }
         },
     );
+    // A one-time page's reader is asked before anything is fetched.
+    Effect::new(move |_| {
+        if state.one_time.get_untracked().is_none() {
+            if let Some(health) = health.get() {
+                state.one_time.set(Some(health.is_ok_and(|h| h.one_time)));
+            }
+        }
+    });
+    // The chat comes once the page is here and stays (emptied) if the page
+    // ends: taking the panel away while its effects are queued would run
+    // them on what was taken. A one-time page has no chat.
+    let chat_shown = Memo::new(move |before: Option<&bool>| {
+        before.copied().unwrap_or(false)
+            || (state.snapshot.with(|s| s.has_content) && state.one_time.get() != Some(true))
+    });
     let short = state.short_hash();
     let text_node = NodeRef::<leptos::html::Div>::new();
     #[cfg(not(feature = "hydrate"))]
@@ -88,6 +105,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                 </div>
             </div>
             <StatusLine state/>
+            <EndsIn state/>
             <Arrived state/>
             <SharePanel state/>
             <KeepCopy state/>
@@ -96,6 +114,7 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             <StayAwake state/>
             <Rejected state/>
             <LockedNotice state/>
+            <OneTimeGate state health/>
             {move || {
                 // Type-erased: the page's view is deep enough already.
                 if file_page.get() {
@@ -110,11 +129,13 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             </Show>
             <PageActions state/>
         </article>
-        <Show when=move || state.snapshot.with(|s| s.has_content)>
+        <Show when=move || chat_shown.get()>
             // The chat is a part of the WASM of its own, loaded once the page is here.
-            <Suspense fallback=|| ()>
-                {Suspend::new(async move { chat_panel(chat).await })}
-            </Suspense>
+            <div class="chat-holder" hidden=move || state.snapshot.with(|s| s.phase == crate::machine::Phase::Ended)>
+                <Suspense fallback=|| ()>
+                    {Suspend::new(async move { chat_panel(chat).await })}
+                </Suspense>
+            </div>
         </Show>
     }
 }

@@ -15,12 +15,19 @@ pub use your_pages::YourPages;
 
 /// The name of the `<meta>` that carries the content limit to the browser.
 pub const LIMIT_META: &str = "ep2p-content-limit";
+/// The name of the `<meta>` that carries a test lifetime to the browser.
+pub const TEST_LIFETIME_META: &str = "ep2p-test-lifetime";
+/// The environment variable that offers authors one more, short lifetime
+/// (seconds): for the tests that watch a page end, never for a real site.
+pub const TEST_LIFETIME_ENV: &str = "EP2P_TEST_LIFETIME_SECS";
 
 /// What the pages need to know about the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SiteInfo {
     /// Largest page, in bytes of UTF-8 text.
     pub content_limit: usize,
+    /// One more lifetime the homepage offers, in seconds (tests only).
+    pub test_lifetime: Option<u64>,
 }
 
 /// A page this tab just created, kept in memory only.

@@ -43,6 +43,15 @@ pub struct PageState {
     pub code: RwSignal<Option<Option<String>>>,
     /// The lines the link points at, first and last (1-based).
     pub lines: RwSignal<Option<(u32, u32)>>,
+    /// When the page ends (seconds since the epoch), for a page that does:
+    /// known from its wire text, kept after the end drops it.
+    pub ends_at: RwSignal<Option<u64>>,
+    /// The page is one-time (SPEC §15), as the relay says (or its text
+    /// does); `None` until known. A reader's tab asks for nothing before
+    /// the reader chooses to open it.
+    pub one_time: RwSignal<Option<bool>>,
+    /// The reader chose to open this one-time page.
+    pub opened: RwSignal<bool>,
     /// The page is interactive: the server and the first paint show the
     /// text as it is, Markdown comes after.
     pub hydrated: RwSignal<bool>,
@@ -74,6 +83,8 @@ impl PageState {
     pub fn new(hash: PageHash, created: Option<Created>, fragment: Signal<String>) -> Self {
         let created = created.filter(|c| c.hash == hash);
         let created_here = created.is_some();
+        let ends_at = created.as_ref().and_then(|c| crate::lifetime::ends_at(&c.wire));
+        let one_time = created.as_ref().map(|c| crate::lifetime::is_once(&c.wire));
         Self {
             hash,
             created_here,
@@ -86,6 +97,9 @@ impl PageState {
             as_markdown: RwSignal::new(false),
             code: RwSignal::new(None),
             lines: RwSignal::new(None),
+            ends_at: RwSignal::new(ends_at),
+            one_time: RwSignal::new(one_time),
+            opened: RwSignal::new(false),
             hydrated: RwSignal::new(false),
             copied: RwSignal::new(false),
             sharing: RwSignal::new(None),
@@ -192,7 +206,9 @@ impl PageState {
     /// The page hosts hold is encrypted (text or files).
     pub fn encrypted(&self) -> bool {
         self.wire.with(|w| {
-            w.as_deref().is_some_and(|w| sealed::is_sealed(w) || w.starts_with(crate::sealed_files::PREFIX))
+            w.as_deref()
+                .map(crate::lifetime::inner)
+                .is_some_and(|w| sealed::is_sealed(w) || w.starts_with(crate::sealed_files::PREFIX))
         })
     }
 
@@ -259,6 +275,9 @@ impl PageState {
 
     /// What the status line says.
     pub fn status(&self) -> &'static str {
+        if self.gated() {
+            return "This one-time page waits for you to open it: nothing has been fetched yet.";
+        }
         self.snapshot.with(status_text)
     }
 
@@ -269,9 +288,28 @@ impl PageState {
             self.chat.set(machine.chat().iter().cloned().collect());
             self.not_sent.set(machine.not_sent().cloned());
         }
+        let ended = matches!(now.phase, Phase::Ended | Phase::Delivered);
         self.snapshot.set(now);
+        if ended {
+            // Its end came: the text goes from this tab (the end is remembered).
+            if let Some(at) = self.wire.with_untracked(|w| w.as_deref().and_then(crate::lifetime::ends_at)) {
+                self.ends_at.set(Some(at));
+            }
+            if self.wire.with_untracked(Option::is_some) {
+                self.wire.set(None);
+                self.text.set(None);
+                self.page_key.set(None);
+                self.locked.set(None);
+                self.chat.set(Vec::new()); // the chat lives and dies with its page
+            }
+            return;
+        }
         if self.wire.with_untracked(Option::is_none) {
             if let Some(content) = machine.content() {
+                self.ends_at.set(crate::lifetime::ends_at(content));
+                if crate::lifetime::is_once(content) {
+                    self.one_time.set(Some(true));
+                }
                 self.wire.set(Some(content.to_string()));
             }
         }
@@ -283,9 +321,19 @@ impl PageState {
         self.show(Ok(text));
     }
 
+    /// A reader's tab waits for the reader to open this one-time page.
+    pub fn gated(&self) -> bool {
+        self.one_time.get() == Some(true) && !self.created_here && !self.opened.get()
+    }
+
+    /// The page is kept by nobody: it has an end, or is read once.
+    pub fn unkeepable(&self) -> bool {
+        self.ends_at.with(Option::is_some) || self.one_time.get() == Some(true)
+    }
+
     /// The page asks for a password on top of the link's key.
     pub fn asks_password(&self) -> bool {
-        self.wire.with(|w| w.as_deref().and_then(sealed::kdf_of).is_some())
+        self.wire.with(|w| w.as_deref().map(crate::lifetime::inner).and_then(sealed::kdf_of).is_some())
     }
 
     /// Shows the page as read with the link's key: its text, or why not.
@@ -362,8 +410,9 @@ impl PageState {
 
 /// A file page's wire text (its manifest, plain or encrypted).
 /// Whether a page's text is shown as it is (not an encrypted page's or a file page's wire).
+/// A page with an end never is: what it shows is not its wire text.
 pub fn shown_as_text(text: &str) -> bool {
-    !sealed::is_sealed(text) && !is_files(text)
+    !sealed::is_sealed(text) && !is_files(text) && crate::lifetime::ends_at(text).is_none()
 }
 
 fn is_files(wire: &str) -> bool {
@@ -394,8 +443,21 @@ pub fn status_text(snapshot: &Snapshot) -> &'static str {
             "Connection lost. Reconnecting… You keep hosting this page while this tab stays open."
         }
         (Phase::Reconnecting, false) => "Connection lost. Reconnecting…",
+        (Phase::Ended, _) => ENDED,
+        (Phase::Read, _) => {
+            "You have read this one-time page. It came to you alone and is gone from its author: nobody else can \
+             open it. Copy or download what you need before you close this tab."
+        }
+        (Phase::Delivered, _) => {
+            "Your one-time page has been opened by its reader. It is gone from this tab too: nobody else can open it."
+        }
     }
 }
+
+/// What a page whose end came says.
+pub const ENDED: &str =
+    "This page has ended: its author gave it a lifetime, and it is over. Its hosts let it go; \
+     nobody can open it any more.";
 
 /// What a page with no host says (the product's words, kept exact).
 pub const NOBODY_HOSTING: &str =

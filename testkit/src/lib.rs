@@ -366,8 +366,13 @@ impl Client {
 
     /// Joins a topic and waits for the reply, whatever it says.
     pub async fn try_join(&mut self, topic: &str) -> Result<Msg> {
+        self.try_join_with(topic, json!({})).await
+    }
+
+    /// Joins a topic with this payload and waits for the reply, whatever it says.
+    pub async fn try_join_with(&mut self, topic: &str, payload: Value) -> Result<Msg> {
         let join_ref = self.make_ref();
-        let text = self.frame_text(Some(&join_ref), Some(&join_ref), topic, event::JOIN, &json!({}));
+        let text = self.frame_text(Some(&join_ref), Some(&join_ref), topic, event::JOIN, &payload);
         self.try_send(text).await?;
         let wanted = Some(join_ref.clone());
         let reply =

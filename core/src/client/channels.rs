@@ -70,12 +70,26 @@ pub(crate) struct Channels {
     /// connection, and whether the rejoin timer is armed.
     rejoins: u32,
     rejoin_armed: bool,
+    /// Topics joined with a payload of their own (a one-time page's
+    /// `have:H`: `{"once": true}`); the others with `{}`.
+    join_payloads: BTreeMap<Topic, serde_json::Value>,
 }
 
 impl Channels {
     /// Nothing wanted yet, connecting; `seed` drives the reconnect jitter.
     pub(crate) fn new(seed: u64) -> Self {
-        Self { link: Link::new(seed), wanted: BTreeMap::new(), rejoins: 0, rejoin_armed: false }
+        Self {
+            link: Link::new(seed),
+            wanted: BTreeMap::new(),
+            rejoins: 0,
+            rejoin_armed: false,
+            join_payloads: BTreeMap::new(),
+        }
+    }
+
+    /// Joins `topic` with `payload` from now on (set before wanting it).
+    pub(crate) fn join_with(&mut self, topic: Topic, payload: serde_json::Value) {
+        self.join_payloads.insert(topic, payload);
     }
 
     pub(crate) fn connection(&self) -> Connection {
@@ -185,7 +199,10 @@ impl Channels {
 
     fn join(&mut self, topic: Topic, retry: bool, out: &mut Vec<Command>) {
         let join_ref = self.link.make_ref();
-        send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {});
+        match self.join_payloads.get(&topic) {
+            Some(payload) => send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, payload),
+            None => send(out, Some(&join_ref), Some(&join_ref), topic, event::JOIN, &Empty {}),
+        }
         self.wanted.insert(topic, Channel::Joining { join_ref, retry });
     }
 
@@ -253,7 +270,7 @@ impl Channels {
             Timer::Heartbeat => self.link.heartbeat_due(out),
             Timer::Reconnect => self.link.reconnect_due(out),
             Timer::Rejoin => self.rejoin_due(out),
-            Timer::Retry | Timer::Files | Timer::Direct => {}
+            Timer::Retry | Timer::Files | Timer::Direct | Timer::End => {}
         }
     }
 

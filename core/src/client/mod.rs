@@ -69,6 +69,8 @@ pub enum Timer {
     /// A direct connection's deadline: one not open in time gives way to
     /// the relay, one that broke is tried again, a host's unopened ones close.
     Direct,
+    /// The page's end (SPEC §15): this tab lets it go.
+    End,
 }
 
 /// What happens to the machine.

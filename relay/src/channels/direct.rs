@@ -42,6 +42,11 @@ pub fn signal(session: &mut Session, hash: PageHash, side: Side, join_ref: Optio
         session.refuse(Reject::Malformed, join_ref, frame, reason);
         return;
     }
+    if signal.peer.is_none() && relay.once().is_one_time(hash) {
+        // Not misbehaviour: a one-time page's one delivery is the relay's to count.
+        session.error_reply(join_ref, frame, "a one-time page comes through the relay");
+        return;
+    }
     let routed = match signal.peer {
         None => relay.hub().pair(session.conn, hash).map(|(peer, host)| {
             session.direct_reports = session.direct_reports.saturating_add(1);

@@ -198,11 +198,19 @@ fn content_answer(
     let claimed = content.hash.as_deref().map(PageHash::parse);
     let verified = hash.matches(&text) && claimed.is_none_or(|claimed| claimed == Ok(hash));
     let host = Peer::Socket(session.conn);
-    if verified {
+    if verified && ep2p_core::lifetime::has_ended(&text, wall_ms()) {
+        // A true page whose end has come: the host is told and hosts it no more.
+        session.push(join_ref.as_ref(), None, topic, event::PAGE_ENDED, &Empty {});
+        session.forget_channel(Topic::Have(hash));
+        session.push(join_ref.as_ref(), join_ref.as_ref(), topic, event::CLOSE, &Empty {});
+        session.relay.handle(Input::Content { host, hash, answer: Answer::Ended });
+    } else if verified {
         session.relay.learn_files(hash, &text);
         // No reply to a good answer: the next request is the next thing it
         // hears. Visitors get the host's own string literal, not a re-encoding.
-        let answer = Answer::Verified(SharedFrame::content(hash, content.content));
+        let frame = SharedFrame::content(hash, content.content);
+        let answer =
+            if ep2p_core::lifetime::is_once(&text) { Answer::Once(frame) } else { Answer::Verified(frame) };
         session.relay.handle(Input::Content { host, hash, answer });
     } else {
         // The liar's channel is closed; the hub asks another host.

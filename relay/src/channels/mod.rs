@@ -199,6 +199,7 @@ impl Session {
         self.channels.remove(&topic);
         match topic {
             Topic::Have(hash) => {
+                self.relay.once().release(hash, self.conn);
                 self.owed.retain(|ask, _| ask.page() != hash);
                 self.owed_chunks.retain(|(page, _), _| *page != hash);
             }
@@ -262,6 +263,12 @@ impl Session {
                     let payload =
                         serde_json::value::RawValue::from_string(payload).expect("a signal is JSON");
                     self.push(join_ref.as_ref(), None, &topic.to_string(), event::SIGNAL, &payload);
+                }
+            }
+            Outbound::Notice(notice) => {
+                let (topic, event) = *notice;
+                if let Some(join_ref) = self.channels.get(&topic).cloned() {
+                    self.push(join_ref.as_ref(), None, &topic.to_string(), event, &Empty {});
                 }
             }
             Outbound::ChunkUnavailable(what) => {
@@ -464,6 +471,10 @@ impl Session {
             self.refuse(Reject::TooManyTopics, join_ref.as_ref(), frame, reason);
             return;
         }
+        if let Err(reason) = self.may_join_once(topic, frame) {
+            self.refuse(Reject::OneTime, join_ref.as_ref(), frame, reason);
+            return;
+        }
         self.channels.insert(topic, join_ref.clone());
         let (hash, input) = match topic {
             Topic::Have(hash) => (hash, have::joined(self.conn, hash)),
@@ -507,7 +518,30 @@ impl Session {
         }
     }
 
+    /// A one-time page's rules for a join (SPEC §15, `crate::once`): its
+    /// author claims it as its first host, then nobody else hosts it; once
+    /// read, nobody joins it.
+    fn may_join_once(&self, topic: Topic, frame: &Frame<'_>) -> Result<(), &'static str> {
+        let once = self.relay.once();
+        match topic {
+            Topic::Have(hash) => {
+                #[derive(serde::Deserialize)]
+                struct Join {
+                    #[serde(default)]
+                    once: bool,
+                }
+                let claims = frame.payload_as::<Join>().is_ok_and(|j| j.once);
+                once.may_host(hash, self.conn, claims, self.relay.health(hash).hosts)
+            }
+            Topic::Want(hash) if once.was_read(hash) => Err(crate::once::ALREADY_READ),
+            _ => Ok(()),
+        }
+    }
+
     fn leave_hub(&self, topic: Topic) {
+        if let Topic::Have(hash) = topic {
+            self.relay.once().release(hash, self.conn);
+        }
         let input: Input = match topic {
             Topic::Have(hash) => have::left(self.conn, hash),
             Topic::Want(hash) => want::left(self.conn, hash),

@@ -16,6 +16,9 @@ pub enum Effect {
     Ask { host: Peer, hash: PageHash },
     /// Send this verified `content` frame (on `want:H`) to these visitors.
     Deliver { frame: Arc<SharedFrame>, visitors: Vec<Peer> },
+    /// A one-time page went to its one reader (SPEC §15): remember it as
+    /// read, and tell its author (this host, or that node's).
+    Read { host: Peer, hash: PageHash },
     /// Push `visitors_count` to the hosts (on `have:H`), visitors (on
     /// `want:H`) and watchers (on `watch:H`); `local` is the part of `count`
     /// this node's own hosts make (what it tells the other nodes).

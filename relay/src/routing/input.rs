@@ -71,4 +71,9 @@ pub enum Answer {
     Verified(Arc<SharedFrame>),
     /// The text does not hash to the page (or claims another hash).
     Forged,
+    /// The text is the page, but its end has come: passed on to nobody.
+    Ended,
+    /// The text is the page, a one-time page (SPEC §15): it goes to one
+    /// of the visitors waiting, and to nobody after.
+    Once(Arc<SharedFrame>),
 }

@@ -145,9 +145,13 @@ impl Hub {
             }
             Input::Request { visitor, hash } => self.request(visitor, hash, now),
             Input::Content { host, hash, answer: Answer::Verified(frame) } => {
-                self.content(host, hash, frame, now)
+                self.content(host, hash, frame, false, now)
+            }
+            Input::Content { host, hash, answer: Answer::Once(frame) } => {
+                self.content(host, hash, frame, true, now)
             }
             Input::Content { host, hash, answer: Answer::Forged } => self.forged(host, hash, now),
+            Input::Content { host, hash, answer: Answer::Ended } => self.ended(host, hash, now),
             Input::Wake { hash } => self.wake(hash, now),
             Input::HistoryRequest { asker, hash } => self.history_request(asker, hash, now),
             Input::HistoryAnswer { host, hash, answer } => self.history_answer(host, hash, answer, now),
@@ -255,6 +259,16 @@ impl Hub {
     /// deadline.
     fn forged(&self, host: Peer, hash: PageHash, now: Instant) -> Effects {
         self.metrics.bad_hashes.inc();
+        match host {
+            Peer::Socket(socket) => self.leave_host(socket, hash, now),
+            Peer::Node(_) => Vec::new(),
+        }
+    }
+
+    /// A host sent the page after its end (SPEC §15): it hosts it no more
+    /// (its channel is closed), and the next host is asked, as after a lie.
+    fn ended(&self, host: Peer, hash: PageHash, now: Instant) -> Effects {
+        self.metrics.ended_pages.inc();
         match host {
             Peer::Socket(socket) => self.leave_host(socket, hash, now),
             Peer::Node(_) => Vec::new(),
@@ -385,7 +399,7 @@ impl Hub {
     /// A page's health as anyone may see it: the hosts its count shows
     /// (those not known to be silent); zero for a page nobody has.
     pub fn health(&self, hash: PageHash) -> Health {
-        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.counted()) }
+        Health { hosts: self.pages.get(&hash).map_or(0, |page| page.counted()), one_time: false }
     }
 
     /// The part of a page's count this node's own hosts make (what it tells the other nodes).

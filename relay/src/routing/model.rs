@@ -258,6 +258,7 @@ fn check(hub: &Hub, model: &mut Model, pages: &[PageHash], effects: &Effects, ve
                     assert!(known, "delivered to a socket not on want");
                 }
             }
+            Effect::Read { .. } => panic!("no one-time page in this model"),
             Effect::Count { hash, hosts, visitors, watchers, count, local } => {
                 assert!(watchers.is_empty(), "nobody watches in this model");
                 let expected: Vec<_> = model.hosts.get(hash).into_iter().flatten().copied().collect();

@@ -69,13 +69,15 @@ impl Hub {
     }
 
     /// A host on `have:H` (or another node) sent `content` whose hash the
-    /// caller checked: it goes to every visitor waiting on the page. (Bad
-    /// content removes the host instead: see `Hub::handle`.)
+    /// caller checked: it goes to every visitor waiting on the page, or for
+    /// a one-time page (`once`) to the first of them only, and then the
+    /// page is read. (Bad content removes the host instead: see `Hub::handle`.)
     pub(super) fn content(
         &self,
         host: Peer,
         hash: PageHash,
         frame: Arc<SharedFrame>,
+        once: bool,
         now: Instant,
     ) -> Effects {
         let mut fx = Vec::new();
@@ -99,11 +101,16 @@ impl Hub {
                 page.count_changed(hash, now, self.config.count_window, &mut fx);
             }
             let waited = page.waiting_since.map(|since| now.saturating_duration_since(since));
-            let visitors = recipients(self.config.policy, page);
+            let mut visitors = recipients(self.config.policy, page);
             page.in_flight = None;
             if visitors.is_empty() {
                 self.metrics.unsolicited.inc();
                 return;
+            }
+            if once {
+                // One reader; the others waiting get nothing, ever.
+                visitors.truncate(1);
+                fx.push(Effect::Read { host, hash });
             }
             self.metrics.deliveries.inc_by(visitors.len() as u64);
             if let Some(waited) = waited {

@@ -61,8 +61,8 @@ fn health_and_totals_follow_joins_and_leaves_and_empty_pages_are_dropped() {
     hub.join_host(2, a, now);
     hub.join_visitor(3, a);
     hub.join_visitor(3, b);
-    assert_eq!((hub.health(a), hub.waiting(a)), (Health { hosts: 2 }, 1));
-    assert_eq!((hub.health(b), hub.waiting(b)), (Health { hosts: 0 }, 1));
+    assert_eq!((hub.health(a), hub.waiting(a)), (Health { hosts: 2, one_time: false }, 1));
+    assert_eq!((hub.health(b), hub.waiting(b)), (Health { hosts: 0, one_time: false }, 1));
     assert_eq!((hub.pages(), hub.hosts(), hub.visitors()), (2, 2, 2));
     hub.leave_host(1, a, now);
     hub.leave_host(1, a, now); // leaving twice is harmless

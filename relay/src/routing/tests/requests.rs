@@ -259,3 +259,24 @@ fn the_same_seed_and_the_same_calls_give_the_same_choices() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_one_time_answer_goes_to_one_waiting_visitor_and_the_page_is_read() {
+    let (hub, h, now) = hosted(Policy::Targeted, 1, 3);
+    let first = hub.request(100, h, now);
+    assert!(hub.request(101, h, now).is_empty());
+    assert!(hub.request(102, h, now).is_empty());
+    let host = asks(&first)[0];
+    let Answer::Verified(frame) = good(h) else { panic!("a good answer") };
+    let fx = hub.content(host, h, Answer::Once(frame), now);
+    assert_eq!(delivered(&fx).len(), 1, "{fx:?}");
+    assert!(fx.contains(&Effect::Read { host, hash: h }));
+    assert_eq!(hub.metrics().deliveries.get(), 1);
+    // The same answer as an ordinary page goes to everyone waiting.
+    let (hub, h, now) = hosted(Policy::Targeted, 1, 3);
+    let first = hub.request(100, h, now);
+    hub.request(101, h, now);
+    let fx = hub.content(asks(&first)[0], h, good(h), now);
+    assert_eq!(delivered(&fx).len(), 2);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Read { .. })));
+}
