@@ -42,31 +42,6 @@ parts! {
     }
 }
 
-/// A page's text as code (`syntect`, `src/code.rs`): the grammars are
-/// fetched from the server the first time, then kept for the tab's life.
-#[cfg(feature = "hydrate")]
-#[leptos::lazy]
-pub async fn code_html(text: String, language: Option<String>) -> Option<crate::code::Highlighted> {
-    thread_local! {
-        static GRAMMARS: std::cell::OnceCell<std::rc::Rc<syntect::parsing::SyntaxSet>> =
-            const { std::cell::OnceCell::new() };
-    }
-    let set = match GRAMMARS.with(|g| g.get().cloned()) {
-        Some(set) => set,
-        None => {
-            let set = std::rc::Rc::new(crate::code::fetch_grammars().await?);
-            GRAMMARS.with(|g| g.get_or_init(|| set).clone())
-        }
-    };
-    Some(crate::code::highlight(&set, &text, language.as_deref()))
-}
-
-/// On the server the code view is never rendered (it needs the browser's choice).
-#[cfg(not(feature = "hydrate"))]
-pub async fn code_html(_text: String, _language: Option<String>) -> Option<crate::code::Highlighted> {
-    None
-}
-
 /// Starts loading a part before it is called (a hover, a focus); loading
 /// twice costs nothing. On the server: nothing.
 #[macro_export]

@@ -59,9 +59,9 @@ test.describe('the WASM in parts', () => {
     await expect(page.getByTestId('page-markdown').getByRole('heading', { level: 1 })).toHaveText(/Parts/);
 
     // The code view: the highlighter's part on the pointer, its grammars from the server on the click.
-    expect(parts()).not.toContain('code_html');
+    expect(parts()).not.toContain('code_lines');
     await page.getByTestId('view-code').hover();
-    await expect.poll(parts).toContain('code_html');
+    await expect.poll(parts).toContain('code_lines');
     await page.getByTestId('view-code').click();
     await expect(page.getByTestId('line-number')).toHaveCount(4);
     await page.getByTestId('view-text').click();

@@ -1,36 +1,73 @@
-//! A page as code (SPEC §15): highlighted by a lazy part of the WASM
-//! (`crate::lazy::code_html`), every line numbered. A line's number links
+//! A page as code (SPEC §15): highlighted and drawn by a lazy part of the
+//! WASM of its own (`code_lines`, with `syntect`), every line numbered. A line's number links
 //! to it (`#L12`, shift for a range `#L12-L30`, in the link's fragment with
 //! the key and the view), and the lines a link points at are marked and
 //! scrolled to. The reader picks the language, or keeps the one detected.
 
+#[cfg(feature = "hydrate")]
 use crate::code::Highlighted;
 use crate::state::PageState;
 use leptos::prelude::*;
 
-/// The code view of `page`, in `language` (a token) or the one detected.
+/// The code view of `page`, in `language` (a token) or the one detected:
+/// the text as it is until its part is here.
 #[component]
 pub fn CodeView(state: PageState, page: String, language: Option<String>) -> impl IntoView {
     let waiting = page.clone();
     view! {
         <Suspense fallback=move || view! { <div class="page-text" aria-busy="true">{waiting.clone()}</div> }>
-            {Suspend::new(async move {
-                match crate::lazy::code_html(page.clone(), language).await {
-                    Some(shown) => view! { <Lines state shown/> }.into_any(),
-                    None => view! {
-                        <p class="warning" role="alert" data-testid="code-unavailable">
-                            "The code view could not load its grammars from the server. The text is shown as it is."
-                        </p>
-                        <div class="page-text">{page}</div>
-                    }
-                    .into_any(),
-                }
-            })}
+            {Suspend::new(async move { code_lines(state, page, language).await })}
         </Suspense>
     }
 }
 
-/// The language picker and the numbered lines.
+/// Starts loading the code view's part (a hover, a focus).
+pub fn preload() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::lazy_preload!(code_lines);
+    }
+}
+
+/// The code view's part: the grammars fetched from the server the first
+/// time (then kept for the tab's life), the text highlighted, the lines drawn.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+async fn code_lines(state: PageState, page: String, language: Option<String>) -> AnyView {
+    thread_local! {
+        static GRAMMARS: std::cell::OnceCell<std::rc::Rc<syntect::parsing::SyntaxSet>> =
+            const { std::cell::OnceCell::new() };
+    }
+    let set = match GRAMMARS.with(|g| g.get().cloned()) {
+        Some(set) => Some(set),
+        None => crate::code::fetch_grammars()
+            .await
+            .map(|set| GRAMMARS.with(|g| g.get_or_init(|| std::rc::Rc::new(set)).clone())),
+    };
+    match set {
+        Some(set) => {
+            let shown = crate::code::highlight(&set, &page, language.as_deref());
+            view! { <Lines state shown/> }.into_any()
+        }
+        None => view! {
+            <p class="warning" role="alert" data-testid="code-unavailable">
+                "The code view could not load its grammars from the server. The text is shown as it is."
+            </p>
+            <div class="page-text">{page}</div>
+        }
+        .into_any(),
+    }
+}
+
+/// On the server the code view is never drawn: it needs the reader's choice,
+/// made once the page is interactive.
+#[cfg(not(feature = "hydrate"))]
+async fn code_lines(_state: PageState, page: String, _language: Option<String>) -> AnyView {
+    view! { <div class="page-text">{page}</div> }.into_any()
+}
+
+/// The language picker and the numbered lines (in the code view's part).
+#[cfg(feature = "hydrate")]
 #[component]
 fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
     let Highlighted { language, detected, lines, too_long, languages } = shown;
@@ -44,7 +81,6 @@ fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
         let value = event_target_value(&ev);
         let language = (!value.is_empty()).then_some(value);
         state.code.set(Some(language.clone()));
-        #[cfg(feature = "hydrate")]
         if let Some(url) = state.link_with(&crate::browser::location_hash(), |f| f.code = Some(language)) {
             crate::browser::replace_url(&url);
         }
@@ -75,7 +111,6 @@ fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
         })
         .collect_view();
     // The lines a link points at come into view once shown.
-    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if let Some((first, _)) = state.lines.get_untracked() {
             crate::browser::scroll_to_id(format!("line-{first}"));
@@ -102,16 +137,14 @@ fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
 }
 
 /// The page's link pointing at line `n` (the key and the view stay).
+#[cfg(feature = "hydrate")]
 fn line_link(state: PageState, n: u32) -> String {
-    #[cfg(feature = "hydrate")]
-    let current = crate::browser::location_hash();
-    #[cfg(not(feature = "hydrate"))]
-    let current = String::new();
-    state.link_with(&current, |f| f.lines = Some((n, n))).unwrap_or_default()
+    state.link_with(&crate::browser::location_hash(), |f| f.lines = Some((n, n))).unwrap_or_default()
 }
 
 /// A line's number chosen: it alone, or with Shift the range from the
 /// lines linked so far to it; the link follows, in place.
+#[cfg(feature = "hydrate")]
 fn pick_line(state: PageState, n: u32, ev: leptos::ev::MouseEvent) {
     ev.prevent_default();
     let range = match state.lines.get_untracked() {
@@ -119,7 +152,6 @@ fn pick_line(state: PageState, n: u32, ev: leptos::ev::MouseEvent) {
         _ => (n, n),
     };
     state.lines.set(Some(range));
-    #[cfg(feature = "hydrate")]
     if let Some(url) = state.link_with(&crate::browser::location_hash(), |f| f.lines = Some(range)) {
         crate::browser::replace_url(&url);
     }

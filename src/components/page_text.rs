@@ -2,7 +2,7 @@
 //! verified), or as Markdown or code once the page is interactive, and the
 //! switch between the views.
 
-use crate::components::code_view::CodeView;
+use crate::components::code_view::{self, CodeView};
 use crate::state::offered::Offered;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -36,7 +36,7 @@ pub fn ViewSwitch(state: PageState) -> impl IntoView {
                 on:pointerenter=|_| crate::preload!(markdown_html) on:focus=|_| crate::preload!(markdown_html)
                 on:click=move |_| show(true, false)>"Markdown"</button>
             <button type="button" data-testid="view-code" aria-pressed=shows(false, true)
-                on:pointerenter=|_| crate::preload!(code_html) on:focus=|_| crate::preload!(code_html)
+                on:pointerenter=|_| code_view::preload() on:focus=|_| code_view::preload()
                 on:click=move |_| show(false, true)>"Code"</button>
         </div>
     }
