@@ -746,6 +746,9 @@ impl Relay {
             Event::Count { node, page, count } => {
                 self.handle(Input::RemoteCount { node, hash: page, count });
             }
+            // A one-time page goes to a reader on its author's node only:
+            // another node could not tell a reader from its own gateway.
+            Event::Ask { page, .. } if self.0.once.is_one_time(page) => {}
             Event::Ask { node, page } => {
                 let asker = Peer::Node(node);
                 self.handle(Input::JoinVisitor { visitor: asker, hash: page });

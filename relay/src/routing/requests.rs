@@ -108,8 +108,14 @@ impl Hub {
                 return;
             }
             if once {
-                // One reader; the others waiting get nothing, ever.
+                // One reader, one of this node's own sockets (another node
+                // could not tell a reader from its gateway); the others
+                // waiting get nothing, ever.
+                visitors.retain(|v| v.is_local());
                 visitors.truncate(1);
+                if visitors.is_empty() {
+                    return;
+                }
                 fx.push(Effect::Read { host, hash });
             }
             self.metrics.deliveries.inc_by(visitors.len() as u64);

@@ -280,3 +280,15 @@ fn a_one_time_answer_goes_to_one_waiting_visitor_and_the_page_is_read() {
     assert_eq!(delivered(&fx).len(), 2);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Read { .. })));
 }
+
+#[test]
+fn a_one_time_answer_never_goes_to_another_node() {
+    let (hub, h, now) = hosted(Policy::Targeted, 1, 0);
+    let node = Peer::Node(NodeId(7));
+    hub.join_visitor(node, h);
+    let first = hub.request(node, h, now);
+    let Answer::Verified(frame) = good(h) else { panic!("a good answer") };
+    let fx = hub.content(asks(&first)[0], h, Answer::Once(frame), now);
+    assert!(delivered(&fx).is_empty(), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Read { .. })), "not read: nobody here had it");
+}
