@@ -12,6 +12,7 @@
 //! Page text comes from strangers: everything in the output is escaped by
 //! `syntect` or here; the only markup is `<span class="hl-…">`.
 
+use crate::markdown::escape_attr;
 use syntect::html::ClassStyle;
 use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
 
@@ -142,28 +143,12 @@ pub fn detect(set: &SyntaxSet, text: &str) -> Option<String> {
     (best >= 2).then(|| token.to_string()).filter(|t| set.find_syntax_by_extension(t).is_some())
 }
 
-/// HTML-escapes `text` for an element's content.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The classes a scope's span carries: each atom, prefixed (`hl-comment hl-line`).
 fn classes(scope: syntect::parsing::Scope) -> String {
     scope
         .build_string()
         .split('.')
-        .map(|atom| format!("{CLASS_PREFIX}{}", escape(atom)))
+        .map(|atom| format!("{CLASS_PREFIX}{}", escape_attr(atom)))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -186,7 +171,8 @@ pub fn highlight(set: &SyntaxSet, text: &str, chosen: Option<&str>) -> Highlight
     let language = syntax.and_then(|s| Some((token.clone()?, s.name.clone())));
     let lines = split_lines(text);
     let too_long = text.len() > HIGHLIGHT_MOST_BYTES || lines.len() > HIGHLIGHT_MOST_LINES;
-    let plain = |lines: &[&str]| lines.iter().map(|l| escape(l.trim_end_matches(['\n', '\r']))).collect();
+    let plain =
+        |lines: &[&str]| lines.iter().map(|l| escape_attr(l.trim_end_matches(['\n', '\r']))).collect();
     let html = match syntax {
         Some(syntax) if !too_long => highlight_lines(set, syntax, &lines).unwrap_or_else(|| plain(&lines)),
         _ => plain(&lines),

@@ -133,7 +133,8 @@ pub fn safe_href(link_type: LinkType, dest: &str) -> Option<String> {
     (allowed && !rest.is_empty()).then_some(dest)
 }
 
-fn escape_attr(text: &str) -> String {
+/// HTML-escapes `text` for an attribute's value or an element's content.
+pub(crate) fn escape_attr(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
