@@ -388,12 +388,13 @@ impl Visitor {
     fn end_if_due(&mut self, out: &mut Vec<Command>) {
         let due = self.content.as_deref().is_some_and(|text| crate::lifetime::has_ended(text, self.now_ms));
         if due {
-            self.end(out);
+            self.ended = true;
+            self.let_go(out);
         }
     }
 
-    fn end(&mut self, out: &mut Vec<Command>) {
-        self.ended = true;
+    /// Drops the page: its text, its channels, its timers (the caller says why).
+    fn let_go(&mut self, out: &mut Vec<Command>) {
         self.content = None;
         // Every honest host lets it go at the same end; this tab hears no count any more.
         self.hosts = Some(0);
@@ -537,7 +538,8 @@ impl Visitor {
         }
         if crate::lifetime::has_ended(&text, self.now_ms) {
             // A true copy, but its end has come: never shown, never hosted.
-            return self.end(out);
+            self.ended = true;
+            return self.let_go(out);
         }
         if crate::lifetime::is_once(&text) {
             // A one-time page: read here, hosted by its author alone.
@@ -629,15 +631,16 @@ impl Visitor {
                     && self.content.as_deref().is_some_and(|t| crate::lifetime::ends_at(t).is_some()) =>
             {
                 // The relay's clock says its end has come (a page without one cannot end).
-                self.end(out);
+                self.ended = true;
+                self.let_go(out);
             }
             Heard::Frame { topic: Topic::Have(_), frame, .. }
                 if frame.event == event::PAGE_DELIVERED
                     && self.content.as_deref().is_some_and(crate::lifetime::is_once) =>
             {
                 // Its one reader has it: nobody else will, this tab lets it go.
-                self.end(out);
-                (self.ended, self.delivered) = (false, true);
+                self.delivered = true;
+                self.let_go(out);
             }
             Heard::Frame { topic: Topic::Have(hash), join_ref, frame } => {
                 let Some(text) = self.content.as_deref() else { return };

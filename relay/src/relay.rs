@@ -764,9 +764,8 @@ impl Relay {
                 if let Some(text) = text.filter(|_| verified) {
                     self.learn_files(page, &text);
                 }
-                let once = verified && text_once;
                 let answer = match (verified, ended) {
-                    (true, false) if once => Answer::Once(SharedFrame::content(page, content)),
+                    (true, false) if text_once => Answer::Once(SharedFrame::content(page, content)),
                     (true, false) => Answer::Verified(SharedFrame::content(page, content)),
                     (true, true) => Answer::Ended,
                     (false, _) => Answer::Forged,

@@ -291,10 +291,8 @@ impl PageState {
         let ended = matches!(now.phase, Phase::Ended | Phase::Delivered);
         self.snapshot.set(now);
         if ended {
-            // Its end came: the text goes from this tab (the end is remembered).
-            if let Some(at) = self.wire.with_untracked(|w| w.as_deref().and_then(crate::lifetime::ends_at)) {
-                self.ends_at.set(Some(at));
-            }
+            // Its end came: the text goes from this tab (`ends_at`, learned
+            // with the wire, stays).
             if self.wire.with_untracked(Option::is_some) {
                 self.wire.set(None);
                 self.text.set(None);
