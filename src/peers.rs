@@ -273,9 +273,9 @@ impl Peers {
             }
             VisitorCommand::SetAnswer(sdp) => {
                 let Some(pc) = this.borrow().visitor.as_ref().map(|p| p.pc.clone()) else { return };
+                // Set now, so that candidates added later queue behind it.
+                let set = JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Answer, &sdp)));
                 wasm_bindgen_futures::spawn_local(async move {
-                    let set =
-                        JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Answer, &sdp)));
                     if set.await.is_err() {
                         tell(VisitorEvent::ChannelClosed);
                     }
@@ -353,10 +353,12 @@ impl Peers {
                 if let Some(old) = this.borrow_mut().hosts.insert(peer, connection) {
                     old.close();
                 }
+                // Set now, so that candidates added later queue behind it.
+                let remote =
+                    JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Offer, &offer)));
                 wasm_bindgen_futures::spawn_local(async move {
                     let made = async {
-                        JsFuture::from(pc.set_remote_description(&description(RtcSdpType::Offer, &offer)))
-                            .await?;
+                        remote.await?;
                         make_local(&pc, pc.create_answer(), RtcSdpType::Answer).await
                     };
                     match made.await {

@@ -12,7 +12,7 @@ use crate::machine::Visitor;
 use crate::protocol::PageHash;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -42,6 +42,10 @@ struct Inner<M> {
     machine: RefCell<M>,
     /// The page's direct connections, when this tab may make them.
     peers: RefCell<Option<Rc<RefCell<crate::peers::Peers>>>>,
+    /// Commands for the peer connections, carried out one after another in
+    /// the order the machine gave them (an ICE candidate run before the
+    /// offer it belongs to would be lost). `true` while a task drains it.
+    direct: RefCell<(VecDeque<DirectRun>, bool)>,
     socket: RefCell<Option<Live>>,
     /// Tells the current socket's callbacks from a previous socket's.
     generation: Cell<u64>,
@@ -60,6 +64,7 @@ impl<M: Machine + 'static> Driver<M> {
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
             peers: RefCell::new(None),
+            direct: RefCell::default(),
             socket: RefCell::new(None),
             generation: Cell::new(0),
             timers: RefCell::new(HashMap::new()),
@@ -249,7 +254,7 @@ fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
                     crate::client::DirectCommand::Host(crate::signal::HostCommand::Answer { .. })
                 );
                 let page = answering.then(|| inner.machine.borrow().page_text().map(str::to_owned)).flatten();
-                wasm_bindgen_futures::spawn_local(crate::lazy::direct_run(peers, command, page));
+                run_direct(inner, (peers, command, page));
             }
             Command::ReadChunk(id) => {
                 let Some(hash) = inner.machine.borrow().file_page().map(|(hash, _)| hash) else { continue };
@@ -261,6 +266,36 @@ fn run<M: Machine + 'static>(inner: &Rc<Inner<M>>, commands: Vec<Command>) {
             }
         }
     }
+}
+
+/// One command for a page's peer connections, with what it needs.
+type DirectRun = (Rc<RefCell<crate::peers::Peers>>, crate::client::DirectCommand, Option<String>);
+
+/// Queues a command for the peer connections and, unless a task already
+/// does, carries the queue out in order. Each command runs in a lazily
+/// loaded part: two started apart could finish its loading in either order.
+fn run_direct<M: 'static>(inner: &Rc<Inner<M>>, next: DirectRun) {
+    let mut direct = inner.direct.borrow_mut();
+    direct.0.push_back(next);
+    if std::mem::replace(&mut direct.1, true) {
+        return;
+    }
+    let inner = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            let next = {
+                let mut direct = inner.direct.borrow_mut();
+                if inner.stopped.get() {
+                    direct.0.clear();
+                }
+                let next = direct.0.pop_front();
+                direct.1 = next.is_some();
+                next
+            };
+            let Some((peers, command, page)) = next else { break };
+            crate::lazy::direct_run(peers, command, page).await;
+        }
+    });
 }
 
 /// This browser's clock, in ms since the Unix epoch (chat messages are dated with it).
