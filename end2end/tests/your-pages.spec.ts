@@ -53,7 +53,13 @@ test.describe('your pages', () => {
     tab.on('websocket', (ws) => sockets.push(ws.url()));
     await tab.goto('/');
     await hydrated(tab);
+    // The first tab's keeper hears the counts; this one opens no socket.
     await expect(tab.getByTestId('your-page-count')).toHaveText(['1 host', 'no hosts']);
+    expect(sockets, 'the other tab follows the list').toEqual([]);
+    // That tab closes: this one takes over, and one socket follows them all.
+    await a.page.close();
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(1);
+    await expect(tab.getByTestId('your-page-count')).toHaveText(['no hosts', 'no hosts']);
     expect(sockets.length, 'one socket follows the whole list').toBe(1);
     // The list is in this browser only: another browser's homepage has none.
     const c = await visitor(browser, baseURL!);
@@ -103,6 +109,54 @@ test.describe('your pages', () => {
       );
     await expect.poll(copy, { timeout: 5_000 }).toBeNull();
     await expect(b.page.getByTestId('health')).toHaveText('1 host');
+    await b.context.close();
+    await a.context.close();
+  });
+
+  test('two tabs keep one socket: a kept page counts once, and another tab takes over when the keeping one closes', async ({ browser, baseURL }) => {
+    const a = await visitor(browser, baseURL!);
+    const text = unique('kept by one tab of many');
+    const hash = await create(a.page, text);
+    await a.page.getByLabel('Keep a copy in this browser').check();
+    await expect(a.page.getByTestId('keep-status')).toBeVisible();
+    /** Another tab of the same browser, and the relay sockets it opens. */
+    const tab = async (path: string) => {
+      const page = await a.context.newPage();
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      await page.goto(path);
+      await hydrated(page);
+      return { page, sockets };
+    };
+    // The author's tab keeps; a second tab on the homepage opens no socket
+    // of its own and shows the count the first one hears.
+    const second = await tab('/');
+    await expect(listed(second.page, hash).getByTestId('your-page-count')).toHaveText('1 host');
+    expect(second.sockets).toEqual([]);
+
+    // The keeping tab closes: the second takes over (its keeper socket)
+    // and hosts the kept copy, so a reader still gets it.
+    await a.page.close();
+    await expect.poll(() => second.sockets.length, { timeout: 10_000 }).toBe(1);
+    const b = await visitor(browser, baseURL!);
+    await b.page.goto(`/${hash}`);
+    await expect(b.page.getByTestId('page-text')).toHaveText(text);
+    await expect(b.page.getByTestId('health')).toHaveText('2 hosts');
+
+    // A third tab on the homepage adds no host (without sharing it would
+    // keep the page too: 3 hosts).
+    const third = await tab('/');
+    await expect(listed(third.page, hash).getByTestId('your-page-count')).toHaveText('2 hosts');
+    expect(third.sockets).toEqual([]);
+    // The third tab opens the page: it hosts it itself, and the keeping tab
+    // leaves it to that tab, so this browser still counts once.
+    await third.page.goto(`/${hash}`);
+    await expect(third.page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
+    // Presence settles within milliseconds; two seconds leave no doubt
+    // (without the hand-over the count would now stay at 3).
+    await third.page.waitForTimeout(2_000);
+    await expect(third.page.getByTestId('health')).toHaveText('2 hosts');
+    await expect(b.page.getByTestId('health')).toHaveText('2 hosts');
     await b.context.close();
     await a.context.close();
   });

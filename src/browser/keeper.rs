@@ -4,11 +4,13 @@
 //! ones (a kept file page with a socket of its own, serving its chunks from
 //! disk), for as long as the app runs.
 
+use super::tabs::Tabs;
 use crate::library::Library;
 use crate::protocol::PageHash;
+use crate::state::tabs::{Note, OtherTabs, VIEW_EVERY_MS};
 use crate::state::YourPages;
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Reads the list, follows it across tabs, fetches the kept copies and runs
 /// the keeper socket for as long as the app runs.
@@ -55,19 +57,28 @@ pub fn start(pages: YourPages) {
         }
     });
 
+    let Shared { leader, others, tabs } = share(pages);
     let keeper = StoredValue::new_local(None::<Driver<crate::keeper::Keeper>>);
     let file_hosts = StoredValue::new_local(HashMap::<PageHash, Driver<crate::machine::Visitor>>::new());
     Effect::new(move |_| {
         if !pages.loaded.get() {
             return;
         }
+        // Another tab of this browser runs the keeper.
+        if !leader.get() {
+            keeper.update_value(|d| d.take().into_iter().for_each(|d| d.stop()));
+            file_hosts.update_value(|hosts| hosts.drain().for_each(|(_, d)| d.stop()));
+            return;
+        }
         let (listed, kept): (Vec<PageHash>, Vec<(PageHash, String)>) = pages.library.with(|l| {
+            // The pages tabs view are hosted by those tabs.
             let viewing = pages.viewing.get();
+            let others = others.read();
             let texts = pages.kept_texts.read();
             let kept = l
                 .kept()
                 .filter_map(|e| Some((e.page()?, texts.get(&e.hash)?.clone())))
-                .filter(|(hash, _)| Some(*hash) != viewing)
+                .filter(|(hash, _)| Some(*hash) != viewing && !others.contains(hash))
                 .collect();
             (l.pages().collect(), kept)
         });
@@ -99,6 +110,9 @@ pub fn start(pages: YourPages) {
                         l.pages().filter_map(|h| Some((h.to_string(), machine.count(h)?))).collect()
                     });
                     if pages.counts.with_untracked(|c| *c != counts) {
+                        tabs.with_value(|t| {
+                            t.iter().for_each(|t| t.say(&Note::Counts { counts: counts.clone() }))
+                        });
                         pages.counts.set(counts);
                     }
                 })
@@ -110,4 +124,91 @@ pub fn start(pages: YourPages) {
         keeper.update_value(|d| d.take().into_iter().for_each(|d| d.stop()));
         file_hosts.update_value(|hosts| hosts.drain().for_each(|(_, d)| d.stop()));
     });
+}
+
+/// Joins this browser's other tabs (SPEC §15: one keeper connection for
+/// all of them). Returns whether this tab leads (runs the keeper), the
+/// pages the other tabs view (which the leader leaves to them), and the
+/// channel to them.
+fn share(pages: YourPages) -> Shared {
+    let leader = RwSignal::new(false);
+    let others = RwSignal::new(HashSet::<PageHash>::new());
+    let book = StoredValue::new_local(OtherTabs::default());
+    let tabs = StoredValue::new_local(None::<Tabs>);
+    let tab = format!("{:016x}", (js_sys::Math::random() * u64::MAX as f64) as u64);
+    let say = move |note: Note| tabs.with_value(|t| t.iter().for_each(|t| t.say(&note)));
+    let view = {
+        let tab = tab.clone();
+        move || Note::View { tab: tab.clone(), page: pages.viewing.get_untracked() }
+    };
+    // The book changed: the keeper follows what the other tabs view.
+    let take = move |changed: bool| {
+        if changed {
+            others.set(book.with_value(OtherTabs::pages));
+        }
+    };
+    let now = || js_sys::Date::now().max(0.0) as u64;
+    let answer = view.clone();
+    let heard = move |note: Note| match (&note, leader.get_untracked()) {
+        (Note::View { .. } | Note::Gone { .. }, true) => {
+            let mut changed = false;
+            book.update_value(|b| changed = b.hear(&note, now()));
+            take(changed);
+            // A tab that has just opened learns the counts at once.
+            if matches!(note, Note::View { .. }) {
+                say(Note::Counts { counts: pages.counts.get_untracked() });
+            }
+        }
+        (Note::Ask, false) => say(answer()),
+        (Note::Counts { counts }, false) if pages.counts.with_untracked(|c| c != counts) => {
+            pages.counts.set(counts.clone());
+        }
+        _ => {}
+    };
+    Effect::new(move |_| {
+        let lead = move || {
+            leader.set(true);
+            say(Note::Ask);
+        };
+        tabs.set_value(Some(Tabs::join(heard.clone(), lead)));
+    });
+    // A tab that is not the leader says which page it views, now and again.
+    let announce = view.clone();
+    Effect::new(move |_| {
+        pages.viewing.track();
+        if !leader.get() {
+            say(announce());
+        }
+    });
+    let again = view.clone();
+    let round = gloo_timers::callback::Interval::new(VIEW_EVERY_MS, move || {
+        if leader.get_untracked() {
+            let mut changed = false;
+            book.update_value(|b| changed = b.prune(now()));
+            take(changed);
+        } else {
+            say(again());
+        }
+    });
+    let round = StoredValue::new_local(Some(round));
+    let gone = window_event_listener(leptos::ev::pagehide, move |_| say(Note::Gone { tab: tab.clone() }));
+    let back = window_event_listener(leptos::ev::pageshow, move |_| {
+        if !leader.get_untracked() {
+            say(view());
+        }
+    });
+    on_cleanup(move || {
+        gone.remove();
+        back.remove();
+        round.set_value(None);
+        tabs.set_value(None);
+    });
+    Shared { leader, others, tabs }
+}
+
+/// This tab among the others (see [`share`]).
+struct Shared {
+    leader: RwSignal<bool>,
+    others: RwSignal<HashSet<PageHash>>,
+    tabs: StoredValue<Option<Tabs>, LocalStorage>,
 }

@@ -7,6 +7,7 @@
 
 pub mod keeper;
 pub mod page;
+pub mod tabs;
 
 use crate::state::{SiteInfo, LIMIT_META};
 use leptos::prelude::*;

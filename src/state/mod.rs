@@ -5,6 +5,7 @@
 
 pub mod offered;
 pub mod page;
+pub mod tabs;
 pub mod your_pages;
 
 use crate::protocol::PageHash;
