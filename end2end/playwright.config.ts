@@ -15,6 +15,9 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     trace: 'retain-on-failure',
+    // The interface follows Accept-Language (SPEC §15): English unless a
+    // test asks for another language, whatever this machine's locale.
+    locale: 'en-US',
   },
   projects: [
     {

@@ -3,6 +3,8 @@
 //! pages are in `pages`, what they are made of in `components`.
 //! Rendered on the server, hydrated in the browser.
 
+use crate::components::language::LanguageSwitch;
+use crate::i18n::{tr, Language};
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::page_view::PageView;
@@ -17,9 +19,14 @@ use leptos_router::{path, SsrMode};
 /// The document around every page, with what the browser needs to know of
 /// the server (`site`, read back by `browser::site_info`).
 pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
+    // The language this render is in; hydration reads it back from here.
+    #[cfg(feature = "ssr")]
+    let lang = crate::response::request_lang().code();
+    #[cfg(not(feature = "ssr"))]
+    let lang = crate::i18n::Lang::En.code();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -106,6 +113,16 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(LocalPage(RwSignal::new(None)));
     provide_context(Draft(RwSignal::new(None)));
+    // The server renders in the reader's language, and the browser starts
+    // in the language the server rendered in.
+    #[cfg(feature = "ssr")]
+    let lang = crate::response::request_lang();
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    let lang = crate::browser::rendered_language();
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let lang = crate::i18n::Lang::En;
+    let language = RwSignal::new(lang);
+    provide_context(Language(language));
     let pages = YourPages::new();
     provide_context(pages);
     #[cfg(feature = "hydrate")]
@@ -114,14 +131,14 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Ephemeral P2P".to_string() } else { format!("{page} · Ephemeral P2P") }
         }/>
-        <Meta name="description" content="Write a page and share its link. It lives only in the browsers of the people looking at it."/>
+        <Meta name="description" content=move || language.get().texts().site.description/>
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true"></span>
                     "Ephemeral P2P"
                 </a>
-                <a class="new-page" href="/">"New page"</a>
+                <a class="new-page" href="/">{tr(|t| t.site.new_page)}</a>
             </header>
             <main class="site-main">
                 <Routes fallback=NotFound>
@@ -132,7 +149,8 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>"The server never stores a page. When its last visitor leaves, it is gone."</p>
+                <p>{tr(|t| t.site.footer)}</p>
+                <LanguageSwitch/>
             </footer>
         </Router>
     }

@@ -1,45 +1,21 @@
-//! Numbers and times as the pages say them. Plain functions of plain
-//! values: every view may use them, and they use nothing of the app's.
+//! Numbers and times as the pages say them, in the reader's language.
+//! Plain functions of plain values: every view may use them, and they use
+//! nothing of the app's but its texts (`crate::i18n`).
 
-/// `1048576` → `1,048,576`.
-pub fn group_digits(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::i18n::{fill, Lang};
 
-/// "1 host", "3 hosts", "1,200 bytes", "2 copies".
-pub fn count_of(n: usize, noun: &str) -> String {
-    match n {
-        1 => format!("1 {noun}"),
-        n => format!("{} {}", group_digits(n), plural(noun)),
-    }
-}
-
-/// An English noun's regular plural: "host" → "hosts", "copy" → "copies".
-fn plural(noun: &str) -> String {
-    match noun.strip_suffix('y') {
-        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
-        _ => format!("{noun}s"),
-    }
-}
-
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-pub fn ago(then: u64, now: u64) -> String {
+/// "just now", "5 min ago", "3 h ago", "yesterday", "2 days ago", in `lang`.
+pub fn ago(then: u64, now: u64, lang: Lang) -> String {
+    let words = &lang.texts().lists;
     let seconds = now.saturating_sub(then) / 1000;
+    let say = |template: &str, n: u64| fill(template, &[("n", lang.number(n).as_str())]);
     match seconds {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", seconds / 60),
-        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        0..=59 => words.just_now.to_string(),
+        60..=3599 => say(words.minutes_ago, seconds / 60),
+        3600..=86_399 => say(words.hours_ago, seconds / 3600),
         _ => match seconds / 86_400 {
-            1 => "yesterday".into(),
-            days => format!("{days} days ago"),
+            1 => words.yesterday.to_string(),
+            days => say(words.days_ago, days),
         },
     }
 }
@@ -51,8 +27,9 @@ pub fn capitalized(text: &str) -> String {
 }
 
 /// A size as people read it: "999 B", "1.5 kB", "12.3 MB", "4.29 GB"
-/// (powers of 1000, as file managers show sizes; three significant digits).
-pub fn bytes_text(bytes: u64) -> String {
+/// (powers of 1000, as file managers show sizes; three significant
+/// digits), with `lang`'s decimal mark ("1,50 kB").
+pub fn bytes_text(bytes: u64, lang: Lang) -> String {
     const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
     if bytes < 1000 {
         return format!("{bytes} B");
@@ -66,22 +43,26 @@ pub fn bytes_text(bytes: u64) -> String {
         value /= 1000.0;
         unit = name;
     }
-    if value < 10.0 {
+    lang.decimal(if value < 10.0 {
         format!("{value:.2} {unit}")
     } else if value < 100.0 {
         format!("{value:.1} {unit}")
     } else {
         format!("{value:.0} {unit}")
-    }
+    })
 }
 
-/// A duration left, rounded as people say it: "4 s", "2 min 5 s", "1 h 12 min".
-pub fn duration_text(seconds: u64) -> String {
+/// A duration left, rounded as people say it, in `lang`: "4 s",
+/// "2 min 5 s", "1 h 12 min", "7 d 0 h".
+pub fn duration_text(seconds: u64, lang: Lang) -> String {
+    let words = &lang.texts().lists;
+    let unit = |template: &str, n: u64| fill(template, &[("n", lang.number(n).as_str())]);
+    let two = |first: &str, a: u64, second: &str, b: u64| format!("{} {}", unit(first, a), unit(second, b));
     match seconds {
-        0..=59 => format!("{seconds} s"),
-        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
-        3600..=86_399 => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
-        _ => format!("{} d {} h", seconds / 86_400, seconds % 86_400 / 3600),
+        0..=59 => unit(words.seconds_short, seconds),
+        60..=3599 => two(words.minutes_short, seconds / 60, words.seconds_short, seconds % 60),
+        3600..=86_399 => two(words.hours_short, seconds / 3600, words.minutes_short, seconds % 3600 / 60),
+        _ => two(words.days_short, seconds / 86_400, words.hours_short, seconds % 86_400 / 3600),
     }
 }
 
@@ -91,41 +72,53 @@ mod tests {
 
     #[test]
     fn sizes_and_times_left_read_as_people_say_them() {
-        assert_eq!(bytes_text(0), "0 B");
-        assert_eq!(bytes_text(999), "999 B");
-        assert_eq!(bytes_text(1500), "1.50 kB");
-        assert_eq!(bytes_text(52_428_800), "52.4 MB");
-        assert_eq!(bytes_text(4_294_967_296), "4.29 GB");
-        assert_eq!(bytes_text(999_999_999), "1000 MB");
-        assert_eq!(duration_text(4), "4 s");
-        assert_eq!(duration_text(125), "2 min 5 s");
-        assert_eq!(duration_text(86_399), "23 h 59 min");
-        assert_eq!(duration_text(7 * 86_400), "7 d 0 h");
-        assert_eq!(duration_text(4320), "1 h 12 min");
+        let en = Lang::En;
+        assert_eq!(bytes_text(0, en), "0 B");
+        assert_eq!(bytes_text(999, en), "999 B");
+        assert_eq!(bytes_text(1500, en), "1.50 kB");
+        assert_eq!(bytes_text(52_428_800, en), "52.4 MB");
+        assert_eq!(bytes_text(4_294_967_296, en), "4.29 GB");
+        assert_eq!(bytes_text(999_999_999, en), "1000 MB");
+        assert_eq!(duration_text(4, en), "4 s");
+        assert_eq!(duration_text(125, en), "2 min 5 s");
+        assert_eq!(duration_text(86_399, en), "23 h 59 min");
+        assert_eq!(duration_text(7 * 86_400, en), "7 d 0 h");
+        assert_eq!(duration_text(4320, en), "1 h 12 min");
     }
 
     #[test]
-    fn numbers_read_well() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(999), "999");
-        assert_eq!(group_digits(1000), "1,000");
-        assert_eq!(group_digits(1_048_576), "1,048,576");
-        assert_eq!(count_of(1, "host"), "1 host");
-        assert_eq!(count_of(0, "host"), "0 hosts");
-        assert_eq!(count_of(1200, "host"), "1,200 hosts");
-        assert_eq!((count_of(1, "copy"), count_of(2, "copy")), ("1 copy".into(), "2 copies".into()));
-        assert_eq!(count_of(2, "day"), "2 days");
+    fn sizes_and_times_left_in_other_languages() {
+        assert_eq!(bytes_text(1500, Lang::De), "1,50 kB");
+        assert_eq!(bytes_text(52_428_800, Lang::Fr), "52,4 MB");
+        assert_eq!(bytes_text(4_294_967_296, Lang::Ja), "4.29 GB");
+        assert_eq!(bytes_text(999, Lang::De), "999 B");
+        assert_eq!(duration_text(125, Lang::De), "2 Min. 5 Sek.");
+        assert_eq!(duration_text(4, Lang::Ja), "4 秒");
+        assert_eq!(duration_text(125, Lang::Ja), "2 分 5 秒");
+        assert_eq!(duration_text(4320, Lang::Ja), "1 時間 12 分");
+        assert_eq!(duration_text(7 * 86_400, Lang::Ja), "7 日 0 時間");
     }
 
     #[test]
     fn times_read_as_people_say_them() {
         let now = 10 * 86_400_000;
-        assert_eq!(ago(now - 5_000, now), "just now");
-        assert_eq!(ago(now - 5 * 60_000, now), "5 min ago");
-        assert_eq!(ago(now - 3 * 3_600_000, now), "3 h ago");
-        assert_eq!(ago(now - 86_400_000, now), "yesterday");
-        assert_eq!(ago(now - 3 * 86_400_000, now), "3 days ago");
-        assert_eq!(ago(now + 1000, now), "just now", "a clock that went back");
+        let en = Lang::En;
+        assert_eq!(ago(now - 5_000, now, en), "just now");
+        assert_eq!(ago(now - 5 * 60_000, now, en), "5 min ago");
+        assert_eq!(ago(now - 3 * 3_600_000, now, en), "3 h ago");
+        assert_eq!(ago(now - 86_400_000, now, en), "yesterday");
+        assert_eq!(ago(now - 3 * 86_400_000, now, en), "3 days ago");
+        assert_eq!(ago(now + 1000, now, en), "just now", "a clock that went back");
+    }
+
+    #[test]
+    fn times_in_other_languages() {
+        let now = 2000 * 86_400_000;
+        assert_eq!(ago(now - 5 * 60_000, now, Lang::De), "vor 5 Min.");
+        assert_eq!(ago(now - 86_400_000, now, Lang::De), "gestern");
+        assert_eq!(ago(now - 1200 * 86_400_000, now, Lang::De), "vor 1.200 Tagen");
+        assert_eq!(ago(now - 3 * 3_600_000, now, Lang::Ja), "3 時間前");
+        assert_eq!(ago(now - 3 * 86_400_000, now, Lang::Ja), "3 日前");
     }
 
     #[test]

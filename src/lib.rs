@@ -62,6 +62,7 @@ pub mod app;
 pub mod code;
 pub mod components;
 pub mod format;
+pub mod i18n;
 pub mod lazy;
 pub mod library;
 pub mod markdown;

@@ -1,5 +1,6 @@
 //! What a page sets on its HTTP response while the server renders it: the
-//! Content-Security-Policy with this render's nonce, and a 404's status.
+//! Content-Security-Policy with this render's nonce, the language it is in,
+//! and a 404's status.
 
 use leptos::prelude::*;
 
@@ -26,6 +27,30 @@ pub fn set_page_policy() {
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
+    // The page is in the language these two chose (`request_lang`).
+    response.insert_header(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+}
+
+/// The language to render this request in: the reader's choice (the
+/// `ep2p-lang` cookie), else the best of their `Accept-Language`.
+pub fn request_lang() -> crate::i18n::Lang {
+    use crate::i18n::Lang;
+    let Some(parts) = use_context::<axum::http::request::Parts>() else { return Lang::En };
+    let header = |name| {
+        parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", ")
+    };
+    let cookies = parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Lang::from_cookies(&cookies)
+        .unwrap_or_else(|| Lang::negotiate(&header(axum::http::header::ACCEPT_LANGUAGE)))
 }
 
 /// The response is a 404 (the not-found page).

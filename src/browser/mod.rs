@@ -22,6 +22,26 @@ pub const NICK_SETTING: &str = "ep2p.nick";
 /// Below this width the chat panel starts collapsed and counts unread messages.
 const PHONE_WIDTH: f64 = 640.0;
 
+/// Remembers the reader's language for the server's next render (a cookie
+/// for a year) and says it in `<html lang>`.
+pub fn remember_language(lang: crate::i18n::Lang) {
+    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", crate::i18n::COOKIE, lang.code());
+    let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+}
+
+/// The language the server rendered in (`<html lang>`): the first client
+/// render must be the same.
+pub fn rendered_language() -> crate::i18n::Lang {
+    document()
+        .document_element()
+        .and_then(|root| root.get_attribute("lang"))
+        .and_then(|tag| crate::i18n::Lang::from_tag(&tag))
+        .unwrap_or_default()
+}
+
 /// Reads what the server wrote into the shell.
 pub fn site_info() -> SiteInfo {
     let meta = |name: &str| {

@@ -43,7 +43,7 @@ pub fn start(
     // "Your pages": this page, once this tab has it (again when its title is learned).
     let recorded = StoredValue::new(None::<String>);
     Effect::new(move |_| {
-        let Some(title) = state.title() else { return };
+        let Some(title) = state.title(crate::i18n::lang()) else { return };
         if recorded.get_value().as_deref() == Some(title.as_str()) {
             return;
         }

@@ -5,7 +5,8 @@
 //! Messages are shown as text, never as HTML.
 
 use crate::chat::{self, Body, Message};
-use crate::format::{capitalized, count_of, group_digits};
+use crate::format::capitalized;
+use crate::i18n::{fill, lang, t, tr, Lang};
 use crate::machine::NotSent;
 use crate::sealed::Key;
 use leptos::prelude::*;
@@ -21,14 +22,65 @@ struct Shown {
     said: Option<(String, String)>,
 }
 
-/// What the relay's reasons mean to a person.
-pub fn not_sent_text(reason: &str) -> String {
+/// The machine's reason for a message said before this tab hosts the page
+/// (core's `machine`), as `NotSent` carries it.
+const HOSTS_ONLY: &str = "only hosts of the page can chat: wait until this tab has the page";
+
+/// What the relay's (and the machine's) reasons mean to a person, in
+/// `lang`. A reason the reader cannot cause is shown as the relay says it.
+pub fn not_sent_text(reason: &str, lang: Lang) -> String {
+    let texts = &lang.texts().chat;
     match reason {
-        "rate_limited" => {
-            "You are sending messages too fast: at most 5 every 10 seconds. Wait a moment and send it again."
-                .into()
+        "rate_limited" => texts.too_fast.into(),
+        HOSTS_ONLY => texts.hosts_only.into(),
+        reason if reason == chat::ChatError::Future.to_string() => texts.future.into(),
+        reason => fill(texts.not_sent, &[("reason", reason)]),
+    }
+}
+
+/// What the panel tells the reader about a message: kept as what happened,
+/// and put in words in the reader's language when shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The nickname chosen is refused.
+    Nick(chat::ChatError),
+    /// A message cannot be sent with this nickname.
+    SendNick(chat::ChatError),
+    /// A message cannot be sent with this text.
+    Text(chat::ChatError),
+    /// The relay (or this tab's machine) refused a message, for this reason.
+    NotSent(String),
+    /// This browser could not encrypt a message.
+    Encrypt,
+}
+
+impl Problem {
+    /// The problem as a sentence in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        use chat::ChatError;
+        let texts = &lang.texts().chat;
+        let code = |c: u32| format!("{c:04X}");
+        match self {
+            Problem::Nick(ChatError::Nick) => texts.nick_invalid.into(),
+            Problem::Nick(ChatError::NickInvisible(c)) => {
+                fill(texts.nick_invisible, &[("code", code(*c).as_str())])
+            }
+            Problem::SendNick(ChatError::Nick) => texts.send_nick_invalid.into(),
+            Problem::SendNick(ChatError::NickInvisible(c)) => {
+                fill(texts.send_nick_invisible, &[("code", code(*c).as_str())])
+            }
+            Problem::Text(ChatError::Empty) => texts.write_first.into(),
+            Problem::Text(ChatError::TooLong) => {
+                fill(texts.too_long, &[("max", lang.number(chat::MAX_TEXT as u64).as_str())])
+            }
+            Problem::Text(ChatError::Direction(c)) => fill(texts.direction, &[("code", code(*c).as_str())]),
+            // The nickname and text checks give no other error: core's words.
+            Problem::Nick(error) | Problem::SendNick(error) | Problem::Text(error) => {
+                format!("{}.", capitalized(&error.to_string()))
+            }
+            Problem::NotSent(reason) => not_sent_text(reason, lang),
+            Problem::Encrypt => texts.cannot_encrypt.into(),
         }
-        reason => format!("Not sent: {reason}."),
     }
 }
 
@@ -47,16 +99,12 @@ pub fn random_nick(mut pick: impl FnMut(usize) -> usize) -> String {
     format!("{first} {second} {}", 10 + pick(90))
 }
 
-/// Why `text` from `nick` cannot be sent, in words; `None` when it can.
-pub fn unsendable(nick: &str, text: &str) -> Option<String> {
+/// Why `text` from `nick` cannot be sent; `None` when it can.
+pub fn unsendable(nick: &str, text: &str) -> Option<Problem> {
     if let Err(error) = chat::check_nick(nick) {
-        return Some(format!("Nickname: {error}."));
+        return Some(Problem::SendNick(error));
     }
-    match chat::check_text(text) {
-        Ok(()) => None,
-        Err(chat::ChatError::Empty) => Some("Write something first.".into()),
-        Err(error) => Some(format!("{}.", capitalized(&error.to_string()))),
-    }
+    chat::check_text(text).err().map(Problem::Text)
 }
 
 /// Readable messages among `all`: on an encrypted page, those sent by
@@ -128,7 +176,7 @@ pub fn ChatPanel(
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let nick = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Problem>);
     let open = RwSignal::new(true);
     let unread = RwSignal::new(0usize);
     // Decrypted encrypted messages by id; bumped when one is done.
@@ -214,7 +262,7 @@ pub fn ChatPanel(
                         draft.set(text.clone());
                     }
                 }
-                problem.set(Some(not_sent_text(&refused.reason)));
+                problem.set(Some(Problem::NotSent(refused.reason.clone())));
             }
         });
     }
@@ -238,7 +286,7 @@ pub fn ChatPanel(
                     let plain = chat::sealed_plaintext(&who, &text);
                     match crate::lazy::seal(key, plain).await.map(|wire| Message::sealed(at, wire)) {
                         Ok(Ok(message)) => say.run(message),
-                        _ => problem.set(Some("This browser could not encrypt the message.".into())),
+                        _ => problem.set(Some(Problem::Encrypt)),
                     }
                 });
             } else if let Ok(message) = Message::plain(at, &who, &text) {
@@ -266,7 +314,7 @@ pub fn ChatPanel(
     let save_nick = move |_| {
         let chosen = nick.get_untracked().trim().to_string();
         if let Err(error) = chat::check_nick(&chosen) {
-            problem.set(Some(format!("{}.", capitalized(&error.to_string()))));
+            problem.set(Some(Problem::Nick(error)));
             return;
         }
         problem.set(None);
@@ -286,15 +334,15 @@ pub fn ChatPanel(
     let chars = move || draft.with(|d| d.chars().count());
 
     view! {
-        <section class="chat" aria-label="Chat" data-testid="chat" class:collapsed=move || !open.get()>
+        <section class="chat" aria-label=tr(|t| t.chat.title) data-testid="chat" class:collapsed=move || !open.get()>
             <header class="chat-head">
-                <h2>"Chat"</h2>
-                <span class="chat-note">"Held only by this page's hosts: it vanishes with the page."</span>
+                <h2>{tr(|t| t.chat.title)}</h2>
+                <span class="chat-note">{tr(|t| t.chat.note)}</span>
                 <button type="button" class="chat-toggle" data-testid="chat-toggle" aria-expanded=move || open.get().to_string()
                     on:click=toggle>
-                    {move || if open.get() { "Hide" } else { "Show" }}
+                    {move || if open.get() { t().chat.hide } else { t().chat.show }}
                     <Show when=move || { unread.get() > 0 }>
-                        <span class="unread" data-testid="chat-unread" aria-label=move || format!("{} unread", unread.get())>
+                        <span class="unread" data-testid="chat-unread" aria-label=move || lang().count(unread.get() as u64, t().chat.unread_one, t().chat.unread_other)>
                             {move || unread.get()}
                         </span>
                     </Show>
@@ -304,15 +352,15 @@ pub fn ChatPanel(
                 <Show when=move || { encrypted.get() && !readable() }>
                     <p class="chat-locked" data-testid="chat-locked">
                         {move || match messages.with(|all| all.iter().filter(|m| matches!(m.body(), Body::Sealed(_))).count()) {
-                            0 => "This page's conversation is encrypted with the page: without the whole link (and the page's password, if it asks one) you cannot read it or join it.".to_string(),
-                            n => format!(
-                                "There is a conversation here ({}), encrypted with the page: without the whole link (and the page's password, if it asks one) you cannot read it or join it.",
-                                count_of(n, "message")
-                            ),
+                            0 => t().chat.locked.to_string(),
+                            n => {
+                                let how_many = lang().count(n as u64, t().chat.messages_one, t().chat.messages_other);
+                                fill(t().chat.locked_some, &[("messages", how_many.as_str())])
+                            }
                         }}
                     </p>
                 </Show>
-                <ol class="chat-log" role="log" aria-live="polite" aria-label="Messages" data-testid="chat-log"
+                <ol class="chat-log" role="log" aria-live="polite" aria-label=tr(|t| t.chat.log) data-testid="chat-log"
                     node_ref=log on:scroll=on_scroll hidden=move || !readable()>
                     <For each=move || shown.get() key=|m| (m.id.clone(), m.said.is_some()) let(m)>
                         {
@@ -328,7 +376,7 @@ pub fn ChatPanel(
                                 None => view! {
                                     <li class="chat-message unreadable" data-testid="chat-message">
                                         <time datetime=iso>{short}</time>
-                                        <p class="chat-text">"(a message this browser cannot decrypt)"</p>
+                                        <p class="chat-text">{tr(|t| t.chat.unreadable)}</p>
                                     </li>
                                 }.into_any(),
                             }
@@ -337,40 +385,36 @@ pub fn ChatPanel(
                 </ol>
                 <Show when=move || { readable() && hidden.get() > 0 }>
                     <p class="chat-empty" data-testid="chat-hidden">
-                        {move || format!(
-                            "{} sent without this page's key {} not shown.",
-                            count_of(hidden.get(), "message"),
-                            if hidden.get() == 1 { "is" } else { "are" }
-                        )}
+                        {move || lang().count(hidden.get() as u64, t().chat.hidden_one, t().chat.hidden_other)}
                     </p>
                 </Show>
                 <Show when=move || { readable() && shown.with(Vec::is_empty) }>
-                    <p class="chat-empty" data-testid="chat-empty">"No messages yet. Say hello to the other readers."</p>
+                    <p class="chat-empty" data-testid="chat-empty">{tr(|t| t.chat.empty)}</p>
                 </Show>
                 <form class="chat-form" hidden=move || !readable() on:submit=move |event| { event.prevent_default(); send(); }>
                     <div class="chat-nick-row">
-                        <label for="chat-nick">"Nickname"</label>
+                        <label for="chat-nick">{tr(|t| t.chat.nickname)}</label>
                         <input id="chat-nick" type="text" maxlength="40" autocomplete="nickname" data-testid="chat-nick"
                             prop:value=move || nick.get()
                             on:input=move |event| nick.set(event_target_value(&event))
                             on:change=save_nick/>
                     </div>
-                    <label for="chat-draft">"Message"</label>
+                    <label for="chat-draft">{tr(|t| t.chat.message)}</label>
                     <textarea id="chat-draft" rows="2" data-testid="chat-draft"
-                        placeholder="Enter sends, Shift+Enter starts a new line"
+                        placeholder=tr(|t| t.chat.placeholder)
                         prop:value=move || draft.get()
                         on:input=move |event| draft.set(event_target_value(&event))
                         on:keydown=on_key></textarea>
                     <div class="chat-actions">
                         <span class="chat-count" class:over=move || { chars() > chat::MAX_TEXT }>
-                            {move || format!("{} / {}", group_digits(chars()), group_digits(chat::MAX_TEXT))}
+                            {move || format!("{} / {}", lang().number(chars() as u64), lang().number(chat::MAX_TEXT as u64))}
                         </span>
                         <button type="submit" class="primary" data-testid="chat-send" disabled=move || !can_send.get()
-                            title=move || if can_send.get() { "" } else { "Connecting to the relay…" }>
-                            "Send"
+                            title=move || if can_send.get() { "" } else { t().chat.connecting }>
+                            {tr(|t| t.chat.send)}
                         </button>
                     </div>
-                    {move || problem.get().map(|p| view! { <p class="chat-problem" role="alert" data-testid="chat-problem">{p}</p> })}
+                    {move || problem.get().map(|p| view! { <p class="chat-problem" role="alert" data-testid="chat-problem">{p.text(lang())}</p> })}
                 </form>
             </div>
         </section>
@@ -399,28 +443,56 @@ mod tests {
 
     #[test]
     fn refusals_read_as_sentences() {
-        assert!(not_sent_text("rate_limited").contains("5 every 10 seconds"));
+        let en = Lang::En;
+        assert!(not_sent_text("rate_limited", en).contains("5 every 10 seconds"));
         assert_eq!(
-            not_sent_text("message over 2,000 characters"),
+            not_sent_text("message over 2,000 characters", en),
             "Not sent: message over 2,000 characters."
+        );
+        assert_eq!(
+            not_sent_text(&chat::ChatError::Future.to_string(), en),
+            "Not sent: message dated more than a minute in the future."
+        );
+        assert_eq!(
+            not_sent_text(HOSTS_ONLY, en),
+            "Not sent: only hosts of the page can chat: wait until this tab has the page."
         );
         assert_eq!(capitalized("message over"), "Message over");
     }
 
     #[test]
     fn a_message_is_refused_in_words_before_it_is_sent() {
-        assert_eq!(unsendable("Calm Heron 27", "hello"), None);
-        assert_eq!(unsendable("Calm Heron 27", "  \n"), Some("Write something first.".into()));
-        assert!(unsendable("", "hello").is_some_and(|why| why.starts_with("Nickname: ")));
+        let said = |nick: &str, text: &str| unsendable(nick, text).map(|p| p.text(Lang::En));
+        assert_eq!(said("Calm Heron 27", "hello"), None);
+        assert_eq!(said("Calm Heron 27", "  \n"), Some("Write something first.".into()));
+        assert!(said("", "hello").is_some_and(|why| why.starts_with("Nickname: ")));
         assert_eq!(
-            unsendable("Ada\u{202E}", "hello").as_deref(),
+            said("Ada\u{202E}", "hello").as_deref(),
             Some("Nickname: nickname must not hold invisible or text-direction characters (U+202E).")
         );
-        let why = unsendable("Ada", "see \u{2066}this").unwrap();
+        let why = said("Ada", "see \u{2066}this").unwrap();
         assert!(why.starts_with("Message must not hold text-direction overrides"), "{why}");
         let long = "x".repeat(chat::MAX_TEXT + 1);
-        let why = unsendable("Calm Heron 27", &long).unwrap();
+        let why = said("Calm Heron 27", &long).unwrap();
         assert!(why.starts_with(char::is_uppercase) && why.ends_with('.'), "{why}");
+    }
+
+    #[test]
+    fn english_problems_are_cores_errors_as_sentences() {
+        use chat::ChatError;
+        let en = Lang::En;
+        for error in [ChatError::Nick, ChatError::NickInvisible(0x200B)] {
+            let sentence = format!("{}.", capitalized(&error.to_string()));
+            assert_eq!(Problem::Nick(error.clone()).text(en), sentence);
+            assert_eq!(Problem::SendNick(error.clone()).text(en), format!("Nickname: {error}."));
+        }
+        for error in [ChatError::TooLong, ChatError::Direction(0x202E)] {
+            let sentence = format!("{}.", capitalized(&error.to_string()));
+            assert_eq!(Problem::Text(error.clone()).text(en), sentence);
+        }
+        assert_eq!(Problem::Encrypt.text(en), "This browser could not encrypt the message.");
+        let german = Problem::Text(ChatError::TooLong).text(Lang::De);
+        assert!(german.contains("2.000"), "{german}");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "hydrate")]
 use crate::code::Highlighted;
+#[cfg(feature = "hydrate")]
+use crate::i18n::{fill, t, tr};
 use crate::state::PageState;
 use leptos::prelude::*;
 
@@ -51,7 +53,7 @@ async fn code_lines(state: PageState, page: String, language: Option<String>) ->
         }
         None => view! {
             <p class="warning" role="alert" data-testid="code-unavailable">
-                "The code view could not load its grammars from the server. The text is shown as it is."
+                {tr(|t| t.page.code_unavailable)}
             </p>
             <div class="page-text">{page}</div>
         }
@@ -72,10 +74,12 @@ async fn code_lines(_state: PageState, page: String, _language: Option<String>) 
 fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
     let Highlighted { language, detected, lines, too_long, languages } = shown;
     let token = language.as_ref().map(|(token, _)| token.clone()).unwrap_or_default();
-    let detected_name = match (&language, detected) {
-        (Some((_, name)), true) => format!("Detect ({name})"),
-        (None, _) => "Detect (plain text)".to_string(),
-        (Some(_), false) => "Detect".to_string(),
+    // The language's name is its own (never translated); the words around it are.
+    let name = language.as_ref().map(|(_, name)| name.clone());
+    let detected_name = move || match (&name, detected) {
+        (Some(name), true) => fill(t().page.detect_named, &[("language", name)]),
+        (None, _) => t().page.detect_plain.to_string(),
+        (Some(_), false) => t().page.detect.to_string(),
     };
     let choose = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
@@ -102,7 +106,7 @@ fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
             view! {
                 <tr id=format!("line-{n}") class:linked=linked>
                     <td class="ln">
-                        <a href=move || line_link(state, n) data-testid="line-number" aria-label=format!("Line {n}: link to it")
+                        <a href=move || line_link(state, n) data-testid="line-number" aria-label=move || fill(t().page.line_link, &[("n", &n.to_string())])
                             on:click=move |ev| pick_line(state, n, ev)>{n}</a>
                     </td>
                     <td class="src" inner_html=html></td>
@@ -119,14 +123,14 @@ fn Lines(state: PageState, shown: Highlighted) -> impl IntoView {
     view! {
         <div class="code-view" data-testid="page-code" data-language=token.clone() data-detected=detected.to_string()>
             <div class="code-bar">
-                <label for="code-language">"Language"</label>
+                <label for="code-language">{tr(|t| t.page.code_language)}</label>
                 <select id="code-language" data-testid="code-language" on:change=choose>
                     <option value="" selected=detected>{detected_name}</option>
                     {options}
                 </select>
-                <span class="code-hint">"Select a line number to link to it; Shift selects a range."</span>
+                <span class="code-hint">{tr(|t| t.page.code_hint)}</span>
                 {too_long.then(|| view! {
-                    <span class="code-hint" data-testid="code-too-long">"Too long to highlight: shown numbered, in plain text."</span>
+                    <span class="code-hint" data-testid="code-too-long">{tr(|t| t.page.code_too_long)}</span>
                 })}
             </div>
             <div class="code-scroll">

@@ -3,46 +3,48 @@
 //! the remembered choice to use the relay only, with what a direct
 //! connection reveals said plainly.
 
+use crate::i18n::{fill, t, tr, Lang, Texts};
 use crate::machine::Arrival;
 use crate::signal::Why;
 use crate::state::PageState;
 use leptos::prelude::*;
 
-/// The line saying how the text arrived; empty until it has (and for the
-/// page's author).
-pub fn arrival_text(arrival: Option<Arrival>, why: Option<Why>) -> Option<String> {
-    let because = match why {
-        Some(Why::RelayOnly) => " (relay only, as chosen)",
-        Some(Why::Unsupported) => " (this browser has no WebRTC)",
-        Some(Why::Timeout) => " (no direct connection in time)",
-        Some(Why::Broke) => " (the direct connection broke)",
-        Some(Why::Lied) => " (a host sent a wrong copy directly, and was dropped)",
-        Some(Why::Refused) | None => "",
-    };
+/// The line saying how the text arrived, in `t`'s language; empty until it
+/// has (and for the page's author).
+pub fn arrival_text(arrival: Option<Arrival>, why: Option<Why>, t: &'static Texts) -> Option<&'static str> {
+    let t = &t.page;
     match arrival? {
         Arrival::Created => None,
-        Arrival::Direct => Some("Arrived directly from another visitor's browser".to_owned()),
-        Arrival::Relay => Some(format!("Arrived through the relay{because}")),
-        Arrival::FirstResponse => Some("Arrived with the page, through the relay".to_owned()),
+        Arrival::Direct => Some(t.arrived_direct),
+        Arrival::Relay => Some(match why {
+            Some(Why::RelayOnly) => t.arrived_relay_only,
+            Some(Why::Unsupported) => t.arrived_relay_unsupported,
+            Some(Why::Timeout) => t.arrived_relay_timeout,
+            Some(Why::Broke) => t.arrived_relay_broke,
+            Some(Why::Lied) => t.arrived_relay_lied,
+            Some(Why::Refused) | None => t.arrived_relay,
+        }),
+        Arrival::FirstResponse => Some(t.arrived_first_response),
     }
 }
 
-/// How a file page's pieces got here in this visit (none: nothing came yet).
-pub fn pieces_text(direct: u64, relay: u64) -> Option<String> {
-    let pieces = |n: u64| if n == 1 { "1 piece".to_owned() } else { format!("{n} pieces") };
+/// How a file page's pieces got here in this visit, in `lang` (none:
+/// nothing came yet).
+pub fn pieces_text(direct: u64, relay: u64, lang: Lang) -> Option<String> {
+    let t = &lang.texts().page;
     match (direct, relay) {
         (0, 0) => None,
-        (n, 0) => Some(format!("{} came directly from other visitors' browsers", pieces(n))),
-        (0, n) => Some(format!("{} came through the relay", pieces(n))),
+        (n, 0) => Some(lang.count(n, t.pieces_direct_one, t.pieces_direct_other)),
+        (0, n) => Some(lang.count(n, t.pieces_relay_one, t.pieces_relay_other)),
         (d, r) => {
-            Some(format!("{} came directly from other visitors' browsers, {r} through the relay", pieces(d)))
+            Some(fill(&lang.count(d, t.pieces_both_one, t.pieces_both_other), &[("relay", &lang.number(r))]))
         }
     }
 }
 
 #[component]
 pub fn Arrived(state: PageState) -> impl IntoView {
-    let text = move || state.snapshot.with(|s| arrival_text(s.arrival, s.relay_why));
+    let text = move || state.snapshot.with(|s| arrival_text(s.arrival, s.relay_why, t()));
     view! {
         <Show when=move || text().is_some()>
             <p class="arrival" data-testid="arrival">{text}</p>
@@ -63,10 +65,10 @@ pub fn RelayOnly() -> impl IntoView {
         crate::peers::set_relay_only(checked);
     };
     view! {
-        <label class="relay-only" title="Applies to the pages you open from now on">
+        <label class="relay-only" title=tr(|t| t.page.relay_only_title)>
             <input type="checkbox" data-testid="relay-only" prop:checked=on on:change=change/>
-            <span class="what">"Relay only: hide my IP address from other visitors"</span>
-            <span class="hint">"A direct connection shows each browser's IP address to the other."</span>
+            <span class="what">{tr(|t| t.page.relay_only)}</span>
+            <span class="hint">{tr(|t| t.page.relay_only_hint)}</span>
         </label>
     }
 }
@@ -77,26 +79,30 @@ mod tests {
 
     #[test]
     fn the_arrival_line_says_how_and_why() {
-        assert_eq!(arrival_text(None, None), None);
-        assert_eq!(arrival_text(Some(Arrival::Created), None), None);
+        let en = Lang::En.texts();
+        assert_eq!(arrival_text(None, None, en), None);
+        assert_eq!(arrival_text(Some(Arrival::Created), None, en), None);
         assert_eq!(
-            arrival_text(Some(Arrival::Direct), None).as_deref(),
+            arrival_text(Some(Arrival::Direct), None, en),
             Some("Arrived directly from another visitor's browser")
         );
         assert_eq!(
-            arrival_text(Some(Arrival::Relay), Some(Why::Timeout)).as_deref(),
+            arrival_text(Some(Arrival::Relay), Some(Why::Timeout), en),
             Some("Arrived through the relay (no direct connection in time)")
         );
-        assert_eq!(arrival_text(Some(Arrival::Relay), None).as_deref(), Some("Arrived through the relay"));
+        assert_eq!(arrival_text(Some(Arrival::Relay), None, en), Some("Arrived through the relay"));
     }
 
     #[test]
     fn the_pieces_line_counts_each_way() {
-        assert_eq!(pieces_text(0, 0), None);
-        assert_eq!(pieces_text(1, 0).as_deref(), Some("1 piece came directly from other visitors' browsers"));
-        assert_eq!(pieces_text(0, 7).as_deref(), Some("7 pieces came through the relay"));
+        assert_eq!(pieces_text(0, 0, Lang::En), None);
         assert_eq!(
-            pieces_text(40, 9).as_deref(),
+            pieces_text(1, 0, Lang::En).as_deref(),
+            Some("1 piece came directly from other visitors' browsers")
+        );
+        assert_eq!(pieces_text(0, 7, Lang::En).as_deref(), Some("7 pieces came through the relay"));
+        assert_eq!(
+            pieces_text(40, 9, Lang::En).as_deref(),
             Some("40 pieces came directly from other visitors' browsers, 9 through the relay")
         );
     }

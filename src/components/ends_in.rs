@@ -1,6 +1,7 @@
 //! A page's end (SPEC §15), for a page that has one: how long it has left,
 //! counted down each second, and once it came, that it has ended.
 
+use crate::i18n::{fill, lang, t};
 use crate::machine::Phase;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -30,9 +31,9 @@ pub fn EndsIn(state: PageState) -> impl IntoView {
         let ended = state.snapshot.with(|s| s.phase == Phase::Ended);
         let left = (at * 1000).saturating_sub(now).div_ceil(1000);
         let text = if ended || left == 0 {
-            "This page has ended.".to_string()
+            t().page.ended.to_string()
         } else {
-            format!("This page ends in {}: then every host lets it go.", crate::format::duration_text(left))
+            fill(t().page.ends_in, &[("time", &crate::format::duration_text(left, lang()))])
         };
         Some(view! {
             <p class="ends-in" class:ended=ended data-testid="ends-in" data-ends-at=at.to_string()>

@@ -8,6 +8,7 @@
 //! with the link's key on this side of the socket.
 
 use crate::format::{bytes_text, duration_text};
+use crate::i18n::{fill, lang, t, tr, Lang, Texts};
 use crate::sealed_files::InnerEntry;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -43,17 +44,46 @@ impl Preview {
     }
 }
 
-/// What the progress line says: "12.3 MB of 50.0 MB · 24% · 8.10 MB/s · 5 s left".
-pub fn progress_text(held: u64, total: u64, speed: Option<f64>) -> String {
-    let percent = (held * 100).checked_div(total).unwrap_or(100);
-    let mut text = format!("{} of {} · {percent}%", bytes_text(held), bytes_text(total));
-    if held < total {
-        if let Some(speed) = speed.filter(|s| *s >= 1.0) {
+/// What the progress line says, in `lang`: "12.3 MB of 50.0 MB · 24% · 8.10 MB/s · 5 s left"
+/// (the speed and the time left while it downloads at a known speed).
+pub fn progress_text(held: u64, total: u64, speed: Option<f64>, lang: Lang) -> String {
+    let texts = &lang.texts().files;
+    let percent = (held * 100).checked_div(total).unwrap_or(100).to_string();
+    let (template, speed, left) = match speed.filter(|s| held < total && *s >= 1.0) {
+        Some(speed) => {
             let left = ((total - held) as f64 / speed).ceil() as u64;
-            text.push_str(&format!(" · {}/s · {} left", bytes_text(speed as u64), duration_text(left)));
+            (texts.progress_speed, bytes_text(speed as u64, lang), duration_text(left, lang))
+        }
+        None => (texts.progress, String::new(), String::new()),
+    };
+    let (held, total) = (bytes_text(held, lang), bytes_text(total, lang));
+    let places = [
+        ("held", held.as_str()),
+        ("total", total.as_str()),
+        ("percent", percent.as_str()),
+        ("speed", speed.as_str()),
+        ("left", left.as_str()),
+    ];
+    fill(template, &places)
+}
+
+/// Why a file could not be saved or previewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileProblem {
+    /// A chunk does not open with the link's key.
+    WrongKey,
+    /// A chunk could not be read back from the browser's storage.
+    Storage,
+}
+
+impl FileProblem {
+    /// What the reader is told, in `t`'s language.
+    pub fn text(self, t: &'static Texts) -> &'static str {
+        match self {
+            FileProblem::WrongKey => t.files.wrong_key,
+            FileProblem::Storage => t.files.storage,
         }
     }
-    text
 }
 
 /// A file's preview, once it is here (made in the browser only).
@@ -87,7 +117,7 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
     };
     let previews = RwSignal::new(Vec::<(usize, Shown)>::new());
     // A file that cannot be put together (the link's key does not open a chunk).
-    let failed = RwSignal::new(None::<&'static str>);
+    let failed = RwSignal::new(None::<FileProblem>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) || !complete() {
@@ -111,7 +141,7 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
                         {
                             Ok(url) => Some(Shown::Url(url)),
                             Err(e) => {
-                                failed.set(Some(assemble_message(e)));
+                                failed.set(Some(assemble_problem(e)));
                                 None
                             }
                         }
@@ -133,7 +163,7 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
                     let Some(file) = all.get(i).cloned() else { continue };
                     match crate::lazy::files_url(wire.clone(), i as u32, file.media_type, key.clone()).await {
                         Ok(url) => crate::browser::save_as(&url, &file.name),
-                        Err(e) => failed.set(Some(assemble_message(e))),
+                        Err(e) => failed.set(Some(assemble_problem(e))),
                     }
                 }
             });
@@ -143,28 +173,28 @@ pub fn FilesPanel(state: PageState, pause: Callback<bool>) -> impl IntoView {
     };
     let count = move || listed.with(|l| l.as_ref().map_or(0, Vec::len));
     view! {
-        <section class="files" aria-label="Files" data-testid="files">
+        <section class="files" aria-label=tr(|t| t.files.label) data-testid="files">
             <div class="file-progress" data-testid="file-progress" data-complete=move || complete().to_string()>
                 <progress max=move || total().max(1).to_string() value=move || held().to_string()
-                    aria-label="Downloaded"></progress>
+                    aria-label=tr(|t| t.files.downloaded)></progress>
                 <p class="progress-text" data-testid="progress-text">
-                    {move || progress_text(held(), total(), state.file_speed())}
-                    {move || others().map(|n| format!(" · {n} other {}", if n == 1 { "host" } else { "hosts" }))}
+                    {move || progress_text(held(), total(), state.file_speed(), lang())}
+                    {move || others().map(|n| lang().count(n as u64, t().files.others_one, t().files.others_other))}
                 </p>
-                {move || files().and_then(|f| super::direct::pieces_text(f.direct_chunks, f.relay_chunks)).map(|text| {
+                {move || files().and_then(|f| super::direct::pieces_text(f.direct_chunks, f.relay_chunks, lang())).map(|text| {
                     view! { <p class="arrival" data-testid="pieces-arrival">{text}</p> }
                 })}
                 <Show when=move || !complete() && files().is_some()>
                     <button type="button" data-testid="pause" on:click=move |_| pause.run(!paused())>
-                        {move || if paused() { "Resume" } else { "Pause" }}
+                        {move || if paused() { t().files.resume } else { t().files.pause }}
                     </button>
                 </Show>
                 <Show when=move || { count() > 1 }>
                     <button type="button" data-testid="save-all" disabled=move || !complete()
-                        on:click=move |_| save((0..count()).collect())>"Save all"</button>
+                        on:click=move |_| save((0..count()).collect())>{tr(|t| t.files.save_all)}</button>
                 </Show>
             </div>
-            {move || failed.get().map(|why| view! { <p class="notice" role="alert" data-testid="files-error">{why}</p> })}
+            {move || failed.get().map(|why| view! { <p class="notice" role="alert" data-testid="files-error">{why.text(t())}</p> })}
             <ul class="file-list">
                 {move || listed.get().map(|l| l.into_iter().enumerate().map(|(i, f)| file_row(i, f, previews, complete, save)).collect_view())}
             </ul>
@@ -183,13 +213,14 @@ fn file_row(
     let shown = move || previews.with(|p| p.iter().find(|(at, _)| *at == i).map(|(_, s)| s.clone()));
     let kind = Preview::of(&file.media_type);
     let name = file.name.clone();
+    let size = file.size;
     view! {
         <li data-testid="file">
             <span class="file-name">{file.name.clone()}</span>
-            <span class="file-size">{bytes_text(file.size)}</span>
+            <span class="file-size">{move || bytes_text(size, lang())}</span>
             <span class="file-type">{file.media_type.clone()}</span>
             <button type="button" class="primary" data-testid="save" disabled=move || !complete()
-                on:click=move |_| save(vec![i])>"Save"</button>
+                on:click=move |_| save(vec![i])>{tr(|t| t.files.save)}</button>
             {move || shown().map(|shown| match (kind, shown) {
                 (_, Shown::Text(text)) => view! { <pre class="preview text-preview" data-testid="preview" tabindex="0">{text}</pre> }.into_any(),
                 (Some(Preview::Image), Shown::Url(url)) => view! { <img class="preview" data-testid="preview" src=url alt=name.clone()/> }.into_any(),
@@ -202,16 +233,12 @@ fn file_row(
     }
 }
 
-/// Why a file could not be saved or previewed, as the reader is told.
+/// Why a file could not be saved or previewed.
 #[cfg(feature = "hydrate")]
-fn assemble_message(error: crate::filestore::AssembleError) -> &'static str {
+fn assemble_problem(error: crate::filestore::AssembleError) -> FileProblem {
     match error {
-        crate::filestore::AssembleError::WrongKey => {
-            "A file does not open with this link's key. Ask whoever shared it for the whole link."
-        }
-        crate::filestore::AssembleError::Storage => {
-            "A file could not be read back from this browser's storage. Reload the page to fetch what is missing."
-        }
+        crate::filestore::AssembleError::WrongKey => FileProblem::WrongKey,
+        crate::filestore::AssembleError::Storage => FileProblem::Storage,
     }
 }
 
@@ -221,13 +248,25 @@ mod tests {
 
     #[test]
     fn progress_reads_as_people_say_it() {
-        assert_eq!(progress_text(0, 50_000_000, None), "0 B of 50.0 MB · 0%");
+        let en = Lang::En;
+        assert_eq!(progress_text(0, 50_000_000, None, en), "0 B of 50.0 MB · 0%");
         assert_eq!(
-            progress_text(12_300_000, 50_000_000, Some(8_100_000.0)),
+            progress_text(12_300_000, 50_000_000, Some(8_100_000.0), en),
             "12.3 MB of 50.0 MB · 24% · 8.10 MB/s · 5 s left"
         );
-        assert_eq!(progress_text(50_000_000, 50_000_000, Some(1e6)), "50.0 MB of 50.0 MB · 100%");
-        assert_eq!(progress_text(0, 0, None), "0 B of 0 B · 100%");
+        assert_eq!(progress_text(50_000_000, 50_000_000, Some(1e6), en), "50.0 MB of 50.0 MB · 100%");
+        assert_eq!(progress_text(0, 0, None, en), "0 B of 0 B · 100%");
+        assert_eq!(progress_text(10, 100, Some(0.5), en), "10 B of 100 B · 10%", "too slow to tell");
+    }
+
+    #[test]
+    fn file_problems_read_as_before() {
+        let en = Lang::En.texts();
+        assert_eq!(
+            FileProblem::WrongKey.text(en),
+            "A file does not open with this link's key. Ask whoever shared it for the whole link."
+        );
+        assert!(FileProblem::Storage.text(en).starts_with("A file could not be read back"));
     }
 
     #[test]

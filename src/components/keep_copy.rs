@@ -2,6 +2,7 @@
 //! the page, its wire text can be kept in "Your pages", and this browser
 //! hosts it again whenever the site is open.
 
+use crate::i18n::tr;
 use crate::state::{PageState, YourPages};
 use leptos::prelude::*;
 
@@ -19,11 +20,11 @@ pub fn KeepCopy(state: PageState) -> impl IntoView {
     // A page with an end, or read once, is not kept.
     let ends = move || state.unkeepable();
     view! {
-        <label class="keep-copy" class:waiting=waiting hidden=ends title="Kept in this browser's storage only. Whenever this site is open in a tab, this browser hosts the page again.">
+        <label class="keep-copy" class:waiting=waiting hidden=ends title=tr(|t| t.lists.keep_copy_title)>
             <input type="checkbox" data-testid="keep-copy" prop:disabled=waiting prop:checked=move || pages.is_kept(hash) on:change=keep_copy/>
-            "Keep a copy in this browser"
+            {tr(|t| t.lists.keep_copy)}
             <Show when=move || pages.is_kept(hash) && pages.stored.with(|s| s.contains(&hash.to_string()))>
-                <span class="keep-status" data-testid="keep-status">" — kept: this browser hosts it whenever the site is open"</span>
+                <span class="keep-status" data-testid="keep-status">{tr(|t| t.lists.keep_status)}</span>
             </Show>
         </label>
     }

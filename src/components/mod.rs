@@ -8,6 +8,7 @@ pub mod direct;
 pub mod ends_in;
 pub mod files;
 pub mod keep_copy;
+pub mod language;
 pub mod one_time;
 pub mod page_actions;
 pub mod page_text;

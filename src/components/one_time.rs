@@ -2,6 +2,7 @@
 //! nothing until the reader chooses to open it, so link previews, scanners
 //! and a tab opened by mistake do not use up its one reading.
 
+use crate::i18n::tr;
 use crate::protocol::Health;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -18,18 +19,15 @@ pub fn OneTimeGate(state: PageState, health: Resource<Result<Health, ServerFnErr
         <Suspense fallback=|| ()>
             <Show when=shown>
                 <section class="one-time" data-testid="one-time-gate" aria-labelledby="one-time-title">
-                    <h2 id="one-time-title">"A one-time page"</h2>
-                    <p>
-                        "It can be read once, by one reader. When you open it, it comes to you and is gone for
-                        everyone else, its author included. Open it when you are ready to read it."
-                    </p>
+                    <h2 id="one-time-title">{tr(|t| t.page.one_time_heading)}</h2>
+                    <p>{tr(|t| t.page.one_time_about)}</p>
                     <Show when=move || hosts() == 0>
                         <p class="warning" data-testid="one-time-gone">
-                            "Nobody hosts it right now: it may have been read already, or its author has closed it."
+                            {tr(|t| t.page.one_time_gone)}
                         </p>
                     </Show>
                     <button type="button" class="primary" data-testid="open-one-time" on:click=move |_| state.opened.set(true)>
-                        "Open this one-time page"
+                        {tr(|t| t.page.one_time_open)}
                     </button>
                 </section>
             </Show>

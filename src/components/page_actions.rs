@@ -3,6 +3,7 @@
 //! the new page's link says what it was written from), save it as a file,
 //! or copy it. And, on a page written from another, a link to that one.
 
+use crate::i18n::{around, t, tr};
 use crate::state::{Draft, PageState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -39,12 +40,12 @@ pub fn PageActions(state: PageState) -> impl IntoView {
         <Show when=shown>
             <div class="page-actions" data-testid="page-actions">
                 <button type="button" data-testid="edit-as-new" on:click=edit.clone()
-                    title="Opens a new page with this text in it; this page stays as it is">
-                    "Edit as a new page"
+                    title=tr(|t| t.page.edit_as_new_title)>
+                    {tr(|t| t.page.edit_as_new)}
                 </button>
-                <button type="button" data-testid="download-text" on:click=download>"Download"</button>
+                <button type="button" data-testid="download-text" on:click=download>{tr(|t| t.page.download)}</button>
                 <button type="button" data-testid="copy-text" on:click=copy aria-live="polite">
-                    {move || if copied.get() { "Copied" } else { "Copy text" }}
+                    {move || if copied.get() { t().page.copied } else { t().page.copy_text }}
                 </button>
             </div>
         </Show>
@@ -61,7 +62,13 @@ pub fn BasedOn(state: PageState) -> impl IntoView {
             view! {
                 <p class="based-on" data-testid="based-on">
                     // A page load of its own (rel=external): the router does not swap one page's view for another's.
-                    "Written from " <a href=format!("/{hash}") rel="external">"page " <code>{short}"…"</code></a>
+                    {move || around(t().page.written_from, "page").0}
+                    <a href=format!("/{hash}") rel="external">
+                        {move || around(t().page.written_from_page, "hash").0}
+                        <code>{short}"…"</code>
+                        {move || around(t().page.written_from_page, "hash").1}
+                    </a>
+                    {move || around(t().page.written_from, "page").1}
                 </p>
             }
         })

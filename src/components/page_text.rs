@@ -3,6 +3,7 @@
 //! switch between the views.
 
 use crate::components::code_view::{self, CodeView};
+use crate::i18n::tr;
 use crate::state::offered::Offered;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -29,15 +30,15 @@ pub fn ViewSwitch(state: PageState) -> impl IntoView {
         move || (as_code.with(Option::is_some) == code && (code || as_markdown.get() == markdown)).to_string()
     };
     view! {
-        <div class="views" role="group" aria-label="Show the page as">
+        <div class="views" role="group" aria-label=tr(|t| t.page.show_as)>
             <button type="button" data-testid="view-text" aria-pressed=shows(false, false)
-                on:click=move |_| show(false, false)>"Text"</button>
+                on:click=move |_| show(false, false)>{tr(|t| t.page.view_text)}</button>
             <button type="button" data-testid="view-markdown" aria-pressed=shows(true, false)
                 on:pointerenter=|_| crate::preload!(markdown_html) on:focus=|_| crate::preload!(markdown_html)
-                on:click=move |_| show(true, false)>"Markdown"</button>
+                on:click=move |_| show(true, false)>{tr(|t| t.page.view_markdown)}</button>
             <button type="button" data-testid="view-code" aria-pressed=shows(false, true)
                 on:pointerenter=|_| code_view::preload() on:focus=|_| code_view::preload()
-                on:click=move |_| show(false, true)>"Code"</button>
+                on:click=move |_| show(false, true)>{tr(|t| t.page.view_code)}</button>
         </div>
     }
 }

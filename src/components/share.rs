@@ -2,6 +2,7 @@
 //! the link's QR code (`crate::qr`, a lazy part: from the whole link, key
 //! included), and the system share sheet where the browser has one.
 
+use crate::i18n::{t, tr};
 use crate::state::PageState;
 use leptos::prelude::*;
 
@@ -18,7 +19,7 @@ pub fn CopyLink(state: PageState) -> impl IntoView {
     };
     view! {
         <button type="button" on:click=copy_link data-testid="copy-link">
-            {move || if state.copied.get() { "Link copied" } else { "Copy link" }}
+            {move || if state.copied.get() { t().lists.link_copied } else { t().lists.copy_link }}
         </button>
     }
 }
@@ -35,7 +36,7 @@ pub fn ShareButton(state: PageState) -> impl IntoView {
         <button type="button" on:click=toggle_share data-testid="share"
             on:pointerenter=|_| crate::preload!(qr_code) on:focus=|_| crate::preload!(qr_code)
             aria-expanded=move || state.sharing.with(Option::is_some).to_string()
-            aria-controls="share-panel">"Share"</button>
+            aria-controls="share-panel">{tr(|t| t.lists.share)}</button>
     }
 }
 
@@ -46,7 +47,8 @@ pub fn SharePanel(state: PageState) -> impl IntoView {
     let open_share_sheet = move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(link) = state.sharing.get_untracked() {
-            crate::browser::share_sheet(&link, &format!("Page {}", state.short_hash()));
+            let title = crate::i18n::fill(t().lists.share_title, &[("hash", state.short_hash().as_str())]);
+            crate::browser::share_sheet(&link, &title);
         }
     };
     move || {
@@ -56,20 +58,18 @@ pub fn SharePanel(state: PageState) -> impl IntoView {
             let qr = Suspend::new(async move {
                 match crate::lazy::qr_code(link).await {
                     Some(svg) => view! {
-                        <div class="qr" role="img" aria-label="QR code of this page's link" data-testid="qr" inner_html=svg></div>
+                        <div class="qr" role="img" aria-label=tr(|t| t.lists.qr_label) data-testid="qr" inner_html=svg></div>
                     }.into_any(),
-                    None => view! { <p>"This link is too long for a QR code."</p> }.into_any(),
+                    None => view! { <p>{tr(|t| t.lists.qr_too_long)}</p> }.into_any(),
                 }
             });
             view! {
                 <div id="share-panel" class="share-panel" data-testid="share-panel">
                     <Suspense fallback=|| view! { <div class="qr" aria-hidden="true"></div> }>{qr}</Suspense>
                     <div class="share-text">
-                        <p>"Scan it to open this page on another device. The code holds the whole link"
-                            {move || state.encrypted().then_some(", key included: share it only with people who may read the page")}
-                            "."</p>
+                        <p>{move || if state.encrypted() { t().lists.scan_encrypted } else { t().lists.scan_plain }}</p>
                         <Show when=move || state.share_sheet.get()>
-                            <button type="button" class="primary" data-testid="share-sheet" on:click=open_share_sheet>"Share…"</button>
+                            <button type="button" class="primary" data-testid="share-sheet" on:click=open_share_sheet>{tr(|t| t.lists.share_sheet)}</button>
                         </Show>
                     </div>
                 </div>

@@ -2,7 +2,7 @@
 //! status line, the warning to the last host, copies discarded for a wrong
 //! hash, and why an encrypted page stays shut.
 
-use crate::format::count_of;
+use crate::i18n::{around, lang, t, tr};
 use crate::protocol::Health;
 use crate::state::{Locked, PageState};
 use leptos::prelude::*;
@@ -17,7 +17,12 @@ pub fn HostCount(state: PageState, health: Resource<Result<Health, ServerFnError
                 let n = hosts();
                 view! {
                     <span class="health" class:none=move || n == Some(0) data-testid="health">
-                        {n.map_or_else(|| "…".to_string(), |n| count_of(n, "host"))}
+                        {move || {
+                            n.map_or_else(
+                                || "…".to_string(),
+                                |n| lang().count(n as u64, t().site.hosts_one, t().site.hosts_other),
+                            )
+                        }}
                     </span>
                 }
             }}
@@ -30,7 +35,7 @@ pub fn HostCount(state: PageState, health: Resource<Result<Health, ServerFnError
 pub fn StatusLine(state: PageState) -> impl IntoView {
     view! {
         <p class="status" role="status" aria-live="polite" data-testid="status" data-phase=move || state.phase_name()>
-            {move || state.status()}
+            {move || state.status(t())}
         </p>
     }
 }
@@ -41,8 +46,9 @@ pub fn LastHostWarning(state: PageState) -> impl IntoView {
     view! {
         <Show when=move || state.snapshot.with(|s| s.last_host)>
             <p class="warning" role="alert" data-testid="last-host-warning">
-                <strong>"You are the only host."</strong>
-                " Closing this tab deletes the page. Share the link so someone else keeps it alive."
+                {move || around(t().page.last_host, "only").0}
+                <strong>{tr(|t| t.page.last_host_only)}</strong>
+                {move || around(t().page.last_host, "only").1}
             </p>
         </Show>
     }
@@ -55,7 +61,10 @@ pub fn Rejected(state: PageState) -> impl IntoView {
     view! {
         <Show when=move || snapshot.with(|s| s.rejected > 0 && !s.has_content)>
             <p class="status" data-testid="rejected">
-                {move || format!("Discarded {} that did not match this page's hash.", count_of(snapshot.with(|s| s.rejected as usize), "copy"))}
+                {move || {
+                    let n = snapshot.with(|s| s.rejected as u64);
+                    lang().count(n, t().page.rejected_one, t().page.rejected_other)
+                }}
             </p>
         </Show>
     }
@@ -72,9 +81,9 @@ pub fn LockedNotice(state: PageState) -> impl IntoView {
             let (notice_role, reason_role) = if asks { (None, Some("alert")) } else { (Some("alert"), None) };
             view! {
                 <div class="locked" role=notice_role data-testid="locked" data-why=format!("{why:?}").to_lowercase()>
-                    <p id="locked-why" role=reason_role><strong>{why.message()}</strong></p>
+                    <p id="locked-why" role=reason_role><strong>{move || why.message(t())}</strong></p>
                     {asks.then(|| view! { <PasswordForm state/> })}
-                    <p>"Your browser still checked the page against its address and hosts it, unreadable, so you help keep it alive."</p>
+                    <p>{tr(|t| t.page.locked_still_hosted)}</p>
                 </div>
             }
         })
@@ -103,13 +112,13 @@ fn PasswordForm(state: PageState) -> impl IntoView {
     };
     view! {
         <form class="password-form" data-testid="password-form" on:submit=submit>
-            <label for="page-password-open">"Password"</label>
+            <label for="page-password-open">{tr(|t| t.page.password)}</label>
             <input id="page-password-open" type="password" data-testid="page-password" autocomplete="current-password"
                 required maxlength=crate::sealed::MAX_PASSWORD aria-describedby="locked-why"
                 prop:value=move || typed.get()
                 on:input=move |ev| typed.set(event_target_value(&ev))/>
             <button type="submit" class="primary" data-testid="open-with-password" disabled=move || opening.get()>
-                {move || if opening.get() { "Opening…" } else { "Open page" }}
+                {move || if opening.get() { t().page.opening } else { t().page.open_page }}
             </button>
         </form>
     }

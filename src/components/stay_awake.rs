@@ -3,6 +3,7 @@
 //! chosen, the screen is kept awake whenever the tab is the only host and
 //! visible, and let go as soon as another host holds the page too.
 
+use crate::i18n::tr;
 use crate::state::PageState;
 use leptos::prelude::*;
 
@@ -18,8 +19,8 @@ pub fn StayAwake(state: PageState) -> impl IntoView {
             <label class="relay-only stay-awake">
                 <input type="checkbox" data-testid="stay-awake" prop:checked=move || wanted.get()
                     on:change=move |ev| wanted.set(event_target_checked(&ev))/>
-                <span class="what">"Keep this screen awake while this tab is the only host"</span>
-                <span class="hint">"A phone that goes to sleep stops hosting, and the page is gone for everyone."</span>
+                <span class="what">{tr(|t| t.lists.stay_awake)}</span>
+                <span class="hint">{tr(|t| t.lists.stay_awake_hint)}</span>
             </label>
         </Show>
     }

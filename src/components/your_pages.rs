@@ -1,7 +1,8 @@
 //! The homepage's list of this browser's pages (docs/product.md §12), with
 //! the live counts the keeper hears and a way to forget them.
 
-use crate::format::{ago, count_of};
+use crate::format::ago;
+use crate::i18n::{fill, lang, t, tr};
 use crate::state::YourPages;
 use leptos::prelude::*;
 
@@ -38,17 +39,18 @@ pub fn YourPagesList() -> impl IntoView {
         <Show when=shown>
             <section class="your-pages" aria-labelledby="your-pages-title" data-testid="your-pages">
                 <header class="your-pages-head">
-                    <h2 id="your-pages-title">"Your pages"</h2>
-                    <span class="your-pages-note">"Listed in this browser only, never sent anywhere."</span>
+                    <h2 id="your-pages-title">{tr(|t| t.lists.your_pages)}</h2>
+                    <span class="your-pages-note">{tr(|t| t.lists.your_pages_note)}</span>
                     <div class="your-pages-actions">
                         <Show when=move || confirming.get()>
-                            <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                            <button type="button" on:click=move |_| confirming.set(false)>{tr(|t| t.lists.cancel)}</button>
                         </Show>
                         <button type="button" class:danger=move || confirming.get() data-testid="forget-all" on:click=forget_all>
                             {move || if confirming.get() {
-                                format!("Forget all {}", count_of(pages.library.with(|l| l.entries().len()), "page"))
+                                let n = pages.library.with(|l| l.entries().len()) as u64;
+                                lang().count(n, t().lists.forget_all_one, t().lists.forget_all_other)
                             } else {
-                                "Forget all".to_string()
+                                t().lists.forget_all.to_string()
                             }}
                         </button>
                     </div>
@@ -70,27 +72,33 @@ pub fn YourPagesList() -> impl IntoView {
                                 let hash = hash.clone();
                                 move |_| pages.forget(&hash)
                             };
-                            let label = format!("Forget “{}”", entry.title);
+                            let title = entry.title.clone();
+                            let label = move || fill(t().lists.forget_page, &[("title", title.as_str())]);
                             let at = entry.at;
-                            let verb = if entry.created { "created" } else { "opened" };
+                            let created = entry.created;
+                            // "created 5 min ago": the time once this tab knows the clock.
+                            let when = move || {
+                                let time = if now.get() == 0 { String::new() } else { ago(at, now.get(), lang()) };
+                                let template = if created { t().lists.created_ago } else { t().lists.opened_ago };
+                                fill(template, &[("time", time.as_str())])
+                            };
                             view! {
                                 <li class="your-page" class:gone=gone data-testid="your-page" data-hash=hash.clone()>
                                     <a class="your-page-title" href=entry.href()>{entry.title.clone()}</a>
                                     <span class="your-page-meta">
                                         <code>{hash[..12].to_string()}"…"</code>
-                                        " · "{verb}" "
-                                        {move || if now.get() == 0 { String::new() } else { ago(at, now.get()) }}
+                                        " · "{when}
                                     </span>
                                     <span class="your-page-status">
                                         <span class="health" class:none=gone_badge data-testid="your-page-count">
                                             {move || match count() {
                                                 None => "…".to_string(),
-                                                Some(0) => "no hosts".to_string(),
-                                                Some(n) => count_of(n, "host"),
+                                                Some(0) => t().lists.no_hosts.to_string(),
+                                                Some(n) => lang().count(n as u64, t().site.hosts_one, t().site.hosts_other),
                                             }}
                                         </span>
-                                        {entry.kept.then(|| view! { <span class="kept-badge" data-testid="kept-badge">"Copy kept"</span> })}
-                                        <button type="button" class="forget" aria-label=label data-testid="forget" on:click=forget>"Forget"</button>
+                                        {entry.kept.then(|| view! { <span class="kept-badge" data-testid="kept-badge">{tr(|t| t.lists.copy_kept)}</span> })}
+                                        <button type="button" class="forget" aria-label=label data-testid="forget" on:click=forget>{tr(|t| t.lists.forget)}</button>
                                     </span>
                                 </li>
                             }.into_any()

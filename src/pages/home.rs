@@ -3,8 +3,8 @@
 //! and "Your pages" is listed.
 
 use crate::components::your_pages::YourPagesList;
-use crate::format::{count_of, group_digits};
 use crate::fragment::Fragment;
+use crate::i18n::{around, fill, lang, t, tr, Lang, Texts};
 use crate::protocol::PageHash;
 use crate::sealed;
 use crate::state::{Created, Draft, LocalPage, SiteInfo};
@@ -29,30 +29,47 @@ pub enum DraftError {
     NoEncryption,
     /// The password is longer than a password may be.
     LongPassword,
-    /// The chosen files could not be read, or make no valid page (the reason).
-    Files(&'static str),
+    /// The text written beside the files could not be made a file (the note).
+    NoteFile,
+    /// The chosen files could not be read, or are too many or too large.
+    Files,
 }
 
 impl DraftError {
-    pub fn message(self) -> String {
+    /// What the homepage says of it, in `lang`.
+    pub fn message(self, lang: Lang) -> String {
+        let site = &lang.texts().site;
+        let count = |n: usize| lang.count(n as u64, site.bytes_one, site.bytes_other);
         match self {
-            Self::Empty => "Write something first: an empty page cannot be shared.".into(),
-            Self::TooLarge { bytes, limit, over, encrypted } => format!(
-                "{} {}; a page can hold at most {}. Shorten it by {}.",
-                if encrypted { "Encrypted, this text weighs" } else { "This text is" },
-                count_of(bytes, "byte"),
-                count_of(limit, "byte"),
-                count_of(over, "byte")
+            Self::Empty => site.empty_error.into(),
+            Self::TooLarge { bytes, limit, over, encrypted } => fill(
+                if encrypted { site.too_large_encrypted } else { site.too_large },
+                &[("size", &count(bytes)), ("limit", &count(limit)), ("over", &count(over))],
             ),
-            Self::NoEncryption => "This browser cannot encrypt here: encryption needs a secure connection \
-                                   (HTTPS). Untick Encrypt to share the page unencrypted."
-                .into(),
-            Self::Files(why) => format!("These files cannot be shared: {why}."),
-            Self::LongPassword => {
-                format!("A password can be at most {} long.", count_of(sealed::MAX_PASSWORD, "byte"))
-            }
+            Self::NoEncryption => site.no_encryption.into(),
+            Self::NoteFile => site.files_note_error.into(),
+            Self::Files => site.files_error.into(),
+            Self::LongPassword => fill(site.long_password, &[("size", &count(sealed::MAX_PASSWORD))]),
         }
     }
+}
+
+/// A lifetime choice's name in the reader's language (`english`, the
+/// name `lifetime::CHOICES` gives it, for a choice this file does not know).
+fn lifetime_name(seconds: u64, english: &'static str, texts: &'static Texts) -> &'static str {
+    match seconds {
+        300 => texts.site.lifetime_5_minutes,
+        3600 => texts.site.lifetime_1_hour,
+        86_400 => texts.site.lifetime_1_day,
+        604_800 => texts.site.lifetime_1_week,
+        _ => english,
+    }
+}
+
+/// One side of an element in a sentence (from [`around`]), `None` when
+/// there is nothing on that side: an empty text would render as a space.
+fn part(text: &'static str) -> Option<&'static str> {
+    (!text.is_empty()).then_some(text)
 }
 
 /// Bytes a page's end adds to it: `ep2p-exp1:`, ten digits of seconds and `:`.
@@ -191,9 +208,7 @@ pub fn HomePage() -> impl IntoView {
                 if !note.trim().is_empty() {
                     match crate::browser::text_file("note.txt", &note) {
                         Some(file) => files.insert(0, file),
-                        None => {
-                            return error.set(Some(DraftError::Files("the note could not be made a file")))
-                        }
+                        None => return error.set(Some(DraftError::NoteFile)),
                     }
                 }
                 // Encrypted: the names and every chunk sealed with a fresh key, which only the link holds.
@@ -209,9 +224,7 @@ pub fn HomePage() -> impl IntoView {
                         let fragment = if fragment.is_empty() { fragment } else { format!("#{fragment}") };
                         navigate(&format!("/{hash}{fragment}"), NavigateOptions::default());
                     }
-                    Err(_) => error.set(Some(DraftError::Files(
-                        "a file could not be read, or they are too many or too large",
-                    ))),
+                    Err(_) => error.set(Some(DraftError::Files)),
                 }
             });
         }
@@ -284,16 +297,14 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text=""/>
         <section class="intro">
-            <h1>"Share a page that lives only while people look at it"</h1>
+            <h1>{tr(|t| t.site.intro_title)}</h1>
             <p>
-                "Write something and press " <strong>"Create page"</strong>
-                ". Your browser hosts the page and gives it an address made from its
-                SHA-256 hash. Everyone who opens the link gets the text from the other
-                visitors, checks it, and hosts it too. The server keeps nothing: when
-                the last visitor closes the page, it is gone."
+                {move || part(around(t().site.intro, "button").0)}
+                <strong>{tr(|t| t.site.create_page)}</strong>
+                {move || part(around(t().site.intro, "button").1)}
             </p>
         </section>
-        <section class="composer" aria-label="New page"
+        <section class="composer" aria-label=tr(|t| t.site.new_page)
             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
             on:drop=move |ev: leptos::ev::DragEvent| {
                 ev.prevent_default();
@@ -306,18 +317,25 @@ pub fn HomePage() -> impl IntoView {
                 let short = hash.to_string()[..12].to_string();
                 view! {
                     <p class="based-on" data-testid="editing-from">
-                        "A new page from " <a href=format!("/{hash}") rel="external">"page " <code>{short}"…"</code></a>
-                        ". That page stays as it is; this one gets its own link."
+                        {move || part(around(t().site.based_on, "link").0)}
+                        <a href=format!("/{hash}") rel="external">
+                            {move || part(around(t().site.based_on_link, "hash").0)}
+                            <code>{short}"…"</code>
+                            {move || part(around(t().site.based_on_link, "hash").1)}
+                        </a>
+                        {move || part(around(t().site.based_on, "link").1)}
                         " "
-                        <button type="button" class="link" on:click=move |_| based_on.set(None)>"Forget where it came from"</button>
+                        <button type="button" class="link" on:click=move |_| based_on.set(None)>
+                            {tr(|t| t.site.forget_origin)}
+                        </button>
                     </p>
                 }
             })}
-            <label class="visually-hidden" for="page-text">"Page text"</label>
+            <label class="visually-hidden" for="page-text">{tr(|t| t.site.page_text_label)}</label>
             <textarea
                 id="page-text"
                 class="page-input"
-                placeholder="Write your page here…"
+                placeholder=tr(|t| t.site.placeholder)
                 spellcheck="true"
                 aria-describedby="byte-counter draft-error"
                 prop:value=move || text.get()
@@ -333,18 +351,30 @@ pub fn HomePage() -> impl IntoView {
                 }
             ></textarea>
             <ul class="chosen-files" data-testid="chosen-files" hidden=move || chosen.with(Vec::is_empty)>
-                <For each=move || chosen.get() key=|(name, _)| name.clone() let:file>
-                    <li>
-                        <span class="file-name">{file.0.clone()}</span>
-                        <span class="file-size">{crate::format::bytes_text(file.1)}</span>
-                        <button type="button" class="link" aria-label=format!("Remove {}", file.0)
-                            on:click=move |_| remove_file(file.0.clone())>"Remove"</button>
-                    </li>
+                <For each=move || chosen.get() key=|(name, _)| name.clone() let(file)>
+                    {
+                        let (name, size) = file;
+                        let label = name.clone();
+                        let removed = name.clone();
+                        view! {
+                            <li>
+                                <span class="file-name">{name}</span>
+                                <span class="file-size">
+                                    {move || crate::format::bytes_text(size, lang())}
+                                </span>
+                                <button type="button" class="link"
+                                    aria-label=move || fill(t().site.remove_file, &[("name", &label)])
+                                    on:click=move |_| remove_file(removed.clone())>
+                                    {tr(|t| t.site.remove)}
+                                </button>
+                            </li>
+                        }
+                    }
                 </For>
             </ul>
             <div class="composer-bar">
-                <label class="button attach" title="Files are shared from your browser, chunk by chunk, each checked against the link">
-                    "Add files"
+                <label class="button attach" title=tr(|t| t.site.add_files_hint)>
+                    {tr(|t| t.site.add_files)}
                     <input type="file" multiple class="visually-hidden" data-testid="file-input"
                         on:change=move |ev| {
                             #[cfg(feature = "hydrate")]
@@ -363,7 +393,7 @@ pub fn HomePage() -> impl IntoView {
                             }
                         }/>
                 </label>
-                <label class="encrypt" title="The key goes in the link after #, which browsers never send to a server">
+                <label class="encrypt" title=tr(|t| t.site.encrypt_hint)>
                     <input
                         type="checkbox"
                         data-testid="encrypt"
@@ -374,9 +404,9 @@ pub fn HomePage() -> impl IntoView {
                             error.set(None);
                         }
                     />
-                    "Encrypt"
+                    {tr(|t| t.site.encrypt)}
                 </label>
-                <label class="encrypt" title="Readers see headings, lists, tables and links; they can switch to the plain text">
+                <label class="encrypt" title=tr(|t| t.site.markdown_hint)>
                     <input
                         type="checkbox"
                         data-testid="markdown"
@@ -386,43 +416,52 @@ pub fn HomePage() -> impl IntoView {
                     "Markdown"
                 </label>
                 <label class="lifetime" hidden=move || !chosen.with(Vec::is_empty)
-                    title="The end is written inside the page: nobody can change it, and every host lets the page go then">
-                    "Lifetime"
+                    title=tr(|t| t.site.lifetime_hint)>
+                    {tr(|t| t.site.lifetime)}
                     <select data-testid="lifetime" on:change=move |ev| {
                         lifetime.set(event_target_value(&ev).parse().unwrap_or(0));
                         error.set(None);
                     }>
-                        <option value="0" selected=move || lifetime.get() == 0>"Until the last host leaves"</option>
-                        {site.test_lifetime.map(|s| view! { <option value=s.to_string()>{format!("{s} seconds (test)")}</option> })}
-                        {crate::lifetime::CHOICES.iter().map(|(s, name)| view! { <option value=s.to_string()>{*name}</option> }).collect_view()}
+                        <option value="0" selected=move || lifetime.get() == 0>
+                            {tr(|t| t.site.lifetime_until_last)}
+                        </option>
+                        {site.test_lifetime.map(|s| view! {
+                            <option value=s.to_string()>
+                                {move || fill(t().site.lifetime_test, &[("n", &lang().number(s))])}
+                            </option>
+                        })}
+                        {crate::lifetime::CHOICES.iter().map(|&(s, name)| view! {
+                            <option value=s.to_string()>{move || lifetime_name(s, name, t())}</option>
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="encrypt" hidden=move || !chosen.with(Vec::is_empty)
-                    title="Only your tab hosts it; the relay passes it to one reader, then it is gone">
+                    title=tr(|t| t.site.one_time_hint)>
                     <input type="checkbox" data-testid="one-time" prop:checked=move || one_time.get()
                         on:change=move |ev| one_time.set(event_target_checked(&ev))/>
-                    "One-time"
+                    {tr(|t| t.site.one_time)}
                 </label>
                 <span id="byte-counter" class="byte-counter" class:over=over data-testid="byte-counter">
-                    {move || group_digits(bytes.get())} " / " {group_digits(site.content_limit)} " bytes"
-                    {move || encrypt.get().then_some(" encrypted")}
+                    {move || {
+                        let site_texts = &t().site;
+                        let template = if encrypt.get() { site_texts.counter_encrypted } else { site_texts.counter };
+                        let n = lang().number(bytes.get() as u64);
+                        fill(template, &[("n", &n), ("limit", &lang().number(site.content_limit as u64))])
+                    }}
                 </span>
                 <span class="shortcut" aria-hidden="true">"Ctrl + Enter"</span>
                 <button type="button" class="primary" data-testid="create" on:click=move |_| create()>
-                    {move || if chosen.with(Vec::is_empty) { "Create page" } else { "Share files" }}
+                    {move || if chosen.with(Vec::is_empty) { t().site.create_page } else { t().site.share_files }}
                 </button>
             </div>
             <p class="encrypt-note" data-testid="one-time-note" hidden=move || !one_time.get() || !chosen.with(Vec::is_empty)>
-                "One-time: only this tab hosts the page, so keep it open until it is read. Its reader first sees
-                “Open this one-time page” (link previews open nothing); the relay passes it to that one reader and
-                then to nobody, and this tab lets it go."
+                {tr(|t| t.site.one_time_note)}
             </p>
             <p id="encrypt-note" class="encrypt-note" hidden=move || !encrypt.get()>
-                "Encrypted in your browser. The key is the part of the link after “#”: browsers never send it, so the
-                server and anyone watching it see only ciphertext. Whoever has the whole link can read the page."
+                {tr(|t| t.site.encrypt_note)}
             </p>
             <p class="password-row" hidden=move || !encrypt.get() || !chosen.with(Vec::is_empty)>
-                <label for="new-page-password">"Password (optional)"</label>
+                <label for="new-page-password">{tr(|t| t.site.password_label)}</label>
                 <input id="new-page-password" type="password" data-testid="password" autocomplete="new-password"
                     aria-describedby="password-note"
                     prop:value=move || password.get()
@@ -431,12 +470,11 @@ pub fn HomePage() -> impl IntoView {
                         error.set(None);
                     }/>
                 <span id="password-note" class="password-note">
-                    "With a password, the link alone opens nothing: readers are asked for it. Send it another way
-                    than the link. Nobody can recover a forgotten one."
+                    {tr(|t| t.site.password_note)}
                 </span>
             </p>
             <p id="draft-error" class="draft-error" role="alert" data-testid="draft-error">
-                {move || error.get().map(DraftError::message)}
+                {move || error.get().map(|e| e.message(lang()))}
             </p>
         </section>
         <YourPagesList/>
@@ -457,8 +495,8 @@ mod tests {
         // Four emoji are 16 bytes.
         let too_large = DraftError::TooLarge { bytes: 16, limit: 15, over: 1, encrypted: false };
         assert_eq!(check_draft("😀😀😀😀", 15, Sealing::Plain), Err(too_large));
-        let message =
-            DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576, over: 1, encrypted: false }.message();
+        let large = DraftError::TooLarge { bytes: 1_048_577, limit: 1_048_576, over: 1, encrypted: false };
+        let message = large.message(Lang::En);
         assert!(message.contains("1,048,577 bytes") && message.contains("1,048,576 bytes"));
         assert!(message.contains("by 1 byte."), "{message}");
     }
@@ -471,7 +509,8 @@ mod tests {
         assert_eq!(check_draft("abc", 48, ENCRYPTED), Ok(()));
         let error = check_draft("abcd", 48, ENCRYPTED).unwrap_err();
         assert_eq!(error, DraftError::TooLarge { bytes: 49, limit: 48, over: 1, encrypted: true });
-        assert!(error.message().starts_with("Encrypted, this text weighs 49 bytes"), "{}", error.message());
+        let message = error.message(Lang::En);
+        assert!(message.starts_with("Encrypted, this text weighs 49 bytes"), "{message}");
         // A text that fits in the clear can be too large encrypted.
         let text = "x".repeat(1000);
         assert_eq!(check_draft(&text, 1000, Sealing::Plain), Ok(()));

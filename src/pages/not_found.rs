@@ -1,5 +1,6 @@
 //! The 404 page: any address that is not `/` or `/<hash>`.
 
+use crate::i18n::{around, t, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,14 +9,15 @@ pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::response::set_not_found();
     view! {
-        <Title text="Not found"/>
+        <Title text=tr(|t| t.site.not_found)/>
         <section class="not-found">
-            <h1>"Not found"</h1>
+            <h1>{tr(|t| t.site.not_found)}</h1>
             <p>
-                "There is no page at this address. A page's address is "
-                <code>"/"</code> " followed by the 64 lowercase hexadecimal digits of its SHA-256 hash."
+                {move || around(t().site.not_found_text, "slash").0}
+                <code>"/"</code>
+                {move || around(t().site.not_found_text, "slash").1}
             </p>
-            <p><a href="/">"Write a new page"</a></p>
+            <p><a href="/">{tr(|t| t.site.write_new_page)}</a></p>
         </section>
     }
 }

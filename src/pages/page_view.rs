@@ -15,6 +15,7 @@ use crate::components::page_text::{PageText, ViewSwitch};
 use crate::components::share::{CopyLink, ShareButton, SharePanel};
 use crate::components::status::{HostCount, LastHostWarning, LockedNotice, Rejected, StatusLine};
 use crate::components::stay_awake::StayAwake;
+use crate::i18n::{fill, tr, Language};
 use crate::protocol::PageHash;
 use crate::server_fns::{page_health, page_text};
 use crate::state::{LocalPage, PageState};
@@ -57,6 +58,14 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
             || (state.snapshot.with(|s| s.has_content) && state.one_time.get() != Some(true))
     });
     let short = state.short_hash();
+    // The head's texts: read through the language's signal, held here, as
+    // the server writes the head outside this view's reactive owner.
+    let language = use_context::<Language>();
+    let texts = move || language.and_then(|l| l.0.try_get()).unwrap_or_default().texts();
+    let title = {
+        let short = short.clone();
+        move || fill(texts().page.title, &[("hash", &short)])
+    };
     let text_node = NodeRef::<leptos::html::Div>::new();
     #[cfg(not(feature = "hydrate"))]
     let (say, pause) = (Callback::new(|_: crate::chat::Message| {}), Callback::new(|_: bool| {}));
@@ -74,21 +83,21 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
     };
 
     view! {
-        <Title text=format!("Page {short}")/>
+        <Title text=title/>
         // Link previews stay neutral: never the page's text, which only its readers have.
         <Meta name="robots" content="noindex, nofollow"/>
-        <Meta property="og:title" content="A page on Ephemeral P2P"/>
-        <Meta property="og:description" content="It lives only in the browsers of the people reading it. Open the link to read it."/>
+        <Meta property="og:title" content=move || texts().page.og_title/>
+        <Meta property="og:description" content=move || texts().page.og_description/>
         <article class="page" data-hash=hash.to_string()>
             <div class="page-bar">
                 <HostCount state health/>
                 <code class="page-hash" title=hash.to_string()>{short}"…"</code>
                 <Show when=encrypted>
-                    <span class="sealed-badge" data-testid="encrypted" title="Encrypted in the author's browser; the key is in the link after #">
+                    <span class="sealed-badge" data-testid="encrypted" title=tr(|t| t.page.encrypted_title)>
                         <svg class="lock" viewBox="0 0 16 16" aria-hidden="true">
                             <path fill="currentColor" d="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7zm2 0h4V5a2 2 0 0 0-4 0z"/>
                         </svg>
-                        "Encrypted"
+                        {tr(|t| t.page.encrypted)}
                     </span>
                 </Show>
                 <div class="actions">
@@ -97,8 +106,8 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                     </Show>
                     // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
                     <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
-                        title="The page as plain text over HTTP, fetched from its hosts by the server">
-                        "Raw"
+                        title=tr(|t| t.page.raw_title)>
+                        {tr(|t| t.page.raw)}
                     </a>
                     <CopyLink state/>
                     <ShareButton state/>

@@ -273,12 +273,12 @@ impl PageState {
         format!("{:?}", self.snapshot.with(|s| s.phase)).to_lowercase()
     }
 
-    /// What the status line says.
-    pub fn status(&self) -> &'static str {
+    /// What the status line says, in `t`'s language.
+    pub fn status(&self, t: &'static crate::i18n::Texts) -> &'static str {
         if self.gated() {
-            return "This one-time page waits for you to open it: nothing has been fetched yet.";
+            return t.page.status_gated;
         }
-        self.snapshot.with(status_text)
+        self.snapshot.with(|s| status_text(s, t))
     }
 
     /// Keeps the signals in step with the machine after one of its steps.
@@ -366,18 +366,20 @@ impl PageState {
     }
 
     /// The page's title in "Your pages", once this tab has read it (or
-    /// knows it cannot): a file page's is its files' names.
-    pub fn title(&self) -> Option<String> {
+    /// knows it cannot): a file page's is its files' names. Recorded in
+    /// the language of the moment (`lang`).
+    pub fn title(&self, lang: crate::i18n::Lang) -> Option<String> {
+        let t = &lang.texts().page;
         if self.file_page() {
             return match (self.listed_files(), self.locked.get()) {
-                (Some(files), _) => Some(files_title(&files)),
-                (None, Some(_)) => Some("Encrypted files".to_string()),
+                (Some(files), _) => Some(files_title(&files, lang)),
+                (None, Some(_)) => Some(t.title_encrypted_files.to_string()),
                 _ => None,
             };
         }
         match (self.text.get(), self.locked.get()) {
             (Some(page), _) => Some(title_of(&page)),
-            (None, Some(_)) => Some("An encrypted page".to_string()),
+            (None, Some(_)) => Some(t.title_encrypted_page.to_string()),
             _ => None,
         }
     }
@@ -418,49 +420,34 @@ fn is_files(wire: &str) -> bool {
 }
 
 /// What "Your pages" calls a file page: its first file's name, and how many more.
-pub fn files_title(files: &[InnerEntry]) -> String {
-    let first = files.first().map_or("", |f| f.name.as_str());
+pub fn files_title(files: &[InnerEntry], lang: crate::i18n::Lang) -> String {
+    let first = title_of(files.first().map_or("", |f| f.name.as_str()));
     match files.len() {
-        0 | 1 => title_of(first),
-        2 => format!("{} and 1 more file", title_of(first)),
-        n => format!("{} and {} more files", title_of(first), n - 1),
+        0 | 1 => first,
+        n => {
+            let t = &lang.texts().page;
+            let more = lang.count(n as u64 - 1, t.title_more_files_one, t.title_more_files_other);
+            crate::i18n::fill(&more, &[("name", &first)])
+        }
     }
 }
 
-/// What the status line says in each phase.
-pub fn status_text(snapshot: &Snapshot) -> &'static str {
+/// What the status line says in each phase, in `t`'s language.
+pub fn status_text(snapshot: &Snapshot, t: &'static crate::i18n::Texts) -> &'static str {
+    let t = &t.page;
     match (snapshot.phase, snapshot.has_content) {
-        (Phase::Connecting, true) => "Connecting to the relay to share your page…",
-        (Phase::Connecting, false) => "Connecting to the other visitors…",
-        (Phase::Waiting, _) => "Asking the other visitors for this page…",
-        (Phase::NobodyHosting, _) => NOBODY_HOSTING,
-        (Phase::Hosting, _) => {
-            "You are hosting this page. Share the link: it lives as long as someone keeps it open."
-        }
-        (Phase::Reconnecting, true) => {
-            "Connection lost. Reconnecting… You keep hosting this page while this tab stays open."
-        }
-        (Phase::Reconnecting, false) => "Connection lost. Reconnecting…",
-        (Phase::Ended, _) => ENDED,
-        (Phase::Read, _) => {
-            "You have read this one-time page. It came to you alone and is gone from its author: nobody else can \
-             open it. Copy or download what you need before you close this tab."
-        }
-        (Phase::Delivered, _) => {
-            "Your one-time page has been opened by its reader. It is gone from this tab too: nobody else can open it."
-        }
+        (Phase::Connecting, true) => t.status_connecting_author,
+        (Phase::Connecting, false) => t.status_connecting,
+        (Phase::Waiting, _) => t.status_waiting,
+        (Phase::NobodyHosting, _) => t.status_nobody_hosting,
+        (Phase::Hosting, _) => t.status_hosting,
+        (Phase::Reconnecting, true) => t.status_reconnecting_host,
+        (Phase::Reconnecting, false) => t.status_reconnecting,
+        (Phase::Ended, _) => t.status_ended,
+        (Phase::Read, _) => t.status_read,
+        (Phase::Delivered, _) => t.status_delivered,
     }
 }
-
-/// What a page whose end came says.
-pub const ENDED: &str =
-    "This page has ended: its author gave it a lifetime, and it is over. Its hosts let it go; \
-     nobody can open it any more.";
-
-/// What a page with no host says (the product's words, kept exact).
-pub const NOBODY_HOSTING: &str =
-    "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; \
-     if someone who has it comes back, it appears here.";
 
 /// Why an encrypted page's text is not shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -480,28 +467,16 @@ pub enum Locked {
 }
 
 impl Locked {
-    pub fn message(self) -> &'static str {
+    /// What the locked notice says, in `t`'s language.
+    pub fn message(self, t: &'static crate::i18n::Texts) -> &'static str {
+        let t = &t.page;
         match self {
-            Self::NoKey => {
-                "This page is encrypted, and the link you opened has no key: the part after “#” is missing. \
-                 Ask whoever shared it for the whole link."
-            }
-            Self::WrongKey => {
-                "This page is encrypted, and the link you opened has a different key: it does not open this \
-                 page. Ask whoever shared it for the whole link."
-            }
-            Self::NeedsPassword => {
-                "This page is protected by a password as well as its link. Enter the password you were given."
-            }
-            Self::WrongPassword => {
-                "That password does not open this page. Check it (passwords are case-sensitive) and try again; if \
-                 it is right, the link may not be whole."
-            }
-            Self::Malformed => "This page says it is encrypted, but it is not in a form this app can read.",
-            Self::NoDecryption => {
-                "This page is encrypted, and this browser cannot decrypt it here: decryption needs a secure \
-                 connection (HTTPS)."
-            }
+            Self::NoKey => t.locked_no_key,
+            Self::WrongKey => t.locked_wrong_key,
+            Self::NeedsPassword => t.locked_needs_password,
+            Self::WrongPassword => t.locked_wrong_password,
+            Self::Malformed => t.locked_malformed,
+            Self::NoDecryption => t.locked_no_decryption,
         }
     }
 
@@ -626,14 +601,14 @@ mod tests {
                 (state.text.get_untracked(), state.locked.get_untracked()),
                 (None, Some(Locked::NoKey))
             );
-            assert_eq!(state.title().as_deref(), Some("An encrypted page"));
+            assert_eq!(state.title(crate::i18n::Lang::En).as_deref(), Some("An encrypted page"));
             state.show(Ok(TEXT.into()));
             assert_eq!(state.text.get_untracked().as_deref(), Some(TEXT));
             assert_eq!(state.locked.get_untracked(), None);
-            assert_eq!(state.title().as_deref(), Some("# Notes"));
+            assert_eq!(state.title(crate::i18n::Lang::En).as_deref(), Some("# Notes"));
             state.text.set(None);
             state.locked.set(None);
-            assert_eq!(state.title(), None, "nothing to record yet");
+            assert_eq!(state.title(crate::i18n::Lang::En), None, "nothing to record yet");
         })
     }
 
@@ -701,7 +676,10 @@ mod tests {
             assert_eq!(state.wire.get_untracked().as_deref(), Some(TEXT), "the machine's verified text");
             assert_eq!(state.snapshot.get_untracked(), visitor.snapshot());
             assert_eq!(state.phase_name(), "connecting");
-            assert_eq!(state.status(), "Connecting to the relay to share your page…");
+            assert_eq!(
+                state.status(crate::i18n::Lang::En.texts()),
+                "Connecting to the relay to share your page…"
+            );
             assert!(!state.hosting());
         })
     }
@@ -747,16 +725,16 @@ mod tests {
             assert!(plain.file_page() && !plain.encrypted() && !plain.sealed_files());
             let listed = plain.listed_files().unwrap();
             assert_eq!((listed[1].name.as_str(), listed[1].size), ("dog.png", 3));
-            assert_eq!(plain.title().as_deref(), Some("cat.png and 1 more file"));
+            assert_eq!(plain.title(crate::i18n::Lang::En).as_deref(), Some("cat.png and 1 more file"));
 
             // An encrypted file page says nothing of its files until they are opened.
             let sealed = "ep2p-sfiles1:{}";
             let state = state_of(sealed, false, "");
             state.wire.set(Some(sealed.into()));
             assert!(state.file_page() && state.encrypted() && state.sealed_files());
-            assert_eq!((state.listed_files(), state.title()), (None, None));
+            assert_eq!((state.listed_files(), state.title(crate::i18n::Lang::En)), (None, None));
             state.locked.set(Some(Locked::NoKey));
-            assert_eq!(state.title().as_deref(), Some("Encrypted files"));
+            assert_eq!(state.title(crate::i18n::Lang::En).as_deref(), Some("Encrypted files"));
             assert_eq!(state.chat_key(), None, "no key, no chat");
             state.locked.set(None);
             state.opened_files.set(Some(vec![InnerEntry {
@@ -764,23 +742,33 @@ mod tests {
                 media_type: "application/pdf".into(),
                 size: 9,
             }]));
-            assert_eq!(state.title().as_deref(), Some("plan.pdf"));
+            assert_eq!(state.title(crate::i18n::Lang::En).as_deref(), Some("plan.pdf"));
         })
     }
 
     #[test]
     fn a_file_pages_title_names_its_first_file_and_counts_the_rest() {
         let file = |name: &str| InnerEntry { name: name.into(), media_type: "text/plain".into(), size: 1 };
-        assert_eq!(files_title(&[file("a.txt")]), "a.txt");
-        assert_eq!(files_title(&[file("a.txt"), file("b"), file("c")]), "a.txt and 2 more files");
-        assert_eq!(files_title(&[]), "(an empty page)");
+        use crate::i18n::Lang;
+        assert_eq!(files_title(&[file("a.txt")], Lang::En), "a.txt");
+        assert_eq!(files_title(&[file("a.txt"), file("b")], Lang::En), "a.txt and 1 more file");
+        assert_eq!(files_title(&[file("a.txt"), file("b"), file("c")], Lang::En), "a.txt and 2 more files");
+        assert_eq!(
+            files_title(&[file("a.txt"), file("b"), file("c")], Lang::De),
+            "a.txt und 2 weitere Dateien"
+        );
+        assert_eq!(files_title(&[], Lang::En), "(an empty page)");
     }
 
     #[test]
     fn a_page_nobody_hosts_says_so_in_the_products_words() {
         let mut snapshot = Snapshot::initial(false);
         snapshot.phase = Phase::NobodyHosting;
-        assert_eq!(status_text(&snapshot), NOBODY_HOSTING);
+        assert_eq!(
+            status_text(&snapshot, crate::i18n::Lang::En.texts()),
+            "Nobody is hosting this page right now. Pages vanish when their last visitor leaves; if someone who \
+             has it comes back, it appears here."
+        );
         assert_eq!(Locked::of(sealed::SealedError::BadKey), Locked::WrongKey);
         assert_eq!(Locked::of(sealed::SealedError::NotText), Locked::Malformed);
     }
