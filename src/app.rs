@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions, site: SiteInfo) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name=LIMIT_META content=site.content_limit.to_string()/>
+                <meta name=crate::i18n::META content=lang/>
                 {site.test_lifetime.map(|s| view! { <meta name=TEST_LIFETIME_META content=s.to_string()/> })}
                 <link rel="icon" type="image/svg+xml" href="/assets/favicon.svg"/>
                 <link rel="manifest" href="/assets/manifest.webmanifest"/>

@@ -31,9 +31,10 @@ macro_rules! parts {
 }
 
 parts! {
-    /// A page's Markdown as safe HTML (`pulldown-cmark`).
-    pub fn markdown_html(text: String) -> String {
-        crate::markdown::render(&text)
+    /// A page's Markdown as safe HTML (`pulldown-cmark`), its headings'
+    /// links labelled `section_link`.
+    pub fn markdown_html(text: String, section_link: String) -> String {
+        crate::markdown::render(&text, &section_link)
     }
 
     /// The QR code of a link as SVG (`qrcode`), `None` if it is too long.

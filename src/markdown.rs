@@ -39,8 +39,9 @@ fn target<'a, 'e>(
     }
 }
 
-/// Renders a page's Markdown to HTML that is safe to insert as is.
-pub fn render(text: &str) -> String {
+/// Renders a page's Markdown to HTML that is safe to insert as is;
+/// `section_link` labels the `#` link beside each heading (the reader's language).
+pub fn render(text: &str, section_link: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut out = String::with_capacity(text.len() * 3 / 2);
     let mut slugs = Slugs::default();
@@ -91,7 +92,7 @@ pub fn render(text: &str) -> String {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, inner)) = heading.take() {
-                    write_heading(&mut events, level, inner, &mut slugs);
+                    write_heading(&mut events, level, inner, &mut slugs, section_link);
                 }
                 continue;
             }
@@ -178,6 +179,7 @@ fn write_heading<'a>(
     level: HeadingLevel,
     inner: Vec<Event<'a>>,
     slugs: &mut Slugs,
+    section_link: &str,
 ) {
     let words: String = inner
         .iter()
@@ -189,7 +191,8 @@ fn write_heading<'a>(
     let id = escape_attr(&slugs.next(&words));
     let n = level as usize;
     events.push(Event::Html(CowStr::from(format!(
-        "<h{n} id=\"{id}\"><a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
+        "<h{n} id=\"{id}\"><a class=\"anchor\" href=\"#{id}\" aria-label=\"{}\">#</a>",
+        escape_attr(section_link)
     ))));
     events.extend(inner);
     events.push(Event::Html(CowStr::from(format!("</h{n}>\n"))));
@@ -199,6 +202,10 @@ fn write_heading<'a>(
 mod tests {
     use super::*;
 
+    fn render_en(text: &str) -> String {
+        render(text, "Link to this section")
+    }
+
     /// Every `href` in the output.
     fn hrefs(html: &str) -> Vec<&str> {
         html.split("href=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect()
@@ -206,7 +213,7 @@ mod tests {
 
     #[test]
     fn commonmark_tables_strikethrough_and_task_lists_render() {
-        let html = render(
+        let html = render_en(
             "# Title\n\n**bold** and ~~gone~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n",
         );
         assert!(html.contains(r##"<h1 id="h-title"><a class="anchor" href="#h-title""##), "{html}");
@@ -218,7 +225,7 @@ mod tests {
 
     #[test]
     fn raw_html_is_shown_as_text_never_as_markup() {
-        let html = render("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(2)> <b>b</b>\n\n<div onclick=\"x()\">\nblock\n</div>\n");
+        let html = render_en("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(2)> <b>b</b>\n\n<div onclick=\"x()\">\nblock\n</div>\n");
         for tag in ["<script", "<img", "<b>", "<div"] {
             assert!(!html.contains(tag), "{tag} in {html}");
         }
@@ -229,7 +236,7 @@ mod tests {
 
     #[test]
     fn only_http_https_and_mailto_links_are_kept_and_each_gets_the_rel() {
-        let html = render(
+        let html = render_en(
             "[a](https://example.org/x?y=1&z=2) [b](http://example.org) [c](mailto:me@example.org) <https://auto.example> <me@example.org>",
         );
         assert_eq!(
@@ -255,7 +262,7 @@ mod tests {
             "[x](//evil.example)",
             "[x]: javascript:alert(1)\n\n[x]",
         ] {
-            let html = render(bad);
+            let html = render_en(bad);
             assert!(hrefs(&html).is_empty(), "{bad} → {html}");
             assert!(html.contains('x'), "the link's text stays: {html}");
         }
@@ -263,7 +270,7 @@ mod tests {
 
     #[test]
     fn images_are_never_fetched_but_linked_with_their_alt_text() {
-        let html = render("![a cat](https://example.org/cat.png \"Cat\") ![](https://example.org/empty.png) ![x](javascript:alert(1))");
+        let html = render_en("![a cat](https://example.org/cat.png \"Cat\") ![](https://example.org/empty.png) ![x](javascript:alert(1))");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains(r#"<a class="image" href="https://example.org/cat.png""#), "{html}");
         assert!(html.contains(r#"title="Cat">a cat</a>"#), "{html}");
@@ -277,7 +284,7 @@ mod tests {
     #[test]
     fn nested_constructs_stay_inert() {
         // A link inside an image, HTML inside a link, quotes in titles, a table cell with HTML.
-        let html = render(
+        let html = render_en(
             "[![<b>x</b>](javascript:1)](https://ok.example \"t\\\" onmouseover=\\\"alert(1)\")\n\n| <i>c</i> | [d](javascript:2) |\n|---|---|\n| `<s>` | **[e](https://e.example)** |\n",
         );
         assert!(!html.contains("<b>") && !html.contains("<i>") && !html.contains("<s>"), "{html}");
@@ -288,7 +295,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_from_their_words() {
-        let html = render("# Hello, World!\n## Hello world\n### `code` & more\n# 漢字");
+        let html = render_en("# Hello, World!\n## Hello world\n### `code` & more\n# 漢字");
         for id in ["h-hello-world", "h-hello-world-1", "h-code-more", "h-漢字"] {
             assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
         }

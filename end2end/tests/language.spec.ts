@@ -12,6 +12,10 @@ test.describe('languages', () => {
     const html = await first.text();
     expect(html).toContain('<html lang="de"');
     expect(html).toContain('Neue Seite');
+    // The head too, which is rendered after the body: a 404's title.
+    const missing = await de.context.request.get('/no-such-page', { headers: { 'Accept-Language': 'de' } });
+    expect(missing.status()).toBe(404);
+    expect(await missing.text()).toContain('<title>Nicht gefunden · Ephemeral P2P</title>');
 
     await de.page.goto('/');
     await hydrated(de.page);

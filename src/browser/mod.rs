@@ -32,12 +32,14 @@ pub fn remember_language(lang: crate::i18n::Lang) {
     }
 }
 
-/// The language the server rendered in (`<html lang>`): the first client
+/// The language the server rendered in (its `<meta>`): the first client
 /// render must be the same.
 pub fn rendered_language() -> crate::i18n::Lang {
     document()
-        .document_element()
-        .and_then(|root| root.get_attribute("lang"))
+        .query_selector(&format!("meta[name={}]", crate::i18n::META))
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
         .and_then(|tag| crate::i18n::Lang::from_tag(&tag))
         .unwrap_or_default()
 }

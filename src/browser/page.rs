@@ -43,7 +43,8 @@ pub fn start(
     // "Your pages": this page, once this tab has it (again when its title is learned).
     let recorded = StoredValue::new(None::<String>);
     Effect::new(move |_| {
-        let Some(title) = state.title(crate::i18n::lang()) else { return };
+        // In the language of the moment; a later switch does not record it again.
+        let Some(title) = state.title(untrack(crate::i18n::lang)) else { return };
         if recorded.get_value().as_deref() == Some(title.as_str()) {
             return;
         }

@@ -3,7 +3,7 @@
 //! switch between the views.
 
 use crate::components::code_view::{self, CodeView};
-use crate::i18n::tr;
+use crate::i18n::{t, tr};
 use crate::state::offered::Offered;
 use crate::state::PageState;
 use leptos::prelude::*;
@@ -66,10 +66,11 @@ pub fn PageText(
                     // is here (once, and preloaded on the switch's hover),
                     // the text stays as it was.
                     let waiting = page.clone();
+                    let section_link = t().page.section_link.to_string();
                     view! {
                         <Suspense fallback=move || view! { <div class="page-text">{waiting.clone()}</div> }>
                             {Suspend::new(async move {
-                                let html = crate::lazy::markdown_html(page).await;
+                                let html = crate::lazy::markdown_html(page, section_link).await;
                                 view! {
                                     <div class="page-text markdown" data-testid="page-markdown" inner_html=html
                                         on:click=follow_anchor></div>

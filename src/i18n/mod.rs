@@ -1,8 +1,8 @@
 //! The interface in the reader's language (SPEC §15): English, German,
 //! French, Spanish and Japanese. The server renders in the language the
 //! reader chose (the `ep2p-lang` cookie) or else the best of their
-//! `Accept-Language`, and writes it in `<html lang>`, where hydration reads
-//! it back: both render the same. The language switch in the footer changes
+//! `Accept-Language`, and writes it in `<html lang>` and in a `<meta>`,
+//! where hydration reads it back: both render the same. The language switch in the footer changes
 //! every text at once, with no reload, and is remembered in the cookie.
 //!
 //! Every language's texts are one value of the same structs ([`Texts`]), so
@@ -54,6 +54,9 @@ pub enum Lang {
 
 /// The cookie that remembers a reader's choice.
 pub const COOKIE: &str = "ep2p-lang";
+/// The `<meta>` that tells the browser the language the server rendered
+/// in (not `<html lang>`, which page translators rewrite).
+pub const META: &str = "ep2p-lang";
 
 impl Lang {
     pub const ALL: [Lang; 5] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Ja];
@@ -212,10 +215,16 @@ pub fn t() -> &'static Texts {
 /// the switch): `{tr(|t| t.site.new_page)}`, `aria-label=tr(|t| t.page.raw)`.
 /// Every text is this one type (a closure over a plain `fn`), so the WASM
 /// holds the code that renders and updates a text once, not once per text.
+///
+/// The language is found where the text is made, not where it is read:
+/// `<Title>` and `<Meta>` read theirs after the render, outside the app.
+// Not inlined: once in the WASM, not at every text.
+#[inline(never)]
 pub fn tr(
     pick: fn(&'static Texts) -> &'static str,
 ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    move || pick(t())
+    let language = use_context::<Language>();
+    move || pick(language.map_or(Lang::En, |l| l.0.get()).texts())
 }
 
 #[cfg(test)]

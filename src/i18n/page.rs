@@ -162,6 +162,8 @@ texts! {
         title_more_files_one,
         /// The same, more than one.
         title_more_files_other,
+        /// The label of the # link beside a Markdown heading (for screen readers).
+        section_link,
     }
 }
 
@@ -266,6 +268,7 @@ pub const EN: Page = Page {
     title_encrypted_files: "Encrypted files",
     title_more_files_one: "{name} and {n} more file",
     title_more_files_other: "{name} and {n} more files",
+    section_link: "Link to this section",
 };
 
 pub const DE: Page = Page {
@@ -287,15 +290,15 @@ pub const DE: Page = Page {
     opening: "Wird geöffnet…",
     open_page: "Seite öffnen",
     status_gated: "Diese Einmal-Seite wartet darauf, dass du sie öffnest: Bisher wurde nichts abgerufen.",
-    status_connecting_author: "Verbinde mit dem Relay, um deine Seite zu teilen…",
-    status_connecting: "Verbinde mit den anderen Besuchern…",
-    status_waiting: "Frage die anderen Besucher nach dieser Seite…",
+    status_connecting_author: "Verbindung zum Relay wird hergestellt, um deine Seite zu teilen…",
+    status_connecting: "Verbindung zu den anderen Besuchern wird hergestellt…",
+    status_waiting: "Die anderen Besucher werden nach dieser Seite gefragt…",
     status_nobody_hosting: "Gerade hostet niemand diese Seite. Seiten verschwinden, wenn ihr letzter Besucher \
                             geht; kommt jemand zurück, der sie hat, erscheint sie hier.",
     status_hosting: "Du hostest diese Seite. Teile den Link: Sie lebt, solange jemand sie geöffnet hat.",
-    status_reconnecting_host: "Verbindung verloren. Verbinde neu… Du hostest diese Seite weiter, solange dieser \
-                               Tab offen bleibt.",
-    status_reconnecting: "Verbindung verloren. Verbinde neu…",
+    status_reconnecting_host: "Verbindung verloren. Verbindung wird wiederhergestellt… \
+                               Du hostest diese Seite weiter, solange dieser Tab offen bleibt.",
+    status_reconnecting: "Verbindung verloren. Verbindung wird wiederhergestellt…",
     status_ended: "Diese Seite ist abgelaufen: Ihr Autor hat ihr eine Lebensdauer gegeben, und die ist vorbei. \
                    Ihre Hosts geben sie frei; niemand kann sie mehr öffnen.",
     status_read: "Du hast diese Einmal-Seite gelesen. Sie kam nur zu dir und ist beim Autor verschwunden: Niemand \
@@ -338,7 +341,7 @@ pub const DE: Page = Page {
     arrived_relay: "Über das Relay erhalten",
     arrived_relay_only: "Über das Relay erhalten (nur Relay, wie gewählt)",
     arrived_relay_unsupported: "Über das Relay erhalten (dieser Browser hat kein WebRTC)",
-    arrived_relay_timeout: "Über das Relay erhalten (keine direkte Verbindung rechtzeitig)",
+    arrived_relay_timeout: "Über das Relay erhalten (keine rechtzeitige direkte Verbindung)",
     arrived_relay_broke: "Über das Relay erhalten (die direkte Verbindung ist abgebrochen)",
     arrived_relay_lied: "Über das Relay erhalten (ein Host hat direkt eine falsche Kopie geschickt und wurde \
                          getrennt)",
@@ -365,6 +368,7 @@ pub const DE: Page = Page {
     title_encrypted_files: "Verschlüsselte Dateien",
     title_more_files_one: "{name} und {n} weitere Datei",
     title_more_files_other: "{name} und {n} weitere Dateien",
+    section_link: "Link zu diesem Abschnitt",
 };
 
 pub const FR: Page = Page {
@@ -378,8 +382,8 @@ pub const FR: Page = Page {
     last_host: "{only} Fermer cet onglet supprime la page. Partagez le lien pour que quelqu’un d’autre la garde \
                 en vie.",
     last_host_only: "Vous êtes le seul hôte.",
-    rejected_one: "{n} copie ne correspondant pas à l’empreinte de cette page a été écartée.",
-    rejected_other: "{n} copies ne correspondant pas à l’empreinte de cette page ont été écartées.",
+    rejected_one: "{n} copie ne correspondant pas au hachage de cette page a été écartée.",
+    rejected_other: "{n} copies ne correspondant pas au hachage de cette page ont été écartées.",
     locked_still_hosted: "Votre navigateur a tout de même vérifié la page par rapport à son adresse et l’héberge, \
                           illisible\u{a0}: vous aidez ainsi à la garder en vie.",
     password: "Mot de passe",
@@ -397,7 +401,7 @@ pub const FR: Page = Page {
                                onglet reste ouvert.",
     status_reconnecting: "Connexion perdue. Reconnexion…",
     status_ended: "Cette page a expiré\u{a0}: son auteur lui avait donné une durée de vie, et elle est écoulée. \
-                   Ses hôtes l’abandonnent\u{a0}; plus personne ne peut l’ouvrir.",
+                   Ses hôtes la libèrent\u{a0}; plus personne ne peut l’ouvrir.",
     status_read: "Vous avez lu cette page à lecture unique. Elle n’est venue qu’à vous et a disparu de chez son \
                   auteur\u{a0}: personne d’autre ne peut l’ouvrir. Copiez ou téléchargez ce dont vous avez besoin \
                   avant de fermer cet onglet.",
@@ -427,7 +431,7 @@ pub const FR: Page = Page {
     written_from: "Écrite à partir de la {page}",
     written_from_page: "page {hash}",
     ended: "Cette page a expiré.",
-    ends_in: "Cette page expire dans {time}\u{a0}: ensuite, tous ses hôtes l’abandonnent.",
+    ends_in: "Cette page expire dans {time}\u{a0}: ensuite, tous ses hôtes la libèrent.",
     one_time_heading: "Une page à lecture unique",
     one_time_about: "Elle ne peut être lue qu’une fois, par un seul lecteur. Quand vous l’ouvrez, elle vous \
                      parvient et disparaît pour tous les autres, son auteur compris. Ouvrez-la quand vous êtes \
@@ -437,7 +441,7 @@ pub const FR: Page = Page {
     one_time_open: "Ouvrir cette page à lecture unique",
     arrived_direct: "Reçue directement du navigateur d’un autre visiteur",
     arrived_relay: "Reçue via le relais",
-    arrived_relay_only: "Reçue via le relais (relais uniquement, comme choisi)",
+    arrived_relay_only: "Reçue via le relais (relais uniquement, selon votre choix)",
     arrived_relay_unsupported: "Reçue via le relais (ce navigateur ne prend pas en charge WebRTC)",
     arrived_relay_timeout: "Reçue via le relais (pas de connexion directe à temps)",
     arrived_relay_broke: "Reçue via le relais (la connexion directe a été coupée)",
@@ -466,6 +470,7 @@ pub const FR: Page = Page {
     title_encrypted_files: "Fichiers chiffrés",
     title_more_files_one: "{name} et {n} autre fichier",
     title_more_files_other: "{name} et {n} autres fichiers",
+    section_link: "Lien vers cette section",
 };
 
 pub const ES: Page = Page {
@@ -475,7 +480,7 @@ pub const ES: Page = Page {
     encrypted: "Cifrada",
     encrypted_title: "Cifrada en el navegador del autor; la clave está en el enlace, después de #",
     raw: "Sin formato",
-    raw_title: "La página como texto plano por HTTP, obtenida de sus anfitriones por el servidor",
+    raw_title: "La página como texto sin formato por HTTP, obtenida de sus anfitriones por el servidor",
     last_host: "{only} Si cierras esta pestaña, la página se borra. Comparte el enlace para que alguien más la \
                 mantenga viva.",
     last_host_only: "Eres el único anfitrión.",
@@ -496,7 +501,7 @@ pub const ES: Page = Page {
     status_reconnecting_host: "Conexión perdida. Reconectando… Sigues alojando esta página mientras esta pestaña \
                                siga abierta.",
     status_reconnecting: "Conexión perdida. Reconectando…",
-    status_ended: "Esta página ha caducado: su autor le dio una vida útil y ya terminó. Sus anfitriones la \
+    status_ended: "Esta página ha caducado: su autor le fijó una duración y ya terminó. Sus anfitriones la \
                    sueltan; nadie puede abrirla ya.",
     status_read: "Has leído esta página de un solo uso. Te llegó solo a ti y ya no la tiene su autor: nadie más \
                   puede abrirla. Copia o descarga lo que necesites antes de cerrar esta pestaña.",
@@ -508,7 +513,7 @@ pub const ES: Page = Page {
                        Pide el enlace completo a quien lo compartió.",
     locked_needs_password: "Esta página está protegida con una contraseña además de su enlace. Escribe la \
                             contraseña que te dieron.",
-    locked_wrong_password: "Esa contraseña no abre esta página. Revísala (distingue mayúsculas y minúsculas) e \
+    locked_wrong_password: "Esa contraseña no abre esta página. Revísala (se distinguen mayúsculas y minúsculas) e \
                             inténtalo de nuevo; si es correcta, puede que el enlace no esté completo.",
     locked_malformed: "Esta página dice estar cifrada, pero no tiene un formato que esta aplicación pueda leer.",
     locked_no_decryption: "Esta página está cifrada y este navegador no puede descifrarla aquí: para descifrarla \
@@ -527,7 +532,7 @@ pub const ES: Page = Page {
     ended: "Esta página ha caducado.",
     ends_in: "Esta página caduca en {time}: después, todos sus anfitriones la sueltan.",
     one_time_heading: "Una página de un solo uso",
-    one_time_about: "Solo se puede leer una vez, y una sola persona. Cuando la abras, te llegará a ti y \
+    one_time_about: "Solo se puede leer una vez, y por una sola persona. Cuando la abras, te llegará a ti y \
                      desaparecerá para todos los demás, incluido su autor. Ábrela cuando estés listo para leerla.",
     one_time_gone: "Nadie la aloja ahora mismo: puede que ya se haya leído o que su autor la haya cerrado.",
     one_time_open: "Abrir esta página de un solo uso",
@@ -538,7 +543,7 @@ pub const ES: Page = Page {
     arrived_relay_timeout: "Llegó a través del relé (no hubo conexión directa a tiempo)",
     arrived_relay_broke: "Llegó a través del relé (la conexión directa se cortó)",
     arrived_relay_lied: "Llegó a través del relé (un anfitrión envió una copia errónea directamente y se \
-                         descartó)",
+                         le desconectó)",
     arrived_first_response: "Llegó con la página, a través del relé",
     pieces_direct_one: "{n} fragmento llegó directamente desde los navegadores de otros visitantes",
     pieces_direct_other: "{n} fragmentos llegaron directamente desde los navegadores de otros visitantes",
@@ -556,14 +561,15 @@ pub const ES: Page = Page {
     code_language: "Lenguaje",
     detect: "Automático",
     detect_named: "Automático ({language})",
-    detect_plain: "Automático (texto plano)",
+    detect_plain: "Automático (texto sin formato)",
     line_link: "Línea {n}: enlace a esta línea",
     code_hint: "Selecciona un número de línea para enlazarla; Shift selecciona un rango.",
-    code_too_long: "Demasiado largo para resaltar: se muestra numerado, en texto plano.",
+    code_too_long: "Demasiado largo para resaltar: se muestra numerado, en texto sin formato.",
     title_encrypted_page: "Una página cifrada",
     title_encrypted_files: "Archivos cifrados",
     title_more_files_one: "{name} y {n} archivo más",
     title_more_files_other: "{name} y {n} archivos más",
+    section_link: "Enlace a esta sección",
 };
 
 pub const JA: Page = Page {
@@ -592,19 +598,19 @@ pub const JA: Page = Page {
     status_hosting: "このページをホストしています。リンクを共有してください。誰かが開いている限り、ページは残ります。",
     status_reconnecting_host: "接続が切れました。再接続しています… このタブを開いている間は、このページをホストし続けます。",
     status_reconnecting: "接続が切れました。再接続しています…",
-    status_ended: "このページは終了しました。作成者が設定した公開期間が過ぎ、ホストはページを手放しました。\
+    status_ended: "このページは終了しました。作成者が設定した有効期間が過ぎ、ホストはページを手放しました。\
                    もう誰も開けません。",
     status_read: "この一度だけのページを読みました。ページはあなたにだけ届き、作成者の手元からも消えました。\
                   ほかの誰も開けません。このタブを閉じる前に、必要な内容をコピーまたはダウンロードしてください。",
-    status_delivered: "あなたの一度だけのページは読み手に開かれました。このタブからも消えたため、ほかの誰も開けません。",
+    status_delivered: "あなたの一度だけのページは読む人に開かれました。このタブからも消えたため、ほかの誰も開けません。",
     locked_no_key: "このページは暗号化されていますが、開いたリンクに鍵がありません（「#」以降が欠けています）。\
-                    共有した人に完全なリンクを頼んでください。",
+                    共有した人に完全なリンクを送ってもらってください。",
     locked_wrong_key: "このページは暗号化されていますが、開いたリンクの鍵が異なるため、このページを開けません。\
-                       共有した人に完全なリンクを頼んでください。",
+                       共有した人に完全なリンクを送ってもらってください。",
     locked_needs_password: "このページはリンクに加えてパスワードで保護されています。受け取ったパスワードを入力してください。",
     locked_wrong_password: "このパスワードではページを開けません。確認して（大文字と小文字は区別されます）\
                             もう一度お試しください。パスワードが正しい場合は、リンクが欠けている可能性があります。",
-    locked_malformed: "このページは暗号化されているとしていますが、このアプリで読める形式ではありません。",
+    locked_malformed: "このページは暗号化されていることになっていますが、このアプリで読める形式ではありません。",
     locked_no_decryption: "このページは暗号化されていますが、このブラウザではここで復号できません。\
                            復号には安全な接続（HTTPS）が必要です。",
     show_as: "ページの表示形式",
@@ -621,7 +627,7 @@ pub const JA: Page = Page {
     ended: "このページは終了しました。",
     ends_in: "このページはあと {time} で終了し、すべてのホストがページを手放します。",
     one_time_heading: "一度だけのページ",
-    one_time_about: "このページは一人の読み手が一度だけ読めます。開くとページはあなたに届き、作成者を含む\
+    one_time_about: "このページを読めるのは1人だけ、それも一度だけです。開くとページはあなたに届き、作成者を含む\
                      ほかの全員の手元から消えます。読む準備ができてから開いてください。",
     one_time_gone: "現在ホストしている人がいません。すでに読まれたか、作成者が閉じた可能性があります。",
     one_time_open: "この一度だけのページを開く",
@@ -654,4 +660,5 @@ pub const JA: Page = Page {
     title_encrypted_files: "暗号化されたファイル",
     title_more_files_one: "{name} ほか {n} ファイル",
     title_more_files_other: "{name} ほか {n} ファイル",
+    section_link: "このセクションへのリンク",
 };

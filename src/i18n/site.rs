@@ -204,8 +204,8 @@ pub const DE: Site = Site {
     remove_file: "{name} entfernen",
     remove: "Entfernen",
     add_files: "Dateien hinzufügen",
-    add_files_hint: "Dateien werden aus deinem Browser geteilt, Stück für Stück, und jedes Stück wird am \
-                     Link geprüft",
+    add_files_hint: "Dateien werden aus deinem Browser geteilt, Stück für Stück, und jedes Stück wird anhand \
+                     des Links geprüft",
     encrypt: "Verschlüsseln",
     encrypt_hint: "Der Schlüssel steht im Link nach dem #, und diesen Teil senden Browser nie an einen \
                    Server",
@@ -214,7 +214,7 @@ pub const DE: Site = Site {
     lifetime: "Lebensdauer",
     lifetime_hint:
         "Das Ende steht in der Seite selbst: Niemand kann es ändern, und dann gibt jeder Host die \
-                    Seite auf",
+                    Seite frei",
     lifetime_until_last: "Bis der letzte Host geht",
     lifetime_test: "{n} Sekunden (Test)",
     lifetime_5_minutes: "5 Minuten",
@@ -227,13 +227,13 @@ pub const DE: Site = Site {
         "Einmal-Seite: Nur dieser Tab hostet die Seite, lass ihn also offen, bis sie gelesen ist. \
                     Ihr Leser sieht zuerst „Diese Einmal-Seite öffnen“ (Linkvorschauen öffnen nichts); das \
                     Relay gibt sie an diesen einen Leser weiter und danach an niemanden, und dieser Tab gibt \
-                    sie auf.",
+                    sie frei.",
     encrypt_note: "In deinem Browser verschlüsselt. Der Schlüssel ist der Teil des Links nach „#“: Browser \
                    senden ihn nie, also sehen der Server und alle, die ihn beobachten, nur Chiffretext. Wer \
-                   den ganzen Link hat, kann die Seite lesen.",
+                   den vollständigen Link hat, kann die Seite lesen.",
     password_label: "Passwort (optional)",
     password_note: "Mit Passwort öffnet der Link allein nichts: Leser werden danach gefragt. Schick es auf \
-                    einem anderen Weg als den Link. Ein vergessenes Passwort kann niemand wiederherstellen.",
+                    einem anderen Weg als über den Link. Ein vergessenes Passwort kann niemand wiederherstellen.",
     counter: "{n} / {limit} Bytes",
     counter_encrypted: "{n} / {limit} Bytes verschlüsselt",
     bytes_one: "{n} Byte",
@@ -271,7 +271,7 @@ pub const FR: Site = Site {
             visiteur ferme la page, elle disparaît.",
     create_page: "Créer la page",
     share_files: "Partager les fichiers",
-    based_on: "Une nouvelle page à partir de {link}. Cette page-là reste telle quelle\u{202f}; celle-ci \
+    based_on: "Une nouvelle page à partir de {link}. Cette page-là reste telle quelle\u{a0}; celle-ci \
                reçoit son propre lien.",
     based_on_link: "la page {hash}",
     forget_origin: "Oublier sa provenance",
@@ -286,10 +286,11 @@ pub const FR: Site = Site {
     encrypt: "Chiffrer",
     encrypt_hint: "La clé se trouve dans le lien après #, partie que les navigateurs n’envoient jamais à un \
                    serveur",
-    markdown_hint: "Les lecteurs voient titres, listes, tableaux et liens\u{202f}; ils peuvent passer au \
+    markdown_hint: "Les lecteurs voient titres, listes, tableaux et liens\u{a0}; ils peuvent passer au \
                     texte brut",
     lifetime: "Durée de vie",
-    lifetime_hint: "La fin est écrite dans la page\u{a0}: personne ne peut la changer, et chaque hôte lâche \
+    lifetime_hint:
+        "La fin est écrite dans la page\u{a0}: personne ne peut la changer, et chaque hôte libère \
                     alors la page",
     lifetime_until_last: "Jusqu’au départ du dernier hôte",
     lifetime_test: "{n} secondes (test)",
@@ -298,11 +299,11 @@ pub const FR: Site = Site {
     lifetime_1_day: "1 jour",
     lifetime_1_week: "1 semaine",
     one_time: "Lecture unique",
-    one_time_hint: "Seul votre onglet l’héberge\u{202f}; le relais la transmet à un seul lecteur, puis elle \
+    one_time_hint: "Seul votre onglet l’héberge\u{a0}; le relais la transmet à un seul lecteur, puis elle \
                     disparaît",
     one_time_note: "Lecture unique\u{a0}: seul cet onglet héberge la page, gardez-le donc ouvert jusqu’à ce \
                     qu’elle soit lue. Son lecteur voit d’abord «\u{a0}Ouvrir cette page à lecture \
-                    unique\u{a0}» (les aperçus de liens n’ouvrent rien)\u{202f}; le relais la transmet à ce \
+                    unique\u{a0}» (les aperçus de liens n’ouvrent rien)\u{a0}; le relais la transmet à ce \
                     seul lecteur, puis à personne, et cet onglet la libère.",
     encrypt_note: "Chiffré dans votre navigateur. La clé est la partie du lien après «\u{a0}#\u{a0}»\u{a0}: \
                    les navigateurs ne l’envoient jamais, donc le serveur et quiconque l’observe ne voient \
@@ -316,9 +317,9 @@ pub const FR: Site = Site {
     bytes_one: "{n} octet",
     bytes_other: "{n} octets",
     empty_error: "Écrivez d’abord quelque chose\u{a0}: une page vide ne peut pas être partagée.",
-    too_large: "Ce texte fait {size}\u{202f}; une page peut contenir au plus {limit}. Raccourcissez-le de \
+    too_large: "Ce texte fait {size}\u{a0}; une page peut contenir au plus {limit}. Raccourcissez-le de \
                 {over}.",
-    too_large_encrypted: "Chiffré, ce texte pèse {size}\u{202f}; une page peut contenir au plus {limit}. \
+    too_large_encrypted: "Chiffré, ce texte pèse {size}\u{a0}; une page peut contenir au plus {limit}. \
                           Raccourcissez-le de {over}.",
     no_encryption: "Ce navigateur ne peut pas chiffrer ici\u{a0}: le chiffrement exige une connexion \
                     sécurisée (HTTPS). Décochez «\u{a0}Chiffrer\u{a0}» pour partager la page sans \
@@ -445,15 +446,15 @@ pub const JA: Site = Site {
     lifetime_1_day: "1日",
     lifetime_1_week: "1週間",
     one_time: "一度だけ",
-    one_time_hint: "このタブだけがホストします。リレーが1人の読者に渡すと、ページは消えます",
+    one_time_hint: "このタブだけがホストします。リレーが読む人1人に渡すと、ページは消えます",
     one_time_note: "一度だけのページ：このタブだけがページをホストするので、\
                     読まれるまで開いたままにしてください。読む人にはまず「この一度だけのページを開く」\
                     が表示されます（リンクのプレビューでは何も開きません）。\
-                    リレーはその1人の読者にだけページを渡してほかの誰にも渡さず、\
+                    リレーはその1人の読む人にだけページを渡してほかの誰にも渡さず、\
                     このタブもページを手放します。",
     encrypt_note: "ブラウザ内で暗号化されます。鍵はリンクの「#」より後ろの部分です。\
                    ブラウザはこの部分を送信しないため、サーバーやそれを監視する人には暗号文しか見えません。\
-                   リンク全体を持っている人なら誰でもページを読めます。",
+                   完全なリンクを持っている人なら誰でもページを読めます。",
     password_label: "パスワード（任意）",
     password_note: "パスワードを付けると、リンクだけでは何も開けず、読む人はパスワードを求められます。\
                     パスワードはリンクとは別の方法で伝えてください。忘れたパスワードは誰にも復元できません。",
