@@ -34,6 +34,10 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(10);
 /// Bytes of JSON a history answer may carry: the newest messages that fit.
 pub const HISTORY_BYTES: usize = 1024 * 1024;
 
+/// Why a tab's message is not sent before the tab hosts the page (only
+/// hosts chat): the reason the machine gives, which the view words.
+pub const HOSTS_ONLY: &str = "only hosts of the page can chat: wait until this tab has the page";
+
 /// Bytes of UTF-8 the plaintext of a sealed message may hold: the longest
 /// nickname and text, and the line break between them.
 pub const MAX_SEALED_PLAIN: usize = MAX_NICK * 4 + 1 + MAX_TEXT * 4;

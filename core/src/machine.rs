@@ -490,7 +490,7 @@ impl Visitor {
         }
         let have = Topic::Have(self.hash);
         if !self.channels.is_joined(have) {
-            self.refused(message, "only hosts of the page can chat: wait until this tab has the page");
+            self.refused(message, crate::chat::HOSTS_ONLY);
             return;
         }
         if let Err(error) = message.check_date(self.now_ms) {

@@ -22,17 +22,13 @@ struct Shown {
     said: Option<(String, String)>,
 }
 
-/// The machine's reason for a message said before this tab hosts the page
-/// (core's `machine`), as `NotSent` carries it.
-const HOSTS_ONLY: &str = "only hosts of the page can chat: wait until this tab has the page";
-
 /// What the relay's (and the machine's) reasons mean to a person, in
 /// `lang`. A reason the reader cannot cause is shown as the relay says it.
 pub fn not_sent_text(reason: &str, lang: Lang) -> String {
     let texts = &lang.texts().chat;
     match reason {
         "rate_limited" => texts.too_fast.into(),
-        HOSTS_ONLY => texts.hosts_only.into(),
+        chat::HOSTS_ONLY => texts.hosts_only.into(),
         reason if reason == chat::ChatError::Future.to_string() => texts.future.into(),
         reason => fill(texts.not_sent, &[("reason", reason)]),
     }
@@ -454,7 +450,7 @@ mod tests {
             "Not sent: message dated more than a minute in the future."
         );
         assert_eq!(
-            not_sent_text(HOSTS_ONLY, en),
+            not_sent_text(chat::HOSTS_ONLY, en),
             "Not sent: only hosts of the page can chat: wait until this tab has the page."
         );
         assert_eq!(capitalized("message over"), "Message over");
