@@ -142,6 +142,29 @@ async fn the_first_response_carries_the_text_a_host_sent_and_never_counts_as_a_h
 }
 
 #[tokio::test]
+async fn a_one_time_pages_first_response_is_its_door_and_its_author_is_never_asked() {
+    let server = site().await;
+    let secret = "only for the first who opens it";
+    let text = ep2p_core::lifetime::once(secret);
+    let hash = PageHash::of(&text);
+    let mut author = ep2p_testkit::Client::connect(&server, ep2p_core::phoenix::Vsn::V2).await;
+    let joined =
+        author.try_join_with(&ep2p_testkit::have(hash), serde_json::json!({ "once": true })).await.unwrap();
+    assert_eq!(joined.status(), Some("ok"), "{}", joined.raw);
+    // Link previews and scanners fetch the page as it is rendered: each
+    // gets the door and nothing of the text, and uses nothing up.
+    for _ in 0..3 {
+        let page = http_get(&server.url(&format!("/{hash}"))).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Open this one-time page"), "{}", page.body);
+        assert!(!page.body.contains(secret), "{}", page.body);
+    }
+    assert_eq!(server.metric("ep2p_asks_total").await, 0, "its author was never asked");
+    let health = server.relay.health(hash);
+    assert!(health.one_time && health.hosts == 1, "still unread, still hosted: {health:?}");
+}
+
+#[tokio::test]
 async fn a_first_response_wait_of_zero_asks_no_host_and_carries_no_text() {
     let mut config = RelayConfig::default();
     config.limits.first_response_wait = std::time::Duration::ZERO;

@@ -107,6 +107,39 @@ async fn keep_fetches_a_page_and_serves_it_after_its_host_left_and_after_a_resta
 }
 
 #[tokio::test]
+async fn a_kept_page_with_a_lifetime_is_dropped_from_the_folder_at_its_end() {
+    let server = TestServer::default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let end = ep2p_clock::wall_ms() / 1000 + 3;
+    let text = ep2p_core::lifetime::with_end(end, "the meeting is at three");
+    let hash = PageHash::of(&text);
+    let original = Host::spawn(&server, &text).await;
+    let mut mirror = Mirror::spawn(&server, dir.path(), &["keep", &format!("http://{}/{hash}", server.addr)]);
+    mirror.says(&format!("saved {hash}")).await;
+    mirror.says(&format!("{hash} hosting")).await;
+    let kept = dir.path().join(format!("{hash}.txt"));
+    assert!(kept.exists());
+    drop(original);
+
+    // Its end comes: the mirror stops hosting it and lets its copy go, by its own clock.
+    mirror.says(&format!("dropped {hash}: it is over")).await;
+    assert!(ep2p_clock::wall_ms() / 1000 >= end, "not before its end");
+    assert!(!kept.exists(), "the copy is gone from the folder");
+    eventually("nobody hosts it", || server.relay.hub().health(hash).hosts == 0).await;
+    mirror.interrupt().await;
+
+    // Nothing of it is left for a restart to host again.
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_ep2p-mirror"))
+        .arg("--dir")
+        .arg(dir.path())
+        .arg("list")
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(!list.contains(&hash.to_string()), "{list}");
+}
+
+#[tokio::test]
 async fn the_mirror_reconnects_and_rehosts_after_the_relay_restarts() {
     let server = TestServer::default().await;
     let addr = server.addr;
