@@ -62,6 +62,13 @@ if $with_tests; then
     apt_install chromium
   fi
 
+  # The screenshots of the interface in Japanese (language.spec.ts) show
+  # its glyphs, not boxes: Chromium finds no CJK font of its own.
+  if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    say "installing Debian's Noto CJK fonts (for the Japanese screenshots)"
+    apt_install fonts-noto-cjk
+  fi
+
   # ops/ is checked with the tools that read it: systemd-analyze for the
   # service unit, promtool for the alert rules. promtool is taken out of
   # Debian's prometheus package without installing it (no server runs).
