@@ -22,6 +22,7 @@ test.describe('a one-time page', () => {
     await expect(author.page.getByTestId('page-text')).toHaveText(text);
     await expect(author.page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
     await expect(author.page.getByTestId('keep-copy')).toBeHidden();
+    await expect(author.page.getByTestId('raw-link')).toHaveCount(0);
 
     // A link preview (a plain GET of the link) gets the door, not the text; /raw gets nothing.
     const preview = await request.get(`${server.url}/${hash}`);
@@ -39,6 +40,7 @@ test.describe('a one-time page', () => {
     await hydrated(reader.page);
     await expect(reader.page.getByTestId('one-time-gate')).toBeVisible();
     await expect(reader.page.getByTestId('page-text')).toHaveCount(0);
+    await expect(reader.page.getByTestId('raw-link')).toHaveCount(0);
     await reader.page.waitForTimeout(500);
     await expect(author.page.getByTestId('status')).toHaveAttribute('data-phase', 'hosting');
     await reader.page.screenshot({ path: screenshotPath('one-time-door'), fullPage: true });

@@ -105,10 +105,13 @@ pub fn PageView(hash: PageHash) -> impl IntoView {
                         <ViewSwitch state/>
                     </Show>
                     // A new tab, so this one keeps hosting; rel=external: the router leaves it to the browser.
-                    <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
-                        title=tr(|t| t.page.raw_title)>
-                        {tr(|t| t.page.raw)}
-                    </a>
+                    // Never for a one-time page, which `/raw` refuses (known once hydrated).
+                    <Show when=move || state.one_time.get() != Some(true)>
+                        <a class="button" href=format!("/{hash}/raw") target="_blank" rel="external nofollow noopener" data-testid="raw-link"
+                            title=tr(|t| t.page.raw_title)>
+                            {tr(|t| t.page.raw)}
+                        </a>
+                    </Show>
                     <CopyLink state/>
                     <ShareButton state/>
                 </div>
