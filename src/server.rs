@@ -8,8 +8,18 @@ use axum::http::{header, HeaderValue};
 use axum::Router;
 use ep2p_relay::{RawGateway, Relay};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The app's routes, listed once per process. Listing them runs the app
+/// with every resource held back by a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`): a page rendered meanwhile by another site in
+/// the same process (the tests start many) would wait for its resources
+/// forever (leptos-rs/leptos#4773). Once listed, the flag is never set again.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// The site's router around `relay`. Pages and server functions can reach
 /// the relay (for a page's host count), its raw gateway (for a page's text)
@@ -30,7 +40,7 @@ pub fn site(relay: &Relay, leptos_options: LeptosOptions) -> Router {
         }
     };
     let pages = Router::new()
-        .leptos_routes_with_context(&leptos_options, generate_route_list(App), context.clone(), {
+        .leptos_routes_with_context(&leptos_options, routes(), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone(), site)
         })
