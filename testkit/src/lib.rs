@@ -716,24 +716,24 @@ pub async fn http_get(url: &str) -> HttpResponse {
 /// `method url` from the `source` address (one of 127.0.0.0/8, or the
 /// default), whole.
 pub async fn http_from(method: reqwest::Method, url: &str, source: Option<IpAddr>) -> HttpResponse {
-    let client = reqwest::Client::builder()
-        .local_address(source)
-        .timeout(HTTP_PATIENCE)
-        .build()
-        .expect("an HTTP client");
-    read_response(client.request(method, url), url).await
+    read_response(http_client(source).request(method, url), url).await
 }
 
 /// `GET url` with extra request headers, whole.
 pub async fn http_get_with(url: &str, headers: &[(&str, &str)]) -> HttpResponse {
-    let client = reqwest::Client::builder().timeout(HTTP_PATIENCE).build().expect("an HTTP client");
-    let request = headers.iter().fold(client.get(url), |r, (name, value)| r.header(*name, *value));
+    let request = headers.iter().fold(http_client(None).get(url), |r, (name, value)| r.header(*name, *value));
     read_response(request, url).await
 }
 
 /// The longest a test waits for a whole HTTP answer: a response that
 /// never ends fails its test instead of hanging the suite.
 pub const HTTP_PATIENCE: Duration = Duration::from_secs(30);
+
+/// A client from `source` (or the default address) that waits at most
+/// [`HTTP_PATIENCE`] for an answer.
+fn http_client(source: Option<IpAddr>) -> reqwest::Client {
+    reqwest::Client::builder().local_address(source).timeout(HTTP_PATIENCE).build().expect("an HTTP client")
+}
 
 /// Sends `request` and reads its whole answer; any failure is the test's.
 async fn read_response(request: reqwest::RequestBuilder, url: &str) -> HttpResponse {
